@@ -1,0 +1,109 @@
+/**
+ * The contract between the fleet (dummy-client/) and the stress command.
+ * The main thread builds a FleetConfig, the fleet reports one FleetTick a second
+ * and a FleetResult at the end. Latency is in microseconds inside histograms;
+ * histograms cross threads encoded (base64 HDR), never as samples.
+ */
+
+export type SendModel =
+  | { kind: 'closed'; pipeline: number }
+  | { kind: 'open'; rate: number };
+
+export type ChaosAction = 'rstMidBurst' | 'finInFlight' | 'closeAfterConnect' | 'closeMidPacket' | 'silence';
+
+export interface ChaosConfig {
+  /** Probability per connection per second of life that one action fires (0 = off). */
+  probability: number;
+  /** Actions to choose from, uniformly. */
+  actions: ChaosAction[];
+  /** Reconnect delay range after a cut, in ms. */
+  reconnectDelayMs: { min: number; max: number };
+}
+
+/** What the fleet sends: the lan framing with a verifiable payload, or a self-checking broadcast payload. */
+export type TrafficKind = 'echo' | 'broadcast' | 'badInput';
+
+export interface FleetConfig {
+  host: string;
+  port: number;
+  /** Source addresses to spread connections over (127.0.0.0/8 only); empty = kernel's choice. */
+  sourceIps: string[];
+  clients: number;
+  /** New connections per second across the fleet. */
+  connectRate: number;
+  /** Spread the opening over this many seconds (0 = as fast as connectRate allows). */
+  rampUpSec: number;
+  durationSec: number;
+  /** Payload size range in bytes (min 16: the verification header). */
+  payload: { min: number; max: number };
+  sendModel: SendModel;
+  /** Worker threads (default: one per core). */
+  workers: number;
+  seed: number;
+  traffic: TrafficKind;
+  chaos: ChaosConfig;
+  /** An echo not back within this many ms on a connection nobody cut is counted lost. */
+  echoTimeoutMs: number;
+  /** Bound on draining in-flight packets at the end. */
+  drainTimeoutMs: number;
+  /** Churn: close each connection after this many ms and reconnect (0 = keep alive). */
+  connectionLifetimeMs: number;
+}
+
+export interface IntegrityCounts {
+  ok: number;
+  corrupted: number;
+  reordered: number;
+  duplicated: number;
+  unexpected: number;
+  lost: number;
+  abandoned: number;
+}
+
+export type ChaosCounts = Record<ChaosAction, number>;
+
+/** One second of the run, merged over workers. */
+export interface FleetTick {
+  /** Seconds since the fleet started (1, 2, ...). */
+  t: number;
+  connections: number;
+  connecting: number;
+  sent: number;
+  echoed: number;
+  bytesSent: number;
+  bytesEchoed: number;
+  /** This second's latency percentiles in ms (corrected); null when nothing was echoed. */
+  p50: number | null;
+  p99: number | null;
+  errors: number;
+  /** Worst event-loop lag seen in any worker this second, ms. */
+  lagMs: number;
+  /** Client process CPU this second, percent of one core (may exceed 100 with several workers). */
+  cpuPercent: number;
+  /** Sends that fell behind the open-loop schedule this second. */
+  behindSchedule: number;
+}
+
+export interface ChaosCut {
+  serial: number;
+  action: ChaosAction;
+  /** Sequence number of the next packet that would have been sent. */
+  seq: number;
+  inFlight: number;
+  atMs: number;
+}
+
+export interface FleetResult {
+  ticks: FleetTick[];
+  totals: { sent: number; echoed: number; bytesSent: number; bytesEchoed: number; behindSchedule: number };
+  connections: { target: number; opened: number; peak: number; reconnects: number; connectErrors: number };
+  integrity: IntegrityCounts;
+  chaos: ChaosCounts;
+  /** The first cuts, in order, for replay checks (bounded list). */
+  cuts: ChaosCut[];
+  /** Client errors by code (ECONNREFUSED, ECONNRESET, ETIMEDOUT, ...). */
+  errors: Record<string, number>;
+  /** Base64 HDR histograms, merged over workers; values in microseconds. */
+  histograms: { corrected: string; uncorrected: string; connect: string };
+  client: { maxLagMs: number; meanCpuPercent: number; workers: number };
+}

@@ -1,0 +1,116 @@
+/**
+ * The contract between the native addon and everything written in TypeScript.
+ * Names follow SPEC section 2; the addon (addon/src/binding) must return exactly
+ * these shapes, and the standalone `lanserver` prints the same stats object.
+ */
+
+export type Backend = 'auto' | 'epoll' | 'io_uring';
+export type ServerMode = 'echo' | 'broadcast' | 'js';
+export type Framing = 'lan' | 'raw';
+
+export type DisconnectReason =
+  | 'peerClosed'
+  | 'peerReset'
+  | 'protocol'
+  | 'sendQueueFull'
+  | 'kicked'
+  | 'stopping'
+  | 'ioError';
+
+export interface ServerOptions {
+  host: string;
+  /** 0 asks the kernel for a free port; the bound port is returned by start(). */
+  port: number;
+  workers: number;
+  maxSessions: number;
+  maxPayload: number;
+  sendQueueLimit: number;
+  backlog: number;
+  backend: Backend;
+  mode: ServerMode;
+  framing: Framing;
+  /** CIDRs; when non-empty only these peers pass onConnectionRequest. */
+  allow: string[];
+  /** CIDRs refused by onConnectionRequest (checked before allow). */
+  deny: string[];
+  /** broadcast mode: sessions per room (0 = one room holding every session). */
+  room: number;
+  /** Server-side chaos: probability per received packet / accept that the server kicks that session. */
+  kick: number;
+  /** Added delay in microseconds before each echo (to make a deliberately slower build). */
+  echoDelayUs: number;
+  /** Seed for server-side chaos. */
+  seed: number;
+}
+
+export interface ServerStats {
+  accepted: number;
+  rejected: { full: number; denied: number };
+  released: number;
+  sessions: number;
+  peakSessions: number;
+  recvPackets: number;
+  recvBytes: number;
+  sendPackets: number;
+  sendBytes: number;
+  disconnects: Record<DisconnectReason, number>;
+  staleIdCalls: number;
+  anomalies: { doubleRelease: number; ioCountUnderflow: number; releaseWithPendingIo: number };
+  /** Live sessions whose ioCount is above zero (posted I/O not yet completed). */
+  pendingIoSessions: number;
+  /** Sessions marked for disconnect but not yet released: zombies when this stays > 0 at a quiet moment. */
+  disconnectingSessions: number;
+  freeSlots: number;
+}
+
+export interface ListenInfo {
+  host: string;
+  port: number;
+  /** The backend actually chosen (auto resolved). */
+  backend: Exclude<Backend, 'auto'>;
+}
+
+export interface AcceptEvent { id: bigint; ip: string; port: number }
+
+/** Handlers a TypeScript caller may give the native server. Events arrive in batches on the JS thread. */
+export interface NativeHandlers {
+  onAccept?: (id: bigint, ip: string, port: number) => void;
+  onRelease?: (id: bigint, reason: DisconnectReason) => void;
+  /** js mode only: a complete packet payload (the 2-byte header removed). */
+  onRecv?: (id: bigint, payload: Buffer) => void;
+  onError?: (code: string, message: string) => void;
+}
+
+/** The class exported by the compiled addon (build/Release/lanserver.node). */
+export interface NativeLanServer {
+  /** Throws TypeError on bad argument types, Error with string `code` on native failure (EADDRINUSE, ...). */
+  start(options: ServerOptions): ListenInfo;
+  /** Stops accepting, disconnects every session, waits for every release, joins threads. Idempotent. */
+  stop(): void;
+  sendPacket(id: bigint, payload: Uint8Array): boolean;
+  disconnect(id: bigint): boolean;
+  readonly sessionCount: number;
+  stats(): ServerStats;
+}
+
+export interface NativeAddon {
+  LanServer: new (handlers?: NativeHandlers) => NativeLanServer;
+  /** Backends compiled in and usable on this kernel, best first. */
+  availableBackends(): Array<Exclude<Backend, 'auto'>>;
+  /** Build description: { buildType: 'Release' | 'Debug', flags: string }. */
+  buildInfo(): { buildType: string; flags: string };
+}
+
+/** Sessions nobody released: must be 0 at any quiet moment. */
+export function leaked(stats: ServerStats): number {
+  return stats.accepted - stats.released - stats.sessions;
+}
+
+/**
+ * Lines printed by `stress server --stats-json` and by the standalone `lanserver`
+ * (one JSON object per line on stdout). `stress run` parses these from its child.
+ */
+export type ServerLine =
+  | ({ event: 'listening'; pid: number; mode: ServerMode; workers: number } & ListenInfo)
+  | ({ event: 'stats'; t: number } & ServerStats)
+  | ({ event: 'final'; t: number } & ServerStats);

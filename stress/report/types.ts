@@ -1,0 +1,89 @@
+/**
+ * The JSON report, schemaVersion 1 (SPEC section 5). A report is one file per run.
+ * Any change to this shape bumps schemaVersion and is noted in the issue note.
+ */
+import type { ServerStats } from '../../server/types';
+import type { ChaosCounts, ChaosCut, FleetTick, IntegrityCounts } from '../../dummy-client/types';
+
+export const SCHEMA_VERSION = 1;
+
+export interface Percentiles {
+  /** Milliseconds. */
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  count: number;
+}
+
+export interface BuildMeta {
+  tool: { name: 'lanstress'; version: string };
+  git: { commit: string | null; dirty: boolean | null };
+  addon: { buildType: string; flags: string; backend: string | null };
+  node: string;
+  os: { platform: string; release: string; arch: string };
+  cpu: { model: string; cores: number };
+  seed: number;
+}
+
+export interface GateVerdict {
+  /** e.g. "integrity.corrupted == 0" or the user's threshold text "p99<20ms". */
+  name: string;
+  kind: 'integrity' | 'server' | 'scenario' | 'threshold';
+  pass: boolean;
+  /** The measured value, null when unknown (external target). */
+  actual: number | null;
+  expected: string;
+  /** Unknown gates (server checks against an external target) neither pass nor fail the run. */
+  unknown: boolean;
+}
+
+export interface RunReport {
+  schemaVersion: typeof SCHEMA_VERSION;
+  meta: BuildMeta & { startedAt: string; finishedAt: string; durationSec: number; argv: string[] };
+  scenario: { name: string; description: string };
+  /** Every resolved option of the run (flags after scenario defaults). */
+  options: Record<string, string | number | boolean | string[] | null>;
+  target: { kind: 'embedded' | 'external'; host: string; port: number };
+  results: {
+    connections: { target: number; opened: number; peak: number; reconnects: number; connectErrors: number };
+    throughput: {
+      sent: number;
+      echoed: number;
+      bytesSent: number;
+      bytesEchoed: number;
+      /** Mean over the measured seconds. */
+      echoesPerSec: number;
+      bytesPerSec: number;
+      behindSchedule: number;
+    };
+    series: FleetTick[];
+    latency: {
+      corrected: Percentiles;
+      uncorrected: Percentiles;
+      connect: Percentiles;
+      /** Base64 HDR histograms, microseconds. */
+      histograms: { corrected: string; uncorrected: string; connect: string };
+    };
+    integrity: IntegrityCounts;
+    chaos: { counts: ChaosCounts; cuts: ChaosCut[] };
+    clientErrors: Record<string, number>;
+    client: { maxLagMs: number; meanCpuPercent: number; workers: number; bottleneck: boolean };
+  };
+  server: {
+    /** null for an external target. */
+    stats: ServerStats | null;
+    statsSeries: Array<{ t: number; sessions: number; recvPackets: number; sendPackets: number }>;
+    leaked: number | null;
+    finalSessions: number | null;
+    crashed: boolean;
+    exitCode: number | null;
+    signal: string | null;
+    stderrTail: string[];
+  };
+  gates: GateVerdict[];
+  verdict: 'pass' | 'fail';
+}
