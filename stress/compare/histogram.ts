@@ -1,0 +1,52 @@
+/**
+ * Reads the base64 HDR histograms a report carries (microseconds) back into
+ * milliseconds. Pure: each decoded histogram is released before returning.
+ */
+import * as hdr from 'hdr-histogram-js';
+
+export interface SpectrumPoint {
+  percentile: number;
+  ms: number;
+}
+
+/**
+ * Percentiles at which a spectrum is sampled: 0, then four points per halving of the
+ * remaining tail (50, 59.5, 66.4, 70.3, 75 ...) up to 99.9999, then 100, so the points
+ * lie evenly on the log(1/(1-p)) axis the HTML report draws.
+ */
+export function spectrumPercentiles(): number[] {
+  const out: number[] = [0];
+  for (let step = 4; ; step++) {
+    const p = 100 * (1 - Math.pow(2, -step / 4));
+    if (p > 99.9999) break;
+    out.push(Number(p.toFixed(6)));
+  }
+  out.push(100);
+  return out;
+}
+
+function withHistogram<T>(base64: string, read: (h: hdr.Histogram) => T): T {
+  const h = hdr.decodeFromCompressedBase64(base64, 32, false);
+  try {
+    return read(h);
+  } finally {
+    h.destroy();
+  }
+}
+
+/** The percentile spectrum of an encoded histogram; empty when it holds no value. */
+export function latencySpectrum(base64: string): SpectrumPoint[] {
+  return withHistogram(base64, (h) =>
+    h.totalCount === 0 ? [] : spectrumPercentiles().map((p) => ({ percentile: p, ms: h.getValueAtPercentile(p) / 1000 })),
+  );
+}
+
+/** One percentile (0..100) of an encoded histogram, in milliseconds; null when it holds no value. */
+export function percentileOf(base64: string, percentile: number): number | null {
+  return withHistogram(base64, (h) => (h.totalCount === 0 ? null : h.getValueAtPercentile(percentile) / 1000));
+}
+
+/** How many values an encoded histogram holds. */
+export function countOf(base64: string): number {
+  return withHistogram(base64, (h) => h.totalCount);
+}
