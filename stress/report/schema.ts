@@ -1,0 +1,162 @@
+/**
+ * JSON Schema (draft-07, checked with ajv) of RunReport schemaVersion 1
+ * (stress/report/types.ts). Kept next to the type; a test builds a real
+ * report and validates it, so the two cannot drift apart silently.
+ */
+import Ajv, { type ErrorObject } from 'ajv';
+import { SCHEMA_VERSION } from './types';
+
+type JsonSchema = Record<string, unknown>;
+
+const nonNeg = { type: 'number', minimum: 0 };
+const count = { type: 'integer', minimum: 0 };
+const nullableCount = { type: ['integer', 'null'], minimum: 0 };
+
+function object(properties: Record<string, JsonSchema>, extra = false): JsonSchema {
+  return { type: 'object', required: Object.keys(properties), properties, additionalProperties: extra };
+}
+
+function countsOf(names: readonly string[]): JsonSchema {
+  return object(Object.fromEntries(names.map((n) => [n, count])));
+}
+
+const percentiles = object({
+  min: nonNeg, mean: nonNeg, p50: nonNeg, p90: nonNeg, p99: nonNeg, p999: nonNeg, max: nonNeg, count,
+});
+
+const tick = object({
+  t: nonNeg,
+  connections: count,
+  connecting: count,
+  sent: count,
+  echoed: count,
+  bytesSent: count,
+  bytesEchoed: count,
+  p50: { type: ['number', 'null'], minimum: 0 },
+  p99: { type: ['number', 'null'], minimum: 0 },
+  errors: count,
+  lagMs: nonNeg,
+  cpuPercent: nonNeg,
+  behindSchedule: count,
+});
+
+const chaosActions = ['rstMidBurst', 'finInFlight', 'closeAfterConnect', 'closeMidPacket', 'silence'];
+const disconnectReasons = ['peerClosed', 'peerReset', 'protocol', 'sendQueueFull', 'kicked', 'stopping', 'ioError'];
+
+const serverStats = object(
+  {
+    accepted: count,
+    rejected: countsOf(['full', 'denied']),
+    released: count,
+    sessions: count,
+    peakSessions: count,
+    recvPackets: count,
+    recvBytes: count,
+    sendPackets: count,
+    sendBytes: count,
+    disconnects: countsOf(disconnectReasons),
+    staleIdCalls: count,
+    anomalies: countsOf(['doubleRelease', 'ioCountUnderflow', 'releaseWithPendingIo']),
+    pendingIoSessions: count,
+    disconnectingSessions: count,
+    freeSlots: count,
+  },
+  // Newer servers may add counters; the named ones are what gates read.
+  true,
+);
+
+const gate = object({
+  name: { type: 'string', minLength: 1 },
+  kind: { enum: ['integrity', 'server', 'scenario', 'threshold'] },
+  pass: { type: 'boolean' },
+  actual: { type: ['number', 'null'] },
+  expected: { type: 'string' },
+  unknown: { type: 'boolean' },
+});
+
+const optionValue = {
+  anyOf: [{ type: ['string', 'number', 'boolean', 'null'] }, { type: 'array', items: { type: 'string' } }],
+};
+
+export const runReportSchema: JsonSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://lanstress.invalid/schemas/run-report-1.json',
+  title: 'lanstress RunReport',
+  ...object({
+    schemaVersion: { const: SCHEMA_VERSION },
+    meta: object({
+      tool: object({ name: { const: 'lanstress' }, version: { type: 'string' } }),
+      git: object({ commit: { type: ['string', 'null'] }, dirty: { type: ['boolean', 'null'] } }),
+      addon: object({ buildType: { type: 'string' }, flags: { type: 'string' }, backend: { type: ['string', 'null'] } }),
+      node: { type: 'string' },
+      os: object({ platform: { type: 'string' }, release: { type: 'string' }, arch: { type: 'string' } }),
+      cpu: object({ model: { type: 'string' }, cores: { type: 'integer', minimum: 1 } }),
+      seed: count,
+      startedAt: { type: 'string', format: 'date-time' },
+      finishedAt: { type: 'string', format: 'date-time' },
+      durationSec: nonNeg,
+      argv: { type: 'array', items: { type: 'string' } },
+    }),
+    scenario: object({ name: { type: 'string', minLength: 1 }, description: { type: 'string' } }),
+    options: { type: 'object', additionalProperties: optionValue },
+    target: object({ kind: { enum: ['embedded', 'external'] }, host: { type: 'string' }, port: { type: 'integer', minimum: 0, maximum: 65535 } }),
+    results: object({
+      connections: countsOf(['target', 'opened', 'peak', 'reconnects', 'connectErrors']),
+      throughput: object({
+        sent: count, echoed: count, bytesSent: count, bytesEchoed: count,
+        echoesPerSec: nonNeg, bytesPerSec: nonNeg, behindSchedule: count,
+      }),
+      series: { type: 'array', items: tick },
+      latency: object({
+        corrected: percentiles,
+        uncorrected: percentiles,
+        connect: percentiles,
+        histograms: object({ corrected: { type: 'string' }, uncorrected: { type: 'string' }, connect: { type: 'string' } }),
+      }),
+      integrity: countsOf(['ok', 'corrupted', 'reordered', 'duplicated', 'unexpected', 'lost', 'abandoned']),
+      chaos: object({
+        counts: countsOf(chaosActions),
+        cuts: {
+          type: 'array',
+          items: object({ serial: count, action: { enum: chaosActions }, seq: count, inFlight: count, atMs: nonNeg }),
+        },
+      }),
+      clientErrors: { type: 'object', additionalProperties: count },
+      client: object({ maxLagMs: nonNeg, meanCpuPercent: nonNeg, workers: { type: 'integer', minimum: 1 }, bottleneck: { type: 'boolean' } }),
+    }),
+    server: object({
+      stats: { anyOf: [{ type: 'null' }, serverStats] },
+      statsSeries: { type: 'array', items: object({ t: nonNeg, sessions: count, recvPackets: count, sendPackets: count }) },
+      leaked: { type: ['integer', 'null'] },
+      finalSessions: nullableCount,
+      crashed: { type: 'boolean' },
+      exitCode: { type: ['integer', 'null'] },
+      signal: { type: ['string', 'null'] },
+      stderrTail: { type: 'array', items: { type: 'string' } },
+    }),
+    gates: { type: 'array', items: gate },
+    verdict: { enum: ['pass', 'fail'] },
+  }),
+};
+
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, formats: { 'date-time': isDateTime } });
+const validate = ajv.compile(runReportSchema);
+
+function isDateTime(text: string): boolean {
+  return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(text) && !Number.isNaN(Date.parse(text));
+}
+
+function describe(e: ErrorObject): string {
+  const where = e.instancePath === '' ? 'report' : e.instancePath.slice(1).replace(/\//g, '.');
+  if (e.keyword === 'required') return `${where}: missing field '${(e.params as { missingProperty: string }).missingProperty}'`;
+  if (e.keyword === 'additionalProperties') {
+    return `${where}: unexpected field '${(e.params as { additionalProperty: string }).additionalProperty}'`;
+  }
+  return `${where}: ${e.message ?? e.keyword}`;
+}
+
+/** Every problem with `x` as a RunReport, each naming the field (dotted path); [] when valid. */
+export function validateReport(x: unknown): string[] {
+  if (validate(x)) return [];
+  return (validate.errors ?? []).map(describe);
+}

@@ -1,0 +1,163 @@
+/**
+ * The end-of-run summary. The printer returns a string (the caller decides
+ * where it goes) and colours only when asked to, i.e. when the stream is a TTY
+ * (as autocannon's lib/printResult.js does).
+ */
+import chalk from 'chalk';
+import Table from 'cli-table3';
+import type { GateVerdict, Percentiles, RunReport } from './types';
+
+export interface SummaryOptions {
+  colors: boolean;
+  reportPath: string | null;
+}
+
+/** The machine-readable digest printed by --json next to the report path. */
+export interface SummaryData {
+  scenario: string;
+  verdict: RunReport['verdict'];
+  durationSec: number;
+  echoesPerSec: number;
+  bytesPerSec: number;
+  latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number };
+  connections: RunReport['results']['connections'];
+  integrity: RunReport['results']['integrity'];
+  clientErrors: Record<string, number>;
+  server: { crashed: boolean; leaked: number | null; finalSessions: number | null; anomalies: number | null };
+  failedGates: string[];
+  unknownGates: string[];
+}
+
+export function summaryData(r: RunReport): SummaryData {
+  const c = r.results.latency.corrected;
+  const an = r.server.stats?.anomalies;
+  return {
+    scenario: r.scenario.name,
+    verdict: r.verdict,
+    durationSec: r.meta.durationSec,
+    echoesPerSec: r.results.throughput.echoesPerSec,
+    bytesPerSec: r.results.throughput.bytesPerSec,
+    latencyMs: { p50: c.p50, p90: c.p90, p99: c.p99, p999: c.p999, max: c.max },
+    connections: r.results.connections,
+    integrity: r.results.integrity,
+    clientErrors: r.results.clientErrors,
+    server: {
+      crashed: r.server.crashed,
+      leaked: r.server.leaked,
+      finalSessions: r.server.finalSessions,
+      anomalies: an === undefined ? null : an.doubleRelease + an.ioCountUnderflow + an.releaseWithPendingIo,
+    },
+    failedGates: r.gates.filter((g) => !g.unknown && !g.pass).map((g) => g.name),
+    unknownGates: r.gates.filter((g) => g.unknown).map((g) => g.name),
+  };
+}
+
+function fmtMs(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+function fmtCount(v: number): string {
+  if (v >= 1e9) return `${(v / 1e9).toFixed(2)}G`;
+  if (v >= 1e6) return `${(v / 1e6).toFixed(2)}M`;
+  if (v >= 1e4) return `${(v / 1e3).toFixed(1)}k`;
+  return String(Math.round(v * 100) / 100);
+}
+
+function fmtBytes(v: number): string {
+  if (v >= 1 << 30) return `${(v / (1 << 30)).toFixed(2)} GiB`;
+  if (v >= 1 << 20) return `${(v / (1 << 20)).toFixed(2)} MiB`;
+  if (v >= 1 << 10) return `${(v / (1 << 10)).toFixed(1)} KiB`;
+  return `${Math.round(v)} B`;
+}
+
+function table(head: string[], colors: boolean): Table.Table {
+  return new Table({
+    head,
+    style: { head: colors ? ['cyan'] : [], border: colors ? ['grey'] : [] },
+  });
+}
+
+function latencyRow(name: string, p: Percentiles): string[] {
+  return [name, fmtMs(p.p50), fmtMs(p.p90), fmtMs(p.p99), fmtMs(p.p999), fmtMs(p.max), fmtMs(p.mean), String(p.count)];
+}
+
+function verdictCell(g: GateVerdict, c: chalk.Chalk): string {
+  if (g.unknown) return c.yellow('unknown');
+  return g.pass ? c.green('pass') : c.red.bold('FAIL');
+}
+
+export function formatSummary(r: RunReport, opts: SummaryOptions): string {
+  const c = new chalk.Instance({ level: opts.colors ? 1 : 0 });
+  const out: string[] = [];
+  const res = r.results;
+  out.push(c.bold(`Scenario ${r.scenario.name}: ${res.connections.target} clients, ${r.meta.durationSec.toFixed(1)} s, target ${r.target.kind} ${r.target.host}:${r.target.port}`));
+
+  const lat = table(['Latency (ms)', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean', 'samples'], opts.colors);
+  lat.push(latencyRow('echo (corrected)', res.latency.corrected), latencyRow('echo (uncorrected)', res.latency.uncorrected), latencyRow('connect', res.latency.connect));
+  out.push(lat.toString());
+
+  const tp = res.throughput;
+  const thr = table(['Throughput', 'total', 'per second'], opts.colors);
+  thr.push(
+    ['echoes', fmtCount(tp.echoed), fmtCount(tp.echoesPerSec)],
+    ['bytes echoed', fmtBytes(tp.bytesEchoed), `${fmtBytes(tp.bytesPerSec)}/s`],
+    ['packets sent', fmtCount(tp.sent), ''],
+    ['behind schedule', fmtCount(tp.behindSchedule), ''],
+  );
+  out.push(thr.toString());
+
+  const cn = res.connections;
+  const con = table(['Connections', 'target', 'opened', 'peak', 'reconnects', 'connect errors'], opts.colors);
+  con.push(['', String(cn.target), String(cn.opened), String(cn.peak), String(cn.reconnects), cn.connectErrors > 0 ? c.red(String(cn.connectErrors)) : '0']);
+  out.push(con.toString());
+
+  const integ = table(['Integrity', 'count'], opts.colors);
+  for (const [k, v] of Object.entries(res.integrity)) {
+    const isError = k !== 'ok' && k !== 'abandoned';
+    integ.push([k, isError && v > 0 ? c.red.bold(String(v)) : String(v)]);
+  }
+  for (const [code, n] of Object.entries(res.clientErrors)) integ.push([`client error ${code}`, c.yellow(String(n))]);
+  out.push(integ.toString());
+
+  out.push(serverTable(r, c, opts.colors));
+
+  const gates = table(['Gate', 'kind', 'actual', 'expected', 'verdict'], opts.colors);
+  for (const g of r.gates) gates.push([g.name, g.kind, g.actual === null ? '-' : String(g.actual), g.expected, verdictCell(g, c)]);
+  out.push(gates.toString());
+
+  if (res.client.bottleneck) {
+    out.push(c.yellow(`The client itself may have limited this run (max event-loop lag ${res.client.maxLagMs} ms, CPU ${res.client.meanCpuPercent.toFixed(0)}% over ${res.client.workers} workers).`));
+  }
+  out.push(r.verdict === 'pass' ? c.green.bold('Verdict: pass') : c.red.bold('Verdict: FAIL'));
+  if (opts.reportPath !== null) out.push(`Report: ${opts.reportPath}`);
+  return `${out.join('\n')}\n`;
+}
+
+function serverTable(r: RunReport, c: chalk.Chalk, colors: boolean): string {
+  const s = r.server;
+  const t = table(['Server', 'value'], colors);
+  if (r.target.kind === 'external') {
+    t.push(['stats', c.yellow('unknown (external target)')]);
+    return t.toString();
+  }
+  const red = (v: number | null): string => (v === null ? '-' : v > 0 ? c.red.bold(String(v)) : String(v));
+  t.push(['crashed', s.crashed ? c.red.bold(`yes (${s.signal ?? `exit ${s.exitCode}`})`) : 'no']);
+  t.push(['leaked', red(s.leaked)], ['sessions at end', red(s.finalSessions)]);
+  if (s.stats !== null) {
+    t.push(['accepted / released', `${s.stats.accepted} / ${s.stats.released}`], ['peak sessions', String(s.stats.peakSessions)]);
+    t.push(['rejected full / denied', `${s.stats.rejected.full} / ${s.stats.rejected.denied}`]);
+    for (const [k, v] of Object.entries(s.stats.anomalies)) t.push([`anomaly ${k}`, red(v)]);
+    const reasons = Object.entries(s.stats.disconnects).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`);
+    t.push(['disconnects', reasons.length > 0 ? reasons.join(', ') : 'none']);
+  }
+  if (s.crashed && s.stderrTail.length > 0) t.push(['stderr (last lines)', s.stderrTail.slice(-10).join('\n')]);
+  return t.toString();
+}
+
+/** The table printed under --gate when gates failed. */
+export function formatFailedGates(gates: readonly GateVerdict[], colors: boolean): string {
+  const c = new chalk.Instance({ level: colors ? 1 : 0 });
+  const t = table(['Failed gate', 'actual', 'expected'], colors);
+  for (const g of gates) t.push([c.red(g.name), g.actual === null ? '-' : String(g.actual), g.expected]);
+  return `${t.toString()}\n`;
+}

@@ -1,0 +1,56 @@
+/**
+ * Gate verdicts (SPEC 6). The integrity gate is always computed; whether a
+ * failure changes the exit code is the caller's choice (--gate). Pure.
+ */
+import type { CompareOp, ScenarioGate } from '../../scenarios/types';
+import type { GateVerdict, RunReport } from '../report/types';
+import { ANOMALIES, type Metrics } from './metrics';
+
+/** The integrity classes that must be 0 (abandoned is expected under chaos, ok is the good count). */
+export const INTEGRITY_ERRORS = ['corrupted', 'reordered', 'duplicated', 'unexpected', 'lost'] as const;
+
+export function compare(actual: number, op: CompareOp, value: number): boolean {
+  switch (op) {
+    case '==': return actual === value;
+    case '!=': return actual !== value;
+    case '>': return actual > value;
+    case '>=': return actual >= value;
+    case '<': return actual < value;
+    case '<=': return actual <= value;
+  }
+}
+
+function check(name: string, kind: GateVerdict['kind'], actual: number | null, op: CompareOp, value: number): GateVerdict {
+  return {
+    name,
+    kind,
+    actual,
+    expected: `${op} ${value}`,
+    unknown: actual === null,
+    // An unknown gate is not a pass: a consumer that ignores `unknown` must not be told all is well.
+    pass: actual !== null && compare(actual, op, value),
+  };
+}
+
+/** SPEC 6: integrity errors 0, leaked 0, sessions back to 0, anomalies 0, no crash. */
+export function integrityGates(m: Metrics): GateVerdict[] {
+  const gates = INTEGRITY_ERRORS.map((k) => check(`integrity.${k} == 0`, 'integrity', m[`integrity.${k}`] ?? 0, '==', 0));
+  gates.push(check('server.leaked == 0', 'server', m['server.leaked'] ?? null, '==', 0));
+  gates.push(check('server.sessions == 0', 'server', m['server.sessions'] ?? null, '==', 0));
+  for (const a of ANOMALIES) gates.push(check(`server.anomalies.${a} == 0`, 'server', m[`server.anomalies.${a}`] ?? null, '==', 0));
+  gates.push(check('server.crashed == 0', 'server', m['server.crashed'] ?? null, '==', 0));
+  return gates;
+}
+
+export function scenarioGates(gates: readonly ScenarioGate[], m: Metrics): GateVerdict[] {
+  return gates.map((g) => check(`${g.metric} ${g.op} ${g.value}`, 'scenario', m[g.metric] ?? null, g.op, g.value));
+}
+
+/** A run fails when any gate that could be judged failed; unknown gates neither pass nor fail it. */
+export function verdictOf(gates: readonly GateVerdict[]): RunReport['verdict'] {
+  return gates.some((g) => !g.unknown && !g.pass) ? 'fail' : 'pass';
+}
+
+export function failedGates(gates: readonly GateVerdict[]): GateVerdict[] {
+  return gates.filter((g) => !g.unknown && !g.pass);
+}

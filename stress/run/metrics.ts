@@ -1,0 +1,54 @@
+/**
+ * A finished run as flat, dotted metric names (what scenario gates and user
+ * thresholds compare against). null means unknown: a server metric when the
+ * target is external. Pure.
+ */
+import type { RunReport } from '../report/types';
+import type { DisconnectReason, ServerStats } from '../../server/types';
+
+export const DISCONNECT_REASONS: readonly DisconnectReason[] = ['peerClosed', 'peerReset', 'protocol', 'sendQueueFull', 'kicked', 'stopping', 'ioError'];
+export const ANOMALIES: ReadonlyArray<keyof ServerStats['anomalies']> = ['doubleRelease', 'ioCountUnderflow', 'releaseWithPendingIo'];
+
+export type Metrics = Record<string, number | null>;
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+export function reportMetrics(r: RunReport): Metrics {
+  const m: Metrics = {};
+  const res = r.results;
+  for (const [k, v] of Object.entries(res.integrity)) m[`integrity.${k}`] = v;
+  m['integrity.errors'] = res.integrity.corrupted + res.integrity.reordered + res.integrity.duplicated + res.integrity.unexpected + res.integrity.lost;
+  for (const [name, p] of [['latency', res.latency.corrected], ['latency.uncorrected', res.latency.uncorrected], ['connect', res.latency.connect]] as const) {
+    for (const [k, v] of Object.entries(p)) m[`${name}.${k}`] = v;
+  }
+  for (const k of ['p50', 'p90', 'p99', 'p999', 'max', 'mean'] as const) m[k] = res.latency.corrected[k];
+  for (const [k, v] of Object.entries(res.connections)) m[`connections.${k}`] = v;
+  m.connectErrors = res.connections.connectErrors;
+  m.throughput = res.throughput.echoesPerSec;
+  m['throughput.bytes'] = res.throughput.bytesPerSec;
+  m.sent = res.throughput.sent;
+  m.echoed = res.throughput.echoed;
+  m.behindSchedule = res.throughput.behindSchedule;
+  for (const [k, v] of Object.entries(res.chaos.counts)) m[`chaos.${k}`] = v;
+  m['chaos.total'] = sum(Object.values(res.chaos.counts));
+  for (const [k, v] of Object.entries(res.clientErrors)) m[`clientErrors.${k}`] = v;
+  m['clientErrors.total'] = sum(Object.values(res.clientErrors));
+  m['client.maxLagMs'] = res.client.maxLagMs;
+  m['client.cpuPercent'] = res.client.meanCpuPercent;
+
+  // Server metrics are known only for the embedded server, and only once it printed stats.
+  const embedded = r.target.kind === 'embedded';
+  const s = embedded ? r.server.stats : null;
+  m['server.crashed'] = embedded ? Number(r.server.crashed) : null;
+  m['server.leaked'] = embedded ? r.server.leaked : null;
+  m['server.sessions'] = embedded ? r.server.finalSessions : null;
+  for (const k of ['accepted', 'released', 'peakSessions', 'recvPackets', 'recvBytes', 'sendPackets', 'sendBytes', 'staleIdCalls'] as const) {
+    m[`server.${k}`] = s === null ? null : s[k];
+  }
+  for (const k of ['full', 'denied'] as const) m[`server.rejected.${k}`] = s === null ? null : s.rejected[k];
+  for (const k of DISCONNECT_REASONS) m[`server.disconnects.${k}`] = s === null ? null : s.disconnects[k];
+  for (const k of ANOMALIES) m[`server.anomalies.${k}`] = s === null ? null : s.anomalies[k];
+  return m;
+}

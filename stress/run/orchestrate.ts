@@ -1,0 +1,340 @@
+/**
+ * One `stress run`: resolved options in, exit code out.
+ * Order: descriptors -> server (embedded child, or probe the external one) ->
+ * fleet with a live line -> drain -> wait for the server to go quiet -> stop it ->
+ * report (gates always computed) -> summary -> exit code.
+ * Every wait is bounded, and a dying server aborts the fleet, so a run never hangs.
+ */
+import * as net from 'node:net';
+import * as os from 'node:os';
+import { runFleet } from '../../dummy-client/fleet';
+import type { FleetConfig, FleetResult, FleetTick } from '../../dummy-client/types';
+import type { Scenario } from '../../scenarios/types';
+import { leaked, type ServerStats } from '../../server/types';
+import { evaluateThresholds } from '../thresholds';
+import { formatFailedGates, formatSummary, summaryData } from '../report/summary';
+import { SCHEMA_VERSION, type RunReport } from '../report/types';
+import { writeReport } from '../report/write';
+import { EmbeddedServer, type ServerExit } from './embedded';
+import { EXIT, UsageError } from './exit-codes';
+import { failedGates, integrityGates, scenarioGates, verdictOf } from './gates';
+import { childLimitProblem, descriptorsNeeded, raiseOwnLimit } from './limits';
+import { buildMeta } from './meta';
+import { reportMetrics } from './metrics';
+import { optionsRecord, type RunOptions } from './options';
+import { emptyPercentiles, percentilesOf } from './percentiles';
+import { formatTick, Progress, type ProgressSink } from './progress';
+
+
+const SERVER_START_TIMEOUT_MS = 20_000;
+const QUIET_TIMEOUT_MS = 10_000;
+const SERVER_STOP_TIMEOUT_MS = 10_000;
+const PROBE_TIMEOUT_MS = 3000;
+/** After the server died, how long the fleet gets to notice the abort before we stop waiting for it. */
+const FLEET_ABORT_GRACE_MS = 10_000;
+/** The client limited the run when its loop lagged this long, or every worker was this busy. */
+const BOTTLENECK_LAG_MS = 250;
+const BOTTLENECK_CPU_SHARE = 0.85;
+
+export interface RunIo {
+  stdout: ProgressSink;
+  stderr: ProgressSink;
+  argv: string[];
+}
+
+export function fleetConfig(o: RunOptions, host: string, port: number): FleetConfig {
+  return {
+    host,
+    port,
+    sourceIps: [],
+    clients: o.clients,
+    connectRate: o.connectRate,
+    rampUpSec: o.rampUpSec,
+    durationSec: o.durationSec,
+    payload: o.payload,
+    sendModel: o.rate !== null ? { kind: 'open', rate: o.rate } : { kind: 'closed', pipeline: o.pipeline ?? 1 },
+    workers: o.workers,
+    seed: o.seed,
+    traffic: o.traffic,
+    chaos: { probability: o.chaos, actions: o.chaosActions, reconnectDelayMs: { min: 10, max: 250 } },
+    echoTimeoutMs: o.echoTimeoutMs,
+    drainTimeoutMs: o.drainTimeoutMs,
+    connectionLifetimeMs: o.lifetimeMs,
+  };
+}
+
+export function serverArgs(o: RunOptions): string[] {
+  return [
+    '--stats-json',
+    '--host', '127.0.0.1',
+    '--port', '0',
+    '--workers', String(o.serverWorkers),
+    '--backend', o.backend,
+    '--mode', o.mode,
+    '--max-payload', String(o.maxPayload),
+    '--max-sessions', String(o.maxSessions),
+    '--kick', String(o.serverKick),
+    '--seed', String(o.seed),
+  ];
+}
+
+/** Connects once to an external target so a typo fails fast as bad input, not as a run full of errors. */
+function probe(host: string, port: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const finish = (problem: string | null): void => {
+      socket.destroy();
+      resolve(problem);
+    };
+    socket.setTimeout(PROBE_TIMEOUT_MS, () => finish(`no answer within ${PROBE_TIMEOUT_MS} ms`));
+    socket.once('connect', () => finish(null));
+    socket.once('error', (err: NodeJS.ErrnoException) =>
+      finish(err.code === 'ECONNREFUSED' ? 'connection refused (nothing listens there)' : `${err.code ?? 'error'}: ${err.message}`),
+    );
+  });
+}
+
+function emptyFleetResult(config: FleetConfig, ticks: FleetTick[]): FleetResult {
+  return {
+    ticks,
+    totals: { sent: 0, echoed: 0, bytesSent: 0, bytesEchoed: 0, behindSchedule: 0 },
+    connections: { target: config.clients, opened: 0, peak: 0, reconnects: 0, connectErrors: 0 },
+    integrity: { ok: 0, corrupted: 0, reordered: 0, duplicated: 0, unexpected: 0, lost: 0, abandoned: 0 },
+    chaos: { rstMidBurst: 0, finInFlight: 0, closeAfterConnect: 0, closeMidPacket: 0, silence: 0 },
+    cuts: [],
+    errors: {},
+    histograms: { corrected: '', uncorrected: '', connect: '' },
+    client: { maxLagMs: 0, meanCpuPercent: 0, workers: config.workers },
+  };
+}
+
+function sumOf(ticks: FleetTick[], key: 'echoed' | 'bytesEchoed'): number {
+  return ticks.reduce((a, t) => a + t[key], 0);
+}
+
+interface ServerOutcome {
+  kind: 'embedded' | 'external';
+  host: string;
+  port: number;
+  backend: string | null;
+  exit: ServerExit | null;
+  /** Sessions at the quiet moment after the fleet closed, before stop. */
+  quiet: ServerStats | null;
+  series: EmbeddedServer['series'];
+}
+
+export function buildReport(args: {
+  scenario: Scenario;
+  options: RunOptions;
+  argv: string[];
+  startedAt: Date;
+  finishedAt: Date;
+  fleetSec: number;
+  fleet: FleetResult;
+  server: ServerOutcome;
+}): RunReport {
+  const { fleet, server, options } = args;
+  const ticks = fleet.ticks;
+  const measured = ticks.length > 0 ? ticks.length : Math.max(args.fleetSec, 1);
+  const echoed = ticks.length > 0 ? sumOf(ticks, 'echoed') : fleet.totals.echoed;
+  const bytes = ticks.length > 0 ? sumOf(ticks, 'bytesEchoed') : fleet.totals.bytesEchoed;
+  const exit = server.exit;
+  const stats = exit === null ? null : exit.final ?? exit.last;
+  const quietLeaked = server.quiet === null ? null : leaked(server.quiet);
+  const finalLeaked = stats === null ? null : leaked(stats);
+  const cpuCap = Math.min(fleet.client.workers, os.availableParallelism()) * 100;
+  const report: RunReport = {
+    schemaVersion: SCHEMA_VERSION,
+    meta: {
+      ...buildMeta(options.seed, server.backend),
+      startedAt: args.startedAt.toISOString(),
+      finishedAt: args.finishedAt.toISOString(),
+      durationSec: Math.round(args.fleetSec * 1000) / 1000,
+      argv: args.argv,
+    },
+    scenario: { name: args.scenario.name, description: args.scenario.description },
+    options: optionsRecord(options),
+    target: { kind: server.kind, host: server.host, port: server.port },
+    results: {
+      connections: fleet.connections,
+      throughput: {
+        ...fleet.totals,
+        echoesPerSec: Math.round((echoed / measured) * 10) / 10,
+        bytesPerSec: Math.round(bytes / measured),
+      },
+      series: ticks,
+      latency: {
+        corrected: fleet.histograms.corrected === '' ? emptyPercentiles() : percentilesOf(fleet.histograms.corrected),
+        uncorrected: fleet.histograms.uncorrected === '' ? emptyPercentiles() : percentilesOf(fleet.histograms.uncorrected),
+        connect: fleet.histograms.connect === '' ? emptyPercentiles() : percentilesOf(fleet.histograms.connect),
+        histograms: fleet.histograms,
+      },
+      integrity: fleet.integrity,
+      chaos: { counts: fleet.chaos, cuts: fleet.cuts },
+      clientErrors: fleet.errors,
+      client: {
+        ...fleet.client,
+        bottleneck: fleet.client.maxLagMs >= BOTTLENECK_LAG_MS || fleet.client.meanCpuPercent >= BOTTLENECK_CPU_SHARE * cpuCap,
+      },
+    },
+    server: {
+      stats,
+      statsSeries: server.series,
+      // The worse of the quiet moment and after stop(): a session lost at either is a leak.
+      leaked: quietLeaked === null ? finalLeaked : finalLeaked === null ? quietLeaked : Math.max(quietLeaked, finalLeaked),
+      finalSessions: server.quiet?.sessions ?? (exit?.crashed === true ? null : stats?.sessions ?? null),
+      crashed: exit?.crashed ?? false,
+      exitCode: exit?.exitCode ?? null,
+      signal: exit?.signal ?? null,
+      stderrTail: exit?.stderrTail ?? [],
+    },
+    gates: [],
+    verdict: 'pass',
+  };
+  const metrics = reportMetrics(report);
+  report.gates = [
+    ...integrityGates(metrics),
+    ...scenarioGates(args.scenario.gates, metrics),
+  ];
+  if (exit?.killed === true) {
+    report.gates.push({ name: 'server stopped on SIGTERM', kind: 'server', pass: false, actual: 1, expected: `exit within ${SERVER_STOP_TIMEOUT_MS} ms`, unknown: false });
+  }
+  report.gates.push(...evaluateThresholds(report, options.thresholds));
+  report.verdict = verdictOf(report.gates);
+  return report;
+}
+
+/** Runs the scenario; returns the process exit code. Throws UsageError for bad input found late (limits, target). */
+export async function runScenario(scenario: Scenario, options: RunOptions, io: RunIo): Promise<number> {
+  const needed = descriptorsNeeded(options.clients);
+  const own = raiseOwnLimit(needed);
+  if (!own.ok) throw new UsageError(`--clients ${options.clients}: ${own.message}`);
+  if (options.target.kind === 'embedded') {
+    const problem = childLimitProblem(needed);
+    if (problem !== null) throw new UsageError(`--clients ${options.clients}: ${problem}`);
+  } else {
+    const problem = await probe(options.target.host, options.target.port);
+    if (problem !== null) throw new UsageError(`--target ${options.target.host}:${options.target.port}: ${problem}`);
+  }
+
+  const progress = new Progress(options.json ? null : io.stderr);
+  const startedAt = new Date();
+  let embedded: EmbeddedServer | null = null;
+  let host: string;
+  let port: number;
+  let backend: string | null = null;
+  if (options.target.kind === 'embedded') {
+    embedded = new EmbeddedServer({ noFile: needed, serverArgs: serverArgs(options), startTimeoutMs: SERVER_START_TIMEOUT_MS });
+    try {
+      const info = await embedded.waitListening();
+      host = info.host;
+      port = info.port;
+      backend = info.backend;
+    } catch (err) {
+      const exit = await embedded.stop(SERVER_STOP_TIMEOUT_MS);
+      const tail = exit.stderrTail.slice(-10).join('\n');
+      // The server validates its own options: its usage error is ours.
+      if (exit.exitCode === EXIT.usage) throw new UsageError(`the embedded server refused its options:\n${tail}`);
+      io.stderr.write(`stress: ${(err as Error).message}\n${tail === '' ? '' : `${tail}\n`}`);
+      return EXIT.serverCrashed;
+    }
+    progress.note(`server pid ${embedded.pid} listening on ${host}:${port} (${backend}); ${options.clients} clients for ${options.durationSec} s`);
+  } else {
+    host = options.target.host;
+    port = options.target.port;
+    progress.note(`target ${host}:${port} (external: server checks unknown); ${options.clients} clients for ${options.durationSec} s`);
+  }
+
+  const abort = new AbortController();
+  embedded?.onCrash(() => {
+    progress.note(`stress: the server under test died mid-run (${embedded?.describeExit()}); stopping the fleet`);
+    abort.abort();
+  });
+
+  const config = fleetConfig(options, host, port);
+  const ticks: FleetTick[] = [];
+  const fleetStart = process.hrtime.bigint();
+  const onTick = (t: FleetTick): void => {
+    ticks.push(t);
+    progress.line(formatTick(t, options.durationSec, embedded?.latest()?.sessions ?? null));
+  };
+  let fleet: FleetResult;
+  try {
+    fleet = await boundAfterAbort(runFleet(config, { onTick, signal: abort.signal }), abort.signal, options.drainTimeoutMs + FLEET_ABORT_GRACE_MS);
+  } catch (err) {
+    if (!abort.signal.aborted) {
+      await embedded?.stop(SERVER_STOP_TIMEOUT_MS);
+      throw err;
+    }
+    fleet = emptyFleetResult(config, ticks);
+  }
+  const fleetSec = Number(process.hrtime.bigint() - fleetStart) / 1e9;
+  progress.end();
+
+  let quiet: ServerStats | null = null;
+  let exit: ServerExit | null = null;
+  if (embedded !== null) {
+    if (!embedded.hasExited) {
+      const q = await embedded.waitQuiet(QUIET_TIMEOUT_MS);
+      quiet = embedded.hasExited ? null : q;
+    }
+    exit = await embedded.stop(SERVER_STOP_TIMEOUT_MS);
+  }
+
+  const report = buildReport({
+    scenario,
+    options,
+    argv: io.argv,
+    startedAt,
+    finishedAt: new Date(),
+    fleetSec,
+    fleet,
+    server: {
+      kind: options.target.kind,
+      host,
+      port,
+      backend,
+      exit,
+      quiet,
+      series: embedded?.series ?? [],
+    },
+  });
+  const reportPath = writeReport(report, options.out);
+
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify({ report: reportPath, summary: summaryData(report) })}\n`);
+  } else {
+    io.stdout.write(formatSummary(report, { colors: io.stdout.isTTY === true, reportPath }));
+  }
+  if (report.server.crashed) return EXIT.serverCrashed;
+  const failed = failedGates(report.gates);
+  const enforced = options.gate ? failed : failed.filter((g) => g.kind === 'threshold');
+  if (enforced.length > 0) {
+    if (!options.json) io.stderr.write(formatFailedGates(enforced, io.stderr.isTTY === true));
+    return EXIT.gateFailed;
+  }
+  return EXIT.pass;
+}
+
+/** Once `signal` fires, waits at most `graceMs` more for `work`, then rejects: an aborted fleet cannot hang the run. */
+function boundAfterAbort<T>(work: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      timer = setTimeout(() => reject(new Error(`the fleet did not stop within ${graceMs} ms of the abort`)), graceMs);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * The live line, once a second: rewritten in place on a TTY, one plain line
+ * a second otherwise (logs and CI), nothing at all under --json.
+ */
+import type { FleetTick } from '../../dummy-client/types';
+
+function ms(v: number | null): string {
+  return v === null ? '-' : v >= 10 ? v.toFixed(0) : v.toFixed(2);
+}
+
+/** Pure: one tick as text. */
+export function formatTick(t: FleetTick, durationSec: number, serverSessions: number | null): string {
+  const parts = [
+    `${String(t.t).padStart(3)}/${durationSec}s`,
+    `conn ${t.connections}${t.connecting > 0 ? ` (+${t.connecting} opening)` : ''}`,
+    `echo/s ${t.echoed}`,
+    `p50 ${ms(t.p50)}ms p99 ${ms(t.p99)}ms`,
+    `errors ${t.errors}`,
+  ];
+  if (serverSessions !== null) parts.push(`server sessions ${serverSessions}`);
+  if (t.lagMs >= 100) parts.push(`client lag ${Math.round(t.lagMs)}ms`);
+  return parts.join(' | ');
+}
+
+export interface ProgressSink {
+  isTTY?: boolean;
+  write(text: string): unknown;
+}
+
+export class Progress {
+  private inPlace = false;
+
+  constructor(private readonly sink: ProgressSink | null) {}
+
+  line(text: string): void {
+    if (this.sink === null) return;
+    if (this.sink.isTTY === true) {
+      this.sink.write(`\r\x1b[2K${text}`);
+      this.inPlace = true;
+    } else {
+      this.sink.write(`${text}\n`);
+    }
+  }
+
+  /** A message that must stay on screen (not overwritten by the next tick). */
+  note(text: string): void {
+    if (this.sink === null) return;
+    this.end();
+    this.sink.write(`${text}\n`);
+  }
+
+  end(): void {
+    if (this.inPlace && this.sink !== null) this.sink.write('\n');
+    this.inPlace = false;
+  }
+}
