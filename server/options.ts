@@ -1,0 +1,246 @@
+import * as net from 'node:net';
+import * as os from 'node:os';
+import { randomInt } from 'node:crypto';
+import type { Backend, Framing, ServerMode, ServerOptions } from './types';
+
+/** The command-line spelling of every option, used in every message so the user sees the flag to fix. */
+export const OPTION_FLAGS: Readonly<Record<keyof ServerOptions, string>> = {
+  host: '--host',
+  port: '--port',
+  workers: '--workers',
+  maxSessions: '--max-sessions',
+  maxPayload: '--max-payload',
+  sendQueueLimit: '--send-queue-limit',
+  backlog: '--backlog',
+  backend: '--backend',
+  mode: '--mode',
+  framing: '--framing',
+  allow: '--allow',
+  deny: '--deny',
+  room: '--room',
+  kick: '--kick',
+  echoDelayUs: '--echo-delay-us',
+  seed: '--seed',
+};
+
+export const BACKENDS: readonly Backend[] = ['auto', 'epoll', 'io_uring'];
+export const MODES: readonly ServerMode[] = ['echo', 'broadcast', 'js'];
+export const FRAMINGS: readonly Framing[] = ['lan', 'raw'];
+
+/** The wire header is 16 bits, so no payload can be longer than this whatever --max-payload says. */
+export const MAX_PAYLOAD_LIMIT = 65535;
+const HEADER_BYTES = 2;
+const MAX_SEED = 0xffff_ffff;
+
+interface IntRange { min: number; max: number }
+
+const INT_RANGES = {
+  port: { min: 0, max: 65535 },
+  workers: { min: 1, max: 256 },
+  maxSessions: { min: 1, max: 1_000_000 },
+  maxPayload: { min: 0, max: MAX_PAYLOAD_LIMIT },
+  sendQueueLimit: { min: 1, max: 1 << 30 },
+  backlog: { min: 1, max: 65535 },
+  room: { min: 0, max: 1_000_000 },
+  echoDelayUs: { min: 0, max: 10_000_000 },
+  seed: { min: 0, max: MAX_SEED },
+} satisfies Partial<Record<keyof ServerOptions, IntRange>>;
+
+/** Defaults of SPEC section 2. Not pure: the worker count follows the machine and the seed is random. */
+export function defaultServerOptions(): ServerOptions {
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    workers: os.availableParallelism(),
+    maxSessions: 10000,
+    maxPayload: 8192,
+    sendQueueLimit: 1 << 20,
+    backlog: 4096,
+    backend: 'auto',
+    mode: 'echo',
+    framing: 'lan',
+    allow: [],
+    deny: [],
+    room: 0,
+    kick: 0,
+    echoDelayUs: 0,
+    seed: randomInt(0, MAX_SEED),
+  };
+}
+
+/** Options as they come from a command line or a caller: any value may be a string or the wrong type. */
+export type RawServerOptions = { [K in keyof ServerOptions]?: unknown };
+
+export type ResolvedOptions =
+  | { ok: true; options: ServerOptions; problems: [] }
+  | { ok: false; problems: string[] };
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return value === '' ? "''" : value;
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value === undefined) return 'nothing';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Accepts a JS number or the decimal text a command line gives; anything else is NaN. */
+function toNumber(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/.test(value)) {
+    return Number(value);
+  }
+  return Number.NaN;
+}
+
+function parseIPv4(text: string): number[] | undefined {
+  if (!net.isIPv4(text)) return undefined;
+  return text.split('.').map(Number);
+}
+
+/** Expands any valid IPv6 text (with '::' or an embedded IPv4 tail) to its 8 groups. */
+function parseIPv6(text: string): number[] | undefined {
+  if (!net.isIPv6(text)) return undefined;
+  let body = text;
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(body);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number);
+    body = body.slice(0, v4.index) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const halves = body.split('::');
+  const groups = (s: string): number[] => (s === '' ? [] : s.split(':').map((g) => parseInt(g, 16)));
+  const left = groups(halves[0]);
+  const right = halves.length > 1 ? groups(halves[1]) : [];
+  const zeros = new Array<number>(8 - left.length - right.length).fill(0);
+  return [...left, ...zeros, ...right];
+}
+
+/** True for 127.0.0.0/8 and ::1, the only addresses this tool will serve on. */
+export function isLoopbackAddress(host: string): boolean {
+  const v4 = parseIPv4(host);
+  if (v4) return v4[0] === 127;
+  const v6 = parseIPv6(host);
+  return v6 !== undefined && v6.slice(0, 7).every((g) => g === 0) && v6[7] === 1;
+}
+
+/**
+ * Checks one CIDR ("10.0.0.0/8", "::1/128", or a bare address meaning a single host).
+ * Returns the canonical text with an explicit prefix, or a reason it is not a CIDR.
+ */
+export function parseCidr(text: string): { cidr: string } | { error: string } {
+  const slash = text.indexOf('/');
+  const addr = slash < 0 ? text : text.slice(0, slash);
+  const family = net.isIPv4(addr) ? 4 : net.isIPv6(addr) ? 6 : 0;
+  if (family === 0) return { error: `'${addr}' is not an IPv4 or IPv6 address` };
+  const maxPrefix = family === 4 ? 32 : 128;
+  if (slash < 0) return { cidr: `${addr}/${maxPrefix}` };
+  const prefixText = text.slice(slash + 1);
+  const prefix = /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : Number.NaN;
+  if (!(prefix >= 0 && prefix <= maxPrefix)) {
+    return { error: `prefix length '${prefixText}' is not an integer from 0 to ${maxPrefix}` };
+  }
+  return { cidr: `${addr}/${prefix}` };
+}
+
+/**
+ * Merges `raw` over `defaults` and checks every option, collecting every problem
+ * rather than stopping at the first (like k6): the user fixes a command line in one go.
+ * Pure: the same input always gives the same answer.
+ */
+export function resolveServerOptions(raw: RawServerOptions, defaults: ServerOptions): ResolvedOptions {
+  const problems: string[] = [];
+  const pick = <K extends keyof ServerOptions>(key: K): unknown => (raw[key] === undefined ? defaults[key] : raw[key]);
+
+  for (const key of Object.keys(raw)) {
+    if (!(key in OPTION_FLAGS)) problems.push(`unknown server option '${key}'`);
+  }
+
+  const integer = (key: keyof typeof INT_RANGES): number => {
+    const value = pick(key);
+    const n = toNumber(value);
+    const { min, max } = INT_RANGES[key];
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${OPTION_FLAGS[key]} must be an integer from ${min} to ${max}, got ${show(value)}`);
+    }
+    return n;
+  };
+
+  const choice = <T extends string>(key: keyof ServerOptions, allowed: readonly T[]): T => {
+    const value = pick(key);
+    if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+      problems.push(`${OPTION_FLAGS[key]} must be one of ${allowed.join(', ')}, got ${show(value)}`);
+    }
+    return value as T;
+  };
+
+  const cidrs = (key: 'allow' | 'deny'): string[] => {
+    const value = pick(key);
+    const list = typeof value === 'string' ? [value] : value;
+    if (!Array.isArray(list) || !list.every((v): v is string => typeof v === 'string')) {
+      problems.push(`${OPTION_FLAGS[key]} must be a list of CIDRs like 10.0.0.0/8, got ${show(value)}`);
+      return [];
+    }
+    const out: string[] = [];
+    for (const item of list) {
+      const parsed = parseCidr(item);
+      if ('error' in parsed) problems.push(`${OPTION_FLAGS[key]} must be a CIDR like 127.0.0.0/8, got ${show(item)}: ${parsed.error}`);
+      else out.push(parsed.cidr);
+    }
+    return out;
+  };
+
+  const hostValue = pick('host');
+  if (typeof hostValue !== 'string' || (!net.isIP(hostValue))) {
+    problems.push(`--host must be a loopback IP address (127.0.0.0/8 or ::1), got ${show(hostValue)}`);
+  } else if (!isLoopbackAddress(hostValue)) {
+    problems.push(`--host must be a loopback address (127.0.0.0/8 or ::1), got ${hostValue}: this tool only serves loopback`);
+  }
+
+  const kickValue = pick('kick');
+  const kick = toNumber(kickValue);
+  if (!(kick >= 0 && kick <= 1)) {
+    problems.push(`--kick must be a probability from 0 to 1, got ${show(kickValue)}`);
+  }
+
+  const options: ServerOptions = {
+    host: hostValue as string,
+    port: integer('port'),
+    workers: integer('workers'),
+    maxSessions: integer('maxSessions'),
+    maxPayload: integer('maxPayload'),
+    sendQueueLimit: integer('sendQueueLimit'),
+    backlog: integer('backlog'),
+    backend: choice('backend', BACKENDS),
+    mode: choice('mode', MODES),
+    framing: choice('framing', FRAMINGS),
+    allow: cidrs('allow'),
+    deny: cidrs('deny'),
+    room: integer('room'),
+    kick,
+    echoDelayUs: integer('echoDelayUs'),
+    seed: integer('seed'),
+  };
+
+  // One whole packet must fit in the send queue, or every echo of a large packet would be a disconnect.
+  if (
+    Number.isInteger(options.sendQueueLimit) && Number.isInteger(options.maxPayload) &&
+    options.sendQueueLimit < options.maxPayload + HEADER_BYTES
+  ) {
+    problems.push(
+      `--send-queue-limit must be at least --max-payload + ${HEADER_BYTES} (${options.maxPayload + HEADER_BYTES}), got ${options.sendQueueLimit}`,
+    );
+  }
+
+  return problems.length === 0 ? { ok: true, options, problems: [] } : { ok: false, problems };
+}
+
+/** Thrown by LanServer when its options do not pass resolveServerOptions. */
+export class ServerOptionsError extends Error {
+  readonly code = 'ERR_SERVER_OPTIONS';
+  constructor(readonly problems: string[]) {
+    super(`invalid server options:\n  ${problems.join('\n  ')}`);
+    this.name = 'ServerOptionsError';
+  }
+}
