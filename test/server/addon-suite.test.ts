@@ -1,0 +1,3 @@
+import { defineServerSuite } from './suite';
+
+defineServerSuite('addon');

@@ -1,0 +1,88 @@
+/** The standalone executable and the `lanserver` bin that wraps it, as processes. */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { packageRoot, standalonePath } from '../../server/addon';
+import { LineReader, TestClient, isFinal, isListening, isStats, skipReason, standaloneArgs, waitUntil } from './helpers';
+
+const opts = { skip: skipReason('standalone'), timeout: 60_000 };
+const BIN = path.join(packageRoot(), 'dist', 'server', 'lanserver-bin.js');
+
+function runStandalone(args: string[]): LineReader {
+  return new LineReader(spawn(standalonePath(), args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+describe('standalone lanserver', () => {
+  test('prints listening, stats lines with every stats field, and final on SIGTERM', opts, async (t) => {
+    const server = runStandalone(standaloneArgs({ workers: 1 }, 100));
+    t.after(() => server.child.kill('SIGKILL'));
+    const listening = await server.next(isListening, 'listening');
+    assert.equal(server.lines[0], listening);
+    assert.equal(listening.pid, server.child.pid);
+    assert.equal(listening.workers, 1);
+    const stats = await server.next(isStats, 'stats');
+    for (const key of [
+      'accepted', 'rejected', 'released', 'sessions', 'peakSessions', 'recvPackets', 'recvBytes', 'sendPackets', 'sendBytes',
+      'disconnects', 'staleIdCalls', 'anomalies', 'pendingIoSessions', 'disconnectingSessions', 'freeSlots',
+    ]) {
+      assert.ok(key in stats, `stats has ${key}`);
+    }
+    assert.deepEqual(Object.keys(stats.disconnects).sort(), ['ioError', 'kicked', 'peerClosed', 'peerReset', 'protocol', 'sendQueueFull', 'stopping']);
+    server.child.kill('SIGTERM');
+    assert.deepEqual(await server.waitExit(), { code: 0, signal: null }, server.stderr);
+    assert.ok(isFinal(server.lines[server.lines.length - 1]));
+  });
+
+  test('SIGTERM twice still stops cleanly with one final line', opts, async (t) => {
+    const server = runStandalone(standaloneArgs({ workers: 2 }, 100));
+    t.after(() => server.child.kill('SIGKILL'));
+    const listening = await server.next(isListening, 'listening');
+    const clients = await Promise.all(Array.from({ length: 20 }, () => TestClient.connect(listening.port)));
+    await waitUntil(() => server.lines.filter(isStats).at(-1)?.sessions ?? 0, (n) => n === 20, '20 sessions');
+    server.child.kill('SIGTERM');
+    server.child.kill('SIGTERM');
+    assert.deepEqual(await server.waitExit(), { code: 0, signal: null }, server.stderr);
+    const finals = server.lines.filter(isFinal);
+    assert.equal(finals.length, 1);
+    assert.equal(finals[0].released, 20);
+    assert.equal(finals[0].sessions, 0);
+    await Promise.all(clients.map((c) => c.waitClosed()));
+  });
+
+  test('a taken port: non-zero exit and EADDRINUSE on stderr', opts, async (t) => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    t.after(() => blocker.close());
+    const port = (blocker.address() as net.AddressInfo).port;
+    const server = runStandalone(standaloneArgs({ port }, 100));
+    const exit = await server.waitExit();
+    assert.notEqual(exit.code, 0);
+    assert.match(server.stderr, /EADDRINUSE/);
+  });
+
+  test('the lanserver bin runs it, forwards SIGINT, and exits with its code', opts, async (t) => {
+    const wrapped = new LineReader(
+      spawn(process.execPath, [BIN, ...standaloneArgs({ workers: 1 }, 100)], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
+    t.after(() => wrapped.child.kill('SIGKILL'));
+    const listening = await wrapped.next(isListening, 'listening');
+    assert.notEqual(listening.pid, wrapped.child.pid, 'the native process serves, not node');
+    const client = await TestClient.connect(listening.port);
+    client.send(Buffer.from('wrapped'));
+    assert.equal((await client.waitPackets(1))[0].toString(), 'wrapped');
+    wrapped.child.kill('SIGINT');
+    assert.deepEqual(await wrapped.waitExit(), { code: 0, signal: null }, wrapped.stderr);
+    const final = wrapped.lines.find(isFinal);
+    assert.ok(final, 'the child printed its final line through the inherited stdout');
+    assert.equal(final.released, 1);
+  });
+
+  test('the lanserver bin passes a bad-usage exit code through', opts, async () => {
+    const wrapped = new LineReader(spawn(process.execPath, [BIN, '--max-payload', '70000'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const exit = await wrapped.waitExit();
+    assert.equal(exit.code, 2, wrapped.stderr);
+    assert.match(wrapped.stderr, /max-payload/);
+  });
+});
