@@ -50,3 +50,22 @@ export function percentileOf(base64: string, percentile: number): number | null 
 export function countOf(base64: string): number {
   return withHistogram(base64, (h) => h.totalCount);
 }
+
+export interface LatencySummary {
+  count: number;
+  /** Milliseconds. */
+  mean: number;
+  max: number;
+  /** The requested percentiles, in the order asked, in milliseconds. */
+  at: number[];
+}
+
+/** Count, mean, max and the given percentiles of an encoded histogram, decoding it once. */
+export function latencySummary(base64: string, percentiles: readonly number[]): LatencySummary {
+  return withHistogram(base64, (h) => ({
+    count: h.totalCount,
+    mean: h.totalCount === 0 ? 0 : h.mean / 1000,
+    max: h.totalCount === 0 ? 0 : h.maxValue / 1000,
+    at: percentiles.map((p) => (h.totalCount === 0 ? 0 : h.getValueAtPercentile(p) / 1000)),
+  }));
+}

@@ -1,0 +1,83 @@
+/**
+ * `stress compare <base> <head> [more...]`: reports side by side with deltas.
+ * Exit 0 when nothing regressed past --fail-on-regression, 1 when something did,
+ * 2 for a missing or invalid file or reports that cannot be compared.
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { compareReports, incomparable } from '../compare/compare';
+import { comparisonMarkdown, formatComparison } from '../compare/format';
+import { loadComparable, ReportInputError } from '../compare/load';
+import { EXIT } from '../run/exit-codes';
+
+export interface CompareArgs {
+  base: string;
+  head: string;
+  more?: string[];
+  'fail-on-regression'?: string;
+  markdown?: boolean;
+}
+
+export interface CommandIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  colors: boolean;
+}
+
+/** "5%", "5", "0.5%" -> 0.05, 0.05, 0.005; null when it is not a percentage. */
+export function parsePercent(text: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
+  if (!m) return null;
+  const n = Number(m[1]) / 100;
+  return n <= 10 ? n : null;
+}
+
+export function compareCommandRun(args: CompareArgs, io: CommandIo): number {
+  let threshold = 0;
+  const gate = args['fail-on-regression'] !== undefined;
+  if (gate) {
+    const p = parsePercent(args['fail-on-regression'] ?? '');
+    if (p === null) {
+      io.err(`stress compare: --fail-on-regression must be a percentage like 5% (0 to 1000%), got ${JSON.stringify(args['fail-on-regression'])}`);
+      return EXIT.usage;
+    }
+    threshold = p;
+  }
+  const files = [args.base, args.head, ...(args.more ?? [])];
+  try {
+    const reports = loadComparable(files);
+    const why = incomparable(files, reports);
+    if (why !== null) throw new ReportInputError(why);
+    const comparison = compareReports(files, reports, threshold);
+    io.out(args.markdown ? comparisonMarkdown(comparison) : formatComparison(comparison, { colors: io.colors }) + '\n');
+    return gate && comparison.regressions.length > 0 ? EXIT.gateFailed : EXIT.pass;
+  } catch (e) {
+    if (e instanceof ReportInputError) {
+      io.err(`stress compare: ${e.message}`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+}
+
+export const compareCommand: CommandModule<object, CompareArgs> = {
+  command: 'compare <base> <head> [more..]',
+  describe: 'set run reports side by side: deltas, noise, regressions in red',
+  builder: (yargs: Argv<object>) =>
+    yargs
+      .positional('base', { type: 'string', demandOption: true, describe: 'the baseline report (JSON)' })
+      .positional('head', { type: 'string', demandOption: true, describe: 'the report to judge against it' })
+      .positional('more', { type: 'string', array: true, describe: 'more reports, each judged against the base' })
+      .option('fail-on-regression', {
+        type: 'string',
+        describe: 'exit 1 when a metric is worse than the base by more than this percentage and the noise (e.g. 5%)',
+      })
+      .option('markdown', { type: 'boolean', describe: 'print a Markdown pull-request comment instead of the table' })
+      .example('$0 compare reports/base.json reports/head.json --fail-on-regression 5%', 'CI: exit 1 on a regression past 5% and the noise') as unknown as Argv<CompareArgs>,
+  handler: (args) => {
+    process.exitCode = compareCommandRun(args, {
+      out: (t) => process.stdout.write(t),
+      err: (t) => process.stderr.write(`${t}\n`),
+      colors: process.stdout.isTTY === true,
+    });
+  },
+};

@@ -1,0 +1,149 @@
+/**
+ * Printers for a Comparison: a terminal table (colour only when asked, i.e. on a
+ * TTY) and a Markdown pull-request comment. Both return strings. Pure.
+ */
+import chalk from 'chalk';
+import Table from 'cli-table3';
+import type { Cell, Comparison, Row, Status } from './compare';
+
+/** A number in its unit, short enough for a table cell. */
+export function formatValue(v: number | null, unit: Row['unit']): string {
+  if (v === null) return 'n/a';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  switch (unit) {
+    case 'ms':
+      return `${formatMs(v)} ms`;
+    case '/s':
+      return `${formatScaled(v)}/s`;
+    case 'B/s':
+      return `${formatScaled(v)}B/s`;
+    default:
+      return Number.isInteger(v) ? String(v) : v.toFixed(2);
+  }
+}
+
+/** Three significant digits, never exponent notation: 0.0123, 1.23, 12.3, 1234. */
+export function formatMs(v: number): string {
+  const a = Math.abs(v);
+  if (a === 0) return '0';
+  if (a >= 100) return v.toFixed(0);
+  const decimals = Math.min(6, Math.max(0, 2 - Math.floor(Math.log10(a))));
+  return v.toFixed(decimals);
+}
+
+/** 950, 12.3k, 1.23M, 4.56G. */
+export function formatScaled(v: number): string {
+  const a = Math.abs(v);
+  if (a >= 1e9) return `${(v / 1e9).toPrecision(3)}G`;
+  if (a >= 1e6) return `${(v / 1e6).toPrecision(3)}M`;
+  if (a >= 1e4) return `${(v / 1e3).toPrecision(3)}k`;
+  return Number.isInteger(v) ? String(v) : v.toFixed(1);
+}
+
+function signed(text: string, v: number): string {
+  return v > 0 ? `+${text}` : text;
+}
+
+export function formatChange(cell: Cell, unit: Row['unit']): string {
+  if (cell.delta === null) return 'n/a';
+  const abs = signed(formatValue(cell.delta, unit), cell.delta);
+  if (cell.relative === null) return abs;
+  const rel = Number.isFinite(cell.relative) ? signed(`${(cell.relative * 100).toFixed(1)}%`, cell.relative) : 'new';
+  return `${abs} (${rel})`;
+}
+
+export function formatNoise(cell: Cell, row: Row): string {
+  if (row.tolerance === 'zero') return 'exact';
+  if (cell.noise === null) return '';
+  if (!Number.isFinite(cell.noise)) return 'unknown';
+  return `±${formatValue(cell.noise, row.unit)}`;
+}
+
+const STATUS_TEXT: Record<Status, string> = {
+  regression: 'REGRESSION',
+  improvement: 'improved',
+  'within-noise': 'within noise',
+  same: 'same',
+  unknown: 'unknown',
+  info: '',
+};
+
+function thresholdText(c: Comparison): string {
+  return c.threshold > 0 ? ` past ${(c.threshold * 100).toFixed(1).replace(/\.0$/, '')}% and the noise` : ' past the noise';
+}
+
+export interface CompareFormatOptions {
+  colors: boolean;
+}
+
+export function formatComparison(c: Comparison, opts: CompareFormatOptions): string {
+  const k = new chalk.Instance({ level: opts.colors ? 1 : 0 });
+  const paint = (status: Status, text: string): string =>
+    status === 'regression' ? k.red.bold(text) : status === 'improvement' ? k.green(text) : status === 'unknown' || status === 'within-noise' ? k.dim(text) : text;
+  const out: string[] = [];
+  out.push(k.bold(`Scenario ${c.scenario}: base ${c.labels[0]}`));
+  c.builds.forEach((b, i) => out.push(`  ${i === 0 ? 'base' : `head${c.builds.length > 2 ? i : ''}`} ${b.label}: ${b.short}, lanstress ${b.version}, node ${b.node}, started ${b.startedAt}`));
+  for (const note of c.buildNotes) out.push(note.includes('DIFFERENT BUILD') ? k.yellow.bold(`  ${note}`) : `  ${note}`);
+
+  const head: string[] = ['metric', 'base'];
+  c.labels.slice(1).forEach((_, i) => {
+    const n = c.labels.length > 2 ? ` ${i + 1}` : '';
+    head.push(`head${n}`, `change${n}`, `noise${n}`, `verdict${n}`);
+  });
+  const table = new Table({ head, style: opts.colors ? { head: ['cyan'], compact: true } : { head: [], border: [], compact: true } });
+  for (const row of c.rows) {
+    const line: string[] = [row.label, formatValue(row.base, row.unit)];
+    for (const cell of row.heads) {
+      line.push(formatValue(cell.value, row.unit), paint(cell.status, formatChange(cell, row.unit)), formatNoise(cell, row), paint(cell.status, STATUS_TEXT[cell.status]));
+    }
+    table.push(line);
+  }
+  out.push(table.toString());
+  if (c.regressions.length === 0) {
+    out.push(k.green(`No regression${thresholdText(c)}.`));
+  } else {
+    const list = c.regressions.map((r) => `${r.label}${c.labels.length > 2 ? ` (${r.head})` : ''}`).join(', ');
+    out.push(k.red.bold(`${c.regressions.length} regression${c.regressions.length === 1 ? '' : 's'}${thresholdText(c)}: ${list}`));
+  }
+  return out.join('\n');
+}
+
+/** Markdown table cells: pipes and line breaks would break the table, HTML would render. */
+export function mdCell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+const STATUS_MD: Record<Status, string> = {
+  regression: '🔴 **regression**',
+  improvement: '🟢 improved',
+  'within-noise': 'within noise',
+  same: 'same',
+  unknown: 'unknown',
+  info: '',
+};
+
+export function comparisonMarkdown(c: Comparison): string {
+  const out: string[] = [];
+  const verdict = c.regressions.length === 0 ? `✅ no regression${thresholdText(c)}` : `❌ ${c.regressions.length} regression${c.regressions.length === 1 ? '' : 's'}${thresholdText(c)}`;
+  out.push(`### lanstress compare: scenario \`${mdCell(c.scenario)}\` — ${verdict}`, '');
+  out.push('| | report | build | lanstress | node | started |', '|---|---|---|---|---|---|');
+  c.builds.forEach((b, i) => out.push(`| ${i === 0 ? 'base' : `head${c.builds.length > 2 ? ` ${i}` : ''}`} | ${mdCell(b.label)} | \`${mdCell(b.short)}\` | ${mdCell(b.version)} | ${mdCell(b.node)} | ${mdCell(b.startedAt)} |`));
+  out.push('');
+  for (const note of c.buildNotes) out.push(`> ${note.includes('DIFFERENT BUILD') ? '⚠️ ' : ''}${mdCell(note)}`);
+  out.push('');
+  const multi = c.labels.length > 2;
+  const head = ['metric', 'base'];
+  c.labels.slice(1).forEach((_, i) => head.push(`head${multi ? ` ${i + 1}` : ''}`, 'change', 'noise', ''));
+  out.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
+  for (const row of c.rows) {
+    const cells = [mdCell(row.label), mdCell(formatValue(row.base, row.unit))];
+    for (const cell of row.heads) {
+      cells.push(mdCell(formatValue(cell.value, row.unit)), mdCell(formatChange(cell, row.unit)), mdCell(formatNoise(cell, row)), STATUS_MD[cell.status]);
+    }
+    out.push(`| ${cells.join(' | ')} |`);
+  }
+  out.push('');
+  if (c.regressions.length > 0) out.push(`Regressions: ${c.regressions.map((r) => `**${mdCell(r.label)}**${multi ? ` (${mdCell(r.head)})` : ''}`).join(', ')}`);
+  out.push('<sub>Noise: 95% interval of the difference, from the per-second samples (throughput, p50/p99 series); integrity errors allow no increase.</sub>');
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,77 @@
+/**
+ * Reads a saved report for `stress compare` and `stress report`. Every failure
+ * is a ReportInputError naming the file and what is wrong with it (exit 2).
+ */
+import { readFileSync } from 'node:fs';
+import { validateReport } from '../report/schema';
+import { SCHEMA_VERSION, type RunReport } from '../report/types';
+
+export class ReportInputError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReportInputError';
+  }
+}
+
+/** Problems shown per file before the rest is summarised as "and N more". */
+const SHOWN_PROBLEMS = 5;
+
+/** The parsed JSON of a file that at least looks like a report (an object with a schemaVersion). */
+export function parseReportJson(file: string, text: string): Record<string, unknown> & { schemaVersion: unknown } {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new ReportInputError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ReportInputError(`${file}: not a lanstress report (expected a JSON object)`);
+  if (!('schemaVersion' in data)) throw new ReportInputError(`${file}: not a lanstress report (no schemaVersion)`);
+  return data as Record<string, unknown> & { schemaVersion: unknown };
+}
+
+/** Checks a parsed report against schemaVersion 1 (stress/report/schema.ts). */
+export function asRunReport(file: string, data: { schemaVersion: unknown }): RunReport {
+  if (data.schemaVersion !== SCHEMA_VERSION) {
+    throw new ReportInputError(`${file}: report schemaVersion ${JSON.stringify(data.schemaVersion)} is not supported; this lanstress reads schemaVersion ${SCHEMA_VERSION}`);
+  }
+  const problems = validateReport(data);
+  if (problems.length > 0) {
+    const more = problems.length > SHOWN_PROBLEMS ? `; and ${problems.length - SHOWN_PROBLEMS} more` : '';
+    throw new ReportInputError(`${file}: not a valid schemaVersion ${SCHEMA_VERSION} report: ${problems.slice(0, SHOWN_PROBLEMS).join('; ')}${more}`);
+  }
+  return data as unknown as RunReport;
+}
+
+export function readReportJson(file: string): Record<string, unknown> & { schemaVersion: unknown } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new ReportInputError(`${file}: cannot read report: ${why}`);
+  }
+  return parseReportJson(file, text);
+}
+
+export function loadReport(file: string): RunReport {
+  return asRunReport(file, readReportJson(file));
+}
+
+/**
+ * Loads reports meant to be set side by side: every file must read, carry the same
+ * schemaVersion and be valid; the first problem found is thrown, naming the file.
+ */
+export function loadComparable(files: readonly string[]): RunReport[] {
+  const raw = files.map((f) => readReportJson(f));
+  const first = raw[0];
+  raw.forEach((r, i) => {
+    if (first && r.schemaVersion !== first.schemaVersion) {
+      throw new ReportInputError(
+        `${files[i]} has report schemaVersion ${JSON.stringify(r.schemaVersion)} but ${files[0]} has ${JSON.stringify(first.schemaVersion)}: reports of different schema versions cannot be compared`,
+      );
+    }
+  });
+  return raw.map((r, i) => asRunReport(files[i] ?? '', r));
+}
