@@ -6,23 +6,18 @@
  * Every wait is bounded, and a dying server aborts the fleet, so a run never hangs.
  */
 import * as net from 'node:net';
-import * as os from 'node:os';
 import { runFleet } from '../../dummy-client/fleet';
 import type { FleetConfig, FleetResult, FleetTick } from '../../dummy-client/types';
 import type { Scenario } from '../../scenarios/types';
-import { leaked, type ServerStats } from '../../server/types';
-import { evaluateThresholds } from '../thresholds';
+import type { ServerStats } from '../../server/types';
 import { formatFailedGates, formatSummary, summaryData } from '../report/summary';
-import { SCHEMA_VERSION, type RunReport } from '../report/types';
 import { writeReport } from '../report/write';
+import { buildReport } from './build-report';
 import { EmbeddedServer, type ServerExit } from './embedded';
 import { EXIT, UsageError } from './exit-codes';
-import { failedGates, integrityGates, scenarioGates, verdictOf } from './gates';
+import { failedGates } from './gates';
 import { childLimitProblem, descriptorsNeeded, raiseOwnLimit } from './limits';
-import { buildMeta } from './meta';
-import { reportMetrics } from './metrics';
-import { optionsRecord, type RunOptions } from './options';
-import { emptyPercentiles, percentilesOf } from './percentiles';
+import type { RunOptions } from './options';
 import { formatTick, Progress, type ProgressSink } from './progress';
 
 
@@ -32,9 +27,6 @@ const SERVER_STOP_TIMEOUT_MS = 10_000;
 const PROBE_TIMEOUT_MS = 3000;
 /** After the server died, how long the fleet gets to notice the abort before we stop waiting for it. */
 const FLEET_ABORT_GRACE_MS = 10_000;
-/** The client limited the run when its loop lagged this long, or every worker was this busy. */
-const BOTTLENECK_LAG_MS = 250;
-const BOTTLENECK_CPU_SHARE = 0.85;
 
 export interface RunIo {
   stdout: ProgressSink;
@@ -106,102 +98,6 @@ function emptyFleetResult(config: FleetConfig, ticks: FleetTick[]): FleetResult 
     histograms: { corrected: '', uncorrected: '', connect: '' },
     client: { maxLagMs: 0, meanCpuPercent: 0, workers: config.workers },
   };
-}
-
-function sumOf(ticks: FleetTick[], key: 'echoed' | 'bytesEchoed'): number {
-  return ticks.reduce((a, t) => a + t[key], 0);
-}
-
-interface ServerOutcome {
-  kind: 'embedded' | 'external';
-  host: string;
-  port: number;
-  backend: string | null;
-  exit: ServerExit | null;
-  /** Sessions at the quiet moment after the fleet closed, before stop. */
-  quiet: ServerStats | null;
-  series: EmbeddedServer['series'];
-}
-
-export function buildReport(args: {
-  scenario: Scenario;
-  options: RunOptions;
-  argv: string[];
-  startedAt: Date;
-  finishedAt: Date;
-  fleetSec: number;
-  fleet: FleetResult;
-  server: ServerOutcome;
-}): RunReport {
-  const { fleet, server, options } = args;
-  const ticks = fleet.ticks;
-  const measured = ticks.length > 0 ? ticks.length : Math.max(args.fleetSec, 1);
-  const echoed = ticks.length > 0 ? sumOf(ticks, 'echoed') : fleet.totals.echoed;
-  const bytes = ticks.length > 0 ? sumOf(ticks, 'bytesEchoed') : fleet.totals.bytesEchoed;
-  const exit = server.exit;
-  const stats = exit === null ? null : exit.final ?? exit.last;
-  const quietLeaked = server.quiet === null ? null : leaked(server.quiet);
-  const finalLeaked = stats === null ? null : leaked(stats);
-  const cpuCap = Math.min(fleet.client.workers, os.availableParallelism()) * 100;
-  const report: RunReport = {
-    schemaVersion: SCHEMA_VERSION,
-    meta: {
-      ...buildMeta(options.seed, server.backend),
-      startedAt: args.startedAt.toISOString(),
-      finishedAt: args.finishedAt.toISOString(),
-      durationSec: Math.round(args.fleetSec * 1000) / 1000,
-      argv: args.argv,
-    },
-    scenario: { name: args.scenario.name, description: args.scenario.description },
-    options: optionsRecord(options),
-    target: { kind: server.kind, host: server.host, port: server.port },
-    results: {
-      connections: fleet.connections,
-      throughput: {
-        ...fleet.totals,
-        echoesPerSec: Math.round((echoed / measured) * 10) / 10,
-        bytesPerSec: Math.round(bytes / measured),
-      },
-      series: ticks,
-      latency: {
-        corrected: fleet.histograms.corrected === '' ? emptyPercentiles() : percentilesOf(fleet.histograms.corrected),
-        uncorrected: fleet.histograms.uncorrected === '' ? emptyPercentiles() : percentilesOf(fleet.histograms.uncorrected),
-        connect: fleet.histograms.connect === '' ? emptyPercentiles() : percentilesOf(fleet.histograms.connect),
-        histograms: fleet.histograms,
-      },
-      integrity: fleet.integrity,
-      chaos: { counts: fleet.chaos, cuts: fleet.cuts },
-      clientErrors: fleet.errors,
-      client: {
-        ...fleet.client,
-        bottleneck: fleet.client.maxLagMs >= BOTTLENECK_LAG_MS || fleet.client.meanCpuPercent >= BOTTLENECK_CPU_SHARE * cpuCap,
-      },
-    },
-    server: {
-      stats,
-      statsSeries: server.series,
-      // The worse of the quiet moment and after stop(): a session lost at either is a leak.
-      leaked: quietLeaked === null ? finalLeaked : finalLeaked === null ? quietLeaked : Math.max(quietLeaked, finalLeaked),
-      finalSessions: server.quiet?.sessions ?? (exit?.crashed === true ? null : stats?.sessions ?? null),
-      crashed: exit?.crashed ?? false,
-      exitCode: exit?.exitCode ?? null,
-      signal: exit?.signal ?? null,
-      stderrTail: exit?.stderrTail ?? [],
-    },
-    gates: [],
-    verdict: 'pass',
-  };
-  const metrics = reportMetrics(report);
-  report.gates = [
-    ...integrityGates(metrics),
-    ...scenarioGates(args.scenario.gates, metrics),
-  ];
-  if (exit?.killed === true) {
-    report.gates.push({ name: 'server stopped on SIGTERM', kind: 'server', pass: false, actual: 1, expected: `exit within ${SERVER_STOP_TIMEOUT_MS} ms`, unknown: false });
-  }
-  report.gates.push(...evaluateThresholds(report, options.thresholds));
-  report.verdict = verdictOf(report.gates);
-  return report;
 }
 
 /** Runs the scenario; returns the process exit code. Throws UsageError for bad input found late (limits, target). */
@@ -297,6 +193,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
       exit,
       quiet,
       series: embedded?.series ?? [],
+      stopTimeoutMs: SERVER_STOP_TIMEOUT_MS,
     },
   });
   const reportPath = writeReport(report, options.out);

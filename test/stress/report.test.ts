@@ -1,0 +1,132 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { validateReport } from '../../stress/report/schema';
+import { formatFailedGates, formatSummary, summaryData } from '../../stress/report/summary';
+import { reportFileName, writeReport } from '../../stress/report/write';
+import { failedGates } from '../../stress/run/gates';
+import { embeddedOutcome, fleetResult, sampleReport, serverStats } from './fixtures';
+
+const ANSI = /\x1b\[/;
+
+test('a clean run passes every gate; latency is in ms from the encoded histograms', () => {
+  const r = sampleReport();
+  assert.equal(r.verdict, 'pass', JSON.stringify(failedGates(r.gates)));
+  assert.equal(r.results.latency.corrected.count, 5);
+  assert.ok(Math.abs(r.results.latency.corrected.max - 20) < 0.05, String(r.results.latency.corrected.max));
+  assert.ok(r.results.latency.corrected.p50 > 0.29 && r.results.latency.corrected.p50 < 0.31);
+  assert.equal(r.results.throughput.echoesPerSec, 100);
+  assert.equal(r.server.leaked, 0);
+  assert.ok(r.gates.some((g) => g.name === 'server.leaked == 0' && g.pass));
+});
+
+test('the built report validates against the JSON Schema', () => {
+  assert.deepEqual(validateReport(sampleReport()), []);
+  assert.deepEqual(validateReport(JSON.parse(JSON.stringify(sampleReport(fleetResult(), embeddedOutcome(), ['p99<20ms'])))), []);
+});
+
+test('schema errors name the field', () => {
+  const r = JSON.parse(JSON.stringify(sampleReport())) as Record<string, unknown> & { results: { integrity: Record<string, unknown> }; meta: Record<string, unknown> };
+  r.results.integrity.corrupted = -1;
+  delete r.meta.seed;
+  r.surprise = true;
+  const errors = validateReport(r);
+  assert.ok(errors.some((e) => e.startsWith('results.integrity.corrupted')), errors.join('; '));
+  assert.ok(errors.some((e) => e === "meta: missing field 'seed'"), errors.join('; '));
+  assert.ok(errors.some((e) => e === "report: unexpected field 'surprise'"), errors.join('; '));
+  assert.ok(validateReport(null).length > 0);
+});
+
+test('each integrity error class fails the gate; abandoned does not', () => {
+  for (const k of ['corrupted', 'reordered', 'duplicated', 'unexpected', 'lost'] as const) {
+    const f = fleetResult();
+    f.integrity = { ...f.integrity, [k]: 1 };
+    const r = sampleReport(f);
+    assert.equal(r.verdict, 'fail', k);
+    assert.deepEqual(failedGates(r.gates).map((g) => g.name), [`integrity.${k} == 0`]);
+  }
+  const f = fleetResult();
+  f.integrity = { ...f.integrity, abandoned: 3 };
+  const r = sampleReport(f);
+  assert.deepEqual(failedGates(r.gates).map((g) => g.name), ['integrity.abandoned == 0'], 'echo-flood expects no abandoned packets');
+  assert.equal(failedGates(r.gates)[0]!.kind, 'scenario');
+});
+
+test('a leaked session, sessions left over, an anomaly, a crash each fail a server gate', () => {
+  const leak = serverStats({ accepted: 10, released: 9, sessions: 0 });
+  assert.deepEqual(failedGates(sampleReport(fleetResult(), embeddedOutcome(leak)).gates).map((g) => g.name), ['server.leaked == 0']);
+
+  const busy = serverStats({ sessions: 2, released: 8 });
+  const r = sampleReport(fleetResult(), embeddedOutcome(serverStats(), { quiet: busy }));
+  assert.deepEqual(failedGates(r.gates).map((g) => g.name), ['server.sessions == 0']);
+
+  const anomaly = serverStats({ anomalies: { doubleRelease: 1, ioCountUnderflow: 0, releaseWithPendingIo: 0 } });
+  assert.deepEqual(failedGates(sampleReport(fleetResult(), embeddedOutcome(anomaly)).gates).map((g) => g.name), ['server.anomalies.doubleRelease == 0']);
+
+  const crashed = embeddedOutcome(serverStats(), {
+    quiet: null,
+    exit: { final: null, last: serverStats(), exitCode: null, signal: 'SIGKILL', crashed: true, killed: false, stderrTail: ['boom'] },
+  });
+  const cr = sampleReport(fleetResult(), crashed);
+  assert.equal(cr.server.crashed, true);
+  assert.ok(failedGates(cr.gates).some((g) => g.name === 'server.crashed == 0'));
+  assert.deepEqual(validateReport(cr), []);
+});
+
+test('an external target marks server gates unknown, not passed and not failed', () => {
+  const r = sampleReport(fleetResult(), { kind: 'external', host: '127.0.0.1', port: 9, backend: null, exit: null, quiet: null, series: [], stopTimeoutMs: 0 });
+  const server = r.gates.filter((g) => g.kind === 'server');
+  assert.ok(server.length >= 5);
+  for (const g of server) {
+    assert.equal(g.unknown, true, g.name);
+    assert.equal(g.actual, null);
+  }
+  assert.equal(r.verdict, 'pass');
+  assert.deepEqual(validateReport(r), []);
+});
+
+test('user thresholds become threshold gates', () => {
+  const r = sampleReport(fleetResult(), embeddedOutcome(), ['p99<1ms', 'connectErrors==0']);
+  const t = r.gates.filter((g) => g.kind === 'threshold');
+  assert.deepEqual(t.map((g) => [g.name, g.pass]), [['p99<1ms', false], ['connectErrors==0', true]]);
+  assert.equal(r.verdict, 'fail');
+});
+
+test('report names sort by time and carry scenario and short commit', () => {
+  const d = new Date('2026-01-02T03:04:05Z');
+  assert.equal(reportFileName(d, 'echo-flood', 'abcdef0123456789'), '20260102-030405_echo-flood_abcdef0.json');
+  assert.equal(reportFileName(d, 'a/b', null, 1), '20260102-030405_a_b_nogit-2.json');
+});
+
+test('writeReport is atomic: one file, no temp left, two runs in one second both kept', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lanstress-report-'));
+  try {
+    const r = sampleReport();
+    const a = writeReport(r, path.join(dir, 'nested'));
+    const b = writeReport(r, path.join(dir, 'nested'));
+    assert.notEqual(a, b);
+    const files = readdirSync(path.join(dir, 'nested')).sort();
+    assert.deepEqual(files, [path.basename(a), path.basename(b)].sort());
+    assert.deepEqual(validateReport(JSON.parse(readFileSync(a, 'utf8'))), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the summary is a string, coloured only when asked, naming what matters', () => {
+  const f = fleetResult();
+  f.integrity = { ...f.integrity, corrupted: 2 };
+  const r = sampleReport(f);
+  const plain = formatSummary(r, { colors: false, reportPath: 'reports/x.json' });
+  assert.doesNotMatch(plain, ANSI);
+  for (const s of ['p99', 'p99.9', 'echo (corrected)', 'echo (uncorrected)', 'connect', 'corrupted', 'leaked', 'integrity.corrupted == 0', 'Verdict: FAIL', 'Report: reports/x.json']) {
+    assert.ok(plain.includes(s), `summary lacks ${s}`);
+  }
+  assert.match(formatSummary(r, { colors: true, reportPath: null }), ANSI);
+  assert.match(formatFailedGates(failedGates(r.gates), false), /integrity\.corrupted == 0/);
+  const data = summaryData(r);
+  assert.deepEqual(data.failedGates, ['integrity.corrupted == 0']);
+  assert.equal(data.integrity.corrupted, 2);
+});
