@@ -1,0 +1,441 @@
+/**
+ * One client connection: a net.Socket speaking the lan framing, its send model (closed or open
+ * loop), its checker, and the chaos actions that cut it on purpose. The pool (pool.ts) owns the
+ * connections of one worker, paces connects, drives timers and decides reconnects.
+ *
+ * Send models:
+ *  - closed loop: keep `pipeline` packets in flight; refill after each read, in one write.
+ *  - open loop: packets are due at evenly spaced intended times (rate R/s); latency is taken from
+ *    the intended time (coordinated-omission corrected) and from the actual send time beside it.
+ *    At most OPEN_LOOP_IN_FLIGHT are in flight (as wrk2 does per connection), so a stalled server
+ *    makes sends fall behind schedule instead of piling up: the corrected figure shows the stall,
+ *    the uncorrected one hides it, and `behindSchedule` counts the late sends.
+ */
+import * as net from 'node:net';
+import type { ChaosAction, FleetConfig, IntegrityCounts } from './types';
+import {
+  BROADCAST_HEADER_BYTES,
+  ECHO_HEADER_BYTES,
+  FRAME_HEADER_BYTES,
+  FrameDecoder,
+  Prng,
+  mix32,
+  writeBroadcastPayload,
+  writeEchoPayload,
+} from './codec';
+import { BroadcastChecker, EchoChecker, Verdict } from './integrity';
+
+export const OPEN_LOOP_IN_FLIGHT = 1;
+/** Broadcast traffic has no echo to wait for: a closed-loop config sends at this rate per connection. */
+export const BROADCAST_DEFAULT_RATE = 10;
+/** Packets per chaos RST burst. */
+const RST_BURST = 4;
+/** How long a half-closed or half-written connection may wait for the server to close it. */
+const CLOSING_GRACE_MS = 2000;
+/** Most packets written in one batch (bounds the staging allocation). */
+const MAX_BATCH = 256;
+
+export interface PoolCounters {
+  sent: number;
+  echoed: number;
+  bytesSent: number;
+  bytesEchoed: number;
+  behindSchedule: number;
+  errors: number;
+  opened: number;
+  reconnects: number;
+  connectErrors: number;
+}
+
+/** What a connection needs from its owner (the pool). */
+export interface ConnectionHost {
+  readonly config: FleetConfig;
+  readonly counters: PoolCounters;
+  readonly integrity: IntegrityCounts;
+  readonly chaosCounts: Record<ChaosAction, number>;
+  nowNs(): number;
+  recordLatency(correctedNs: number, uncorrectedNs: number): void;
+  recordConnect(ns: number): void;
+  recordCut(c: Connection, action: ChaosAction): void;
+  countError(code: string): void;
+  /** The socket closed (for any reason); the connection's checker is already finished. */
+  closed(c: Connection, connected: boolean, errorCode: string | null): void;
+}
+
+export type ConnState = 'connecting' | 'open' | 'closing' | 'closed';
+
+/** Chaos plan of one connection, drawn from (seed, serial) alone so a replay cuts the same ones. */
+export interface ChaosPlan {
+  /** Life in ms at which the action fires; Infinity when never. */
+  atLifeMs: number;
+  action: ChaosAction | null;
+  reconnectDelayMs: number;
+  silenceMs: number;
+  rstMidPacket: boolean;
+}
+
+export function planChaos(config: FleetConfig, serial: number): ChaosPlan {
+  const rng = new Prng(mix32((config.seed ^ mix32(serial ^ 0x0c4a05)) >>> 0));
+  const { probability, actions, reconnectDelayMs } = config.chaos;
+  const u = rng.next();
+  const pick = rng.next();
+  const delay = rng.next();
+  const silence = rng.next();
+  const mid = rng.next();
+  const plan: ChaosPlan = {
+    atLifeMs: Infinity,
+    action: null,
+    reconnectDelayMs: Math.round(reconnectDelayMs.min + delay * Math.max(0, reconnectDelayMs.max - reconnectDelayMs.min)),
+    silenceMs: 500 + Math.round(silence * 1500),
+    rstMidPacket: mid < 0.5,
+  };
+  if (probability <= 0 || actions.length === 0) return plan;
+  // The first second of life (1, 2, ...) in which a per-second draw with this probability hits.
+  const second = probability >= 1 ? 1 : Math.max(1, Math.ceil(Math.log(1 - u) / Math.log(1 - probability)));
+  plan.action = actions[Math.min(actions.length - 1, Math.floor(pick * actions.length))]!;
+  // closeAfterConnect fires on connect when drawn for the first second; otherwise at that second.
+  plan.atLifeMs = plan.action === 'closeAfterConnect' && second === 1 ? 0 : second * 1000;
+  return plan;
+}
+
+export class Connection {
+  state: ConnState = 'connecting';
+  /** Set when the scenario cut this connection on purpose: its in-flight packets are abandoned. */
+  cutAction: ChaosAction | 'lifetime' | 'badInput' | null = null;
+  /** False once the connection must not send again (cut, draining, stopping). */
+  sending = true;
+  /** Set once every packet is classified: later bytes are ignored. */
+  finished = false;
+  readonly checker: EchoChecker;
+  readonly plan: ChaosPlan;
+  openedAtNs = 0;
+
+  private socket: net.Socket | null = null;
+  private readonly decoder = new FrameDecoder();
+  private readonly rng: Prng;
+  private readonly broadcast: BroadcastChecker | null;
+  private readonly periodNs: number;
+  private nextDueNs = 0;
+  private connectStartNs = 0;
+  private closingDeadlineNs = Infinity;
+  private errorCode: string | null = null;
+  private readonly lens = new Uint32Array(MAX_BATCH);
+  private nowCache = 0;
+
+  constructor(
+    private readonly host: ConnectionHost,
+    readonly slot: number,
+    readonly serial: number,
+    private readonly localAddress: string | undefined,
+  ) {
+    const cfg = host.config;
+    this.rng = new Prng(mix32((cfg.seed ^ mix32(serial)) >>> 0));
+    this.checker = new EchoChecker(serial, cfg.seed, host.integrity, cfg.sendModel.kind === 'closed' ? cfg.sendModel.pipeline : 8);
+    this.broadcast = cfg.traffic === 'broadcast' ? new BroadcastChecker(host.integrity) : null;
+    this.plan = planChaos(cfg, serial);
+    const rate = cfg.sendModel.kind === 'open' ? cfg.sendModel.rate : cfg.traffic === 'broadcast' ? BROADCAST_DEFAULT_RATE : 0;
+    this.periodNs = rate > 0 ? 1e9 / rate : 0;
+  }
+
+  /** Packets in flight that still count (an echo is awaited). */
+  get inFlight(): number {
+    return this.finished ? 0 : this.checker.inFlight;
+  }
+
+  get isOpenLoop(): boolean {
+    return this.periodNs > 0;
+  }
+
+  connect(): void {
+    const cfg = this.host.config;
+    this.connectStartNs = this.host.nowNs();
+    // No explicit bind unless a source address is asked for: binding (even to port 0) picks the
+    // source port before the destination is known, which keeps loopback TIME_WAIT ports from being reused.
+    const opts: net.NetConnectOpts = { host: cfg.host, port: cfg.port, noDelay: true };
+    if (this.localAddress !== undefined) opts.localAddress = this.localAddress;
+    const s = net.connect(opts);
+    this.socket = s;
+    s.setNoDelay(true);
+    s.on('connect', this.onConnect);
+    s.on('data', this.onData);
+    s.on('error', this.onError);
+    s.on('close', this.onClose);
+  }
+
+  private readonly onConnect = (): void => {
+    const now = this.host.nowNs();
+    this.state = 'open';
+    this.openedAtNs = now;
+    this.host.recordConnect(now - this.connectStartNs);
+    const cfg = this.host.config;
+    if (cfg.traffic === 'badInput') {
+      this.sendBadInput();
+      return;
+    }
+    if (this.plan.atLifeMs === 0) {
+      this.cut('closeAfterConnect');
+      return;
+    }
+    // Spread open-loop connections over one period so they do not all fire on the same tick.
+    this.nextDueNs = now + this.rng.next() * this.periodNs;
+    this.pump(now);
+  };
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.finished) return;
+    this.nowCache = this.host.nowNs();
+    const c = this.host.counters;
+    c.bytesEchoed += chunk.length;
+    this.decoder.push(chunk, this.onFrame);
+    if (this.sending && this.state === 'open') this.pump(this.nowCache);
+  };
+
+  private readonly onFrame = (buf: Buffer, start: number, len: number): void => {
+    this.host.counters.echoed++;
+    if (this.broadcast !== null) {
+      this.broadcast.onPacket(buf, start, len);
+      return;
+    }
+    const v = this.checker.onEcho(buf, start, len, this.nowCache);
+    if (v === Verdict.Ok || v === Verdict.Reordered) this.host.recordLatency(this.checker.lastCorrectedNs, this.checker.lastUncorrectedNs);
+  };
+
+  private readonly onError = (err: NodeJS.ErrnoException): void => {
+    this.errorCode = err.code ?? 'ERROR';
+  };
+
+  private readonly onClose = (): void => {
+    const connected = this.state !== 'connecting';
+    this.state = 'closed';
+    this.sending = false;
+    const s = this.socket;
+    if (s !== null) {
+      s.removeListener('data', this.onData);
+      this.socket = null;
+    }
+    this.finish();
+    this.host.closed(this, connected, this.errorCode);
+  };
+
+  /** Classifies what is left in flight (abandoned when cut on purpose, lost otherwise). */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.checker.finish(this.cutAction !== null);
+  }
+
+  /** Sends whatever the send model allows now, in one write. */
+  pump(nowNs: number): void {
+    if (!this.sending || this.state !== 'open' || this.socket === null) return;
+    if (this.broadcast !== null) {
+      this.pumpBroadcast(nowNs);
+      return;
+    }
+    const cfg = this.host.config;
+    if (this.periodNs === 0) {
+      const pipeline = cfg.sendModel.kind === 'closed' ? cfg.sendModel.pipeline : 1;
+      const n = pipeline - this.checker.inFlight;
+      if (n > 0) this.writeEcho(Math.min(n, MAX_BATCH), nowNs, false);
+      return;
+    }
+    let n = 0;
+    let due = this.nextDueNs;
+    while (due <= nowNs && this.checker.inFlight + n < OPEN_LOOP_IN_FLIGHT && n < MAX_BATCH) {
+      n++;
+      due += this.periodNs;
+    }
+    if (n > 0) this.writeEcho(n, nowNs, true);
+  }
+
+  private writeEcho(n: number, nowNs: number, openLoop: boolean): void {
+    const cfg = this.host.config;
+    const { min, max } = cfg.payload;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const len = min === max ? min : this.rng.int(min, max);
+      this.lens[i] = len;
+      total += FRAME_HEADER_BYTES + len;
+    }
+    const buf = Buffer.allocUnsafe(total);
+    const c = this.host.counters;
+    // Behind schedule: later than the next slot would be, and by more than scheduler jitter.
+    const lateNs = Math.max(this.periodNs, 2e6);
+    let off = 0;
+    for (let i = 0; i < n; i++) {
+      const len = this.lens[i]!;
+      let intended = nowNs;
+      if (openLoop) {
+        intended = this.nextDueNs;
+        this.nextDueNs += this.periodNs;
+        if (nowNs - intended > lateNs) c.behindSchedule++;
+      }
+      buf.writeUInt16LE(len, off);
+      const seq = this.checker.noteSent(len, intended, nowNs);
+      writeEchoPayload(buf, off + FRAME_HEADER_BYTES, len, this.serial, seq, nowNs, cfg.seed);
+      off += FRAME_HEADER_BYTES + len;
+    }
+    c.sent += n;
+    c.bytesSent += total;
+    this.socket!.write(buf);
+  }
+
+  private pumpBroadcast(nowNs: number): void {
+    const cfg = this.host.config;
+    const s = this.socket!;
+    // A slow room must not make the client buffer without bound: skip slots while the kernel is full.
+    if (s.writableLength > 256 * 1024) {
+      while (this.nextDueNs <= nowNs) this.nextDueNs += this.periodNs;
+      return;
+    }
+    let n = 0;
+    let total = 0;
+    const min = Math.max(cfg.payload.min, BROADCAST_HEADER_BYTES);
+    const max = Math.max(cfg.payload.max, min);
+    while (this.nextDueNs <= nowNs && n < MAX_BATCH) {
+      const len = this.rng.int(min, max);
+      this.lens[n++] = len;
+      total += FRAME_HEADER_BYTES + len;
+      this.nextDueNs += this.periodNs;
+    }
+    if (n === 0) return;
+    const buf = Buffer.allocUnsafe(total);
+    let off = 0;
+    for (let i = 0; i < n; i++) {
+      const len = this.lens[i]!;
+      buf.writeUInt16LE(len, off);
+      writeBroadcastPayload(buf, off + FRAME_HEADER_BYTES, len, this.serial, this.checker.nextSeq++, cfg.seed);
+      off += FRAME_HEADER_BYTES + len;
+    }
+    const c = this.host.counters;
+    c.sent += n;
+    c.bytesSent += total;
+    s.write(buf);
+  }
+
+  /** badInput traffic: one kind of garbage, then silence; the server is expected to disconnect. */
+  private sendBadInput(): void {
+    const s = this.socket!;
+    this.sending = false;
+    this.cutAction = 'badInput';
+    const kind = this.rng.int(0, 2);
+    let buf: Buffer;
+    if (kind === 0) {
+      // A header announcing more than any maxPayload below 65535 allows, then some bytes.
+      buf = Buffer.alloc(FRAME_HEADER_BYTES + 64, 0xa5);
+      buf.writeUInt16LE(0xffff, 0);
+    } else if (kind === 1) {
+      buf = Buffer.from([0x10]);
+    } else {
+      buf = Buffer.allocUnsafe(128);
+      for (let i = 0; i < buf.length; i++) buf[i] = this.rng.int(0, 255);
+    }
+    this.host.countError(`badInput.${kind === 0 ? 'oversize' : kind === 1 ? 'halfHeader' : 'garbage'}`);
+    s.write(buf);
+  }
+
+  /** Periodic checks: echo timeouts, chaos, churn, closing deadlines. */
+  housekeeping(nowNs: number): void {
+    if (this.state === 'closing' && nowNs > this.closingDeadlineNs) {
+      this.socket?.destroy();
+      return;
+    }
+    if (this.state !== 'open') return;
+    const cfg = this.host.config;
+    if (this.broadcast === null && !this.finished && this.cutAction === null && cfg.echoTimeoutMs > 0) {
+      const oldest = this.checker.oldestSentNs;
+      if (oldest >= 0 && nowNs - oldest > cfg.echoTimeoutMs * 1e6) {
+        this.checker.expire(nowNs, cfg.echoTimeoutMs * 1e6);
+        this.pump(nowNs);
+      }
+    }
+    if (!this.sending) return;
+    const lifeMs = (nowNs - this.openedAtNs) / 1e6;
+    if (this.plan.action !== null && lifeMs >= this.plan.atLifeMs) {
+      this.cut(this.plan.action);
+      return;
+    }
+    if (cfg.connectionLifetimeMs > 0 && lifeMs >= cfg.connectionLifetimeMs) this.retire();
+  }
+
+  /** Churn: stop sending, let in-flight echoes return, then close gracefully. */
+  private retire(): void {
+    this.sending = false;
+    this.cutAction = 'lifetime';
+    if (this.checker.inFlight === 0) this.closeGracefully();
+    else this.closeGracefullyWhenDrained();
+  }
+
+  private closeGracefullyWhenDrained(): void {
+    this.state = 'closing';
+    this.closingDeadlineNs = this.host.nowNs() + CLOSING_GRACE_MS * 1e6;
+    const poll = (): void => {
+      if (this.socket === null) return;
+      if (this.checker.inFlight === 0 || this.host.nowNs() > this.closingDeadlineNs) this.closeGracefully();
+      else setTimeout(poll, 20).unref();
+    };
+    poll();
+  }
+
+  /** FIN, then wait for the server's close (bounded by housekeeping's deadline). */
+  closeGracefully(): void {
+    this.sending = false;
+    const s = this.socket;
+    if (s === null) return;
+    this.state = 'closing';
+    this.closingDeadlineNs = this.host.nowNs() + CLOSING_GRACE_MS * 1e6;
+    s.end();
+  }
+
+  destroy(): void {
+    this.socket?.destroy();
+  }
+
+  /** Performs one chaos action now. */
+  cut(action: ChaosAction): void {
+    const s = this.socket;
+    if (s === null || this.state !== 'open') return;
+    const now = this.host.nowNs();
+    this.cutAction = action;
+    this.host.chaosCounts[action]++;
+    switch (action) {
+      case 'rstMidBurst':
+        // Packets written right before the RST are in flight on purpose: they are abandoned.
+        this.writeEcho(RST_BURST, now, false);
+        this.sending = false;
+        this.host.recordCut(this, action);
+        s.resetAndDestroy();
+        return;
+      case 'finInFlight':
+        this.host.recordCut(this, action);
+        this.sending = false;
+        this.state = 'closing';
+        this.closingDeadlineNs = now + CLOSING_GRACE_MS * 1e6;
+        // Half close: keep reading the echoes of what is in flight until the server closes.
+        s.end();
+        return;
+      case 'closeAfterConnect':
+        this.host.recordCut(this, action);
+        this.sending = false;
+        s.destroy();
+        return;
+      case 'closeMidPacket': {
+        this.host.recordCut(this, action);
+        this.sending = false;
+        const len = Math.max(this.host.config.payload.min, ECHO_HEADER_BYTES);
+        const partial = Buffer.alloc(this.plan.rstMidPacket ? FRAME_HEADER_BYTES + (len >> 1) : 1, 0x5a);
+        if (partial.length > 1) partial.writeUInt16LE(len, 0);
+        this.state = 'closing';
+        this.closingDeadlineNs = now + CLOSING_GRACE_MS * 1e6;
+        s.end(partial);
+        return;
+      }
+      case 'silence':
+        this.host.recordCut(this, action);
+        this.sending = false;
+        s.pause();
+        this.state = 'closing';
+        this.closingDeadlineNs = now + this.plan.silenceMs * 1e6;
+        return;
+    }
+  }
+}

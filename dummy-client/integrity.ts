@@ -1,0 +1,290 @@
+/**
+ * Per-connection echo checker (SPEC 3 integrity classes). Pure: the caller passes the clock.
+ *
+ * Every echo gets exactly one class:
+ *   ok         the bytes sent at that sequence, arriving after every earlier one already arrived
+ *   reordered  intact, but a later sequence had already arrived (the late one is counted, so a
+ *              swapped pair counts once; an early arrival whose predecessor never comes is ok and
+ *              the predecessor is lost)
+ *   corrupted  bytes differ from what was sent (attributed to the closest in-flight packet)
+ *   duplicated an intact copy of a sequence that already arrived
+ *   unexpected an echo nobody sent: unknown serial, a sequence never sent, or bytes unlike any
+ *              packet in flight
+ * and every packet sent gets at most one of ok/reordered/corrupted, or at the end one of:
+ *   lost       still in flight after echoTimeout or at the end, on a connection nobody meant to cut
+ *   abandoned  in flight when the scenario cut the connection on purpose (expected)
+ *
+ * Memory: per in-flight packet only (length, intended and actual send time) in a ring indexed by
+ * sequence; bytes are recomputed from (serial, seq, seed). The ring grows to the most packets ever
+ * in flight at once, never with the number sent.
+ */
+import type { IntegrityCounts } from './types';
+import { ECHO_HEADER_BYTES, broadcastPayloadValid, echoPayloadDiff, echoPayloadMatches, fillerMatches, readSeq, readSerial } from './codec';
+
+export function emptyCounts(): IntegrityCounts {
+  return { ok: 0, corrupted: 0, reordered: 0, duplicated: 0, unexpected: 0, lost: 0, abandoned: 0 };
+}
+
+export function addCounts(into: IntegrityCounts, from: IntegrityCounts): IntegrityCounts {
+  into.ok += from.ok;
+  into.corrupted += from.corrupted;
+  into.reordered += from.reordered;
+  into.duplicated += from.duplicated;
+  into.unexpected += from.unexpected;
+  into.lost += from.lost;
+  into.abandoned += from.abandoned;
+  return into;
+}
+
+/** Classes that are errors (abandoned and ok are not). */
+export function integrityErrors(c: IntegrityCounts): number {
+  return c.corrupted + c.reordered + c.duplicated + c.unexpected + c.lost;
+}
+
+export const enum Verdict {
+  Ok = 0,
+  Reordered = 1,
+  Corrupted = 2,
+  Duplicated = 3,
+  Unexpected = 4,
+}
+
+const FREE = 0;
+const IN_FLIGHT = 1;
+const DONE = 2;
+
+/** Late arrivals of packets already declared lost are recognised among the last this many losses. */
+const LOST_MEMORY = 256;
+
+export class EchoChecker {
+  /** Next sequence to send. */
+  nextSeq = 0;
+  /** Packets sent and not yet echoed or classified. */
+  inFlight = 0;
+  /** Latency of the last ok/reordered echo, ns: from the intended and from the actual send time. */
+  lastCorrectedNs = 0;
+  lastUncorrectedNs = 0;
+
+  private base = 0;
+  private highestReceived = -1;
+  private mask: number;
+  private state: Uint8Array;
+  private lens: Uint32Array;
+  private intended: Float64Array;
+  private sent: Float64Array;
+  private readonly lostSeqs = new Set<number>();
+
+  constructor(
+    readonly serial: number,
+    readonly seed: number,
+    /** Shared tally (usually one per worker), incremented in place. */
+    readonly counts: IntegrityCounts,
+    initialCapacity = 8,
+  ) {
+    let cap = 1;
+    while (cap < initialCapacity) cap <<= 1;
+    this.mask = cap - 1;
+    this.state = new Uint8Array(cap);
+    this.lens = new Uint32Array(cap);
+    this.intended = new Float64Array(cap);
+    this.sent = new Float64Array(cap);
+  }
+
+  /** Oldest sequence still in flight, or -1. */
+  get oldestInFlight(): number {
+    return this.base < this.nextSeq ? this.base : -1;
+  }
+
+  /** Send time of the oldest in-flight packet, ns, or -1. */
+  get oldestSentNs(): number {
+    return this.base < this.nextSeq ? this.sent[this.base & this.mask]! : -1;
+  }
+
+  /** Registers the next packet; returns its sequence. The caller writes it with sentNs as its time. */
+  noteSent(len: number, intendedNs: number, sentNs: number): number {
+    if (this.nextSeq - this.base > this.mask) this.grow();
+    const seq = this.nextSeq++;
+    const i = seq & this.mask;
+    this.state[i] = IN_FLIGHT;
+    this.lens[i] = len;
+    this.intended[i] = intendedNs;
+    this.sent[i] = sentNs;
+    this.inFlight++;
+    return seq;
+  }
+
+  /** Classifies one echoed payload buf[start..start+len). */
+  onEcho(buf: Buffer, start: number, len: number, nowNs: number): Verdict {
+    const mine = len >= 8 && readSerial(buf, start) === this.serial;
+    const seq = mine ? readSeq(buf, start) : -1;
+    if (mine && seq < this.nextSeq) {
+      if (seq >= this.base && this.state[seq & this.mask] === IN_FLIGHT) {
+        const i = seq & this.mask;
+        if (this.lens[i] === len && echoPayloadMatches(buf, start, len, this.serial, seq, this.sent[i]!, this.seed)) {
+          return this.accept(seq, nowNs);
+        }
+      } else if (len >= ECHO_HEADER_BYTES && fillerMatches(buf, start + ECHO_HEADER_BYTES, len - ECHO_HEADER_BYTES, this.serial, seq, this.seed)) {
+        if (this.lostSeqs.delete(seq)) {
+          // Declared lost at echoTimeout, yet it came: late, not lost.
+          this.counts.lost--;
+          return this.count(seq < this.highestReceived ? Verdict.Reordered : Verdict.Ok);
+        }
+        return this.count(Verdict.Duplicated);
+      }
+    }
+    const target = this.closestInFlight(buf, start, len, mine ? seq : -1);
+    if (target < 0) return this.count(Verdict.Unexpected);
+    this.settle(target);
+    return this.count(Verdict.Corrupted);
+  }
+
+  /** Declares lost every packet sent before nowNs - timeoutNs and still in flight; returns how many. */
+  expire(nowNs: number, timeoutNs: number): number {
+    const limit = nowNs - timeoutNs;
+    let n = 0;
+    for (let seq = this.base; seq < this.nextSeq; seq++) {
+      const i = seq & this.mask;
+      if (this.state[i] !== IN_FLIGHT) continue;
+      if (this.sent[i]! > limit) break;
+      this.settle(seq);
+      this.rememberLost(seq);
+      n++;
+    }
+    this.counts.lost += n;
+    return n;
+  }
+
+  /** Classifies everything still in flight (lost, or abandoned when cut on purpose); returns how many. */
+  finish(cutOnPurpose: boolean): number {
+    const n = this.inFlight;
+    if (cutOnPurpose) this.counts.abandoned += n;
+    else this.counts.lost += n;
+    for (let seq = this.base; seq < this.nextSeq; seq++) this.state[seq & this.mask] = FREE;
+    this.base = this.nextSeq;
+    this.inFlight = 0;
+    return n;
+  }
+
+  private accept(seq: number, nowNs: number): Verdict {
+    const i = seq & this.mask;
+    this.lastCorrectedNs = nowNs - this.intended[i]!;
+    this.lastUncorrectedNs = nowNs - this.sent[i]!;
+    const late = seq < this.highestReceived;
+    this.settle(seq);
+    return this.count(late ? Verdict.Reordered : Verdict.Ok);
+  }
+
+  private settle(seq: number): void {
+    this.state[seq & this.mask] = DONE;
+    this.inFlight--;
+    if (seq > this.highestReceived) this.highestReceived = seq;
+    while (this.base < this.nextSeq && this.state[this.base & this.mask] !== IN_FLIGHT) {
+      this.state[this.base & this.mask] = FREE;
+      this.base++;
+    }
+  }
+
+  /**
+   * A frame that is not an intact packet: corrupted if it is close to a packet in flight of the
+   * same length (the one its header names, or the oldest), otherwise unexpected. "Close" = at most
+   * a quarter of its bytes differ; a foreign packet differs in nearly all of them.
+   */
+  private closestInFlight(buf: Buffer, start: number, len: number, claimed: number): number {
+    const limit = 2 + (len >> 2);
+    let best = -1;
+    let bestDiff = limit + 1;
+    const consider = (seq: number): void => {
+      if (seq < this.base || seq >= this.nextSeq) return;
+      const i = seq & this.mask;
+      if (this.state[i] !== IN_FLIGHT || this.lens[i] !== len) return;
+      const d = echoPayloadDiff(buf, start, len, this.serial, seq, this.sent[i]!, this.seed, limit);
+      if (d < bestDiff) {
+        bestDiff = d;
+        best = seq;
+      }
+    };
+    if (claimed >= 0) consider(claimed);
+    consider(this.base);
+    // A corrupted sequence field names the wrong packet; the packet after the oldest covers one swap.
+    consider(this.base + 1);
+    return best;
+  }
+
+  private count(v: Verdict): Verdict {
+    const c = this.counts;
+    switch (v) {
+      case Verdict.Ok: c.ok++; break;
+      case Verdict.Reordered: c.reordered++; break;
+      case Verdict.Corrupted: c.corrupted++; break;
+      case Verdict.Duplicated: c.duplicated++; break;
+      case Verdict.Unexpected: c.unexpected++; break;
+    }
+    return v;
+  }
+
+  private rememberLost(seq: number): void {
+    if (this.lostSeqs.size >= LOST_MEMORY) {
+      const oldest = this.lostSeqs.values().next().value;
+      if (oldest !== undefined) this.lostSeqs.delete(oldest);
+    }
+    this.lostSeqs.add(seq);
+  }
+
+  private grow(): void {
+    const cap = (this.mask + 1) * 2;
+    const mask = cap - 1;
+    const state = new Uint8Array(cap);
+    const lens = new Uint32Array(cap);
+    const intended = new Float64Array(cap);
+    const sent = new Float64Array(cap);
+    for (let seq = this.base; seq < this.nextSeq; seq++) {
+      const o = seq & this.mask;
+      const n = seq & mask;
+      state[n] = this.state[o]!;
+      lens[n] = this.lens[o]!;
+      intended[n] = this.intended[o]!;
+      sent[n] = this.sent[o]!;
+    }
+    this.mask = mask;
+    this.state = state;
+    this.lens = lens;
+    this.intended = intended;
+    this.sent = sent;
+  }
+}
+
+/** Senders remembered per receiving connection before the table is cleared (reconnects bring new serials). */
+const MAX_SENDERS = 4096;
+
+/**
+ * Broadcast receiver check: every packet carries its own checksum (codec.ts), and sequences from
+ * one sender must rise. A gap is not an error (a receiver may join after, or the server may drop
+ * a slow reader), so broadcast has no `lost`.
+ */
+export class BroadcastChecker {
+  private readonly lastSeq = new Map<number, number>();
+
+  constructor(readonly counts: IntegrityCounts) {}
+
+  onPacket(buf: Buffer, start: number, len: number): Verdict {
+    if (!broadcastPayloadValid(buf, start, len)) {
+      this.counts.corrupted++;
+      return Verdict.Corrupted;
+    }
+    const sender = readSerial(buf, start);
+    const seq = readSeq(buf, start);
+    const last = this.lastSeq.get(sender);
+    if (last !== undefined && seq === last) {
+      this.counts.duplicated++;
+      return Verdict.Duplicated;
+    }
+    if (last !== undefined && seq < last) {
+      this.counts.reordered++;
+      return Verdict.Reordered;
+    }
+    if (last === undefined && this.lastSeq.size >= MAX_SENDERS) this.lastSeq.clear();
+    this.lastSeq.set(sender, seq);
+    this.counts.ok++;
+    return Verdict.Ok;
+  }
+}

@@ -1,0 +1,351 @@
+/**
+ * The connections of one worker: paced connects over a fixed set of slots (so the fleet never has
+ * more than `clients` sockets), timers, reconnects, counters and histograms, interval and final
+ * reports. Runs on whatever thread creates it (worker.ts in the fleet; tests may use it directly).
+ *
+ * A slot holds at most one socket at a time: a reconnect is scheduled only from the old socket's
+ * 'close' event, which is what keeps "exactly N, never more" true under chaos and churn.
+ * Serial of a slot's g-th connection = g * clients + slot (mod 2^32): unique, and independent of
+ * timing, so a replay with the same seed draws the same chaos for the same serials.
+ */
+import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
+import type { Histogram } from 'hdr-histogram-js';
+import type { ChaosAction, ChaosCounts, ChaosCut, FleetConfig, IntegrityCounts } from './types';
+import { Connection, type ConnectionHost, type PoolCounters } from './connection';
+import { emptyCounts, integrityErrors } from './integrity';
+import { createHistogram, encodeHistogram, recordUs } from './latency';
+
+/** Most cuts a worker keeps for replay checks. */
+export const MAX_CUTS = 1000;
+const HOUSEKEEPING_MS = 100;
+const CONNECT_TICK_MS = 10;
+const OPEN_LOOP_TICK_MS = 1;
+const RETRY_BASE_MS = 50;
+const RETRY_MAX_MS = 2000;
+
+export interface PoolInit {
+  config: FleetConfig;
+  /** Global slot range [slotFrom, slotTo) owned here. */
+  slotFrom: number;
+  slotTo: number;
+  /** Fleet start, Date.now() of the main thread: cut times are relative to it. */
+  startEpochMs: number;
+}
+
+export interface IntervalReport {
+  connections: number;
+  connecting: number;
+  sent: number;
+  echoed: number;
+  bytesSent: number;
+  bytesEchoed: number;
+  behindSchedule: number;
+  errors: number;
+  lagMs: number;
+  /** Corrected latency of this interval, encoded. */
+  histogram: string;
+}
+
+export interface FinalReport {
+  counters: PoolCounters;
+  peak: number;
+  integrity: IntegrityCounts;
+  chaos: ChaosCounts;
+  cuts: ChaosCut[];
+  errors: Record<string, number>;
+  histograms: { corrected: string; uncorrected: string; connect: string };
+  maxLagMs: number;
+}
+
+export function emptyChaosCounts(): ChaosCounts {
+  return { rstMidBurst: 0, finInFlight: 0, closeAfterConnect: 0, closeMidPacket: 0, silence: 0 };
+}
+
+function emptyCounters(): PoolCounters {
+  return { sent: 0, echoed: 0, bytesSent: 0, bytesEchoed: 0, behindSchedule: 0, errors: 0, opened: 0, reconnects: 0, connectErrors: 0 };
+}
+
+export class ConnectionPool implements ConnectionHost {
+  readonly config: FleetConfig;
+  readonly counters = emptyCounters();
+  readonly integrity = emptyCounts();
+  readonly chaosCounts = emptyChaosCounts();
+  readonly cuts: ChaosCut[] = [];
+  readonly errorsByCode: Record<string, number> = {};
+
+  private readonly slotFrom: number;
+  private readonly slotCount: number;
+  private readonly generation: Uint32Array;
+  private readonly failures: Uint32Array;
+  private readonly conns: Array<Connection | null>;
+  private readonly queue: number[] = [];
+  private queueHead = 0;
+  private readonly reconnectTimers = new Set<NodeJS.Timeout>();
+  private tokens = 0;
+  private readonly ratePerMs: number;
+  private lastConnectTickMs = 0;
+  private connectTimer: NodeJS.Timeout | null = null;
+  private housekeepingTimer: NodeJS.Timeout | null = null;
+  private openLoopTimer: NodeJS.Timeout | null = null;
+  private stopping = false;
+  private live = 0;
+  private connecting = 0;
+  private peak = 0;
+  private lastReported = emptyCounters();
+  private lastReportedIntegrityErrors = 0;
+  private readonly corrected: Histogram;
+  private readonly uncorrected: Histogram;
+  private readonly intervalCorrected: Histogram;
+  private readonly intervalUncorrected: Histogram;
+  private readonly connectHist: Histogram;
+  private readonly lag: IntervalHistogram;
+  private maxLagMs = 0;
+  private readonly startEpochMs: number;
+
+  constructor(init: PoolInit) {
+    this.config = init.config;
+    this.slotFrom = init.slotFrom;
+    this.slotCount = init.slotTo - init.slotFrom;
+    this.startEpochMs = init.startEpochMs;
+    this.generation = new Uint32Array(this.slotCount);
+    this.failures = new Uint32Array(this.slotCount);
+    this.conns = new Array<Connection | null>(this.slotCount).fill(null);
+    const cfg = this.config;
+    const fleetRate = cfg.rampUpSec > 0 ? Math.min(cfg.connectRate > 0 ? cfg.connectRate : Infinity, cfg.clients / cfg.rampUpSec) : cfg.connectRate;
+    this.ratePerMs = fleetRate > 0 && Number.isFinite(fleetRate) && cfg.clients > 0 ? (fleetRate * this.slotCount) / cfg.clients / 1000 : Infinity;
+    this.corrected = createHistogram();
+    this.uncorrected = createHistogram();
+    this.intervalCorrected = createHistogram();
+    this.intervalUncorrected = createHistogram();
+    this.connectHist = createHistogram();
+    this.lag = monitorEventLoopDelay({ resolution: 10 });
+  }
+
+  /** Integer ns: the value is written into payloads as a u64 and compared exactly on return. */
+  nowNs(): number {
+    return Math.round(performance.now() * 1e6);
+  }
+
+  start(): void {
+    this.lag.enable();
+    for (let i = 0; i < this.slotCount; i++) this.queue.push(i);
+    this.lastConnectTickMs = performance.now();
+    this.tokens = 1;
+    this.connectTick();
+    this.housekeepingTimer = setInterval(() => this.housekeeping(), HOUSEKEEPING_MS);
+    if (this.config.sendModel.kind === 'open' || this.config.traffic === 'broadcast') {
+      this.openLoopTimer = setInterval(() => this.openLoopTick(), OPEN_LOOP_TICK_MS);
+    }
+  }
+
+  // ---- ConnectionHost ----
+
+  recordLatency(correctedNs: number, uncorrectedNs: number): void {
+    recordUs(this.intervalCorrected, correctedNs / 1000);
+    recordUs(this.intervalUncorrected, uncorrectedNs / 1000);
+  }
+
+  recordConnect(ns: number): void {
+    recordUs(this.connectHist, ns / 1000);
+    this.connecting--;
+    this.live++;
+    if (this.live > this.peak) this.peak = this.live;
+    this.counters.opened++;
+  }
+
+  recordCut(c: Connection, action: ChaosAction): void {
+    if (this.cuts.length >= MAX_CUTS) return;
+    this.cuts.push({ serial: c.serial, action, seq: c.checker.nextSeq, inFlight: c.checker.inFlight, atMs: Date.now() - this.startEpochMs });
+  }
+
+  countError(code: string): void {
+    this.errorsByCode[code] = (this.errorsByCode[code] ?? 0) + 1;
+    if (!code.startsWith('badInput.')) this.counters.errors++;
+  }
+
+  closed(c: Connection, connected: boolean, errorCode: string | null): void {
+    const i = c.slot - this.slotFrom;
+    if (this.conns[i] === c) this.conns[i] = null;
+    if (connected) this.live--;
+    else this.connecting--;
+    if (this.stopping) return;
+    if (!connected) {
+      // A connect that never completed: count it and retry with exponential back-off.
+      this.counters.connectErrors++;
+      this.countError(errorCode ?? 'ECONNCLOSED');
+      const n = ++this.failures[i]!;
+      const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(n - 1, 10));
+      this.scheduleReconnect(i, delay * (0.5 + Math.random() * 0.5));
+      return;
+    }
+    this.failures[i] = 0;
+    if (c.cutAction === 'badInput') {
+      this.countError(errorCode === null ? 'badInput.closedByServer' : `badInput.${errorCode}`);
+      this.scheduleReconnect(i, c.plan.reconnectDelayMs);
+    } else if (c.cutAction === 'lifetime') {
+      this.scheduleReconnect(i, 0);
+    } else if (c.cutAction !== null) {
+      this.scheduleReconnect(i, c.plan.reconnectDelayMs);
+    } else {
+      // Nobody meant to cut it: the server closed or reset it. Its in-flight packets were counted lost.
+      this.countError(errorCode ?? 'peerClosed');
+      this.scheduleReconnect(i, RETRY_BASE_MS);
+    }
+  }
+
+  // ---- scheduling ----
+
+  private scheduleReconnect(i: number, delayMs: number): void {
+    const t = setTimeout(() => {
+      this.reconnectTimers.delete(t);
+      if (this.stopping) return;
+      this.counters.reconnects++;
+      this.queue.push(i);
+      this.connectTick();
+    }, delayMs);
+    this.reconnectTimers.add(t);
+  }
+
+  private connectTick(): void {
+    if (this.stopping) return;
+    const now = performance.now();
+    if (this.ratePerMs !== Infinity) {
+      this.tokens = Math.min(this.tokens + (now - this.lastConnectTickMs) * this.ratePerMs, Math.max(1, this.ratePerMs * 50));
+    }
+    this.lastConnectTickMs = now;
+    while (this.queueHead < this.queue.length && (this.ratePerMs === Infinity || this.tokens >= 1)) {
+      const i = this.queue[this.queueHead++]!;
+      this.tokens -= 1;
+      this.open(i);
+    }
+    if (this.queueHead === this.queue.length) {
+      this.queue.length = 0;
+      this.queueHead = 0;
+    }
+    if (this.queueHead < this.queue.length && this.connectTimer === null) {
+      this.connectTimer = setTimeout(() => {
+        this.connectTimer = null;
+        this.connectTick();
+      }, CONNECT_TICK_MS);
+    }
+  }
+
+  private open(i: number): void {
+    const cfg = this.config;
+    const slot = this.slotFrom + i;
+    const serial = (this.generation[i]! * cfg.clients + slot) >>> 0;
+    this.generation[i]!++;
+    const src = cfg.sourceIps.length > 0 ? cfg.sourceIps[slot % cfg.sourceIps.length] : undefined;
+    const c = new Connection(this, slot, serial, src);
+    this.conns[i] = c;
+    this.connecting++;
+    c.connect();
+  }
+
+  private openLoopTick(): void {
+    const now = this.nowNs();
+    for (const c of this.conns) if (c !== null && c.sending) c.pump(now);
+  }
+
+  private housekeeping(): void {
+    const now = this.nowNs();
+    for (const c of this.conns) if (c !== null) c.housekeeping(now);
+  }
+
+  // ---- reports ----
+
+  private foldIntervals(): void {
+    this.corrected.add(this.intervalCorrected);
+    this.uncorrected.add(this.intervalUncorrected);
+  }
+
+  interval(): IntervalReport {
+    const c = this.counters;
+    const l = this.lastReported;
+    const integrityErrs = integrityErrors(this.integrity);
+    const lagMs = this.lag.max / 1e6;
+    this.lag.reset();
+    if (lagMs > this.maxLagMs) this.maxLagMs = lagMs;
+    const report: IntervalReport = {
+      connections: this.live,
+      connecting: this.connecting,
+      sent: c.sent - l.sent,
+      echoed: c.echoed - l.echoed,
+      bytesSent: c.bytesSent - l.bytesSent,
+      bytesEchoed: c.bytesEchoed - l.bytesEchoed,
+      behindSchedule: c.behindSchedule - l.behindSchedule,
+      errors: c.errors - l.errors + (integrityErrs - this.lastReportedIntegrityErrors),
+      lagMs: Number.isFinite(lagMs) ? lagMs : 0,
+      histogram: encodeHistogram(this.intervalCorrected),
+    };
+    this.lastReported = { ...c };
+    this.lastReportedIntegrityErrors = integrityErrs;
+    this.foldIntervals();
+    this.intervalCorrected.reset();
+    this.intervalUncorrected.reset();
+    return report;
+  }
+
+  /** In-flight packets still awaited on connections nobody cut. */
+  private awaited(): number {
+    let n = 0;
+    for (const c of this.conns) if (c !== null && c.cutAction === null && c.state === 'open') n += c.inFlight;
+    return n;
+  }
+
+  /**
+   * Stop sending, drain in-flight echoes (bounded by drainTimeoutMs), classify leftovers
+   * (lost, or abandoned on cut connections), close every connection and report.
+   */
+  async stop(): Promise<FinalReport> {
+    this.stopping = true;
+    for (const t of this.reconnectTimers) clearTimeout(t);
+    this.reconnectTimers.clear();
+    if (this.connectTimer !== null) clearTimeout(this.connectTimer);
+    if (this.openLoopTimer !== null) clearInterval(this.openLoopTimer);
+    this.queue.length = 0;
+    this.queueHead = 0;
+    for (const c of this.conns) {
+      if (c === null) continue;
+      c.sending = false;
+      if (c.state === 'connecting') c.destroy();
+    }
+    const deadline = performance.now() + this.config.drainTimeoutMs;
+    while (this.awaited() > 0 && performance.now() < deadline) await sleep(10);
+    if (this.housekeepingTimer !== null) clearInterval(this.housekeepingTimer);
+    for (const c of this.conns) {
+      if (c === null) continue;
+      c.finish();
+      if (c.state === 'open') c.closeGracefully();
+      else if (c.state === 'closing' && c.cutAction === 'silence') c.destroy();
+    }
+    const closeDeadline = performance.now() + 2000;
+    while (this.conns.some((c) => c !== null) && performance.now() < closeDeadline) await sleep(10);
+    for (const c of this.conns) c?.destroy();
+    while (this.conns.some((c) => c !== null) && performance.now() < closeDeadline + 500) await sleep(10);
+    this.lag.disable();
+    const lagMs = this.lag.max / 1e6;
+    if (Number.isFinite(lagMs) && lagMs > this.maxLagMs) this.maxLagMs = lagMs;
+    this.foldIntervals();
+    const report: FinalReport = {
+      counters: { ...this.counters },
+      peak: this.peak,
+      integrity: { ...this.integrity },
+      chaos: { ...this.chaosCounts },
+      cuts: this.cuts.slice(),
+      errors: { ...this.errorsByCode },
+      histograms: {
+        corrected: encodeHistogram(this.corrected),
+        uncorrected: encodeHistogram(this.uncorrected),
+        connect: encodeHistogram(this.connectHist),
+      },
+      maxLagMs: this.maxLagMs,
+    };
+    for (const h of [this.corrected, this.uncorrected, this.intervalCorrected, this.intervalUncorrected, this.connectHist]) h.destroy();
+    return report;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

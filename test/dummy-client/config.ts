@@ -1,0 +1,24 @@
+/** A small, fast fleet config for tests; override what a test is about. */
+import type { FleetConfig } from '../../dummy-client/types';
+
+export function testConfig(port: number, over: Partial<FleetConfig> = {}): FleetConfig {
+  return {
+    host: '127.0.0.1',
+    port,
+    sourceIps: [],
+    clients: 20,
+    connectRate: 0,
+    rampUpSec: 0,
+    durationSec: 2,
+    payload: { min: 16, max: 200 },
+    sendModel: { kind: 'closed', pipeline: 4 },
+    workers: 2,
+    seed: 42,
+    traffic: 'echo',
+    chaos: { probability: 0, actions: [], reconnectDelayMs: { min: 50, max: 200 } },
+    echoTimeoutMs: 1000,
+    drainTimeoutMs: 1500,
+    connectionLifetimeMs: 0,
+    ...over,
+  };
+}
