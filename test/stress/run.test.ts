@@ -1,0 +1,185 @@
+/**
+ * `stress run` end to end: the compiled CLI, real sockets, the real embedded
+ * server (skipped with a reason when the addon is not built), small and short.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { startNodeEchoServer } from '../../bench/node-echo-server';
+import { validateReport } from '../../stress/report/schema';
+import type { RunReport } from '../../stress/report/types';
+import { addonMissing, runCli, startCli, tempDir } from './helpers';
+
+interface JsonOut {
+  report: string;
+  summary: { verdict: string; failedGates: string[]; unknownGates: string[] };
+}
+
+function readReport(file: string): RunReport {
+  const r = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
+  assert.deepEqual(validateReport(r), [], 'report validates against the schema');
+  return r;
+}
+
+function assertNoErrors(r: RunReport): void {
+  const i = r.results.integrity;
+  assert.ok(i.ok > 0, 'some echoes verified');
+  for (const k of ['corrupted', 'reordered', 'duplicated', 'unexpected', 'lost'] as const) assert.equal(i[k], 0, k);
+}
+
+test('embedded run: exit 0, a valid report with clean integrity, no leak, a series a second', { skip: addonMissing(), timeout: 90_000 }, async () => {
+  const out = tempDir();
+  try {
+    const res = await runCli(['--clients', '200', '--duration', '3', '--json', '--out', out], 80_000);
+    assert.equal(res.timedOut, false);
+    assert.equal(res.code, 0, res.stderr);
+    const json = JSON.parse(res.stdout) as JsonOut;
+    assert.equal(json.summary.verdict, 'pass', json.summary.failedGates.join(', '));
+    const r = readReport(json.report);
+    assertNoErrors(r);
+    assert.equal(r.target.kind, 'embedded');
+    assert.equal(r.server.crashed, false);
+    assert.equal(r.server.leaked, 0);
+    assert.equal(r.server.finalSessions, 0);
+    assert.ok(r.server.stats !== null && r.server.stats.accepted >= 200);
+    assert.ok(Math.abs(r.results.series.length - 3) <= 1, `series has ${r.results.series.length} entries for 3 s`);
+    assert.ok(r.server.statsSeries.length >= 1);
+    assert.ok(r.gates.every((g) => !g.unknown && g.pass));
+    assert.deepEqual(readdirSync(out), [path.basename(json.report)], 'only the report, no temp file left');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+const usageCases: Array<[string[], RegExp]> = [
+  [['--clients', '0'], /--clients "0"/],
+  [['--payload', '3-1'], /--payload "3-1": range is reversed/],
+  [['--pipeline', '2', '--rate', '5'], /--pipeline.*--rate/],
+  [['no-such-scenario'], /unknown scenario 'no-such-scenario'/],
+  [['--target', '10.0.0.1:80'], /--target "10\.0\.0\.1:80": 10\.0\.0\.1 is not loopback/],
+  [['--no-such-flag'], /Unknown argument/],
+  [['--threshold', 'p99<<3'], /--threshold/],
+];
+
+for (const [args, pattern] of usageCases) {
+  test(`usage error exits 2 naming the problem: ${args.join(' ')}`, async () => {
+    const res = await runCli([...args, '--duration', '1'], 20_000);
+    assert.equal(res.code, 2, res.stderr);
+    assert.match(res.stderr, pattern);
+  });
+}
+
+test('several bad flags are all named in one go', async () => {
+  const res = await runCli(['--clients', '0', '--duration', 'soon', '--payload', '8', '--workers', '-1', '--chaos', '2'], 20_000);
+  assert.equal(res.code, 2);
+  for (const flag of ['--clients', '--duration', '--payload', '--workers', '--chaos']) assert.match(res.stderr, new RegExp(flag));
+});
+
+test('an unreachable target exits 2 naming it', async () => {
+  const port = await new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const res = await runCli(['--target', `127.0.0.1:${port}`, '--clients', '10', '--duration', '1'], 20_000);
+  assert.equal(res.code, 2, res.stderr);
+  assert.match(res.stderr, new RegExp(`--target 127\\.0\\.0\\.1:${port}: connection refused`));
+});
+
+test('external target (plain Node echo server): passes, server gates unknown', { timeout: 60_000 }, async () => {
+  const server = await startNodeEchoServer();
+  const out = tempDir();
+  try {
+    const res = await runCli(['--target', `127.0.0.1:${server.port}`, '--clients', '100', '--duration', '2', '--json', '--out', out], 50_000);
+    assert.equal(res.code, 0, res.stderr);
+    const json = JSON.parse(res.stdout) as JsonOut;
+    const r = readReport(json.report);
+    assertNoErrors(r);
+    assert.equal(r.target.kind, 'external');
+    assert.equal(r.server.stats, null);
+    const serverGates = r.gates.filter((g) => g.kind === 'server');
+    assert.ok(serverGates.length > 0 && serverGates.every((g) => g.unknown && g.actual === null));
+    assert.equal(r.verdict, 'pass');
+  } finally {
+    await server.close();
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+/** Echoes every packet, but flips one payload byte in every 50th: the integrity gate must catch it. */
+function startCorruptingServer(): Promise<{ port: number; close: () => void }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    let pending = Buffer.alloc(0);
+    let n = 0;
+    s.on('error', () => s.destroy());
+    s.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16LE(0)) {
+        const len = pending.readUInt16LE(0);
+        const packet = Buffer.from(pending.subarray(0, 2 + len));
+        pending = pending.subarray(2 + len);
+        if (++n % 50 === 0 && len > 0) packet[packet.length - 1] ^= 0xff;
+        s.write(packet);
+      }
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        port: (server.address() as net.AddressInfo).port,
+        close: () => {
+          for (const s of sockets) s.destroy();
+          server.close();
+        },
+      }),
+    ),
+  );
+}
+
+test('--gate fails (exit 1) on corrupted echoes from a broken server; without --gate the verdict still says fail', { timeout: 60_000 }, async () => {
+  const server = await startCorruptingServer();
+  const out = tempDir();
+  try {
+    const gated = await runCli(['--target', `127.0.0.1:${server.port}`, '--clients', '20', '--duration', '2', '--gate', '--out', out], 40_000);
+    assert.equal(gated.code, 1, gated.stderr);
+    assert.match(gated.stderr, /Failed gate[\s\S]*integrity\.corrupted == 0/);
+    const loose = await runCli(['--target', `127.0.0.1:${server.port}`, '--clients', '20', '--duration', '1', '--json', '--out', out], 40_000);
+    assert.equal(loose.code, 0, loose.stderr);
+    const json = JSON.parse(loose.stdout) as JsonOut;
+    assert.equal(json.summary.verdict, 'fail');
+    assert.ok(json.summary.failedGates.includes('integrity.corrupted == 0'));
+    assert.ok(readReport(json.report).results.integrity.corrupted > 0);
+  } finally {
+    server.close();
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('the embedded server dying mid-run: exit 3, crashed in the report, no hang', { skip: addonMissing(), timeout: 90_000 }, async () => {
+  const out = tempDir();
+  try {
+    const run = startCli(['--clients', '100', '--duration', '30', '--out', out], 80_000);
+    const m = await run.waitStderr(/server pid (\d+) listening/);
+    // Let the fleet get going, then kill the server the hard way.
+    await run.waitStderr(/ 1\/30s \|/);
+    process.kill(Number(m[1]), 'SIGKILL');
+    const res = await run.result;
+    assert.equal(res.timedOut, false, 'the run stopped by itself');
+    assert.equal(res.code, 3, res.stderr);
+    assert.match(res.stderr, /server under test died/);
+    const file = readdirSync(out).find((f) => f.endsWith('.json'));
+    assert.ok(file !== undefined, 'a report was still written');
+    const r = readReport(path.join(out, file));
+    assert.equal(r.server.crashed, true);
+    assert.equal(r.server.signal, 'SIGKILL');
+    assert.equal(r.verdict, 'fail');
+    assert.ok(r.results.series.length < 30, 'the fleet stopped early');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
