@@ -1,0 +1,53 @@
+#include "completion_port.h"
+
+namespace lanstress {
+
+const char* backendName(Backend b) {
+  switch (b) {
+    case Backend::Auto: return "auto";
+    case Backend::Epoll: return "epoll";
+    case Backend::IoUring: return "io_uring";
+  }
+  return "?";
+}
+
+bool parseBackend(const std::string& s, Backend* out) {
+  if (s == "auto") *out = Backend::Auto;
+  else if (s == "epoll") *out = Backend::Epoll;
+  else if (s == "io_uring") *out = Backend::IoUring;
+  else return false;
+  return true;
+}
+
+std::vector<Backend> availableBackends() {
+  std::vector<Backend> out;
+  std::string ignored;
+  if (createIoUringPort(1, 1, &ignored)) out.push_back(Backend::IoUring);
+  out.push_back(Backend::Epoll);
+  return out;
+}
+
+std::unique_ptr<CompletionPort> createCompletionPort(Backend wanted, uint32_t capacity, uint32_t workers,
+                                                     std::string* log, std::string* error) {
+  if (wanted == Backend::IoUring) {
+    std::unique_ptr<CompletionPort> port = createIoUringPort(capacity, workers, error);
+    if (port && log) *log = "backend io_uring (asked for)";
+    return port;
+  }
+  if (wanted == Backend::Epoll) {
+    std::unique_ptr<CompletionPort> port = createEpollPort(capacity, error);
+    if (port && log) *log = "backend epoll (asked for)";
+    return port;
+  }
+  std::string why;
+  std::unique_ptr<CompletionPort> port = createIoUringPort(capacity, workers, &why);
+  if (port) {
+    if (log) *log = "backend io_uring (auto: kernel supports it)";
+    return port;
+  }
+  port = createEpollPort(capacity, error);
+  if (port && log) *log = "backend epoll (auto: io_uring unavailable: " + why + ")";
+  return port;
+}
+
+}  // namespace lanstress

@@ -1,0 +1,98 @@
+// One completion-port interface (the IOCP model) over every backend.
+//
+// A caller posts operations (postRecv, postSend) that complete LATER on a
+// worker thread blocked in wait(), exactly as WSARecv/WSASend complete through
+// GetQueuedCompletionStatus. Nothing completes inline: even when the data is
+// already there, the completion is delivered by wait(). That keeps the session
+// logic above identical on every backend.
+//
+// Backends (one file each, chosen at run time by createCompletionPort):
+//   epoll_port.cpp     epoll driven as a proactor (always on Linux)
+//   io_uring_port.cpp  io_uring through raw syscalls (Linux, when the kernel allows)
+//   iocp_port.cpp      Windows (not written yet)
+//
+// Completion key (64 bits). The key of a socket is its session id
+// (session_id.h), so a completion names the session it belongs to:
+//
+//    63 62 61                                      24 23                   0
+//   +-----+------------------------------------------+---------------------+
+//   | op  |            generation (38 bits)          |  slot index (24)    |
+//   +-----+------------------------------------------+---------------------+
+//
+//   op (2 bits) is 0 in a key. Backends that carry a single 64-bit word per
+//   operation (io_uring user_data) store the OpType there; epoll keeps the op
+//   in its per-socket state. Backends find their per-socket state by the slot
+//   bits and compare the whole key, so an event that outlives its session
+//   (slot recycled under a new generation) is recognised and dropped.
+//   User completions (postUser) carry any key the caller chose; the session
+//   layer uses key 0 (never a session id) for "quit".
+//
+// Buffers: the iovec array and the memory it points to belong to the caller
+// and must stay valid until the operation's completion is delivered (the rule
+// of an OVERLAPPED). At most one recv and one send may be pending per socket.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lanstress {
+
+enum class Backend : uint8_t { Auto, Epoll, IoUring };
+
+const char* backendName(Backend b);
+bool parseBackend(const std::string& s, Backend* out);
+
+enum class OpType : uint8_t { User = 0, Recv = 1, Send = 2 };
+
+constexpr unsigned kOpShift = 62;
+constexpr uint64_t kKeyMask = (uint64_t{1} << kOpShift) - 1;
+
+struct Completion {
+  uint64_t key;
+  OpType op;
+  // Recv/Send: bytes transferred (0 on recv = peer closed) or -errno.
+  // User: the value given to postUser.
+  int64_t result;
+};
+
+class CompletionPort {
+ public:
+  virtual ~CompletionPort() = default;
+  virtual Backend backend() const = 0;
+
+  // Registers a connected non-blocking socket under its key. Returns 0 or -errno.
+  virtual int associate(int fd, uint64_t key) = 0;
+  // Forgets the socket; call after its last completion and before close().
+  virtual void dissociate(int fd, uint64_t key) = 0;
+
+  // Return 0 when the operation is posted (its completion WILL arrive), or -errno
+  // when it could not be posted (no completion will arrive).
+  virtual int postRecv(int fd, uint64_t key, const iovec* iov, int iovcnt) = 0;
+  virtual int postSend(int fd, uint64_t key, const iovec* iov, int iovcnt) = 0;
+  // PostQueuedCompletionStatus: wakes one waiter with {key, User, value}.
+  virtual int postUser(uint64_t key, int64_t value) = 0;
+
+  // Blocks up to timeoutMs (-1 = forever) for completions; fills at most max
+  // (max >= 2). Returns how many were filled (0 on timeout) or -errno.
+  virtual int wait(Completion* out, int max, int timeoutMs) = 0;
+
+  // Debug view used by the release check: is an operation still pending on the socket?
+  virtual bool hasPendingIo(uint64_t key) const = 0;
+};
+
+// capacity = number of session slots (keys' slot bits are below it).
+std::unique_ptr<CompletionPort> createEpollPort(uint32_t capacity, std::string* error);
+std::unique_ptr<CompletionPort> createIoUringPort(uint32_t capacity, uint32_t workers, std::string* error);
+
+// Backends compiled in and usable on this kernel, best first.
+std::vector<Backend> availableBackends();
+
+// Resolves Auto to the best available backend; the choice (and why) goes to *log.
+std::unique_ptr<CompletionPort> createCompletionPort(Backend wanted, uint32_t capacity, uint32_t workers,
+                                                     std::string* log, std::string* error);
+
+}  // namespace lanstress

@@ -1,0 +1,622 @@
+#include "lan_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+#include "errno_name.h"
+
+namespace lanstress {
+namespace {
+
+constexpr int64_t kQuit = 1;  // user completion value under key 0: a worker leaves its loop
+constexpr int kBatch = 64;
+
+// splitmix64: small, seedable, good enough for chaos decisions.
+struct Rng {
+  uint64_t state;
+  uint64_t next() {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  double unit() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
+};
+
+// The chaos generator of the current server thread (accept or worker); null elsewhere.
+thread_local Rng* tlsRng = nullptr;
+// Reassembly scratch for packets that wrap around the ring, one per thread.
+thread_local std::vector<uint8_t> tlsScratch;
+
+void abortiveClose(int fd) {
+  // The seed's linger {1, 0}: close with RST, no TIME_WAIT left behind.
+  linger lg{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  ::close(fd);
+}
+
+bool resolveHost(const std::string& host, in_addr* out) {
+  if (::inet_pton(AF_INET, host.c_str(), out) == 1) return true;
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || !res) return false;
+  *out = reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr;
+  ::freeaddrinfo(res);
+  return true;
+}
+
+void bumpMax(std::atomic<uint64_t>& max, uint64_t v) {
+  uint64_t cur = max.load(std::memory_order_relaxed);
+  while (v > cur && !max.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
+  }
+}
+
+}  // namespace
+
+const char* modeName(Mode m) {
+  switch (m) {
+    case Mode::Echo: return "echo";
+    case Mode::Broadcast: return "broadcast";
+    case Mode::Callback: return "js";
+  }
+  return "?";
+}
+
+std::vector<OptionProblem> validateOptions(const LanServerOptions& o) {
+  std::vector<OptionProblem> p;
+  auto range = [&p](const char* field, uint64_t v, uint64_t lo, uint64_t hi) {
+    if (v < lo || v > hi) {
+      p.push_back({field, "must be an integer in " + std::to_string(lo) + ".." + std::to_string(hi) + " (got " +
+                              std::to_string(v) + ")"});
+    }
+  };
+  in_addr a;
+  if (o.host.empty() || !resolveHost(o.host, &a)) p.push_back({"host", "is not an IPv4 address or resolvable name: '" + o.host + "'"});
+  range("port", o.port, 0, 65535);
+  range("workers", o.workers, 1, 256);
+  range("maxSessions", o.maxSessions, 1, 1000000);
+  range("maxPayload", o.maxPayload, 0, kLanMaxPayload);
+  range("sendQueueLimit", o.sendQueueLimit, 1, uint64_t{1} << 30);
+  range("backlog", o.backlog, 1, 65535);
+  range("room", o.room, 0, 1000000);
+  range("echoDelayUs", o.echoDelayUs, 0, 10000000);
+  range("seed", o.seed, 0, 0xffffffffull);
+  if (!(o.kick >= 0 && o.kick <= 1)) p.push_back({"kick", "must be a probability in 0..1 (got " + std::to_string(o.kick) + ")"});
+  Cidr c;
+  for (const std::string& s : o.allow) {
+    if (!parseCidr(s, &c)) p.push_back({"allow", "is not an IPv4 CIDR: '" + s + "'"});
+  }
+  for (const std::string& s : o.deny) {
+    if (!parseCidr(s, &c)) p.push_back({"deny", "is not an IPv4 CIDR: '" + s + "'"});
+  }
+  return p;
+}
+
+LanServer::LanServer(LanServerHooks* hooks) : hooks_(hooks ? hooks : &noHooks_) {}
+
+LanServer::~LanServer() {
+  stop();
+}
+
+void LanServer::error(const char* code, const std::string& message) { hooks_->onError(code, message); }
+
+bool LanServer::start(const LanServerOptions& options, ListenInfo* info, ServerError* err) {
+  std::lock_guard<std::mutex> lock(lifecycleMu_);
+  auto fail = [err](const char* code, const std::string& msg) {
+    if (err) *err = ServerError{code, msg};
+    return false;
+  };
+  State st = state_.load(std::memory_order_acquire);
+  if (st == State::Running) return fail("EALREADY", "the server is already running");
+  if (st != State::Idle) return fail("ESHUTDOWN", "the server was stopped; create a new LanServer");
+  std::vector<OptionProblem> problems = validateOptions(options);
+  if (!problems.empty()) {
+    std::string msg;
+    for (const OptionProblem& pr : problems) msg += (msg.empty() ? "" : "; ") + pr.field + " " + pr.message;
+    return fail("EINVAL", msg);
+  }
+  opt_ = options;
+  access_ = AccessList{};
+  Cidr c;
+  for (const std::string& s : opt_.allow) {
+    parseCidr(s, &c);
+    access_.allow.push_back(c);
+  }
+  for (const std::string& s : opt_.deny) {
+    parseCidr(s, &c);
+    access_.deny.push_back(c);
+  }
+  ringCapacity_ = minRingCapacity(opt_.framing, opt_.maxPayload);
+
+  in_addr addr{};
+  resolveHost(opt_.host, &addr);
+  int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (lfd < 0) return fail(errnoName(errno), std::string("socket: ") + std::strerror(errno));
+  int one = 1;
+  ::setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(opt_.port));
+  sa.sin_addr = addr;
+  if (::bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
+      ::listen(lfd, static_cast<int>(opt_.backlog)) != 0) {
+    int e = errno;
+    ::close(lfd);
+    char text[INET_ADDRSTRLEN];
+    ::inet_ntop(AF_INET, &addr, text, sizeof text);
+    return fail(errnoName(e), std::string("listen ") + text + ":" + std::to_string(opt_.port) + ": " + std::strerror(e));
+  }
+  socklen_t len = sizeof sa;
+  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&sa), &len);
+
+  std::string log, perr;
+  std::unique_ptr<CompletionPort> port = createCompletionPort(opt_.backend, opt_.maxSessions, opt_.workers, &log, &perr);
+  if (!port) {
+    ::close(lfd);
+    return fail(opt_.backend == Backend::IoUring ? "ENOSYS" : "EIO", "completion port: " + perr);
+  }
+  int wfd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wfd < 0) {
+    ::close(lfd);
+    return fail(errnoName(errno), std::string("eventfd: ") + std::strerror(errno));
+  }
+  hooks_->onLog(log);
+
+  port_ = std::move(port);
+  table_.reset(new SessionTable(opt_.maxSessions, this));
+  listenFd_ = lfd;
+  wakeFd_ = wfd;
+  state_.store(State::Running, std::memory_order_release);
+  for (uint32_t i = 0; i < opt_.workers; ++i) workers_.emplace_back(&LanServer::workerLoop, this, i + 1);
+  acceptThread_ = std::thread(&LanServer::acceptLoop, this);
+
+  if (info) {
+    char text[INET_ADDRSTRLEN];
+    ::inet_ntop(AF_INET, &sa.sin_addr, text, sizeof text);
+    info->host = text;
+    info->port = ntohs(sa.sin_port);
+    info->backend = port_->backend();
+  }
+  return true;
+}
+
+void LanServer::stop() {
+  std::lock_guard<std::mutex> lock(lifecycleMu_);
+  if (state_.load(std::memory_order_acquire) != State::Running) return;
+  state_.store(State::Stopping, std::memory_order_release);
+
+  // 1. No new sessions.
+  uint64_t one = 1;
+  ssize_t w = ::write(wakeFd_, &one, sizeof one);
+  (void)w;  // the eventfd cannot be full with one write
+  acceptThread_.join();
+  ::close(listenFd_);
+  listenFd_ = -1;
+
+  // 2. Every live session is marked and its I/O cancelled; release follows its last completion.
+  SessionTable& table = *table_;
+  uint32_t hw = table.highWater();
+  for (uint32_t slot = 0; slot < hw; ++slot) {
+    Session* s = table.acquire(table.at(slot).id.load(std::memory_order_acquire));
+    if (!s) continue;
+    disconnectSession(s, DisconnectReason::Stopping);
+    table.decRef(s);
+  }
+
+  // 3. Wait for every release (workers keep completing the cancelled I/O).
+  {
+    std::unique_lock<std::mutex> lk(releaseMu_);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    bool warned = false;
+    while (sessions_.load(std::memory_order_acquire) != 0) {
+      releaseCv_.wait_for(lk, std::chrono::milliseconds(50));
+      if (!warned && std::chrono::steady_clock::now() > deadline) {
+        warned = true;
+        lk.unlock();
+        error("ETIMEDOUT", "stop: " + std::to_string(sessions_.load()) + " sessions still not released after 5 s");
+        lk.lock();
+      }
+    }
+  }
+
+  // 4. Workers leave; nothing can reach the port any more (every slot carries the release flag).
+  for (size_t i = 0; i < workers_.size(); ++i) port_->postUser(0, kQuit);
+  for (std::thread& t : workers_) t.join();
+  workers_.clear();
+  port_.reset();
+  ::close(wakeFd_);
+  wakeFd_ = -1;
+  state_.store(State::Stopped, std::memory_order_release);
+}
+
+// ---------------------------------------------------------------- accept
+
+void LanServer::acceptLoop() {
+  Rng rng{opt_.seed * 0x100000001b3ull};
+  tlsRng = &rng;
+  pollfd fds[2] = {{listenFd_, POLLIN, 0}, {wakeFd_, POLLIN, 0}};
+  for (;;) {
+    int n = ::poll(fds, 2, -1);
+    if (n < 0 && errno != EINTR) {
+      error(errnoName(errno), std::string("poll(listen): ") + std::strerror(errno));
+      break;
+    }
+    if (fds[1].revents) break;
+    if (!(fds[0].revents & POLLIN)) continue;
+    for (;;) {
+      sockaddr_in peer{};
+      socklen_t len = sizeof peer;
+      int fd = ::accept4(listenFd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        int e = errno;
+        if (e == EAGAIN || e == EWOULDBLOCK) break;
+        if (e == EINTR || e == ECONNABORTED) continue;
+        error(errnoName(e), std::string("accept: ") + std::strerror(e));
+        // EMFILE and friends: back off instead of spinning on a listen queue we cannot drain.
+        ::poll(&fds[1], 1, 50);
+        break;
+      }
+      handleAccepted(fd, ntohl(peer.sin_addr.s_addr), ntohs(peer.sin_port));
+    }
+  }
+  tlsRng = nullptr;
+}
+
+void LanServer::handleAccepted(int fd, uint32_t ip, uint16_t port) {
+  char text[INET_ADDRSTRLEN];
+  in_addr a{htonl(ip)};
+  ::inet_ntop(AF_INET, &a, text, sizeof text);
+  if (!access_.permits(ip) || !hooks_->onConnectionRequest(text, port)) {
+    rejectedDenied_.fetch_add(1, std::memory_order_relaxed);
+    abortiveClose(fd);
+    return;
+  }
+  SessionTable& table = *table_;
+  Session* s = table.reserve();
+  if (!s) {
+    rejectedFull_.fetch_add(1, std::memory_order_relaxed);
+    abortiveClose(fd);
+    return;
+  }
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  s->fd = fd;
+  s->peerIp = ip;
+  s->peerPort = port;
+  std::memcpy(s->peerIpText, text, sizeof text);
+  s->reason.store(0, std::memory_order_relaxed);
+  s->recvRing.reset(ringCapacity_);
+  table.publish(s);  // live, with the accept thread's count held (I1)
+  uint64_t id = s->id.load(std::memory_order_relaxed);
+
+  accepted_.fetch_add(1, std::memory_order_relaxed);
+  bumpMax(peakSessions_, static_cast<uint64_t>(sessions_.fetch_add(1, std::memory_order_relaxed) + 1));
+
+  int rc = port_->associate(fd, id);
+  if (rc != 0) {
+    error(errnoName(-rc), std::string("associate: ") + std::strerror(-rc));
+    disconnectSession(s, DisconnectReason::IoError);
+  }
+  hooks_->onAccept(id, text, port);
+  if (opt_.kick > 0 && chance()) disconnectSession(s, DisconnectReason::Kicked);
+  postRecv(s);
+  table.decRef(s);
+}
+
+// ---------------------------------------------------------------- workers
+
+void LanServer::workerLoop(uint32_t index) {
+  Rng rng{opt_.seed * 0x100000001b3ull + index * 0x9e3779b97f4a7c15ull};
+  tlsRng = &rng;
+  SessionTable& table = *table_;
+  Completion cs[kBatch];
+  bool quit = false;
+  while (!quit) {
+    int n = port_->wait(cs, kBatch, -1);
+    if (n < 0) {
+      error(errnoName(-n), std::string("completion port wait: ") + std::strerror(-n));
+      continue;
+    }
+    for (int i = 0; i < n; ++i) {
+      const Completion& c = cs[i];
+      if (c.op == OpType::User) {
+        if (c.key == 0 && c.result == kQuit) quit = true;
+        continue;
+      }
+      uint32_t slot = SessionId::slot(c.key);
+      if (slot >= table.capacity() || table.at(slot).id.load(std::memory_order_acquire) != c.key) {
+        // A completion for a session that is gone: it was released with this I/O pending.
+        table.anomalies.releaseWithPendingIo.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      Session* s = &table.at(slot);
+      if (c.op == OpType::Recv) onRecvComplete(s, c.result);
+      else onSendComplete(s, c.result);
+    }
+  }
+  tlsRng = nullptr;
+}
+
+bool LanServer::chance() {
+  return tlsRng && tlsRng->unit() < opt_.kick;
+}
+
+// ---------------------------------------------------------------- recv
+
+void LanServer::postRecv(Session* s) {
+  // I3: nothing new is posted once the session is marked.
+  if (s->disconnecting()) return;
+  int cnt = s->recvRing.writableIov(s->recvIov);
+  if (cnt == 0) {
+    // Cannot happen with lan framing (the ring holds a whole maximal packet); raw drains every time.
+    disconnectSession(s, DisconnectReason::Protocol);
+    return;
+  }
+  table_->addRef(s);
+  int rc = port_->postRecv(s->fd, s->id.load(std::memory_order_relaxed), s->recvIov, cnt);
+  if (rc != 0) {
+    disconnectSession(s, DisconnectReason::IoError);
+    table_->decRef(s);  // the caller still holds a count: never the last one
+  }
+}
+
+void LanServer::onRecvComplete(Session* s, int64_t result) {
+  if (result > 0) {
+    s->recvRing.commit(static_cast<size_t>(result));
+    recvBytes_.fetch_add(static_cast<uint64_t>(result), std::memory_order_relaxed);
+    processInput(s);
+    postRecv(s);
+  } else if (result == 0) {
+    disconnectSession(s, DisconnectReason::PeerClosed);
+  } else {
+    disconnectSession(s, result == -ECONNRESET ? DisconnectReason::PeerReset : DisconnectReason::IoError);
+  }
+#ifdef LANSTRESS_FAULT_RELEASE_WITH_PENDING_SEND
+  // Fault: treat "the peer is gone" as "release now", ignoring a send still in flight.
+  if (result <= 0 && s->sendFlag.load(std::memory_order_acquire) != 0) releaseSession(s);
+#endif
+  table_->decRef(s);
+}
+
+void LanServer::processInput(Session* s) {
+  DrainResult r;
+  if (opt_.framing == Framing::Raw) {
+    r = drainRaw(s->recvRing, tlsScratch, [&](const uint8_t* p, size_t len) { return handlePacket(s, p, len); });
+  } else {
+    r = drainLan(s->recvRing, opt_.maxPayload, tlsScratch,
+                 [&](const uint8_t* p, size_t len) { return handlePacket(s, p, len); });
+    if (r.violation) disconnectSession(s, DisconnectReason::Protocol);
+  }
+  recvPackets_.fetch_add(r.packets, std::memory_order_relaxed);
+  // echo queued everything it produced in this read; one gathered send takes it all (I4).
+  if (opt_.mode == Mode::Echo) trySend(s);
+}
+
+bool LanServer::handlePacket(Session* s, const uint8_t* payload, size_t len) {
+  if (opt_.kick > 0 && chance()) {
+    disconnectSession(s, DisconnectReason::Kicked);
+    return false;
+  }
+  switch (opt_.mode) {
+    case Mode::Echo: {
+      if (opt_.echoDelayUs) std::this_thread::sleep_for(std::chrono::microseconds(opt_.echoDelayUs));
+      if (opt_.framing == Framing::Raw && len == 0) break;
+      PacketRef p(makePacket(payload, len));
+      if (!s->enqueue(p.get(), static_cast<int64_t>(opt_.sendQueueLimit))) {
+        disconnectSession(s, DisconnectReason::SendQueueFull);
+        return false;
+      }
+      break;
+    }
+    case Mode::Broadcast: {
+      PacketRef p(makePacket(payload, len));
+      broadcast(s, p.get());
+      break;
+    }
+    case Mode::Callback:
+      hooks_->onRecv(s->id.load(std::memory_order_relaxed), payload, len);
+      break;
+  }
+  return !s->disconnecting();
+}
+
+void LanServer::broadcast(Session* from, Packet* p) {
+  SessionTable& table = *table_;
+  uint32_t hw = table.highWater();
+  uint32_t first = 0, last = hw;
+  if (opt_.room > 0) {
+    first = from->slot / opt_.room * opt_.room;
+    last = first + opt_.room < hw ? first + opt_.room : hw;
+  }
+  for (uint32_t slot = first; slot < last; ++slot) {
+    // Races sendPacket against release on every other session of the room: the
+    // acquire protocol (I2) is what makes a session released meanwhile a no-op.
+    Session* t = table.acquire(table.at(slot).id.load(std::memory_order_acquire));
+    if (!t) continue;
+    if (!t->disconnecting()) queuePacket(t, p);
+    table.decRef(t);
+  }
+}
+
+// ---------------------------------------------------------------- send
+
+Packet* LanServer::makePacket(const uint8_t* payload, size_t len) const {
+  return opt_.framing == Framing::Lan ? Packet::lan(payload, len) : Packet::raw(payload, len);
+}
+
+bool LanServer::sendPacket(uint64_t id, const uint8_t* payload, size_t len) {
+  SessionTable* table = table_.get();
+  Session* s = table ? table->acquire(id) : nullptr;
+  if (!s) {
+    staleIdCalls_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  bool ok = false;
+  if (!s->disconnecting() && (opt_.framing == Framing::Lan ? len <= kLanMaxPayload : len > 0)) {
+    PacketRef p(makePacket(payload, len));
+    ok = queuePacket(s, p.get());
+  }
+  table->decRef(s);
+  return ok;
+}
+
+bool LanServer::queuePacket(Session* s, Packet* p) {
+  if (!s->enqueue(p, static_cast<int64_t>(opt_.sendQueueLimit))) {
+    // A slow reader made us hold more than sendQueueLimit: it goes, memory stays bounded.
+    disconnectSession(s, DisconnectReason::SendQueueFull);
+    return false;
+  }
+  trySend(s);
+  return true;
+}
+
+void LanServer::trySend(Session* s) {
+  for (;;) {
+    // I4: one send in flight. seq_cst pairs with the queue push in Session::enqueue.
+    if (s->sendFlag.exchange(1, std::memory_order_seq_cst) != 0) return;
+    if (postNextSend(s)) return;
+    s->sendFlag.store(0, std::memory_order_seq_cst);
+#ifdef LANSTRESS_FAULT_NO_SENDFLAG_RECHECK
+    return;
+#else
+    // A packet pushed after our collect, by a thread that saw the flag taken,
+    // would wait forever: take the flag again for it.
+    if (!s->hasQueued() || s->disconnecting()) return;
+#endif
+  }
+}
+
+// Caller holds sendFlag. True when a send is now in flight (or the session
+// failed and the flag must stay taken); false when there is nothing to send.
+bool LanServer::postNextSend(Session* s) {
+  if (s->disconnecting()) return false;
+  s->collectQueued();
+  int cnt = s->buildSendIov();
+  if (cnt == 0) return false;
+  table_->addRef(s);
+  int rc = port_->postSend(s->fd, s->id.load(std::memory_order_relaxed), s->sendIov, cnt);
+  if (rc != 0) {
+    disconnectSession(s, DisconnectReason::IoError);
+    table_->decRef(s);  // the caller holds a count: never the last one
+  }
+  return true;
+}
+
+void LanServer::onSendComplete(Session* s, int64_t result) {
+  if (result < 0) {
+    // The flag stays taken: the session is going, nothing more is sent.
+    bool reset = result == -ECONNRESET || result == -EPIPE;
+    disconnectSession(s, reset ? DisconnectReason::PeerReset : DisconnectReason::IoError);
+    table_->decRef(s);
+    return;
+  }
+  uint64_t packets = 0, bytes = 0;
+  s->onSent(static_cast<size_t>(result), &packets, &bytes);
+  sendPackets_.fetch_add(packets, std::memory_order_relaxed);
+  sendBytes_.fetch_add(static_cast<uint64_t>(result), std::memory_order_relaxed);
+  // A short write re-posts the rest; otherwise whatever queued meanwhile leaves in one gathered send.
+  if (!postNextSend(s)) {
+    s->sendFlag.store(0, std::memory_order_seq_cst);
+#ifndef LANSTRESS_FAULT_NO_SENDFLAG_RECHECK
+    if (s->hasQueued() && !s->disconnecting()) trySend(s);
+#endif
+  }
+  table_->decRef(s);
+}
+
+// ---------------------------------------------------------------- disconnect / release
+
+bool LanServer::disconnect(uint64_t id) {
+  SessionTable* table = table_.get();
+  Session* s = table ? table->acquire(id) : nullptr;
+  if (!s) {
+    staleIdCalls_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  bool marked = disconnectSession(s, DisconnectReason::Kicked);
+  table->decRef(s);
+  return marked;
+}
+
+// Caller holds a count. I3: mark once, cancel I/O, never close here.
+bool LanServer::disconnectSession(Session* s, DisconnectReason reason) {
+  if (!s->markDisconnect(reason)) return false;
+  // Pending recv completes with 0, pending send with EPIPE: the completions
+  // drain the count, and the last one releases.
+  ::shutdown(s->fd, SHUT_RDWR);
+  return true;
+}
+
+void LanServer::releaseSession(Session* s) {
+  SessionTable& table = *table_;
+  if (!table.beginRelease(s)) return;
+  uint64_t id = s->id.load(std::memory_order_relaxed);
+  if (port_->hasPendingIo(id)) table.anomalies.releaseWithPendingIo.fetch_add(1, std::memory_order_relaxed);
+  auto reason = static_cast<DisconnectReason>(s->reason.load(std::memory_order_acquire));
+  if (reason == DisconnectReason::None) reason = DisconnectReason::IoError;
+  port_->dissociate(s->fd, id);
+  if (reason == DisconnectReason::PeerClosed) ::close(s->fd);
+  else abortiveClose(s->fd);
+  s->fd = -1;
+  s->dropSends();
+  s->recvRing.clear();
+
+  disconnects_[static_cast<int>(reason) - 1].fetch_add(1, std::memory_order_relaxed);
+  released_.fetch_add(1, std::memory_order_relaxed);
+  hooks_->onRelease(id, reason);
+  table.recycle(s);
+  // release: stop() reads sessions_ == 0 as "every release is done".
+  if (sessions_.fetch_sub(1, std::memory_order_release) == 1 &&
+      state_.load(std::memory_order_acquire) == State::Stopping) {
+    std::lock_guard<std::mutex> lk(releaseMu_);
+    releaseCv_.notify_all();
+  }
+}
+
+ServerStats LanServer::stats() const {
+  ServerStats st;
+  st.accepted = accepted_.load(std::memory_order_relaxed);
+  st.rejectedFull = rejectedFull_.load(std::memory_order_relaxed);
+  st.rejectedDenied = rejectedDenied_.load(std::memory_order_relaxed);
+  st.released = released_.load(std::memory_order_relaxed);
+  int64_t live = sessions_.load(std::memory_order_relaxed);
+  st.sessions = live > 0 ? static_cast<uint64_t>(live) : 0;
+  st.peakSessions = peakSessions_.load(std::memory_order_relaxed);
+  st.recvPackets = recvPackets_.load(std::memory_order_relaxed);
+  st.recvBytes = recvBytes_.load(std::memory_order_relaxed);
+  st.sendPackets = sendPackets_.load(std::memory_order_relaxed);
+  st.sendBytes = sendBytes_.load(std::memory_order_relaxed);
+  for (int i = 0; i < kReasonCount; ++i) st.disconnects[i] = disconnects_[i].load(std::memory_order_relaxed);
+  st.staleIdCalls = staleIdCalls_.load(std::memory_order_relaxed);
+  const SessionTable* table = table_.get();
+  if (!table) return st;
+  st.doubleRelease = table->anomalies.doubleRelease.load(std::memory_order_relaxed);
+  st.ioCountUnderflow = table->anomalies.ioCountUnderflow.load(std::memory_order_relaxed);
+  st.releaseWithPendingIo = table->anomalies.releaseWithPendingIo.load(std::memory_order_relaxed);
+  st.freeSlots = table->freeSlots();
+  uint32_t hw = table->highWater();
+  for (uint32_t slot = 0; slot < hw; ++slot) {
+    const Session& s = table->at(slot);
+    if (s.slotState.load(std::memory_order_relaxed) != SlotState::Live) continue;
+    if (s.ioState.load(std::memory_order_relaxed) & kReleaseFlag) continue;
+    if (s.ioState.load(std::memory_order_relaxed) & kCountMask) ++st.pendingIoSessions;
+    if (s.reason.load(std::memory_order_relaxed) != 0) ++st.disconnectingSessions;
+  }
+  return st;
+}
+
+}  // namespace lanstress

@@ -1,0 +1,156 @@
+// LanServer: the seed's CLanServer on a completion port. One accept thread,
+// N worker threads blocked in CompletionPort::wait, a SessionTable, and the
+// session logic (recv -> framing -> mode, gathered sends, disconnect, release).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cidr.h"
+#include "completion_port.h"
+#include "framing.h"
+#include "session_table.h"
+#include "stats.h"
+
+namespace lanstress {
+
+// Callback: every packet goes to LanServerHooks::onRecv (the addon's js mode).
+enum class Mode : uint8_t { Echo, Broadcast, Callback };
+const char* modeName(Mode m);
+
+struct LanServerOptions {
+  std::string host = "127.0.0.1";
+  uint32_t port = 0;
+  uint32_t workers = 2;
+  uint32_t maxSessions = 10000;
+  uint32_t maxPayload = 8192;
+  uint64_t sendQueueLimit = 1u << 20;
+  uint32_t backlog = 4096;
+  Backend backend = Backend::Auto;
+  Mode mode = Mode::Echo;
+  Framing framing = Framing::Lan;
+  std::vector<std::string> allow;
+  std::vector<std::string> deny;
+  uint32_t room = 0;
+  double kick = 0;
+  uint32_t echoDelayUs = 0;
+  uint64_t seed = 1;
+};
+
+struct OptionProblem {
+  std::string field;  // the ServerOptions name, e.g. "maxPayload"
+  std::string message;
+};
+// Every problem at once (empty = valid).
+std::vector<OptionProblem> validateOptions(const LanServerOptions& o);
+
+// Hooks run on server threads (accept thread, workers, or whichever thread
+// dropped the last count), never under a server lock. They must not block for
+// long and must not call stop().
+class LanServerHooks {
+ public:
+  virtual ~LanServerHooks() = default;
+  // Behind the allow/deny lists: a last word on who may connect.
+  virtual bool onConnectionRequest(const char* ip, uint16_t port) { (void)ip; (void)port; return true; }
+  virtual void onAccept(uint64_t id, const char* ip, uint16_t port) { (void)id; (void)ip; (void)port; }
+  virtual void onRelease(uint64_t id, DisconnectReason reason) { (void)id; (void)reason; }
+  // Callback mode only. payload is valid during the call.
+  virtual void onRecv(uint64_t id, const uint8_t* payload, size_t len) { (void)id; (void)payload; (void)len; }
+  virtual void onError(const char* code, const std::string& message) { (void)code; (void)message; }
+  // Informational (the backend chosen and why).
+  virtual void onLog(const std::string& message) { (void)message; }
+};
+
+struct ListenInfo {
+  std::string host;
+  uint16_t port = 0;
+  Backend backend = Backend::Epoll;
+};
+
+struct ServerError {
+  std::string code;  // errno name: EADDRINUSE, EALREADY, EINVAL, ...
+  std::string message;
+};
+
+class LanServer final : private SessionReleaser {
+ public:
+  explicit LanServer(LanServerHooks* hooks = nullptr);
+  ~LanServer() override;
+  LanServer(const LanServer&) = delete;
+  LanServer& operator=(const LanServer&) = delete;
+
+  // A LanServer starts once: ids are unique per instance (session_id.h), so a
+  // restart would need a new instance. EALREADY when running, ESHUTDOWN after stop.
+  bool start(const LanServerOptions& options, ListenInfo* info, ServerError* error);
+  // Stops accepting, disconnects every session (reason stopping), waits for every
+  // release, joins every thread. Idempotent. Not from a hook.
+  void stop();
+  bool running() const { return state_.load(std::memory_order_acquire) == State::Running; }
+
+  // Queues one packet (lan: header added) on the session. False for a stale id
+  // (counted), a disconnecting session, or a full send queue (which disconnects it).
+  bool sendPacket(uint64_t id, const uint8_t* payload, size_t len);
+  // Marks the session (reason kicked) and cancels its I/O; release follows the last completion.
+  bool disconnect(uint64_t id);
+
+  uint64_t sessionCount() const { return static_cast<uint64_t>(sessions_.load(std::memory_order_relaxed)); }
+  ServerStats stats() const;
+
+ private:
+  enum class State : uint8_t { Idle, Running, Stopping, Stopped };
+
+  void acceptLoop();
+  void handleAccepted(int fd, uint32_t ip, uint16_t port);
+  void workerLoop(uint32_t index);
+
+  void postRecv(Session* s);
+  void onRecvComplete(Session* s, int64_t result);
+  void onSendComplete(Session* s, int64_t result);
+  void processInput(Session* s);
+  bool handlePacket(Session* s, const uint8_t* payload, size_t len);
+  void broadcast(Session* from, Packet* p);
+
+  Packet* makePacket(const uint8_t* payload, size_t len) const;
+  bool queuePacket(Session* s, Packet* p);
+  void trySend(Session* s);
+  bool postNextSend(Session* s);
+  bool disconnectSession(Session* s, DisconnectReason reason);
+  bool chance();
+
+  void releaseSession(Session* s) override;
+  void error(const char* code, const std::string& message);
+
+  LanServerHooks* hooks_;
+  LanServerHooks noHooks_;
+  LanServerOptions opt_;
+  AccessList access_;
+  size_t ringCapacity_ = 0;
+
+  std::mutex lifecycleMu_;
+  std::atomic<State> state_{State::Idle};
+  std::unique_ptr<CompletionPort> port_;
+  std::unique_ptr<SessionTable> table_;
+  int listenFd_ = -1;
+  int wakeFd_ = -1;
+  std::thread acceptThread_;
+  std::vector<std::thread> workers_;
+
+  std::mutex releaseMu_;
+  std::condition_variable releaseCv_;
+
+  // Statistics: relaxed atomics, read together only by stats() (a snapshot, not a transaction).
+  std::atomic<uint64_t> accepted_{0}, rejectedFull_{0}, rejectedDenied_{0}, released_{0};
+  std::atomic<int64_t> sessions_{0};
+  std::atomic<uint64_t> peakSessions_{0};
+  std::atomic<uint64_t> recvPackets_{0}, recvBytes_{0}, sendPackets_{0}, sendBytes_{0};
+  std::atomic<uint64_t> disconnects_[kReasonCount] = {};
+  std::atomic<uint64_t> staleIdCalls_{0};
+};
+
+}  // namespace lanstress

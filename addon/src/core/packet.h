@@ -1,0 +1,65 @@
+// A reference-counted, immutable byte block queued for sending. broadcast
+// queues one Packet on many sessions, so it is shared, not copied.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <new>
+
+#include "framing.h"
+
+namespace lanstress {
+
+class Packet {
+ public:
+  static Packet* create(uint32_t len) {
+    void* mem = ::operator new(sizeof(Packet) + len);
+    return new (mem) Packet(len);
+  }
+  // lan framing: the 2-byte header and the payload, ready for the wire.
+  static Packet* lan(const uint8_t* payload, size_t len) {
+    Packet* p = create(static_cast<uint32_t>(kLanHeaderBytes + len));
+    encodeLanHeader(p->data(), static_cast<uint16_t>(len));
+    if (len) std::memcpy(p->data() + kLanHeaderBytes, payload, len);
+    return p;
+  }
+  static Packet* raw(const uint8_t* bytes, size_t len) {
+    Packet* p = create(static_cast<uint32_t>(len));
+    if (len) std::memcpy(p->data(), bytes, len);
+    return p;
+  }
+
+  uint8_t* data() { return reinterpret_cast<uint8_t*>(this + 1); }
+  uint32_t size() const { return len_; }
+
+  void addRef() { refs_.fetch_add(1, std::memory_order_relaxed); }
+  // acq_rel: the last owner must see every other owner's reads finished before it frees.
+  void unref() {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      this->~Packet();
+      ::operator delete(this);
+    }
+  }
+
+ private:
+  explicit Packet(uint32_t len) : refs_(1), len_(len) {}
+  std::atomic<uint32_t> refs_;
+  uint32_t len_;
+};
+
+// Owning handle for the creator's reference.
+class PacketRef {
+ public:
+  explicit PacketRef(Packet* p) : p_(p) {}
+  ~PacketRef() { if (p_) p_->unref(); }
+  PacketRef(const PacketRef&) = delete;
+  PacketRef& operator=(const PacketRef&) = delete;
+  Packet* get() const { return p_; }
+
+ private:
+  Packet* p_;
+};
+
+}  // namespace lanstress

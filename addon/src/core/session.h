@@ -1,0 +1,119 @@
+// One connection, in the seed's vocabulary: socket, peer, recv ring, send
+// queue, ioCount (with the release flag in the same atomic word) and sendFlag.
+//
+// INVARIANTS (kept by session_table.cpp and lan_server.cpp; each has a test
+// that tries to break it, see test/addon/core/):
+//  I1 ioCount: every posted recv, every posted send, and every thread that
+//     touches the session from outside a completion (accept, sendPacket,
+//     disconnect, broadcast) holds one count. Nothing touches a session's
+//     queues, ring or socket without holding a count.
+//  I2 release once: the thread whose decrement brings ioCount to 0 swaps the
+//     word 0 -> kReleaseFlag; only the winner of that swap releases. Acquire by
+//     id raises the count first and backs off when the flag is set, so a
+//     released session is never used and never released twice.
+//  I3 no I/O after release / close only at release: disconnect() only marks
+//     the session (first reason wins) and shutdown()s the socket so pending
+//     I/O completes; close(), freeing the queues and recycling the slot
+//     happen in release, after the last completion.
+//  I4 one send in flight: sendFlag is taken by exchange; its holder alone
+//     touches sendPending/inflight/sendIov. Everything queued meanwhile goes
+//     out in the next gathered send. After clearing sendFlag the holder
+//     re-checks the queue, so a packet pushed by a thread that found the flag
+//     taken is never stranded (the store and the loads are seq_cst: a
+//     store-then-load on two different words needs it).
+//  I5 ids: never reused (session_id.h). A slot's id stays readable after
+//     release until the slot is reused; the release flag, not the id, is
+//     what keeps a stale caller out.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+
+#include "packet.h"
+#include "ring_buffer.h"
+
+namespace lanstress {
+
+enum class DisconnectReason : uint8_t {
+  None = 0,
+  PeerClosed,
+  PeerReset,
+  Protocol,
+  SendQueueFull,
+  Kicked,
+  Stopping,
+  IoError,
+};
+constexpr int kReasonCount = 7;  // without None
+const char* reasonName(DisconnectReason r);
+
+constexpr uint32_t kReleaseFlag = 0x80000000u;
+constexpr uint32_t kCountMask = 0x7fffffffu;
+constexpr int kMaxSendIov = 64;
+
+enum class SlotState : uint8_t { Free, Live, Released };
+
+struct SendNode {
+  SendNode* next;
+  Packet* pkt;
+};
+
+class Session {
+ public:
+  // ---- identity: written while the slot is not live (see SessionTable::reserve/publish)
+  std::atomic<uint64_t> id{0};
+  uint32_t slot = 0;
+  uint64_t generation = 0;  // owned by the table
+  int fd = -1;
+  uint32_t peerIp = 0;  // host byte order
+  uint16_t peerPort = 0;
+  char peerIpText[16] = {0};
+
+  // ---- ioCount (low 31 bits) + release flag (bit 31): I1, I2
+  std::atomic<uint32_t> ioState{kReleaseFlag};
+  std::atomic<SlotState> slotState{SlotState::Free};
+  std::atomic<uint8_t> reason{0};  // DisconnectReason; set once (first reason wins)
+
+  bool disconnecting() const { return reason.load(std::memory_order_acquire) != 0; }
+  // Marks the session; true only for the first caller.
+  bool markDisconnect(DisconnectReason r) {
+    uint8_t none = 0;
+    return reason.compare_exchange_strong(none, static_cast<uint8_t>(r), std::memory_order_acq_rel);
+  }
+
+  // ---- recv side: only the worker completing the single pending recv touches these
+  RingBuffer recvRing;
+  iovec recvIov[2];
+
+  // ---- send side
+  std::atomic<SendNode*> sendHead{nullptr};  // MPSC stack, pushed by anyone holding a count
+  std::atomic<int64_t> queuedBytes{0};       // bytes queued or in flight (sendQueueLimit)
+  std::atomic<uint32_t> sendFlag{0};         // I4
+
+  // Queues p (taking a reference) unless it would push queuedBytes past limit.
+  bool enqueue(Packet* p, int64_t limit);
+  bool hasQueued() const { return sendHead.load(std::memory_order_seq_cst) != nullptr; }
+
+  // ---- owned by the sendFlag holder (I4)
+  // Moves everything pushed so far into sendPending, oldest first.
+  void collectQueued();
+  // Fills sendIov from the unsent rest of inflight, topped up from sendPending. Returns the count.
+  int buildSendIov();
+  // Accounts n bytes written. Returns the packets fully sent and their bytes.
+  void onSent(size_t n, uint64_t* packets, uint64_t* packetBytes);
+  bool hasInflight() const { return !inflight.empty(); }
+  iovec sendIov[kMaxSendIov];
+
+  // ---- release: frees every queued packet (no other thread holds a count)
+  void dropSends();
+
+ private:
+  std::deque<Packet*> sendPending;
+  std::deque<Packet*> inflight;
+  size_t inflightOffset = 0;  // bytes of inflight.front() already written
+};
+
+}  // namespace lanstress

@@ -1,0 +1,128 @@
+#include "session_table.h"
+
+namespace lanstress {
+
+SessionTable::SessionTable(uint32_t capacity, SessionReleaser* releaser, uint64_t maxGeneration)
+    : capacity_(capacity),
+      maxGeneration_(maxGeneration < SessionId::kMaxGeneration ? maxGeneration : SessionId::kMaxGeneration),
+      releaser_(releaser),
+      slots_(new Session[capacity]),
+      next_(new uint32_t[capacity]) {
+  // Slot 0 on top, so slots fill from the bottom and highWater stays low.
+  for (uint32_t i = 0; i < capacity; ++i) {
+    slots_[i].slot = i;
+    next_[i] = i + 1 < capacity ? i + 1 : kNone;
+  }
+  freeHead_.store(capacity ? 0 : kNone, std::memory_order_relaxed);
+  freeCount_.store(capacity, std::memory_order_relaxed);
+}
+
+void SessionTable::push(uint32_t slot) {
+  uint32_t head = freeHead_.load(std::memory_order_relaxed);
+  do {
+    next_[slot] = head;
+    // release: publishes next_[slot] and the slot's reset state to the popper.
+  } while (!freeHead_.compare_exchange_weak(head, slot, std::memory_order_release, std::memory_order_relaxed));
+  freeCount_.fetch_add(1, std::memory_order_relaxed);
+}
+
+Session* SessionTable::reserve() {
+  uint32_t head = freeHead_.load(std::memory_order_acquire);
+  for (;;) {
+    if (head == kNone) return nullptr;
+    if (freeHead_.compare_exchange_weak(head, next_[head], std::memory_order_acquire, std::memory_order_acquire)) break;
+  }
+  freeCount_.fetch_sub(1, std::memory_order_relaxed);
+  uint32_t hw = highWater_.load(std::memory_order_relaxed);
+  while (head + 1 > hw && !highWater_.compare_exchange_weak(hw, head + 1, std::memory_order_release)) {
+  }
+  Session* s = &slots_[head];
+  ++s->generation;
+  // The accept thread's count, raised while the flag still says "not live" (I1).
+  // A stale caller may have raised the count too; it sees the flag and backs off.
+  s->ioState.fetch_add(1, std::memory_order_acq_rel);
+  return s;
+}
+
+void SessionTable::publish(Session* s) {
+  s->slotState.store(SlotState::Live, std::memory_order_relaxed);
+  s->id.store(SessionId::make(s->slot, s->generation), std::memory_order_release);
+  // release: everything the accept thread wrote into the session is visible to
+  // whoever acquires it after seeing the flag clear.
+  s->ioState.fetch_and(~kReleaseFlag, std::memory_order_release);
+}
+
+Session* SessionTable::acquire(uint64_t id) {
+  if (!SessionId::wellFormed(id)) return nullptr;
+  uint32_t slot = SessionId::slot(id);
+  if (slot >= capacity_) return nullptr;
+  Session* s = &slots_[slot];
+  uint32_t prev = s->ioState.fetch_add(1, std::memory_order_acq_rel);
+#ifndef LANSTRESS_FAULT_SKIP_RELEASE_FLAG_CHECK
+  // I2: released (or never published): back off. decRef cannot release here:
+  // with the flag set the word never reads 0.
+  if (prev & kReleaseFlag) {
+    decRef(s);
+    return nullptr;
+  }
+#else
+  (void)prev;
+#endif
+  if (s->id.load(std::memory_order_acquire) != id) {
+    // Another generation owns the slot; our count may be the last one it waits for.
+    decRef(s);
+    return nullptr;
+  }
+  return s;
+}
+
+void SessionTable::addRef(Session* s) {
+  uint32_t prev = s->ioState.fetch_add(1, std::memory_order_relaxed);
+  // Posting I/O on a released session: the I/O outlives the release.
+  if (prev & kReleaseFlag) anomalies.releaseWithPendingIo.fetch_add(1, std::memory_order_relaxed);
+}
+
+void SessionTable::decRef(Session* s) {
+  // acq_rel: the releasing thread must see every other holder's work done.
+  uint32_t prev = s->ioState.fetch_sub(1, std::memory_order_acq_rel);
+  if ((prev & kCountMask) == 0) {
+    anomalies.ioCountUnderflow.fetch_add(1, std::memory_order_relaxed);
+    s->ioState.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+#ifndef LANSTRESS_FAULT_SKIP_RELEASE_FLAG_CHECK
+  if (prev != 1) return;
+  // I2: only the thread that swaps 0 -> flag releases. A concurrent acquire may
+  // have raised the count in between; then it will come back here itself.
+  uint32_t expected = 0;
+  if (!s->ioState.compare_exchange_strong(expected, kReleaseFlag, std::memory_order_acq_rel)) return;
+#else
+  if ((prev & kCountMask) != 1) return;
+  s->ioState.fetch_or(kReleaseFlag, std::memory_order_acq_rel);
+#endif
+  releaser_->releaseSession(s);
+}
+
+bool SessionTable::beginRelease(Session* s) {
+  SlotState expected = SlotState::Live;
+  if (!s->slotState.compare_exchange_strong(expected, SlotState::Released, std::memory_order_acq_rel)) {
+    anomalies.doubleRelease.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  if ((s->ioState.load(std::memory_order_acquire) & kCountMask) != 0) {
+    anomalies.releaseWithPendingIo.fetch_add(1, std::memory_order_relaxed);
+  }
+  return true;
+}
+
+void SessionTable::recycle(Session* s) {
+  s->slotState.store(SlotState::Free, std::memory_order_relaxed);
+  if (s->generation >= maxGeneration_) {
+    // I5: the next generation would not fit; retire the slot rather than reuse an id.
+    retired_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  push(s->slot);
+}
+
+}  // namespace lanstress
