@@ -1,21 +1,10 @@
 /** What a report records about the build and machine that produced it. */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { NativeAddon } from '../../server/types';
+import { loadAddon, packageRoot } from '../../server/addon';
 import type { BuildMeta } from '../report/types';
-
-/** The package root: this file runs from dist/stress/run/, the sources from stress/run/. */
-export function packageRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-  return dir;
-}
 
 export function toolVersion(): string {
   try {
@@ -42,13 +31,10 @@ export function gitState(): BuildMeta['git'] {
   return { commit, dirty: status === null ? null : status !== '' };
 }
 
-/** The addon's own description of its build; 'unknown' when it is not built. */
+/** The addon's own description of its build; 'unknown' when it is not built or does not load. */
 export function addonBuild(): { buildType: string; flags: string } {
-  const file = path.join(packageRoot(), 'build', 'Release', 'lanserver.node');
-  if (!existsSync(file)) return { buildType: 'unknown', flags: '' };
   try {
-    const addon = require(file) as NativeAddon;
-    return addon.buildInfo();
+    return loadAddon().buildInfo();
   } catch {
     return { buildType: 'unknown', flags: '' };
   }

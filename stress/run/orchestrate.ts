@@ -152,7 +152,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
   const fleetStart = process.hrtime.bigint();
   const onTick = (t: FleetTick): void => {
     ticks.push(t);
-    progress.line(formatTick(t, options.durationSec, embedded?.latest()?.sessions ?? null));
+    progress.line(formatTick(t, options.durationSec, embedded?.latest()?.sessions ?? null, process.memoryUsage.rss()));
   };
   let fleet: FleetResult;
   try {

@@ -9,7 +9,7 @@ function ms(v: number | null): string {
 }
 
 /** Pure: one tick as text. */
-export function formatTick(t: FleetTick, durationSec: number, serverSessions: number | null): string {
+export function formatTick(t: FleetTick, durationSec: number, serverSessions: number | null, clientRssBytes: number): string {
   const parts = [
     `${String(t.t).padStart(3)}/${durationSec}s`,
     `conn ${t.connections}${t.connecting > 0 ? ` (+${t.connecting} opening)` : ''}`,
@@ -18,6 +18,7 @@ export function formatTick(t: FleetTick, durationSec: number, serverSessions: nu
     `errors ${t.errors}`,
   ];
   if (serverSessions !== null) parts.push(`server sessions ${serverSessions}`);
+  parts.push(`client rss ${Math.round(clientRssBytes / (1 << 20))}MiB`);
   if (t.lagMs >= 100) parts.push(`client lag ${Math.round(t.lagMs)}ms`);
   return parts.join(' | ');
 }
