@@ -1,0 +1,116 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { renderHtml } from '../../stress/html/render';
+import { esc, jsonForScript } from '../../stress/html/escape';
+import type { RunReport } from '../../stress/report/types';
+import { makeReport } from './compare-fixture';
+import { Browser, findChromium } from './html-browser';
+
+const chromium = findChromium();
+const noBrowser = chromium === null ? 'chromium is not installed (apt-get install -y chromium); the browser checks need it' : false;
+
+test('escaping: text, attributes and JSON inside a script element', () => {
+  assert.equal(esc(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  const json = jsonForScript({ s: '</script><script>alert(1)</script>\u2028' });
+  assert.doesNotMatch(json, /<|\u2028/);
+  assert.deepEqual(JSON.parse(json), { s: '</script><script>alert(1)</script>\u2028' });
+});
+
+test('the HTML is one file: library inlined, no external resource, report text escaped', () => {
+  const report = makeReport({ seed: 5 });
+  report.scenario.description = '<img src=x onerror=alert(1)>';
+  const html = renderHtml(report);
+  assert.match(html, /uPlot/);
+  assert.doesNotMatch(html, /<(script|link|img|iframe)[^>]+(src|href)=/i);
+  assert.doesNotMatch(html, /<img src=x/);
+  assert.match(html, /&lt;img src=x onerror=alert\(1\)&gt;/);
+  assert.doesNotMatch(html, /<script>alert\(1\)<\/script>/);
+  assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
+});
+
+function valueAt(report: RunReport, key: string): unknown {
+  if (key === 'errors') return report.results.series.reduce((a, t) => a + t.errors, 0);
+  let at: unknown = report;
+  for (const part of key.split('.')) at = (at as Record<string, unknown>)[part];
+  return at;
+}
+
+/** The number a cell shows, read as a person would: "1.23 ms" -> 1.23, "12.3k" -> 12300, "1,024" -> 1024. */
+function shown(text: string): number {
+  const m = /^(-?[\d,]*\.?\d+)\s*([kMG]?)/.exec(text.trim());
+  assert.ok(m, `"${text}" does not start with a number`);
+  const scale = { '': 1, k: 1e3, M: 1e6, G: 1e9 }[m[2] ?? ''] ?? 1;
+  return Number((m[1] ?? '').replace(/,/g, '')) * scale;
+}
+
+async function checkInBrowser(report: RunReport, widths: number[]): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lanstress-html-'));
+  const browser = Browser.launch(chromium as string);
+  try {
+    const file = path.join(dir, 'run.html');
+    writeFileSync(file, renderHtml(report, { source: 'reports/run.json' }));
+    const url = pathToFileURL(file).href;
+    for (const width of widths) {
+      const page = await browser.newPage(width, 800);
+      await page.goto(url);
+      const drawn = await page.evaluate<string | null>(`document.documentElement.getAttribute('data-charts-drawn')`);
+      assert.equal(drawn, '4', 'every chart was created');
+      const charts = await page.evaluate<Array<{ id: string; painted: number }>>(`Array.from(document.querySelectorAll('.chart')).map(function (el) {
+        var painted = 0;
+        el.querySelectorAll('canvas').forEach(function (c) {
+          var d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          for (var i = 3; i < d.length; i += 4) if (d[i] !== 0) painted++;
+        });
+        return { id: el.id, painted: painted };
+      })`);
+      assert.equal(charts.length, 4);
+      for (const c of charts) assert.ok(c.painted > 500, `${c.id} drew ${c.painted} pixels`);
+
+      const numbers = await page.evaluate<Array<{ k: string; v: string; text: string }>>(
+        `Array.from(document.querySelectorAll('[data-v]')).map(function (e) { return { k: e.getAttribute('data-k'), v: e.getAttribute('data-v'), text: e.textContent }; })`,
+      );
+      assert.ok(numbers.length > 50, `only ${numbers.length} numbers in the page`);
+      for (const n of numbers) {
+        const expected = valueAt(report, n.k);
+        if (expected === null) {
+          assert.equal(n.text, 'n/a', n.k);
+          continue;
+        }
+        assert.equal(typeof expected, 'number', `${n.k} is a number in the JSON`);
+        assert.equal(Number(n.v), expected, `${n.k}: data-v ${n.v} vs JSON ${String(expected)}`);
+        const seen = shown(n.text);
+        const e = expected as number;
+        assert.ok(Math.abs(seen - e) <= Math.max(0.01 * Math.abs(e), 0.0005), `${n.k}: page shows "${n.text}", JSON has ${e}`);
+      }
+      const layout = await page.evaluate<{ scroll: number; inner: number; scripts: number; title: string; cpu: boolean }>(`({
+        scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
+        scripts: document.scripts.length, title: document.title,
+        cpu: document.body.textContent.indexOf('Test CPU <script>alert(1)</script>') >= 0 })`);
+      assert.ok(layout.scroll <= layout.inner, `page is ${layout.scroll}px wide in a ${layout.inner}px window`);
+      assert.equal(layout.scripts, 3, 'report text added no script element');
+      assert.ok(layout.cpu, 'the CPU model with markup is shown as text');
+      assert.match(layout.title, /^lanstress echo: (pass|FAIL)/);
+
+      assert.deepEqual(page.errors(), [], 'no console error');
+      assert.deepEqual(page.requests().filter((u) => u !== url), [], 'no network request but the file itself');
+    }
+  } finally {
+    await browser.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('the report opens in headless Chromium: no errors, no network, every chart drawn, numbers match the JSON, no sideways scroll', { skip: noBrowser, timeout: 90_000 }, async () => {
+  const report = makeReport({ seed: 7, stallUs: 20_000, connectErrors: 3, integrity: { lost: 2, abandoned: 5 } });
+  report.gates.push({ name: 'p99<1ms', kind: 'threshold', pass: false, actual: report.results.latency.corrected.p99, expected: '< 1 ms', unknown: false });
+  report.gates.push({ name: 'server.leaked == 0', kind: 'server', pass: false, actual: null, expected: '== 0', unknown: true });
+  await checkInBrowser(report, [1280, 1024]);
+});
+
+test('an external-target report with no server stats renders too', { skip: noBrowser, timeout: 60_000 }, async () => {
+  await checkInBrowser(makeReport({ seed: 8, external: true }), [1280]);
+});
