@@ -83,10 +83,9 @@ export async function runFleet(config: FleetConfig, opts: RunFleetOptions = {}):
   const errs = validateFleetConfig(config);
   if (errs.length > 0) throw new RangeError(`invalid fleet config:\n  ${errs.join('\n  ')}`);
   const nWorkers = Math.max(1, Math.min(config.workers, Math.max(1, config.clients)));
-  const startEpochMs = Date.now();
   const ranges = splitClients(config.clients, nWorkers);
   const workers = ranges.map(([slotFrom, slotTo]) => {
-    const init: PoolInit = { config, slotFrom, slotTo, startEpochMs };
+    const init: PoolInit = { config, slotFrom, slotTo };
     return new Worker(workerFile(), { workerData: init });
   });
 
@@ -210,7 +209,7 @@ export async function runFleet(config: FleetConfig, opts: RunFleetOptions = {}):
         switch (msg.type) {
           case 'ready':
             if (++ready === workers.length && !stopping) {
-              send({ type: 'start' });
+              send({ type: 'start', epochMs: Date.now() });
               cpuLast = process.cpuUsage();
               wallLast = performance.now();
               const totalTicks = Math.ceil(config.rampUpSec + config.durationSec);

@@ -101,6 +101,8 @@ export function percentiles(h: Histogram): Percentiles {
     p90: h.getValueAtPercentile(90),
     p99: h.getValueAtPercentile(99),
     p999: h.getValueAtPercentile(99.9),
-    max: h.maxValue,
+    // Not h.maxValue: that is exact while recording but bucket-rounded once decoded, so merged and
+    // single histograms would disagree.
+    max: h.getValueAtPercentile(100),
   };
 }

@@ -28,8 +28,6 @@ export interface PoolInit {
   /** Global slot range [slotFrom, slotTo) owned here. */
   slotFrom: number;
   slotTo: number;
-  /** Fleet start, Date.now() of the main thread: cut times are relative to it. */
-  startEpochMs: number;
 }
 
 export interface IntervalReport {
@@ -100,13 +98,13 @@ export class ConnectionPool implements ConnectionHost {
   private readonly connectHist: Histogram;
   private readonly lag: IntervalHistogram;
   private maxLagMs = 0;
-  private readonly startEpochMs: number;
+  /** When the fleet started (Date.now() of the main thread at 'start'): cut times are relative to it. */
+  private startEpochMs = 0;
 
   constructor(init: PoolInit) {
     this.config = init.config;
     this.slotFrom = init.slotFrom;
     this.slotCount = init.slotTo - init.slotFrom;
-    this.startEpochMs = init.startEpochMs;
     this.generation = new Uint32Array(this.slotCount);
     this.failures = new Uint32Array(this.slotCount);
     this.conns = new Array<Connection | null>(this.slotCount).fill(null);
@@ -126,7 +124,8 @@ export class ConnectionPool implements ConnectionHost {
     return Math.round(performance.now() * 1e6);
   }
 
-  start(): void {
+  start(epochMs = Date.now()): void {
+    this.startEpochMs = epochMs;
     this.lag.enable();
     for (let i = 0; i < this.slotCount; i++) this.queue.push(i);
     this.lastConnectTickMs = performance.now();

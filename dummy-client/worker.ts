@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { initWasm } from './latency';
 import { ConnectionPool, type FinalReport, type IntervalReport, type PoolInit } from './pool';
 
-export type MainToWorker = { type: 'start' } | { type: 'tick'; t: number } | { type: 'stop' };
+export type MainToWorker = { type: 'start'; epochMs: number } | { type: 'tick'; t: number } | { type: 'stop' };
 export type WorkerToMain =
   | { type: 'ready'; wasm: boolean }
   | { type: 'interval'; t: number; report: IntervalReport }
@@ -22,7 +22,7 @@ function main(): void {
   port.on('message', (msg: MainToWorker) => {
     switch (msg.type) {
       case 'start':
-        pool.start();
+        pool.start(msg.epochMs);
         return;
       case 'tick':
         if (!stopped) port.postMessage({ type: 'interval', t: msg.t, report: pool.interval() } satisfies WorkerToMain);

@@ -1,0 +1,171 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FleetResult, IntegrityCounts } from '../../dummy-client/types';
+import { runFleet, splitClients, validateFleetConfig } from '../../dummy-client/fleet';
+import { emptyCounts } from '../../dummy-client/integrity';
+import { decodeHistogram, percentiles } from '../../dummy-client/latency';
+import { testConfig } from './config';
+import { startEchoServer, type Fault } from './servers';
+
+const ALL_ACTIONS = ['rstMidBurst', 'finInFlight', 'closeAfterConnect', 'closeMidPacket', 'silence'] as const;
+
+function errorsOnly(i: IntegrityCounts): Omit<IntegrityCounts, 'ok' | 'abandoned'> {
+  const { ok: _ok, abandoned: _abandoned, ...rest } = i;
+  return rest;
+}
+
+test('splitClients splits exactly; validateFleetConfig names every bad field', () => {
+  assert.deepEqual(splitClients(10, 3), [[0, 4], [4, 7], [7, 10]]);
+  assert.deepEqual(splitClients(1, 2), [[0, 1], [1, 1]]);
+  const errs = validateFleetConfig(testConfig(0, { host: '10.0.0.1', clients: -1, payload: { min: 8, max: 4 } }));
+  assert.ok(errs.some((e) => e.startsWith('host:')));
+  assert.ok(errs.some((e) => e.startsWith('port:')));
+  assert.ok(errs.some((e) => e.startsWith('clients:')));
+  assert.ok(errs.some((e) => e.startsWith('payload.min:')));
+  assert.ok(errs.some((e) => e.startsWith('payload:')));
+});
+
+test('honest echo server: ok > 0, every error class 0, exactly N connections opened', async () => {
+  const srv = await startEchoServer();
+  try {
+    const ticks: number[] = [];
+    const r = await runFleet(testConfig(srv.port, { clients: 200, connectRate: 2000, durationSec: 2 }), { onTick: (t) => void ticks.push(t.t) });
+    assert.ok(r.integrity.ok > 0);
+    assert.deepEqual(errorsOnly(r.integrity), errorsOnly(emptyCounts()));
+    assert.equal(r.integrity.abandoned, 0);
+    assert.equal(r.totals.sent, r.integrity.ok);
+    assert.equal(srv.accepts, 200);
+    assert.ok(srv.peak <= 200);
+    assert.equal(r.connections.opened, 200);
+    assert.equal(r.connections.peak, 200);
+    assert.equal(r.connections.connectErrors, 0);
+    assert.deepEqual(ticks, [1, 2]);
+    assert.ok(r.ticks.every((t) => t.errors === 0));
+    assert.equal(decodeHistogram(r.histograms.corrected).totalCount, r.integrity.ok);
+    assert.equal(decodeHistogram(r.histograms.connect).totalCount, 200);
+  } finally {
+    await srv.close();
+  }
+});
+
+const faults: Array<[Fault, keyof IntegrityCounts]> = [
+  [{ kind: 'corrupt', at: 300 }, 'corrupted'],
+  [{ kind: 'swap', at: 300 }, 'reordered'],
+  [{ kind: 'drop', at: 300 }, 'lost'],
+  [{ kind: 'duplicate', at: 300 }, 'duplicated'],
+  [{ kind: 'inject', at: 300 }, 'unexpected'],
+];
+
+for (const [fault, cls] of faults) {
+  test(`broken server (${fault.kind}) is caught: exactly ${cls} == 1 and nothing else`, async () => {
+    const srv = await startEchoServer(fault);
+    try {
+      const r = await runFleet(testConfig(srv.port, { clients: 10, workers: 2, durationSec: 1, echoTimeoutMs: 500, drainTimeoutMs: 1000 }));
+      assert.ok(srv.faulted, 'the fault fired');
+      const expected = { ...errorsOnly(emptyCounts()), [cls]: 1 };
+      assert.deepEqual(errorsOnly(r.integrity), expected);
+      assert.ok(r.integrity.ok > 0);
+      assert.equal(r.integrity.abandoned, 0);
+    } finally {
+      await srv.close();
+    }
+  });
+}
+
+test('open loop against a server that stalls once for 200 ms: corrected latency shows it, uncorrected does not', async () => {
+  const srv = await startEchoServer({ kind: 'stall', at: 1000, ms: 200 });
+  try {
+    const r = await runFleet(testConfig(srv.port, { clients: 20, workers: 1, durationSec: 3, sendModel: { kind: 'open', rate: 100 } }));
+    assert.ok(srv.faulted);
+    const corrected = percentiles(decodeHistogram(r.histograms.corrected));
+    const uncorrected = percentiles(decodeHistogram(r.histograms.uncorrected));
+    assert.ok(corrected.max >= 150_000, `corrected max ${corrected.max} us`);
+    assert.ok(corrected.p99 >= 100_000, `corrected p99 ${corrected.p99} us`);
+    assert.ok(uncorrected.p99 < corrected.p99 / 4, `uncorrected p99 ${uncorrected.p99} us vs corrected ${corrected.p99} us`);
+    assert.ok(r.totals.behindSchedule > 0);
+    assert.deepEqual(errorsOnly(r.integrity), errorsOnly(emptyCounts()));
+  } finally {
+    await srv.close();
+  }
+});
+
+function cutSet(r: FleetResult, beforeMs: number): string[] {
+  return r.cuts.filter((c) => c.atMs < beforeMs).map((c) => `${c.serial}:${c.action}`).sort();
+}
+
+test('chaos: the same seed cuts the same (serial, action) set; cut connections abandon, never lose', async () => {
+  const srv = await startEchoServer();
+  try {
+    const cfg = testConfig(srv.port, {
+      clients: 40,
+      durationSec: 2,
+      chaos: { probability: 0.6, actions: [...ALL_ACTIONS], reconnectDelayMs: { min: 5000, max: 5000 } },
+    });
+    const a = await runFleet(cfg);
+    const b = await runFleet(cfg);
+    const other = await runFleet({ ...cfg, seed: 43 });
+    // Cuts in the first second of life happen well before the run ends in both runs.
+    const setA = cutSet(a, 1500);
+    assert.ok(setA.length > 5, `cuts: ${setA.length}`);
+    assert.deepEqual(cutSet(b, 1500), setA);
+    assert.notDeepEqual(cutSet(other, 1500), setA);
+    for (const r of [a, b, other]) {
+      assert.equal(r.integrity.lost, 0);
+      assert.deepEqual(errorsOnly(r.integrity), errorsOnly(emptyCounts()));
+      assert.ok(r.integrity.abandoned > 0);
+      const fired = Object.values(r.chaos).reduce((x, y) => x + y, 0);
+      assert.equal(fired, r.cuts.length);
+    }
+    assert.ok(srv.peak <= 40);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('chaos with reconnects and churn never exceeds N sockets at once', async () => {
+  const srv = await startEchoServer();
+  try {
+    const r = await runFleet(testConfig(srv.port, {
+      clients: 30,
+      durationSec: 2,
+      connectionLifetimeMs: 400,
+      chaos: { probability: 0.5, actions: [...ALL_ACTIONS], reconnectDelayMs: { min: 0, max: 50 } },
+    }));
+    assert.ok(r.connections.reconnects > 0);
+    assert.ok(srv.peak <= 30, `server saw ${srv.peak} at once`);
+    assert.equal(srv.accepts, r.connections.opened);
+    assert.deepEqual(errorsOnly(r.integrity), errorsOnly(emptyCounts()));
+  } finally {
+    await srv.close();
+  }
+});
+
+test('abort signal stops early and still returns a drained result', async () => {
+  const srv = await startEchoServer();
+  try {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 1200);
+    const t0 = Date.now();
+    const r = await runFleet(testConfig(srv.port, { durationSec: 30 }), { signal: ac.signal });
+    assert.ok(Date.now() - t0 < 10_000);
+    assert.ok(r.integrity.ok > 0);
+    assert.deepEqual(errorsOnly(r.integrity), errorsOnly(emptyCounts()));
+  } finally {
+    await srv.close();
+  }
+});
+
+test('connect failures are counted by code and retried', async () => {
+  const srv = await startEchoServer();
+  const port = srv.port;
+  await srv.close();
+  const r = await runFleet(testConfig(port, { clients: 4, workers: 1, durationSec: 1 }));
+  assert.ok(r.connections.connectErrors > 0);
+  assert.ok((r.errors.ECONNREFUSED ?? 0) > 0);
+  assert.equal(r.connections.opened, 0);
+  assert.deepEqual(errorsOnly(r.integrity), errorsOnly(emptyCounts()));
+});
+
+test('invalid config rejects with every bad field named', async () => {
+  await assert.rejects(runFleet(testConfig(1, { workers: 0, durationSec: 0 })), /workers:[\s\S]*durationSec:/);
+});
