@@ -1,0 +1,44 @@
+{
+  "target_defaults": {
+    "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20", "-O3"],
+    "cflags_cc": ["-std=c++17", "-O2", "-fPIC", "-fexceptions", "-Wall", "-Wextra", "-Wshadow", "-Wno-unused-parameter"],
+    "cflags!": ["-O3"],
+    "cflags": ["-O2"],
+    "ldflags": ["-pthread"],
+    "defines": ["NDEBUG"]
+  },
+  "targets": [
+    {
+      "target_name": "lanserver_core",
+      "type": "static_library",
+      "sources": [
+        "addon/src/core/cidr.cpp",
+        "addon/src/core/completion_port.cpp",
+        "addon/src/core/epoll_port.cpp",
+        "addon/src/core/errno_name.cpp",
+        "addon/src/core/framing.cpp",
+        "addon/src/core/io_uring_port.cpp",
+        "addon/src/core/lan_server.cpp",
+        "addon/src/core/session.cpp",
+        "addon/src/core/session_table.cpp",
+        "addon/src/core/stats.cpp"
+      ]
+    },
+    {
+      "target_name": "lanserver",
+      "dependencies": ["lanserver_core"],
+      "sources": ["addon/src/binding/addon.cpp"],
+      "cflags_cc!": ["-Wshadow"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"]
+    },
+    {
+      "target_name": "lanserver_exe",
+      "type": "executable",
+      "product_name": "lanserver",
+      "dependencies": ["lanserver_core"],
+      "sources": ["addon/src/standalone/main.cpp"],
+      "libraries": ["-pthread"]
+    }
+  ]
+}
