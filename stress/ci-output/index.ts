@@ -1,0 +1,3 @@
+export { toJUnit, xmlEscape } from './junit';
+export { toMarkdown } from './markdown';
+export { writeCiOutputs, type CiOutputPaths } from './write';

@@ -1,0 +1,34 @@
+/** A RunReport as Markdown for a CI step summary or a pull-request comment. Pure. */
+import { formatMs, formatScaled, mdCell } from '../compare/format';
+import type { GateVerdict, RunReport } from '../report/types';
+
+function gateLine(g: GateVerdict): string {
+  const verdict = g.unknown ? '⚪ unknown' : g.pass ? '✅ pass' : '❌ **FAIL**';
+  const actual = g.actual === null ? 'n/a' : Number.isInteger(g.actual) ? String(g.actual) : formatMs(g.actual);
+  return `| ${mdCell(g.name)} | ${mdCell(g.kind)} | ${mdCell(actual)} | ${mdCell(g.expected)} | ${verdict} |`;
+}
+
+export function toMarkdown(report: RunReport): string {
+  const r = report.results;
+  const m = report.meta;
+  const c = r.latency.corrected;
+  const pass = report.verdict === 'pass';
+  const failed = report.gates.filter((g) => !g.unknown && !g.pass);
+  const commit = m.git.commit === null ? 'no git' : `${m.git.commit.slice(0, 10)}${m.git.dirty ? '-dirty' : ''}`;
+  const integrityErrors = r.integrity.corrupted + r.integrity.reordered + r.integrity.duplicated + r.integrity.unexpected + r.integrity.lost;
+  const out: string[] = [
+    `## lanstress \`${mdCell(report.scenario.name)}\`: ${pass ? '✅ PASS' : '❌ FAIL'}`,
+    '',
+    `Build \`${mdCell(commit)}\` · addon ${mdCell(m.addon.buildType)} ${mdCell(m.addon.backend ?? '')} · lanstress ${mdCell(m.tool.version)} · node ${mdCell(m.node)} · ${mdCell(m.cpu.model)} ×${m.cpu.cores}`,
+    `${r.connections.target} clients, ${m.durationSec.toFixed(1)} s, target ${report.target.kind} ${mdCell(`${report.target.host}:${report.target.port}`)}, started ${mdCell(m.startedAt)}`,
+    '',
+    '| echoes/s | bytes/s | p50 | p90 | p99 | p99.9 | max | connect errors | integrity errors | leaked |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${formatScaled(r.throughput.echoesPerSec)} | ${formatScaled(r.throughput.bytesPerSec)}B | ${formatMs(c.p50)} ms | ${formatMs(c.p90)} ms | ${formatMs(c.p99)} ms | ${formatMs(c.p999)} ms | ${formatMs(c.max)} ms | ${r.connections.connectErrors} | ${integrityErrors} | ${report.server.leaked ?? 'n/a'} |`,
+    '',
+  ];
+  if (failed.length > 0) out.push(`**Failed:** ${failed.map((g) => `\`${mdCell(g.name)}\``).join(', ')}`, '');
+  out.push('| gate | kind | measured | expected | verdict |', '|---|---|---:|---|---|', ...report.gates.map(gateLine), '');
+  if (report.server.crashed) out.push(`> ❌ The server under test crashed (exit ${report.server.exitCode ?? '?'}${report.server.signal ? `, ${mdCell(report.server.signal)}` : ''}).`, '');
+  return `${out.join('\n')}\n`;
+}
