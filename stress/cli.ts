@@ -5,6 +5,8 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { compareCommand } from './commands/compare';
+import { reportCommand } from './commands/report';
 import { runCommandModule } from './commands/run';
 import { scenariosCommand } from './commands/scenarios';
 import { serverCommand } from './commands/server';
@@ -16,7 +18,8 @@ async function main(): Promise<void> {
     .command(runCommandModule)
     .command(serverCommand)
     .command(scenariosCommand)
-    // compare and report register here (stress/commands/compare.ts, stress/commands/report.ts).
+    .command(compareCommand)
+    .command(reportCommand)
     .strict()
     .help()
     .alias('h', 'help')
