@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import { randomInt } from 'node:crypto';
 import type { Argv, CommandModule, Options } from 'yargs';
 import { DEFAULT_SCENARIO, findScenario, SCENARIOS } from '../../scenarios';
-import { validateThresholds } from '../thresholds';
+import { THRESHOLD_HELP, validateThresholds } from '../thresholds';
 import { EXIT, UsageError } from '../run/exit-codes';
 import { resolveRunOptions, type RawRunArgs } from '../run/options';
 
@@ -29,6 +29,7 @@ const runOptions = {
   'max-payload': { type: 'string', describe: "embedded server's largest accepted payload", defaultDescription: '8192' },
   'max-sessions': { type: 'string', describe: "embedded server's session cap", defaultDescription: 'max(10000, clients)' },
   'server-kick': { type: 'string', describe: 'probability per packet that the embedded server kicks the session', defaultDescription: '0' },
+  'server-echo-delay-us': { type: 'string', describe: 'embedded server waits this many microseconds before each echo (a slower build to compare)', defaultDescription: '0' },
   workers: { type: 'string', describe: 'client worker threads', defaultDescription: 'CPU cores' },
   traffic: { type: 'string', describe: 'what the fleet sends: echo | broadcast | badInput', defaultDescription: 'echo' },
   lifetime: { type: 'string', describe: 'churn: reconnect each connection after MS milliseconds (0 = keep)', defaultDescription: '0' },
@@ -36,6 +37,9 @@ const runOptions = {
   gate: { type: 'boolean', describe: 'exit 1 when any gate fails (integrity, leaks, anomalies, thresholds)' },
   threshold: { type: 'string', array: true, describe: "user gate, repeatable: 'p99<20ms', 'throughput>100000', 'connectErrors==0'" },
   json: { type: 'boolean', describe: 'print {report, summary} as JSON and nothing else on stdout' },
+  'abort-on-fail': { type: 'boolean', describe: 'stop the run as soon as a threshold is lost for good (errors, lost, max latency...)' },
+  junit: { type: 'string', describe: 'also write JUnit XML here: one test case per gate and threshold' },
+  markdown: { type: 'string', describe: 'also write a Markdown summary here (for a CI step summary)' },
   'echo-timeout': { type: 'string', describe: 'ms after which an echo never seen counts as lost', defaultDescription: '5000' },
   'drain-timeout': { type: 'string', describe: 'ms to wait for in-flight echoes at the end', defaultDescription: '5000' },
 } satisfies Record<string, Options>;
@@ -59,6 +63,7 @@ type RunArgs = {
   'max-payload'?: string;
   'max-sessions'?: string;
   'server-kick'?: string;
+  'server-echo-delay-us'?: string;
   workers?: string;
   traffic?: string;
   lifetime?: string;
@@ -66,6 +71,9 @@ type RunArgs = {
   gate?: boolean;
   threshold?: string[];
   json?: boolean;
+  'abort-on-fail'?: boolean;
+  junit?: string;
+  markdown?: string;
   'echo-timeout'?: string;
   'drain-timeout'?: string;
 };
@@ -89,6 +97,7 @@ function rawArgs(a: RunArgs): RawRunArgs {
     maxPayload: a['max-payload'],
     maxSessions: a['max-sessions'],
     serverKick: a['server-kick'],
+    serverEchoDelayUs: a['server-echo-delay-us'],
     workers: a.workers,
     traffic: a.traffic,
     lifetime: a.lifetime,
@@ -96,6 +105,9 @@ function rawArgs(a: RunArgs): RawRunArgs {
     gate: a.gate,
     threshold: a.threshold,
     json: a.json,
+    abortOnFail: a['abort-on-fail'],
+    junit: a.junit,
+    markdown: a.markdown,
     echoTimeout: a['echo-timeout'],
     drainTimeout: a['drain-timeout'],
   };
@@ -138,6 +150,7 @@ export const runCommandModule: CommandModule<object, RunArgs> = {
     yargs
       .positional('scenario', { type: 'string', describe: `scenario name (see \`stress scenarios\`)`, default: undefined })
       .options(runOptions)
+      .epilogue(THRESHOLD_HELP)
       .example('$0 --clients 5000 --duration 60', 'the default echo-flood scenario with 5000 connections for a minute')
       .example('$0 run echo-flood --payload 16-512 --pipeline 4', 'random payload sizes, 4 packets in flight per connection')
       .example('$0 --rate 100 --threshold "p99<20ms" --gate', 'open loop at 100 packets/s per connection; CI fails on any gate')

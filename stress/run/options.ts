@@ -38,6 +38,8 @@ export interface RunOptions {
   maxPayload: number;
   maxSessions: number;
   serverKick: number;
+  /** Microseconds the embedded server waits before each echo: a deliberately slower build, for compare. */
+  serverEchoDelayUs: number;
   workers: number;
   traffic: TrafficKind;
   /** Churn: close and reconnect each connection after this many ms (0 = keep alive). */
@@ -45,6 +47,11 @@ export interface RunOptions {
   out: string;
   gate: boolean;
   thresholds: string[];
+  /** Stop the run as soon as a threshold is lost for good (stress/thresholds/live.ts). */
+  abortOnFail: boolean;
+  /** CI outputs (stress/ci-output): JUnit XML and a Markdown summary, or null. */
+  junit: string | null;
+  markdown: string | null;
   json: boolean;
   echoTimeoutMs: number;
   drainTimeoutMs: number;
@@ -69,12 +76,16 @@ export interface RawRunArgs {
   maxPayload?: string;
   maxSessions?: string;
   serverKick?: string;
+  serverEchoDelayUs?: string;
   workers?: string;
   traffic?: string;
   lifetime?: string;
   out?: string;
   gate?: boolean;
   threshold?: string[];
+  abortOnFail?: boolean;
+  junit?: string;
+  markdown?: string;
   json?: boolean;
   echoTimeout?: string;
   drainTimeout?: string;
@@ -226,12 +237,16 @@ export function defaultOptions(env: Environment): RunOptions {
     maxPayload: DEFAULT_MAX_PAYLOAD,
     maxSessions: 10000,
     serverKick: 0,
+    serverEchoDelayUs: 0,
     workers: env.cores,
     traffic: 'echo',
     lifetimeMs: 0,
     out: 'reports',
     gate: false,
     thresholds: [],
+    abortOnFail: false,
+    junit: null,
+    markdown: null,
     json: false,
     echoTimeoutMs: 5000,
     drainTimeoutMs: 5000,
@@ -286,22 +301,29 @@ export function resolveRunOptions(raw: RawRunArgs, scenarioDefaults: Partial<Run
     maxPayload,
     maxSessions: integer(p, 'max-sessions', raw.maxSessions, base.maxSessions, 1, 1_000_000),
     serverKick: real(p, 'server-kick', raw.serverKick, base.serverKick, 0, 1),
+    serverEchoDelayUs: integer(p, 'server-echo-delay-us', raw.serverEchoDelayUs, base.serverEchoDelayUs, 0, 10_000_000),
     workers: integer(p, 'workers', raw.workers, base.workers, 1, 256),
     traffic: choice(p, 'traffic', raw.traffic, base.traffic, TRAFFIC),
     lifetimeMs: integer(p, 'lifetime', raw.lifetime, base.lifetimeMs, 0, 24 * 3600 * 1000),
     out: raw.out === undefined ? base.out : raw.out,
     gate: raw.gate ?? base.gate,
     thresholds: raw.threshold ?? base.thresholds,
+    abortOnFail: raw.abortOnFail ?? base.abortOnFail,
+    junit: raw.junit ?? base.junit,
+    markdown: raw.markdown ?? base.markdown,
     json: raw.json ?? base.json,
     echoTimeoutMs: integer(p, 'echo-timeout', raw.echoTimeout, base.echoTimeoutMs, 1, 600_000),
     drainTimeoutMs: integer(p, 'drain-timeout', raw.drainTimeout, base.drainTimeoutMs, 0, 600_000),
   };
   if (raw.out !== undefined && raw.out.trim() === '') p.add('out', raw.out, 'must be a directory path');
+  if (raw.junit !== undefined && raw.junit.trim() === '') p.add('junit', raw.junit, 'must be a file path');
+  if (raw.markdown !== undefined && raw.markdown.trim() === '') p.add('markdown', raw.markdown, 'must be a file path');
   if (options.target.kind === 'external') {
     const serverOnly: Array<[string, string | undefined]> = [
       ['backend', raw.backend],
       ['server-workers', raw.serverWorkers],
       ['server-kick', raw.serverKick],
+      ['server-echo-delay-us', raw.serverEchoDelayUs],
       ['max-sessions', raw.maxSessions],
     ];
     for (const [flag, value] of serverOnly) {
@@ -331,12 +353,16 @@ export function optionsRecord(o: RunOptions): Record<string, string | number | b
     maxPayload: o.maxPayload,
     maxSessions: o.maxSessions,
     serverKick: o.serverKick,
+    serverEchoDelayUs: o.serverEchoDelayUs,
     workers: o.workers,
     traffic: o.traffic,
     lifetime: o.lifetimeMs,
     out: o.out,
     gate: o.gate,
     threshold: o.thresholds,
+    abortOnFail: o.abortOnFail,
+    junit: o.junit,
+    markdown: o.markdown,
     json: o.json,
     echoTimeout: o.echoTimeoutMs,
     drainTimeout: o.drainTimeoutMs,
