@@ -12,6 +12,9 @@ import type { Scenario } from '../../scenarios/types';
 import type { ServerStats } from '../../server/types';
 import { formatFailedGates, formatSummary, summaryData } from '../report/summary';
 import { writeReport } from '../report/write';
+import { htmlPathFor, writeHtmlReport } from '../html/write';
+import { writeCiOutputs } from '../ci-output/write';
+import { createAbortEvaluator, parseThreshold } from '../thresholds';
 import { buildReport } from './build-report';
 import { EmbeddedServer, type ServerExit } from './embedded';
 import { EXIT, UsageError } from './exit-codes';
@@ -66,6 +69,7 @@ export function serverArgs(o: RunOptions): string[] {
     '--max-payload', String(o.maxPayload),
     '--max-sessions', String(o.maxSessions),
     '--kick', String(o.serverKick),
+    '--echo-delay-us', String(o.serverEchoDelayUs),
     '--seed', String(o.seed),
   ];
 }
@@ -150,9 +154,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
   const config = fleetConfig(options, host, port);
   const ticks: FleetTick[] = [];
   const fleetStart = process.hrtime.bigint();
+  const abortEvaluator = options.abortOnFail ? createAbortEvaluator(options.thresholds.map(parseThreshold)) : null;
   const onTick = (t: FleetTick): void => {
     ticks.push(t);
     progress.line(formatTick(t, options.durationSec, embedded?.latest()?.sessions ?? null, process.memoryUsage.rss()));
+    const lost = abortEvaluator?.observe(t) ?? [];
+    if (lost.length > 0 && !abort.signal.aborted) {
+      progress.note(`stress: --abort-on-fail: ${lost.map((l) => `${l.threshold.text} is lost (${l.reason})`).join('; ')}; stopping the run`);
+      abort.abort();
+    }
   };
   let fleet: FleetResult;
   try {
@@ -197,11 +207,21 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
     },
   });
   const reportPath = writeReport(report, options.out);
+  let htmlPath: string | null = null;
+  try {
+    htmlPath = writeHtmlReport(report, htmlPathFor(reportPath), reportPath);
+  } catch (err) {
+    // The JSON is the record; a page that fails to render must not cost the run its verdict.
+    io.stderr.write(`stress: could not write the HTML report: ${(err as Error).message}\n`);
+  }
+  const ciFiles = writeCiOutputs(report, { junit: options.junit ?? undefined, markdown: options.markdown ?? undefined });
 
   if (options.json) {
-    io.stdout.write(`${JSON.stringify({ report: reportPath, summary: summaryData(report) })}\n`);
+    io.stdout.write(`${JSON.stringify({ report: reportPath, html: htmlPath, summary: summaryData(report) })}\n`);
   } else {
     io.stdout.write(formatSummary(report, { colors: io.stdout.isTTY === true, reportPath }));
+    if (htmlPath !== null) io.stdout.write(`HTML: ${htmlPath}\n`);
+    for (const file of ciFiles) io.stdout.write(`Wrote ${file}\n`);
   }
   if (report.server.crashed) return EXIT.serverCrashed;
   const failed = failedGates(report.gates);
