@@ -75,6 +75,17 @@ test('a leaked session, sessions left over, an anomaly, a crash each fail a serv
   assert.deepEqual(validateReport(cr), []);
 });
 
+test('a server that ignores SIGTERM until killed fails server.stopTimedOut', () => {
+  const ok = sampleReport();
+  assert.ok(ok.gates.some((g) => g.name === 'server.stopTimedOut == 0' && g.pass && g.actual === 0));
+  const hung = embeddedOutcome(serverStats(), {
+    exit: { final: null, last: serverStats(), exitCode: null, signal: 'SIGKILL', crashed: false, killed: true, stderrTail: [] },
+  });
+  const r = sampleReport(fleetResult(), hung);
+  assert.deepEqual(failedGates(r.gates).map((g) => g.name), ['server.stopTimedOut == 0']);
+  assert.equal(r.server.crashed, false);
+});
+
 test('an external target marks server gates unknown, not passed and not failed', () => {
   const r = sampleReport(fleetResult(), { kind: 'external', host: '127.0.0.1', port: 9, backend: null, exit: null, quiet: null, series: [], stopTimeoutMs: 0 });
   const server = r.gates.filter((g) => g.kind === 'server');

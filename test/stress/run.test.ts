@@ -14,6 +14,7 @@ import { addonMissing, runCli, startCli, tempDir } from './helpers';
 
 interface JsonOut {
   report: string;
+  html: string;
   summary: { verdict: string; failedGates: string[]; unknownGates: string[] };
 }
 
@@ -47,7 +48,8 @@ test('embedded run: exit 0, a valid report with clean integrity, no leak, a seri
     assert.ok(Math.abs(r.results.series.length - 3) <= 1, `series has ${r.results.series.length} entries for 3 s`);
     assert.ok(r.server.statsSeries.length >= 1);
     assert.ok(r.gates.every((g) => !g.unknown && g.pass));
-    assert.deepEqual(readdirSync(out), [path.basename(json.report)], 'only the report, no temp file left');
+    assert.deepEqual(readdirSync(out).sort(), [path.basename(json.report), path.basename(json.html)].sort(), 'the JSON and HTML reports, no temp file left');
+    assert.match(readFileSync(json.html, 'utf8'), /<html/i);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
