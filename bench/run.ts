@@ -5,7 +5,7 @@
  * CPU split between the client process and the server process, and the
  * native/node ratio. Writes reports/bench-<time>.json. Not a test: no pass/fail.
  *
- *   node dist/bench/run.js [--clients 5000] [--duration 10] [--rounds 2] [--payload 16] [--pipeline 1] [--out reports]
+ *   node dist/bench/run.js [--clients 5000] [--duration 30] [--rounds 2] [--payload 16] [--pipeline 1] [--out reports]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,7 +33,7 @@ interface BenchArgs {
 }
 
 function parseArgs(argv: string[]): BenchArgs {
-  const a: BenchArgs = { clients: 5000, duration: 10, rounds: 2, payload: '16', pipeline: 1, out: 'reports' };
+  const a: BenchArgs = { clients: 5000, duration: 30, rounds: 2, payload: '16', pipeline: 1, out: 'reports' };
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i]!;
     const value = argv[i + 1];
@@ -108,7 +108,9 @@ async function startNode(noFile: number): Promise<Target> {
 interface Round {
   server: ServerKind;
   round: number;
+  /** Mean over the seconds with every connection open (over all seconds when there were none). */
   echoesPerSec: number;
+  steadySeconds: number;
   verified: number;
   integrityErrors: number;
   p50Ms: number;
@@ -130,7 +132,10 @@ async function measure(kind: ServerKind, round: number, options: RunOptions, noF
     const wallSec = Number(process.hrtime.bigint() - t0) / 1e9;
     const serverCpuSec = procCpuSec(target.pid) - serverCpu0;
     const clientCpuSec = ownCpuSec() - clientCpu0;
-    const ticks = result.ticks;
+    // Seconds with every connection open: the fleet's connect pace differs with the server's speed,
+    // so whole-run means would compare different loads.
+    const steady = result.ticks.filter((t) => t.connections >= options.clients);
+    const ticks = steady.length > 0 ? steady : result.ticks;
     const echoed = ticks.reduce((s, t) => s + t.echoed, 0);
     const i = result.integrity;
     const lat = percentilesOf(result.histograms.corrected);
@@ -138,6 +143,7 @@ async function measure(kind: ServerKind, round: number, options: RunOptions, noF
       server: kind,
       round,
       echoesPerSec: Math.round(echoed / Math.max(ticks.length, 1)),
+      steadySeconds: steady.length,
       verified: i.ok,
       integrityErrors: i.corrupted + i.reordered + i.duplicated + i.unexpected + i.lost,
       p50Ms: lat.p50,
@@ -180,7 +186,7 @@ async function main(): Promise<void> {
       rounds.push(m);
       process.stdout.write(
         `round ${r} ${kind.padEnd(6)} ${String(m.echoesPerSec).padStart(8)} echoes/s  p99 ${m.p99Ms} ms  ` +
-          `client cpu ${m.clientCpuSec}s server cpu ${m.serverCpuSec}s  errors ${m.integrityErrors}  conns ${m.connections}\n`,
+          `client cpu ${m.clientCpuSec}s server cpu ${m.serverCpuSec}s  errors ${m.integrityErrors}  conns ${m.connections}  steady ${m.steadySeconds}s\n`,
       );
     }
   }
