@@ -7,7 +7,7 @@
  */
 import type { RunReport } from '../report/types';
 import { latencySummary } from './histogram';
-import { countNoise, welchNoise } from './noise';
+import { bandAround, countNoise, logSpreadNoise } from './noise';
 
 export type Better = 'lower' | 'higher';
 /** noise: judged against threshold and noise; zero: any increase is worse; info: shown, never judged. */
@@ -53,19 +53,13 @@ function perSecond(d: Derived, pick: (t: RunReport['results']['series'][number])
   return d.steady.map(pick).filter((x): x is number => x !== null);
 }
 
-/**
- * Noise of a latency statistic, scaled from the spread of one per-second percentile:
- * the Welch interval of that per-second series relative to its base level, applied
- * to the statistic's base value.
- */
-function latencyNoise(pick: 'p50' | 'p99', stat: (d: Derived) => number | null) {
+/** Noise of a rate or latency statistic from one per-second series: its log-scale spread, as a band around the base value. */
+function spreadNoise(pick: (t: RunReport['results']['series'][number]) => number | null, stat: (d: Derived) => number | null) {
   return (base: Derived, head: Derived): number => {
-    const a = perSecond(base, (t) => t[pick]);
-    const b = perSecond(head, (t) => t[pick]);
-    const level = a.length === 0 ? 0 : a.reduce((x, y) => x + y, 0) / a.length;
-    const v = stat(base);
-    if (level === 0 || v === null) return Number.POSITIVE_INFINITY;
-    return (welchNoise(a, b) / level) * v;
+    const b = stat(base);
+    const h = stat(head);
+    if (b === null || h === null) return Number.POSITIVE_INFINITY;
+    return bandAround(b, h, logSpreadNoise(perSecond(base, pick), perSecond(head, pick)));
   };
 }
 
@@ -79,21 +73,22 @@ export const METRICS: readonly MetricDef[] = [
   {
     key: 'throughput', label: 'throughput (echoes/s)', unit: '/s', better: 'higher', tolerance: 'noise',
     value: (d) => d.report.results.throughput.echoesPerSec,
-    noise: (a, b) => welchNoise(perSecond(a, (t) => t.echoed), perSecond(b, (t) => t.echoed)),
+    noise: spreadNoise((t) => t.echoed, (d) => d.report.results.throughput.echoesPerSec),
   },
   {
     key: 'bytesPerSec', label: 'bytes echoed/s', unit: 'B/s', better: 'higher', tolerance: 'noise',
     value: (d) => d.report.results.throughput.bytesPerSec,
-    noise: (a, b) => welchNoise(perSecond(a, (t) => t.bytesEchoed), perSecond(b, (t) => t.bytesEchoed)),
+    noise: spreadNoise((t) => t.bytesEchoed, (d) => d.report.results.throughput.bytesPerSec),
   },
-  { key: 'p50', label: 'latency p50', unit: 'ms', better: 'lower', tolerance: 'noise', value: (d) => lat(d, d.corrected.p50), noise: latencyNoise('p50', (d) => lat(d, d.corrected.p50)) },
-  { key: 'p90', label: 'latency p90', unit: 'ms', better: 'lower', tolerance: 'noise', value: (d) => lat(d, d.corrected.p90), noise: latencyNoise('p99', (d) => lat(d, d.corrected.p90)) },
-  { key: 'p99', label: 'latency p99', unit: 'ms', better: 'lower', tolerance: 'noise', value: (d) => lat(d, d.corrected.p99), noise: latencyNoise('p99', (d) => lat(d, d.corrected.p99)) },
-  { key: 'p999', label: 'latency p99.9', unit: 'ms', better: 'lower', tolerance: 'noise', value: (d) => lat(d, d.corrected.p999), noise: latencyNoise('p99', (d) => lat(d, d.corrected.p999)) },
-  { key: 'mean', label: 'latency mean', unit: 'ms', better: 'lower', tolerance: 'noise', value: (d) => lat(d, d.corrected.mean), noise: latencyNoise('p50', (d) => lat(d, d.corrected.mean)) },
+  { key: 'p50', label: 'latency p50', unit: 'ms', better: 'lower', tolerance: 'noise', value: (d) => lat(d, d.corrected.p50), noise: spreadNoise((t) => t.p50, (d) => lat(d, d.corrected.p50)) },
+  { key: 'p90', label: 'latency p90', unit: 'ms', better: 'lower', tolerance: 'noise', value: (d) => lat(d, d.corrected.p90), noise: spreadNoise((t) => t.p99, (d) => lat(d, d.corrected.p90)) },
+  { key: 'p99', label: 'latency p99', unit: 'ms', better: 'lower', tolerance: 'noise', value: (d) => lat(d, d.corrected.p99), noise: spreadNoise((t) => t.p99, (d) => lat(d, d.corrected.p99)) },
+  { key: 'p999', label: 'latency p99.9', unit: 'ms', better: 'lower', tolerance: 'noise', value: (d) => lat(d, d.corrected.p999), noise: spreadNoise((t) => t.p99, (d) => lat(d, d.corrected.p999)) },
+  // The mean moves with the tail, so it takes the tail's (p99's) noise.
+  { key: 'mean', label: 'latency mean', unit: 'ms', better: 'lower', tolerance: 'noise', value: (d) => lat(d, d.corrected.mean), noise: spreadNoise((t) => t.p99, (d) => lat(d, d.corrected.mean)) },
   // One sample decides the max: shown for the eye, never called a regression.
   { key: 'max', label: 'latency max', unit: 'ms', better: 'lower', tolerance: 'info', value: (d) => lat(d, d.corrected.max) },
-  { key: 'uncorrected.p99', label: 'uncorrected p99', unit: 'ms', better: 'lower', tolerance: 'noise', value: (d) => d.uncorrectedP99, noise: latencyNoise('p99', (d) => d.uncorrectedP99) },
+  { key: 'uncorrected.p99', label: 'uncorrected p99', unit: 'ms', better: 'lower', tolerance: 'noise', value: (d) => d.uncorrectedP99, noise: spreadNoise((t) => t.p99, (d) => d.uncorrectedP99) },
   { key: 'connect.p99', label: 'connect p99', unit: 'ms', better: 'lower', tolerance: 'info', value: (d) => d.connectP99 },
   {
     key: 'connectErrors', label: 'connect errors', unit: '', better: 'lower', tolerance: 'noise',
@@ -114,9 +109,11 @@ export const METRICS: readonly MetricDef[] = [
     value: (d) => (d.report.server.stats === null ? null : sum(d.report.server.stats.anomalies)),
   },
   { key: 'crashed', label: 'server crashed', unit: '', better: 'lower', tolerance: 'zero', value: (d) => (d.report.target.kind === 'external' ? null : d.report.server.crashed ? 1 : 0) },
+  // User thresholds are left out: two runs may be judged against different ones, and the
+  // latency and throughput rows above already compare what thresholds measure.
   {
-    key: 'failedGates', label: 'failed gates', unit: '', better: 'lower', tolerance: 'zero',
-    value: (d) => d.report.gates.filter((g) => !g.unknown && !g.pass).length,
+    key: 'failedGates', label: 'failed gates (not thresholds)', unit: '', better: 'lower', tolerance: 'zero',
+    value: (d) => d.report.gates.filter((g) => g.kind !== 'threshold' && !g.unknown && !g.pass).length,
   },
 ];
 

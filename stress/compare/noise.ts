@@ -1,7 +1,6 @@
 /**
- * How far apart two runs' means can land by chance, from their per-second samples:
- * a Welch two-sample interval at 95 % (t critical value from the Welch-Satterthwaite
- * degrees of freedom). A difference inside it is noise, not a regression. Pure.
+ * How far apart two runs can land by chance, from their per-second samples. A
+ * difference inside the noise is not called a regression. Pure.
  */
 
 /** Two-sided 97.5 % quantiles of Student's t for 1..30 degrees of freedom; 1.96 beyond. */
@@ -32,19 +31,31 @@ export function sampleStats(xs: readonly number[]): SampleStats {
 }
 
 /**
- * Half-width of the 95 % interval of (mean(b) - mean(a)). Infinity when either side has
- * fewer than two samples: with one second there is no way to tell a change from chance.
+ * Noise of a ratio between two runs, on a log scale (rates and latencies spread
+ * multiplicatively): the 95 % Welch interval of the difference of the mean log
+ * per-second values, t(df) * sqrt(var(ln a)/na + var(ln b)/nb). With few seconds the
+ * t quantile is large, so a short run has to change a lot to be called a regression.
+ * Infinity when either side has fewer than two positive samples: with one second,
+ * change and chance look alike.
  */
-export function welchNoise(a: readonly number[], b: readonly number[]): number {
-  const sa = sampleStats(a);
-  const sb = sampleStats(b);
-  if (sa.n < 2 || sb.n < 2) return Number.POSITIVE_INFINITY;
+export function logSpreadNoise(a: readonly number[], b: readonly number[]): number {
+  const la = a.filter((x) => x > 0).map(Math.log);
+  const lb = b.filter((x) => x > 0).map(Math.log);
+  if (la.length < 2 || lb.length < 2) return Number.POSITIVE_INFINITY;
+  const sa = sampleStats(la);
+  const sb = sampleStats(lb);
   const va = sa.variance / sa.n;
   const vb = sb.variance / sb.n;
   const se2 = va + vb;
   if (se2 === 0) return 0;
   const df = (se2 * se2) / ((va * va) / (sa.n - 1) + (vb * vb) / (sb.n - 1));
   return tCritical(df) * Math.sqrt(se2);
+}
+
+/** A log-scale noise as an absolute band around `base`, on the side `head` lies. */
+export function bandAround(base: number, head: number, logNoise: number): number {
+  if (!Number.isFinite(logNoise)) return Number.POSITIVE_INFINITY;
+  return head >= base ? base * (Math.exp(logNoise) - 1) : base * (1 - Math.exp(-logNoise));
 }
 
 /** Noise of a difference between two event counts, read as Poisson (variance = count), at about 95 %. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { compareReports, type Comparison } from '../../stress/compare/compare';
 import { comparisonMarkdown, formatComparison } from '../../stress/compare/format';
-import { welchNoise, countNoise } from '../../stress/compare/noise';
+import { bandAround, countNoise, logSpreadNoise } from '../../stress/compare/noise';
 import { compareCommandRun, parsePercent } from '../../stress/commands/compare';
 import { validateReport } from '../../stress/report/schema';
 import type { RunReport } from '../../stress/report/types';
@@ -40,12 +40,16 @@ test('the fixture reports are valid schemaVersion 1 reports', () => {
   assert.deepEqual(validateReport(makeReport()), []);
 });
 
-test('welch noise: none for identical constant samples, unknown with one sample, wider with spread', () => {
-  assert.equal(welchNoise([5, 5, 5], [5, 5, 5]), 0);
-  assert.equal(welchNoise([5], [5, 6]), Number.POSITIVE_INFINITY);
-  const narrow = welchNoise([10, 11, 10, 11], [10, 11, 10, 11]);
-  const wide = welchNoise([5, 15, 5, 15], [5, 15, 5, 15]);
+test('noise: none for constant samples, unknown with one sample, wider with spread, scale-free', () => {
+  assert.equal(logSpreadNoise([5, 5, 5], [5, 5, 5]), 0);
+  assert.equal(logSpreadNoise([5], [5, 6]), Number.POSITIVE_INFINITY);
+  const narrow = logSpreadNoise([10, 11, 10, 11], [10, 11, 10, 11]);
+  const wide = logSpreadNoise([5, 15, 5, 15], [5, 15, 5, 15]);
   assert.ok(narrow > 0 && wide > narrow * 5);
+  assert.ok(Math.abs(logSpreadNoise([1000, 1100, 1000], [1000, 1100, 1000]) - logSpreadNoise([1, 1.1, 1], [1, 1.1, 1])) < 1e-12);
+  // The band is asymmetric like the ratio it comes from: +x% up, -(1-1/(1+x))% down.
+  assert.ok(Math.abs(bandAround(100, 150, Math.log(2)) - 100) < 1e-9);
+  assert.ok(Math.abs(bandAround(100, 50, Math.log(2)) - 50) < 1e-9);
   assert.ok(countNoise(0, 0) === 0 && countNoise(100, 100) > 20);
 });
 
