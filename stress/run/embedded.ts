@@ -162,6 +162,15 @@ export class EmbeddedServer {
     });
   }
 
+  /** The child is about to exit on a signal it shares with us (Ctrl-C): that exit is not a crash. */
+  expectExit(): void {
+    this.stopping = true;
+  }
+
+  kill(): void {
+    if (this.exitInfo === null) this.child.kill('SIGKILL');
+  }
+
   /** SIGTERM, a bounded wait for the `final` line and exit, then SIGKILL. Never hangs. */
   async stop(timeoutMs: number): Promise<ServerExit> {
     const crashed = this.exitInfo !== null && !this.stopping;

@@ -150,6 +150,20 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
     progress.note(`stress: the server under test died mid-run (${embedded?.describeExit()}); stopping the fleet`);
     abort.abort();
   });
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted) {
+      embedded?.kill();
+      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    }
+    interrupted = true;
+    // Ctrl-C reaches the child too (same process group): its clean stop then is no crash.
+    embedded?.expectExit();
+    progress.note(`stress: ${signal}: stopping the fleet and writing the report (again to quit at once)`);
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   const config = fleetConfig(options, host, port);
   const ticks: FleetTick[] = [];
@@ -176,6 +190,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
   }
   const fleetSec = Number(process.hrtime.bigint() - fleetStart) / 1e9;
   progress.end();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
 
   let quiet: ServerStats | null = null;
   let exit: ServerExit | null = null;

@@ -185,3 +185,25 @@ test('the embedded server dying mid-run: exit 3, crashed in the report, no hang'
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test('SIGINT stops the run early and still writes the report', { timeout: 60_000 }, async () => {
+  const server = await startNodeEchoServer();
+  const out = tempDir();
+  try {
+    const run = startCli(['--target', `127.0.0.1:${server.port}`, '--clients', '50', '--duration', '30', '--out', out], 50_000);
+    await run.waitStderr(/ 1\/30s \|/);
+    run.child.kill('SIGINT');
+    const res = await run.result;
+    assert.equal(res.timedOut, false);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stderr, /SIGINT: stopping the fleet/);
+    const file = readdirSync(out).find((f) => f.endsWith('.json'));
+    assert.ok(file !== undefined, 'the report was written');
+    const r = readReport(path.join(out, file));
+    assert.ok(r.results.series.length < 30);
+    assertNoErrors(r);
+  } finally {
+    await server.close();
+    rmSync(out, { recursive: true, force: true });
+  }
+});
