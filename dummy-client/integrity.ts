@@ -146,7 +146,7 @@ export class EchoChecker {
       const i = seq & this.mask;
       if (this.state[i] !== IN_FLIGHT) continue;
       if (this.sent[i]! > limit) break;
-      this.settle(seq);
+      this.settle(seq, false);
       this.rememberLost(seq);
       n++;
     }
@@ -174,10 +174,11 @@ export class EchoChecker {
     return this.count(late ? Verdict.Reordered : Verdict.Ok);
   }
 
-  private settle(seq: number): void {
+  /** Marks seq classified; `arrived` is false for a loss, which must not make later arrivals look late. */
+  private settle(seq: number, arrived = true): void {
     this.state[seq & this.mask] = DONE;
     this.inFlight--;
-    if (seq > this.highestReceived) this.highestReceived = seq;
+    if (arrived && seq > this.highestReceived) this.highestReceived = seq;
     while (this.base < this.nextSeq && this.state[this.base & this.mask] !== IN_FLIGHT) {
       this.state[this.base & this.mask] = FREE;
       this.base++;

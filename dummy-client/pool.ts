@@ -273,7 +273,8 @@ export class ConnectionPool implements ConnectionHost {
       bytesSent: c.bytesSent - l.bytesSent,
       bytesEchoed: c.bytesEchoed - l.bytesEchoed,
       behindSchedule: c.behindSchedule - l.behindSchedule,
-      errors: c.errors - l.errors + (integrityErrs - this.lastReportedIntegrityErrors),
+      // A late echo takes back a loss declared at echoTimeout, so this second's sum may dip below 0.
+      errors: Math.max(0, c.errors - l.errors + (integrityErrs - this.lastReportedIntegrityErrors)),
       lagMs: Number.isFinite(lagMs) ? lagMs : 0,
       histogram: encodeHistogram(this.intervalCorrected),
     };

@@ -181,3 +181,16 @@ test('broadcast checker: intact, corrupted, duplicated and reordered per sender'
   feedB(bad);
   assert.deepEqual(counts, { ...emptyCounts(), ok: 4, duplicated: 1, reordered: 1, corrupted: 1 });
 });
+
+test('several timeouts in a row, then the late echoes in order: no reordering is invented', () => {
+  const counts = emptyCounts();
+  const c = new EchoChecker(SERIAL, SEED, counts);
+  const rng = new Prng(8);
+  const first = sendN(c, 1, rng);
+  c.expire(1e12, 1);
+  const second = sendN(c, 1, rng);
+  c.expire(1e12, 1);
+  assert.equal(counts.lost, 2);
+  feed(c, [first[0]!.bytes, second[0]!.bytes]);
+  only(counts, {}, 2);
+});
