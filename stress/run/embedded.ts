@@ -70,9 +70,19 @@ export class EmbeddedServer {
   constructor(opts: EmbeddedServerOptions) {
     // sh raises only the soft limit (-S) so the hard limit stays as it is; exec keeps the pid.
     const script = `ulimit -S -n ${Math.floor(opts.noFile)} && exec "$@"`;
+    // detached: its own process group, so a Ctrl-C at the terminal reaches only us and the order
+    // stays "fleet drains, then the server stops" (otherwise in-flight echoes die with the server
+    // and count as lost). So that a run still stops by itself when we die without stopping it
+    // (SIGKILL, SIGHUP), a watchdog below kills the server once we are gone.
     this.child = spawn('/bin/sh', ['-c', script, 'lanstress-server', process.execPath, cliPath(), 'server', ...opts.serverArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
+    const killOnExit = (): void => {
+      if (this.exitInfo === null) this.child.kill('SIGKILL');
+    };
+    process.on('exit', killOnExit);
+    if (this.child.pid !== undefined) watchParent(this.child.pid);
     readline.createInterface({ input: this.child.stderr! }).on('line', (line) => {
       this.stderr.push(line);
       if (this.stderr.length > STDERR_TAIL_LINES) this.stderr.shift();
@@ -81,6 +91,7 @@ export class EmbeddedServer {
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
         this.exitInfo = { code, signal };
+        process.off('exit', killOnExit);
         if (!this.stopping) for (const f of this.crashListeners) f();
         resolve();
       });
@@ -162,11 +173,6 @@ export class EmbeddedServer {
     });
   }
 
-  /** The child is about to exit on a signal it shares with us (Ctrl-C): that exit is not a crash. */
-  expectExit(): void {
-    this.stopping = true;
-  }
-
   kill(): void {
     if (this.exitInfo === null) this.child.kill('SIGKILL');
   }
@@ -202,6 +208,17 @@ export class EmbeddedServer {
     const tail = this.stderr.slice(-5).join(' | ');
     return tail === '' ? how : `${how}; stderr: ${tail}`;
   }
+}
+
+/**
+ * A tiny shell that outlives a SIGKILL of this process: it ignores the terminal's signals,
+ * polls once a second, and SIGKILLs the server when this process is gone. It ends by itself
+ * as soon as the server has exited.
+ */
+function watchParent(serverPid: number): void {
+  const me = process.pid;
+  const script = `trap '' INT HUP TERM; while kill -0 ${me} 2>/dev/null && kill -0 ${serverPid} 2>/dev/null; do sleep 1; done; kill -0 ${me} 2>/dev/null || kill -KILL ${serverPid} 2>/dev/null`;
+  spawn('/bin/sh', ['-c', script], { stdio: 'ignore', detached: true }).unref();
 }
 
 export function parseServerLine(text: string): ServerLine | null {

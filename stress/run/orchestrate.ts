@@ -157,8 +157,6 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
       process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
     }
     interrupted = true;
-    // Ctrl-C reaches the child too (same process group): its clean stop then is no crash.
-    embedded?.expectExit();
     progress.note(`stress: ${signal}: stopping the fleet and writing the report (again to quit at once)`);
     abort.abort();
   };

@@ -207,3 +207,30 @@ test('SIGINT stops the run early and still writes the report', { timeout: 60_000
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('a run killed with SIGKILL does not leave its embedded server behind', { skip: addonMissing(), timeout: 60_000 }, async () => {
+  const out = tempDir();
+  try {
+    const run = startCli(['--clients', '20', '--duration', '30', '--out', out], 50_000);
+    const m = await run.waitStderr(/server pid (\d+) listening/);
+    const serverPid = Number(m[1]);
+    run.child.kill('SIGKILL');
+    await run.result;
+    const deadline = Date.now() + 10_000;
+    while (alive(serverPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const survived = alive(serverPid);
+    if (survived) process.kill(serverPid, 'SIGKILL');
+    assert.equal(survived, false, 'the orphaned server stopped by itself');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
