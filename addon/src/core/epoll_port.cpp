@@ -109,7 +109,7 @@ class EpollPort final : public CompletionPort {
     int count = 0;
     for (int i = 0; i < n; ++i) {
       if (evs[i].data.u64 == kUserTag) {
-        count += takeUser(out + count, max - count);
+        count += takeUser(out + count);
       } else {
         count += handle(evs[i], out + count);
       }
@@ -215,19 +215,20 @@ class EpollPort final : public CompletionPort {
     return count;
   }
 
-  int takeUser(Completion* out, int max) {
+  // One user completion per wake-up, as GetQueuedCompletionStatus hands each
+  // posted packet to one waiter: a waiter that took them all would leave the
+  // others asleep (N "quit" posts must reach N workers).
+  int takeUser(Completion* out) {
     std::lock_guard<std::mutex> lock(userMu_);
-    int count = 0;
-    while (count < max && !user_.empty()) {
-      out[count++] = user_.front();
-      user_.pop_front();
-    }
+    if (user_.empty()) return 0;
+    out[0] = user_.front();
+    user_.pop_front();
     if (user_.empty()) {
       uint64_t drained;
       ssize_t ignored = ::read(evfd_, &drained, sizeof drained);
       (void)ignored;  // EAGAIN when another waiter already drained it: nothing to do
     }
-    return count;
+    return 1;
   }
 
   int epfd_;

@@ -41,10 +41,18 @@ thread_local Rng* tlsRng = nullptr;
 thread_local std::vector<uint8_t> tlsScratch;
 
 void abortiveClose(int fd) {
-  // The seed's linger {1, 0}: close with RST, no TIME_WAIT left behind.
+  // The seed's linger {1, 0}: close with RST, unsent data dropped, no TIME_WAIT left behind.
   linger lg{1, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   ::close(fd);
+}
+
+// RST only where holding on is the problem (a reader too slow for sendQueueLimit,
+// a broken socket). Everywhere else the FIN sent by disconnect's shutdown() ends
+// the stream: a client whose connection is refused or kicked right after accept
+// then sees its connect succeed and an orderly end, not a reset racing the handshake.
+bool abortive(DisconnectReason r) {
+  return r == DisconnectReason::SendQueueFull || r == DisconnectReason::IoError || r == DisconnectReason::PeerReset;
 }
 
 bool resolveHost(const std::string& host, in_addr* out) {
@@ -282,14 +290,14 @@ void LanServer::handleAccepted(int fd, uint32_t ip, uint16_t port) {
   ::inet_ntop(AF_INET, &a, text, sizeof text);
   if (!access_.permits(ip) || !hooks_->onConnectionRequest(text, port)) {
     rejectedDenied_.fetch_add(1, std::memory_order_relaxed);
-    abortiveClose(fd);
+    ::close(fd);
     return;
   }
   SessionTable& table = *table_;
   Session* s = table.reserve();
   if (!s) {
     rejectedFull_.fetch_add(1, std::memory_order_relaxed);
-    abortiveClose(fd);
+    ::close(fd);
     return;
   }
   int one = 1;
@@ -399,7 +407,11 @@ void LanServer::processInput(Session* s) {
   } else {
     r = drainLan(s->recvRing, opt_.maxPayload, tlsScratch,
                  [&](const uint8_t* p, size_t len) { return handlePacket(s, p, len); });
-    if (r.violation) disconnectSession(s, DisconnectReason::Protocol);
+    if (r.violation) {
+      // What came before the bad header was valid and gets its answer.
+      if (opt_.mode == Mode::Echo) flushNow(s);
+      disconnectSession(s, DisconnectReason::Protocol);
+    }
   }
   recvPackets_.fetch_add(r.packets, std::memory_order_relaxed);
   // echo queued everything it produced in this read; one gathered send takes it all (I4).
@@ -516,6 +528,25 @@ bool LanServer::postNextSend(Session* s) {
   return true;
 }
 
+// Last words before a disconnect: one non-blocking gathered write of what is
+// queued, done here because the shutdown() that follows would fail a posted send.
+// Keeps sendFlag (I4): the session is going and sends nothing after this.
+void LanServer::flushNow(Session* s) {
+  if (s->sendFlag.exchange(1, std::memory_order_seq_cst) != 0) return;  // a send in flight carries the data
+  s->collectQueued();
+  int cnt = s->buildSendIov();
+  if (cnt == 0) return;
+  msghdr msg{};
+  msg.msg_iov = s->sendIov;
+  msg.msg_iovlen = static_cast<size_t>(cnt);
+  ssize_t n = ::sendmsg(s->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n <= 0) return;
+  uint64_t packets = 0, bytes = 0;
+  s->onSent(static_cast<size_t>(n), &packets, &bytes);
+  sendPackets_.fetch_add(packets, std::memory_order_relaxed);
+  sendBytes_.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+}
+
 void LanServer::onSendComplete(Session* s, int64_t result) {
   if (result < 0) {
     // The flag stays taken: the session is going, nothing more is sent.
@@ -569,8 +600,8 @@ void LanServer::releaseSession(Session* s) {
   auto reason = static_cast<DisconnectReason>(s->reason.load(std::memory_order_acquire));
   if (reason == DisconnectReason::None) reason = DisconnectReason::IoError;
   port_->dissociate(s->fd, id);
-  if (reason == DisconnectReason::PeerClosed) ::close(s->fd);
-  else abortiveClose(s->fd);
+  if (abortive(reason)) abortiveClose(s->fd);
+  else ::close(s->fd);
   s->fd = -1;
   s->dropSends();
   s->recvRing.clear();

@@ -120,6 +120,7 @@ class LanServer final : private SessionReleaser {
   bool queuePacket(Session* s, Packet* p);
   void trySend(Session* s);
   bool postNextSend(Session* s);
+  void flushNow(Session* s);
   bool disconnectSession(Session* s, DisconnectReason reason);
   bool chance();
 
