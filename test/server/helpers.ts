@@ -92,7 +92,14 @@ export class TestClient {
   errorCode: string | undefined;
   private readonly decoder = new PacketDecoder();
 
+  /** Settles when the connect completes or fails (a server may reset a connection it refuses). */
+  private readonly settled: Promise<void>;
+
   private constructor(readonly socket: net.Socket) {
+    this.settled = new Promise((resolve) => {
+      socket.once('connect', () => resolve());
+      socket.once('close', () => resolve());
+    });
     socket.on('data', (chunk: Buffer) => {
       this.chunks.push(chunk);
       this.packets.push(...this.decoder.push(chunk));
@@ -106,15 +113,18 @@ export class TestClient {
     });
   }
 
-  static connect(port: number, host = HOST): Promise<TestClient> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect({ port, host, noDelay: true });
-      socket.once('connect', () => {
-        socket.off('error', reject);
-        resolve(new TestClient(socket));
-      });
-      socket.once('error', reject);
-    });
+  /** Connects and fails if the connection does not open. */
+  static async connect(port: number, host = HOST): Promise<TestClient> {
+    const client = await TestClient.attempt(port, host);
+    if (client.closed) throw new Error(`connect to ${host}:${port} failed: ${client.errorCode ?? 'closed at once'}`);
+    return client;
+  }
+
+  /** Connects where the server may refuse: resolves either way, with `closed`/`errorCode` telling which. */
+  static async attempt(port: number, host = HOST): Promise<TestClient> {
+    const client = new TestClient(net.connect({ port, host, noDelay: true }));
+    await client.settled;
+    return client;
   }
 
   send(payload: Uint8Array): void {
