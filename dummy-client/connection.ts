@@ -58,6 +58,8 @@ export interface ConnectionHost {
   recordConnect(ns: number): void;
   recordCut(c: Connection, action: ChaosAction): void;
   countError(code: string): void;
+  /** Asks for pump() once dueNs has come (open loop and broadcast only). */
+  arm(c: Connection, dueNs: number): void;
   /** The socket closed (for any reason); the connection's checker is already finished. */
   closed(c: Connection, connected: boolean, errorCode: string | null): void;
 }
@@ -109,6 +111,8 @@ export class Connection {
   readonly checker: EchoChecker;
   readonly plan: ChaosPlan;
   openedAtNs = 0;
+  /** The scheduler tick (ms) this connection is armed for, or -1: owned by the pool's timing wheel. */
+  armedTick = -1;
 
   private socket: net.Socket | null = null;
   private readonly decoder = new FrameDecoder();
@@ -245,6 +249,8 @@ export class Connection {
       due += this.periodNs;
     }
     if (n > 0) this.writeEcho(n, nowNs, true);
+    // With the in-flight cap reached, the next echo's arrival pumps again; otherwise time does.
+    if (this.checker.inFlight < OPEN_LOOP_IN_FLIGHT) this.host.arm(this, this.nextDueNs);
   }
 
   private writeEcho(n: number, nowNs: number, openLoop: boolean): void {
@@ -285,6 +291,7 @@ export class Connection {
     // A slow room must not make the client buffer without bound: skip slots while the kernel is full.
     if (s.writableLength > 256 * 1024) {
       while (this.nextDueNs <= nowNs) this.nextDueNs += this.periodNs;
+      this.host.arm(this, this.nextDueNs);
       return;
     }
     let n = 0;
@@ -297,7 +304,10 @@ export class Connection {
       total += FRAME_HEADER_BYTES + len;
       this.nextDueNs += this.periodNs;
     }
-    if (n === 0) return;
+    if (n === 0) {
+      this.host.arm(this, this.nextDueNs);
+      return;
+    }
     const buf = Buffer.allocUnsafe(total);
     let off = 0;
     for (let i = 0; i < n; i++) {
@@ -310,6 +320,7 @@ export class Connection {
     c.sent += n;
     c.bytesSent += total;
     s.write(buf);
+    this.host.arm(this, this.nextDueNs);
   }
 
   /** badInput traffic: one kind of garbage, then silence; the server is expected to disconnect. */

@@ -20,6 +20,8 @@ export const MAX_CUTS = 1000;
 const HOUSEKEEPING_MS = 100;
 const CONNECT_TICK_MS = 10;
 const OPEN_LOOP_TICK_MS = 1;
+/** Timing-wheel slots (1 ms each, a power of two); later due times wait in the last slot and re-arm. */
+const WHEEL_SLOTS = 1024;
 const RETRY_BASE_MS = 50;
 const RETRY_MAX_MS = 2000;
 
@@ -98,6 +100,14 @@ export class ConnectionPool implements ConnectionHost {
   private readonly connectHist: Histogram;
   private readonly lag: IntervalHistogram;
   private maxLagMs = 0;
+  /**
+   * Open-loop schedule: slot (tick & (WHEEL_SLOTS - 1)) lists connections armed for that ms tick.
+   * A connection re-armed elsewhere keeps a stale entry, skipped because its armedTick differs;
+   * so a tick costs the connections due, not a scan of them all.
+   */
+  private wheel: Connection[][] = Array.from({ length: WHEEL_SLOTS }, () => []);
+  private spareSlot: Connection[] = [];
+  private wheelTick = 0;
   /** When the fleet started (Date.now() of the main thread at 'start'): cut times are relative to it. */
   private startEpochMs = 0;
 
@@ -130,6 +140,7 @@ export class ConnectionPool implements ConnectionHost {
     for (let i = 0; i < this.slotCount; i++) this.queue.push(i);
     this.lastConnectTickMs = performance.now();
     this.tokens = 1;
+    this.wheelTick = Math.floor(performance.now()) - 1;
     this.connectTick();
     this.housekeepingTimer = setInterval(() => this.housekeeping(), HOUSEKEEPING_MS);
     if (this.config.sendModel.kind === 'open' || this.config.traffic === 'broadcast') {
@@ -155,6 +166,15 @@ export class ConnectionPool implements ConnectionHost {
   recordCut(c: Connection, action: ChaosAction): void {
     if (this.cuts.length >= MAX_CUTS) return;
     this.cuts.push({ serial: c.serial, action, seq: c.checker.nextSeq, inFlight: c.checker.inFlight, atMs: Date.now() - this.startEpochMs });
+  }
+
+  arm(c: Connection, dueNs: number): void {
+    let t = Math.ceil(dueNs / 1e6);
+    if (t <= this.wheelTick) t = this.wheelTick + 1;
+    else if (t - this.wheelTick >= WHEEL_SLOTS) t = this.wheelTick + WHEEL_SLOTS - 1;
+    if (c.armedTick === t) return;
+    c.armedTick = t;
+    this.wheel[t & (WHEEL_SLOTS - 1)]!.push(c);
   }
 
   countError(code: string): void {
@@ -243,7 +263,21 @@ export class ConnectionPool implements ConnectionHost {
 
   private openLoopTick(): void {
     const now = this.nowNs();
-    for (const c of this.conns) if (c !== null && c.sending) c.pump(now);
+    const nowMs = Math.floor(now / 1e6);
+    while (this.wheelTick < nowMs) {
+      const tick = ++this.wheelTick;
+      const i = tick & (WHEEL_SLOTS - 1);
+      const list = this.wheel[i]!;
+      if (list.length === 0) continue;
+      this.wheel[i] = this.spareSlot;
+      for (const c of list) {
+        if (c.armedTick !== tick) continue;
+        c.armedTick = -1;
+        if (c.sending) c.pump(now);
+      }
+      list.length = 0;
+      this.spareSlot = list;
+    }
   }
 
   private housekeeping(): void {

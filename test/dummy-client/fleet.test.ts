@@ -133,7 +133,8 @@ test('chaos with reconnects and churn never exceeds N sockets at once', async ()
     }));
     assert.ok(r.connections.reconnects > 0);
     assert.ok(srv.peak <= 30, `server saw ${srv.peak} at once`);
-    assert.equal(srv.accepts, r.connections.opened);
+    // Connects still pending at stop may be accepted by the server without the client counting them.
+    assert.ok(srv.accepts >= r.connections.opened && srv.accepts - r.connections.opened <= 30, `accepts ${srv.accepts}, opened ${r.connections.opened}`);
     assert.deepEqual(errorsOnly(r.integrity), errorsOnly(emptyCounts()));
   } finally {
     await srv.close();

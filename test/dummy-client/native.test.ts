@@ -59,7 +59,9 @@ test('fleet with every chaos action against the native server: abandoned only, s
     assert.deepEqual(errorsOnly(r.integrity), [0, 0, 0, 0, 0]);
     assert.ok(r.cuts.length > 0);
     const s = await quiet(server);
-    assert.equal(s.accepted, r.connections.opened);
+    // A connect the server accepted but the client gave up on at stop counts on the server only;
+    // at most one socket per client slot can be in that state.
+    assert.ok(s.accepted >= r.connections.opened && s.accepted - r.connections.opened <= 100, `accepted ${s.accepted}, opened ${r.connections.opened}`);
     assertServerClean(s);
   } finally {
     await server.stop();
