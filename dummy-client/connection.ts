@@ -103,7 +103,7 @@ export function planChaos(config: FleetConfig, serial: number): ChaosPlan {
 export class Connection {
   state: ConnState = 'connecting';
   /** Set when the scenario cut this connection on purpose: its in-flight packets are abandoned. */
-  cutAction: ChaosAction | 'lifetime' | 'badInput' | null = null;
+  cutAction: ChaosAction | 'lifetime' | 'badInput' | 'server' | null = null;
   /** False once the connection must not send again (cut, draining, stopping). */
   sending = true;
   /** Set once every packet is classified: later bytes are ignored. */
@@ -210,6 +210,7 @@ export class Connection {
 
   private readonly onClose = (): void => {
     const connected = this.state !== 'connecting';
+    if (connected && this.cutAction === null && !this.finished && this.host.config.serverMayCut === true) this.cutAction = 'server';
     this.state = 'closed';
     this.sending = false;
     const s = this.socket;

@@ -201,6 +201,10 @@ export class ConnectionPool implements ConnectionHost {
     if (c.cutAction === 'badInput') {
       this.countError(errorCode === null ? 'badInput.closedByServer' : `badInput.${errorCode}`);
       this.scheduleReconnect(i, c.plan.reconnectDelayMs);
+    } else if (c.cutAction === 'server') {
+      // Expected in this scenario: tallied, not an error.
+      this.errorsByCode.serverClosed = (this.errorsByCode.serverClosed ?? 0) + 1;
+      this.scheduleReconnect(i, c.plan.reconnectDelayMs);
     } else if (c.cutAction === 'lifetime') {
       this.scheduleReconnect(i, 0);
     } else if (c.cutAction !== null) {

@@ -48,6 +48,11 @@ export interface FleetConfig {
   drainTimeoutMs: number;
   /** Churn: close each connection after this many ms and reconnect (0 = keep alive). */
   connectionLifetimeMs: number;
+  /**
+   * The server is told to disconnect sessions on purpose (server-side kick): packets in flight on a
+   * connection the server closes count as abandoned, not lost. Absent/false: such a close is an error.
+   */
+  serverMayCut?: boolean;
 }
 
 export interface IntegrityCounts {

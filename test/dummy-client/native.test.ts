@@ -96,3 +96,25 @@ test('badInput traffic: the server disconnects oversize headers; tallied apart f
     await server.stop();
   }
 });
+
+test('server-side kicks: abandoned when the scenario says the server may cut, lost otherwise', { skip }, async () => {
+  for (const serverMayCut of [true, false]) {
+    const server = await spawnServer(['--workers', '2', '--kick', '0.0005', '--seed', '7']);
+    try {
+      const r = await runFleet(testConfig(server.port, { clients: 20, durationSec: 2, serverMayCut }));
+      assert.ok(r.integrity.ok > 0);
+      const s = await quiet(server);
+      assert.ok(s.disconnects.kicked > 0, 'the server kicked someone');
+      assertServerClean(s);
+      if (serverMayCut) {
+        assert.deepEqual(errorsOnly(r.integrity), [0, 0, 0, 0, 0]);
+        assert.ok((r.errors.serverClosed ?? 0) > 0);
+      } else {
+        assert.ok(r.integrity.lost > 0, 'in-flight packets of an unexpected server close are lost');
+        assert.deepEqual(errorsOnly(r.integrity).slice(0, 4), [0, 0, 0, 0]);
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+});
