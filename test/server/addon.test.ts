@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { loadAddon } from '../../server/addon';
 import { LanServer } from '../../server/lan-server';
+import type { JsHandler } from '../../server/lan-server';
 import type { DisconnectReason, ServerOptions } from '../../server/types';
-import { HOST, TestClient, anomalies, skipReason, waitQuiet, waitUntil, startTarget } from './helpers';
+import { HOST, TestClient, anomalies, echoMismatches, rng, skipReason, sleep, startTarget, waitQuiet, waitUntil } from './helpers';
 
 const opts = { skip: skipReason('addon'), timeout: 60_000 };
 const SMALL: Partial<ServerOptions> = { host: HOST, port: 0, workers: 2, maxSessions: 100 };
@@ -131,6 +132,113 @@ describe('native LanServer (addon only)', () => {
     assert.equal((await client.waitPackets(1))[0].toString(), 'plain');
     client.destroy();
     await waitQuiet(target, 1);
+  });
+
+  test('js mode: sendPacket from JS races releases under churn; stale calls counted, no anomaly', opts, async (t) => {
+    const live = new Set<bigint>();
+    let calls = 0;
+    let refused = 0;
+    const server = new LanServer(
+      { ...SMALL, mode: 'js', maxSessions: 500 },
+      {
+        hooks: { onAccept: (id) => live.add(id), onRelease: (id) => live.delete(id) },
+        // Answers every session the JS side still believes alive: some are already released natively.
+        handler: (srv, _id, payload) => {
+          for (const other of live) {
+            calls++;
+            if (!srv.sendPacket(other, payload)) refused++;
+          }
+        },
+      },
+    );
+    const { port } = server.start();
+    t.after(() => server.stop());
+    const next = rng(51);
+    for (let round = 0; round < 5; round++) {
+      const clients = await Promise.all(Array.from({ length: 30 }, () => TestClient.connect(port)));
+      for (const c of clients) for (let i = 0; i < 5; i++) c.send(Buffer.alloc(Math.floor(next() * 100), round));
+      await sleep(Math.floor(next() * 20));
+      clients.forEach((c, i) => (i % 2 === 0 ? c.socket.resetAndDestroy() : c.socket.end()));
+    }
+    const stats = await waitUntil(() => server.stats(), (s) => s.sessions === 0 && s.released === 150, 'all released');
+    assert.equal(stats.accepted, 150);
+    assert.equal(anomalies(stats), 0, JSON.stringify(stats.anomalies));
+    assert.ok(calls > 0);
+    assert.ok(stats.staleIdCalls <= refused, 'every stale call was refused');
+    assert.equal(server.sendPacket([...live][0] ?? 1n, Buffer.alloc(1)), false);
+  });
+
+  test('disconnect() from JS racing peer FIN/RST releases each session once', opts, async (t) => {
+    const ids: bigint[] = [];
+    const releases = new Map<bigint, number>();
+    const server = new LanServer(
+      { ...SMALL, maxSessions: 500 },
+      { hooks: { onAccept: (id) => ids.push(id), onRelease: (id) => releases.set(id, (releases.get(id) ?? 0) + 1) } },
+    );
+    const { port } = server.start();
+    t.after(() => server.stop());
+    const clients = await Promise.all(Array.from({ length: 200 }, () => TestClient.connect(port)));
+    await waitUntil(() => ids.length, (n) => n === 200, '200 accepts');
+    for (const c of clients) c.send(Buffer.alloc(500, 9));
+    clients.forEach((c, i) => {
+      if (i % 3 === 0) c.socket.resetAndDestroy();
+      else if (i % 3 === 1) c.socket.end();
+    });
+    for (const id of ids) server.disconnect(id);
+    const stats = await waitUntil(() => server.stats(), (s) => s.released === 200 && s.sessions === 0, 'all released');
+    await waitUntil(() => releases.size, (n) => n === 200, '200 onRelease');
+    assert.ok([...releases.values()].every((n) => n === 1), 'onRelease exactly once each');
+    assert.equal(anomalies(stats), 0);
+    assert.ok(stats.disconnects.kicked > 0);
+  });
+
+  test('stop() during js-mode traffic returns and releases everything', opts, async () => {
+    const server = new LanServer({ ...SMALL, mode: 'js' });
+    const { port } = server.start();
+    const clients = await Promise.all(Array.from({ length: 30 }, () => TestClient.connect(port)));
+    for (const c of clients) for (let i = 0; i < 50; i++) c.send(Buffer.alloc(200, i));
+    await waitUntil(() => server.stats(), (s) => s.recvPackets > 0, 'traffic');
+    const final = server.stop();
+    assert.equal(final.sessions, 0);
+    assert.equal(final.released, 30);
+    assert.equal(anomalies(final), 0);
+    await Promise.all(clients.map((c) => c.waitClosed()));
+  });
+
+  test('payloads up to maxPayload 65535 echo intact; echoDelayUs still echoes', opts, async (t) => {
+    const server = new LanServer({ ...SMALL, maxPayload: 65535, echoDelayUs: 200 });
+    const { port } = server.start();
+    t.after(() => server.stop());
+    const client = await TestClient.connect(port);
+    const big = [Buffer.alloc(65535, 1), Buffer.alloc(65534, 2), Buffer.alloc(1, 3)];
+    for (const b of big) client.send(b);
+    const got = await client.waitPackets(3);
+    got.forEach((p, i) => assert.ok(p.equals(big[i]), `packet ${i}`));
+  });
+
+  test('the echo check fails against deliberately broken servers (js handlers that corrupt or drop)', opts, async (t) => {
+    const broken: Array<[string, JsHandler]> = [
+      ['corrupting', (srv, id, payload) => srv.sendPacket(id, payload.length > 0 ? Buffer.concat([payload.subarray(1), Buffer.of(payload[0] ^ 1)]) : payload)],
+      ['dropping', (() => {
+        let n = 0;
+        return (srv: LanServer, id: bigint, payload: Buffer) => {
+          if (++n % 10 !== 0) srv.sendPacket(id, payload);
+        };
+      })()],
+    ];
+    for (const [name, handler] of broken) {
+      const server = new LanServer({ ...SMALL, mode: 'js' }, { handler });
+      const { port } = server.start();
+      t.after(() => server.stop());
+      const client = await TestClient.connect(port);
+      const sent = Array.from({ length: 30 }, (_, i) => Buffer.from(`packet number ${i}`));
+      for (const p of sent) client.send(p);
+      await waitUntil(() => server.stats(), (s) => s.recvPackets === 30, `${name}: 30 received`);
+      await waitUntil(() => client.packets.length, (n) => n >= 27, `${name}: echoes`);
+      await sleep(50);
+      assert.notDeepEqual(echoMismatches(sent, client.packets), [], `${name} server must be caught`);
+      client.destroy();
+    }
   });
 
   test('TypeError on bad argument types', opts, () => {

@@ -330,6 +330,16 @@ async function startStandalone(options: Partial<ServerOptions>): Promise<ServerT
   };
 }
 
+/** Describes each way `got` differs from `sent` (count, then per-packet bytes); empty when every echo matches. */
+export function echoMismatches(sent: Buffer[], got: Buffer[], limit = 5): string[] {
+  const out: string[] = [];
+  if (got.length !== sent.length) out.push(`${got.length} packets echoed, ${sent.length} sent`);
+  for (let i = 0; i < Math.min(sent.length, got.length) && out.length < limit; i++) {
+    if (!got[i].equals(sent[i])) out.push(`packet ${i}: ${got[i].length} bytes echoed differ from the ${sent[i].length} sent`);
+  }
+  return out;
+}
+
 /** Every anomaly counter, which must stay 0 whatever the clients did. */
 export function anomalies(stats: ServerStats): number {
   return stats.anomalies.doubleRelease + stats.anomalies.ioCountUnderflow + stats.anomalies.releaseWithPendingIo;
