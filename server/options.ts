@@ -175,6 +175,13 @@ export function resolveServerOptions(raw: RawServerOptions, defaults: ServerOpti
     return value as T;
   };
 
+  const probability = (key: 'kick'): number => {
+    const value = pick(key);
+    const n = toNumber(value);
+    if (!(n >= 0 && n <= 1)) problems.push(`${OPTION_FLAGS[key]} must be a probability from 0 to 1, got ${show(value)}`);
+    return n;
+  };
+
   const cidrs = (key: 'allow' | 'deny'): string[] => {
     const value = pick(key);
     const list = typeof value === 'string' ? [value] : value;
@@ -198,12 +205,6 @@ export function resolveServerOptions(raw: RawServerOptions, defaults: ServerOpti
     problems.push(`--host must be a loopback address (127.0.0.0/8 or ::1), got ${hostValue}: this tool only serves loopback`);
   }
 
-  const kickValue = pick('kick');
-  const kick = toNumber(kickValue);
-  if (!(kick >= 0 && kick <= 1)) {
-    problems.push(`--kick must be a probability from 0 to 1, got ${show(kickValue)}`);
-  }
-
   const options: ServerOptions = {
     host: hostValue as string,
     port: integer('port'),
@@ -218,7 +219,7 @@ export function resolveServerOptions(raw: RawServerOptions, defaults: ServerOpti
     allow: cidrs('allow'),
     deny: cidrs('deny'),
     room: integer('room'),
-    kick,
+    kick: probability('kick'),
     echoDelayUs: integer('echoDelayUs'),
     seed: integer('seed'),
   };

@@ -86,6 +86,10 @@ const LISTEN_ERRORS = new Set(['EADDRINUSE', 'EADDRNOTAVAIL', 'EACCES']);
 function startError(err: unknown, options: ServerOptions): { message: string; exitCode: number } {
   const code = (err as { code?: unknown }).code;
   const text = err instanceof Error ? err.message : String(err);
+  if (code === 'ERR_INVALID_ARG_VALUE') {
+    // Valid by our rules but beyond what the native build serves (an IPv6 host or CIDR): still bad input.
+    return { message: `the native server refused an option: ${text}`, exitCode: 2 };
+  }
   if (typeof code === 'string' && LISTEN_ERRORS.has(code)) {
     // The user chose the address, so this is bad input: exit 2 naming the flags to change.
     return { message: `cannot listen on --host ${options.host} --port ${options.port}: ${code} (${text})`, exitCode: 2 };
