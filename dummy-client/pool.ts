@@ -19,6 +19,8 @@ import { createHistogram, encodeHistogram, recordUs } from './latency';
 export const MAX_CUTS = 1000;
 const HOUSEKEEPING_MS = 100;
 const CONNECT_TICK_MS = 10;
+/** Connects started per tick at most, so an unlimited rate does not block the loop (and its echoes) for long. */
+const MAX_CONNECTS_PER_TICK = 200;
 const OPEN_LOOP_TICK_MS = 1;
 /** Timing-wheel slots (1 ms each, a power of two); later due times wait in the last slot and re-arm. */
 const WHEEL_SLOTS = 1024;
@@ -236,7 +238,8 @@ export class ConnectionPool implements ConnectionHost {
       this.tokens = Math.min(this.tokens + (now - this.lastConnectTickMs) * this.ratePerMs, Math.max(1, this.ratePerMs * 50));
     }
     this.lastConnectTickMs = now;
-    while (this.queueHead < this.queue.length && (this.ratePerMs === Infinity || this.tokens >= 1)) {
+    let started = 0;
+    while (this.queueHead < this.queue.length && started++ < MAX_CONNECTS_PER_TICK && (this.ratePerMs === Infinity || this.tokens >= 1)) {
       const i = this.queue[this.queueHead++]!;
       this.tokens -= 1;
       this.open(i);
