@@ -4,13 +4,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { startNodeEchoServer } from '../../bench/node-echo-server';
 import { validateReport } from '../../stress/report/schema';
 import type { RunReport } from '../../stress/report/types';
-import { addonMissing, runCli, startCli, tempDir } from './helpers';
+import { addonMissing, CLI, runCli, startCli, tempDir } from './helpers';
 
 interface JsonOut {
   report: string;
@@ -231,6 +232,41 @@ test('a run killed with SIGKILL does not leave its embedded server behind', { sk
     if (survived) process.kill(serverPid, 'SIGKILL');
     assert.equal(survived, false, 'the orphaned server stopped by itself');
   } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('more clients than the hard open-files limit allows: exit 2 with the number needed and how to raise it', async () => {
+  const res = await runCli(['--clients', '999999', '--duration', '1'], 20_000);
+  assert.equal(res.code, 2, res.stderr);
+  assert.match(res.stderr, /--clients 999999: .*needs 1000511 open files.*ulimit -n 1000511/);
+});
+
+test('a low soft open-files limit is raised for the run (prlimit)', { skip: process.platform !== 'linux' ? 'needs /proc and prlimit' : false, timeout: 60_000 }, async () => {
+  const server = await startNodeEchoServer();
+  const out = tempDir();
+  try {
+    // 300 descriptors cannot hold 400 connections: the run must raise its own soft limit first.
+    const res = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn('/bin/sh', ['-c', 'ulimit -S -n 300 && exec "$@"', 'sh', process.execPath, CLI,
+        '--target', `127.0.0.1:${server.port}`, '--clients', '400', '--duration', '2', '--json', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+    });
+    assert.equal(res.code, 0, res.stderr);
+    const r = readReport((JSON.parse(res.stdout) as JsonOut).report);
+    assert.equal(r.results.connections.opened, 400);
+    assert.deepEqual(r.results.clientErrors, {});
+    assertNoErrors(r);
+  } finally {
+    await server.close();
     rmSync(out, { recursive: true, force: true });
   }
 });
