@@ -15,6 +15,8 @@ import type { MainToWorker, WorkerToMain } from './worker';
 export interface RunFleetOptions {
   onTick?: (t: FleetTick) => void;
   signal?: AbortSignal;
+  /** Worker entry to run instead of worker.js (tests use it to prove a crash is reported). */
+  workerFile?: string;
 }
 
 const LOOPBACK_V4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
@@ -86,7 +88,7 @@ export async function runFleet(config: FleetConfig, opts: RunFleetOptions = {}):
   const ranges = splitClients(config.clients, nWorkers);
   const workers = ranges.map(([slotFrom, slotTo]) => {
     const init: PoolInit = { config, slotFrom, slotTo };
-    return new Worker(workerFile(), { workerData: init });
+    return new Worker(opts.workerFile ?? workerFile(), { workerData: init });
   });
 
   return new Promise<FleetResult>((resolve, reject) => {

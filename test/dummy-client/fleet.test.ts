@@ -170,3 +170,27 @@ test('connect failures are counted by code and retried', async () => {
 test('invalid config rejects with every bad field named', async () => {
   await assert.rejects(runFleet(testConfig(1, { workers: 0, durationSec: 0 })), /workers:[\s\S]*durationSec:/);
 });
+
+test('a crashing worker rejects runFleet with a clear error', async () => {
+  const srv = await startEchoServer();
+  try {
+    await assert.rejects(
+      runFleet(testConfig(srv.port), { workerFile: require.resolve('./crashing-worker') }),
+      /fleet worker \d crashed: deliberate crash in a fleet worker/,
+    );
+  } finally {
+    await srv.close();
+  }
+});
+
+test('sourceIps spreads connections over the given loopback addresses', async () => {
+  const srv = await startEchoServer();
+  try {
+    const r = await runFleet(testConfig(srv.port, { clients: 6, workers: 1, durationSec: 1, sourceIps: ['127.0.0.2', '127.0.0.3', '127.0.0.4'] }));
+    assert.equal(r.connections.opened, 6);
+    assert.deepEqual([...srv.peers].sort(), ['127.0.0.2', '127.0.0.3', '127.0.0.4']);
+    assert.deepEqual(errorsOnly(r.integrity), errorsOnly(emptyCounts()));
+  } finally {
+    await srv.close();
+  }
+});

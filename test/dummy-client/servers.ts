@@ -25,6 +25,8 @@ export interface EchoServer {
   readonly packets: number;
   /** True once the fault has fired. */
   readonly faulted: boolean;
+  /** Peer addresses seen. */
+  readonly peers: ReadonlySet<string>;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function startEchoServer(fault: Fault = { kind: 'none' }): Promise<
   let stalling = false;
   const stalledWrites: Array<[net.Socket, Buffer]> = [];
   const sockets = new Set<net.Socket>();
+  const peers = new Set<string>();
 
   const flushStalled = (): void => {
     stalling = false;
@@ -49,6 +52,7 @@ export async function startEchoServer(fault: Fault = { kind: 'none' }): Promise<
     open++;
     if (open > peak) peak = open;
     sockets.add(socket);
+    if (socket.remoteAddress !== undefined) peers.add(socket.remoteAddress);
     socket.setNoDelay(true);
     const decoder = new FrameDecoder();
     let held: Buffer | null = null;
@@ -128,6 +132,7 @@ export async function startEchoServer(fault: Fault = { kind: 'none' }): Promise<
     get faulted() {
       return faulted;
     },
+    peers,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
