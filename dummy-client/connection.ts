@@ -73,7 +73,8 @@ export interface ChaosPlan {
   action: ChaosAction | null;
   reconnectDelayMs: number;
   silenceMs: number;
-  rstMidPacket: boolean;
+  /** closeMidPacket: stop inside the payload (true) or inside the 2-byte header (false). */
+  partialPayload: boolean;
 }
 
 export function planChaos(config: FleetConfig, serial: number): ChaosPlan {
@@ -89,7 +90,7 @@ export function planChaos(config: FleetConfig, serial: number): ChaosPlan {
     action: null,
     reconnectDelayMs: Math.round(reconnectDelayMs.min + delay * Math.max(0, reconnectDelayMs.max - reconnectDelayMs.min)),
     silenceMs: 500 + Math.round(silence * 1500),
-    rstMidPacket: mid < 0.5,
+    partialPayload: mid < 0.5,
   };
   if (probability <= 0 || actions.length === 0) return plan;
   // The first second of life (1, 2, ...) in which a per-second draw with this probability hits.
@@ -434,7 +435,7 @@ export class Connection {
         this.host.recordCut(this, action);
         this.sending = false;
         const len = Math.max(this.host.config.payload.min, ECHO_HEADER_BYTES);
-        const partial = Buffer.alloc(this.plan.rstMidPacket ? FRAME_HEADER_BYTES + (len >> 1) : 1, 0x5a);
+        const partial = Buffer.alloc(this.plan.partialPayload ? FRAME_HEADER_BYTES + (len >> 1) : 1, 0x5a);
         if (partial.length > 1) partial.writeUInt16LE(len, 0);
         this.state = 'closing';
         this.closingDeadlineNs = now + CLOSING_GRACE_MS * 1e6;

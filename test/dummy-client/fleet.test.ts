@@ -98,17 +98,19 @@ test('chaos: the same seed cuts the same (serial, action) set; cut connections a
   try {
     const cfg = testConfig(srv.port, {
       clients: 40,
-      durationSec: 2,
+      durationSec: 3,
       chaos: { probability: 0.6, actions: [...ALL_ACTIONS], reconnectDelayMs: { min: 5000, max: 5000 } },
     });
     const a = await runFleet(cfg);
     const b = await runFleet(cfg);
     const other = await runFleet({ ...cfg, seed: 43 });
-    // Cuts in the first second of life happen well before the run ends in both runs.
-    const setA = cutSet(a, 1500);
+    // Cuts drawn for the first second of life fire at (connect time + 1000..1100 ms), those for the
+    // second at (connect time + 2000 ms) or later: 1950 ms separates them even with slow connects,
+    // and the 3 s run lets every first-second cut happen.
+    const setA = cutSet(a, 1950);
     assert.ok(setA.length > 5, `cuts: ${setA.length}`);
-    assert.deepEqual(cutSet(b, 1500), setA);
-    assert.notDeepEqual(cutSet(other, 1500), setA);
+    assert.deepEqual(cutSet(b, 1950), setA);
+    assert.notDeepEqual(cutSet(other, 1950), setA);
     for (const r of [a, b, other]) {
       assert.equal(r.integrity.lost, 0);
       assert.deepEqual(errorsOnly(r.integrity), errorsOnly(emptyCounts()));
