@@ -114,6 +114,7 @@ export function defineServerSuite(kind: TargetKind): void {
       header.writeUInt16LE(101);
       bad.socket.write(Buffer.concat([encodePacket(Buffer.from('ok')), header, Buffer.alloc(10)]));
       await bad.waitClosed();
+      assert.equal(bad.packets.length, 1, 'the valid packet before the violation was echoed before the close');
 
       good.send(Buffer.from('still here'));
       const got = await good.waitPackets(2);
