@@ -34,6 +34,8 @@ const RST_BURST = 4;
 const CLOSING_GRACE_MS = 2000;
 /** Most packets written in one batch (bounds the staging allocation). */
 const MAX_BATCH = 256;
+/** Sizes of the batch being written: one per thread, since a batch is built and written synchronously. */
+const lensScratch = new Uint32Array(MAX_BATCH);
 
 export interface PoolCounters {
   sent: number;
@@ -116,7 +118,7 @@ export class Connection {
   armedTick = -1;
 
   private socket: net.Socket | null = null;
-  private readonly decoder = new FrameDecoder();
+  private readonly decoder = new FrameDecoder(256);
   private readonly rng: Prng;
   private readonly broadcast: BroadcastChecker | null;
   private readonly periodNs: number;
@@ -124,7 +126,6 @@ export class Connection {
   private connectStartNs = 0;
   private closingDeadlineNs = Infinity;
   private errorCode: string | null = null;
-  private readonly lens = new Uint32Array(MAX_BATCH);
   private nowCache = 0;
 
   constructor(
@@ -145,10 +146,6 @@ export class Connection {
   /** Packets in flight that still count (an echo is awaited). */
   get inFlight(): number {
     return this.finished ? 0 : this.checker.inFlight;
-  }
-
-  get isOpenLoop(): boolean {
-    return this.periodNs > 0;
   }
 
   connect(): void {
@@ -261,7 +258,7 @@ export class Connection {
     let total = 0;
     for (let i = 0; i < n; i++) {
       const len = min === max ? min : this.rng.int(min, max);
-      this.lens[i] = len;
+      lensScratch[i] = len;
       total += FRAME_HEADER_BYTES + len;
     }
     const buf = Buffer.allocUnsafe(total);
@@ -270,7 +267,7 @@ export class Connection {
     const lateNs = Math.max(this.periodNs, 2e6);
     let off = 0;
     for (let i = 0; i < n; i++) {
-      const len = this.lens[i]!;
+      const len = lensScratch[i]!;
       let intended = nowNs;
       if (openLoop) {
         intended = this.nextDueNs;
@@ -302,7 +299,7 @@ export class Connection {
     const max = Math.max(cfg.payload.max, min);
     while (this.nextDueNs <= nowNs && n < MAX_BATCH) {
       const len = this.rng.int(min, max);
-      this.lens[n++] = len;
+      lensScratch[n++] = len;
       total += FRAME_HEADER_BYTES + len;
       this.nextDueNs += this.periodNs;
     }
@@ -313,7 +310,7 @@ export class Connection {
     const buf = Buffer.allocUnsafe(total);
     let off = 0;
     for (let i = 0; i < n; i++) {
-      const len = this.lens[i]!;
+      const len = lensScratch[i]!;
       buf.writeUInt16LE(len, off);
       writeBroadcastPayload(buf, off + FRAME_HEADER_BYTES, len, this.serial, this.checker.nextSeq++, cfg.seed);
       off += FRAME_HEADER_BYTES + len;
