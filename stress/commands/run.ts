@@ -29,6 +29,7 @@ const runOptions = {
   'max-payload': { type: 'string', describe: "embedded server's largest accepted payload", defaultDescription: '8192' },
   'max-sessions': { type: 'string', describe: "embedded server's session cap", defaultDescription: 'max(10000, clients)' },
   'server-kick': { type: 'string', describe: 'probability per packet that the embedded server kicks the session', defaultDescription: '0' },
+  room: { type: 'string', describe: 'embedded server, broadcast mode: sessions per room (0 = one room of everyone)', defaultDescription: '0' },
   'server-echo-delay-us': { type: 'string', describe: 'embedded server waits this many microseconds before each echo (a slower build to compare)', defaultDescription: '0' },
   workers: { type: 'string', describe: 'client worker threads', defaultDescription: 'CPU cores' },
   traffic: { type: 'string', describe: 'what the fleet sends: echo | broadcast | badInput', defaultDescription: 'echo' },
@@ -63,6 +64,7 @@ type RunArgs = {
   'max-payload'?: string;
   'max-sessions'?: string;
   'server-kick'?: string;
+  room?: string;
   'server-echo-delay-us'?: string;
   workers?: string;
   traffic?: string;
@@ -97,6 +99,7 @@ function rawArgs(a: RunArgs): RawRunArgs {
     maxPayload: a['max-payload'],
     maxSessions: a['max-sessions'],
     serverKick: a['server-kick'],
+    room: a.room,
     serverEchoDelayUs: a['server-echo-delay-us'],
     workers: a.workers,
     traffic: a.traffic,

@@ -38,6 +38,8 @@ export interface RunOptions {
   maxPayload: number;
   maxSessions: number;
   serverKick: number;
+  /** broadcast mode: sessions per room (0 = one room holding every session). */
+  room: number;
   /** Microseconds the embedded server waits before each echo: a deliberately slower build, for compare. */
   serverEchoDelayUs: number;
   workers: number;
@@ -76,6 +78,7 @@ export interface RawRunArgs {
   maxPayload?: string;
   maxSessions?: string;
   serverKick?: string;
+  room?: string;
   serverEchoDelayUs?: string;
   workers?: string;
   traffic?: string;
@@ -237,6 +240,7 @@ export function defaultOptions(env: Environment): RunOptions {
     maxPayload: DEFAULT_MAX_PAYLOAD,
     maxSessions: 10000,
     serverKick: 0,
+    room: 0,
     serverEchoDelayUs: 0,
     workers: env.cores,
     traffic: 'echo',
@@ -283,6 +287,11 @@ export function resolveRunOptions(raw: RawRunArgs, scenarioDefaults: Partial<Run
   const clients = integer(p, 'clients', raw.clients, base.clients, 1, 1_000_000);
   // Room for every client unless a scenario or the user sets the cap on purpose (max-sessions).
   if (scenarioDefaults.maxSessions === undefined) base.maxSessions = Math.max(base.maxSessions, clients);
+  const mode = choice(p, 'mode', raw.mode, base.mode, MODES);
+  // A broadcast server sends every packet to its room: only the broadcast payload checks can verify
+  // that, and an echo server never answers them. So --mode alone also picks what the fleet sends.
+  const trafficDefault: TrafficKind =
+    raw.mode === undefined ? base.traffic : mode === 'broadcast' ? 'broadcast' : base.traffic === 'broadcast' ? 'echo' : base.traffic;
   const options: RunOptions = {
     clients,
     durationSec,
@@ -296,14 +305,15 @@ export function resolveRunOptions(raw: RawRunArgs, scenarioDefaults: Partial<Run
     seed: integer(p, 'seed', raw.seed, base.seed, 0, 2 ** 32 - 1),
     target: target(p, raw.target, base.target),
     backend: choice(p, 'backend', raw.backend, base.backend, BACKENDS),
-    mode: choice(p, 'mode', raw.mode, base.mode, MODES),
+    mode,
     serverWorkers: integer(p, 'server-workers', raw.serverWorkers, base.serverWorkers, 1, 256),
     maxPayload,
     maxSessions: integer(p, 'max-sessions', raw.maxSessions, base.maxSessions, 1, 1_000_000),
     serverKick: real(p, 'server-kick', raw.serverKick, base.serverKick, 0, 1),
+    room: integer(p, 'room', raw.room, base.room, 0, 1_000_000),
     serverEchoDelayUs: integer(p, 'server-echo-delay-us', raw.serverEchoDelayUs, base.serverEchoDelayUs, 0, 10_000_000),
     workers: integer(p, 'workers', raw.workers, base.workers, 1, 256),
-    traffic: choice(p, 'traffic', raw.traffic, base.traffic, TRAFFIC),
+    traffic: choice(p, 'traffic', raw.traffic, trafficDefault, TRAFFIC),
     lifetimeMs: integer(p, 'lifetime', raw.lifetime, base.lifetimeMs, 0, 24 * 3600 * 1000),
     out: raw.out === undefined ? base.out : raw.out,
     gate: raw.gate ?? base.gate,
@@ -323,6 +333,7 @@ export function resolveRunOptions(raw: RawRunArgs, scenarioDefaults: Partial<Run
       ['backend', raw.backend],
       ['server-workers', raw.serverWorkers],
       ['server-kick', raw.serverKick],
+      ['room', raw.room],
       ['server-echo-delay-us', raw.serverEchoDelayUs],
       ['max-sessions', raw.maxSessions],
     ];
@@ -353,6 +364,7 @@ export function optionsRecord(o: RunOptions): Record<string, string | number | b
     maxPayload: o.maxPayload,
     maxSessions: o.maxSessions,
     serverKick: o.serverKick,
+    room: o.room,
     serverEchoDelayUs: o.serverEchoDelayUs,
     workers: o.workers,
     traffic: o.traffic,

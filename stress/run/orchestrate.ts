@@ -69,6 +69,7 @@ export function serverArgs(o: RunOptions): string[] {
     '--max-payload', String(o.maxPayload),
     '--max-sessions', String(o.maxSessions),
     '--kick', String(o.serverKick),
+    '--room', String(o.room),
     '--echo-delay-us', String(o.serverEchoDelayUs),
     '--seed', String(o.seed),
   ];

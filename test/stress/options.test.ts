@@ -98,3 +98,12 @@ test('the report view of the options is flat and complete', () => {
   assert.deepEqual(rec.threshold, ['p99<20ms']);
   for (const v of Object.values(rec)) assert.ok(v === null || ['string', 'number', 'boolean'].includes(typeof v) || Array.isArray(v));
 });
+
+test('--mode broadcast checks broadcast traffic unless told otherwise', () => {
+  assert.equal(ok({ mode: 'broadcast' }).traffic, 'broadcast');
+  assert.equal(ok({ mode: 'broadcast', traffic: 'echo' }).traffic, 'echo');
+  assert.equal(ok({ mode: 'js' }).traffic, 'echo');
+  assert.equal(ok({ mode: 'broadcast' }, { mode: 'echo', traffic: 'echo' }).traffic, 'broadcast', 'the flag wins over a scenario');
+  assert.equal(ok({ mode: 'echo' }, { mode: 'broadcast', traffic: 'broadcast' }).traffic, 'echo');
+  assert.equal(ok({}, { mode: 'echo', traffic: 'badInput' }).traffic, 'badInput');
+});
