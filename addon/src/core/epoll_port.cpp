@@ -223,10 +223,15 @@ class EpollPort final : public CompletionPort {
     if (user_.empty()) return 0;
     out[0] = user_.front();
     user_.pop_front();
-    if (user_.empty()) {
-      uint64_t drained;
-      ssize_t ignored = ::read(evfd_, &drained, sizeof drained);
-      (void)ignored;  // EAGAIN when another waiter already drained it: nothing to do
+    uint64_t drained;
+    ssize_t ignored = ::read(evfd_, &drained, sizeof drained);
+    (void)ignored;  // EAGAIN when another waiter already drained it: nothing to do
+    if (!user_.empty()) {
+      // Pass the wake-up on: epoll wakes one exclusive waiter per eventfd
+      // signal, so without a fresh signal the completions still queued could
+      // sit behind waiters that never wake (a lost "quit" hung stop()).
+      uint64_t one = 1;
+      ignored = ::write(evfd_, &one, sizeof one);
     }
     return 1;
   }
