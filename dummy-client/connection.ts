@@ -7,7 +7,8 @@
  *  - closed loop: keep `pipeline` packets in flight; refill after each read, in one write.
  *  - open loop: packets are due at evenly spaced intended times (rate R/s); latency is taken from
  *    the intended time (coordinated-omission corrected) and from the actual send time beside it.
- *    At most OPEN_LOOP_IN_FLIGHT are in flight (as wrk2 does per connection), so a stalled server
+ *    At most openLoopInFlight(rate) are in flight (one, as wrk2 per connection, unless the rate
+ *    asks for more than one packet a millisecond), so a stalled server
  *    makes sends fall behind schedule instead of piling up: the corrected figure shows the stall,
  *    the uncorrected one hides it, and `behindSchedule` counts the late sends.
  */
@@ -25,7 +26,10 @@ import {
 } from './codec';
 import { BroadcastChecker, EchoChecker, Verdict } from './integrity';
 
-export const OPEN_LOOP_IN_FLIGHT = 1;
+/** Open-loop in-flight cap: one millisecond's worth of packets, at least one. */
+export function openLoopInFlight(ratePerSec: number): number {
+  return Math.max(1, Math.ceil(ratePerSec / 1000));
+}
 /** Broadcast traffic has no echo to wait for: a closed-loop config sends at this rate per connection. */
 export const BROADCAST_DEFAULT_RATE = 10;
 /** Packets per chaos RST burst. */
@@ -122,6 +126,7 @@ export class Connection {
   private readonly rng: Prng;
   private readonly broadcast: BroadcastChecker | null;
   private readonly periodNs: number;
+  private readonly inFlightCap: number;
   private nextDueNs = 0;
   private connectStartNs = 0;
   private closingDeadlineNs = Infinity;
@@ -141,6 +146,7 @@ export class Connection {
     this.plan = planChaos(cfg, serial);
     const rate = cfg.sendModel.kind === 'open' ? cfg.sendModel.rate : cfg.traffic === 'broadcast' ? BROADCAST_DEFAULT_RATE : 0;
     this.periodNs = rate > 0 ? 1e9 / rate : 0;
+    this.inFlightCap = openLoopInFlight(rate);
   }
 
   /** Packets in flight that still count (an echo is awaited). */
@@ -243,13 +249,13 @@ export class Connection {
     }
     let n = 0;
     let due = this.nextDueNs;
-    while (due <= nowNs && this.checker.inFlight + n < OPEN_LOOP_IN_FLIGHT && n < MAX_BATCH) {
+    while (due <= nowNs && this.checker.inFlight + n < this.inFlightCap && n < MAX_BATCH) {
       n++;
       due += this.periodNs;
     }
     if (n > 0) this.writeEcho(n, nowNs, true);
     // With the in-flight cap reached, the next echo's arrival pumps again; otherwise time does.
-    if (this.checker.inFlight < OPEN_LOOP_IN_FLIGHT) this.host.arm(this, this.nextDueNs);
+    if (this.checker.inFlight < this.inFlightCap) this.host.arm(this, this.nextDueNs);
   }
 
   private writeEcho(n: number, nowNs: number, openLoop: boolean): void {
