@@ -125,6 +125,9 @@ export function formatSummary(r: RunReport, opts: SummaryOptions): string {
   for (const g of r.gates) gates.push([g.name, g.kind, g.actual === null ? '-' : String(g.actual), g.expected, verdictCell(g, c)]);
   out.push(gates.toString());
 
+  if (cn.peak < cn.target) {
+    out.push(c.yellow(`Only ${cn.peak} of ${cn.target} connections were open at once: the fleet could not open them all in time (see connect latency, --connect-rate, --ramp-up).`));
+  }
   if (res.client.bottleneck) {
     out.push(c.yellow(`The client itself may have limited this run (max event-loop lag ${res.client.maxLagMs} ms, CPU ${res.client.meanCpuPercent.toFixed(0)}% over ${res.client.workers} workers).`));
   }

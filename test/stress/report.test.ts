@@ -138,6 +138,9 @@ test('the summary is a string, coloured only when asked, naming what matters', (
     assert.ok(plain.includes(s), `summary lacks ${s}`);
   }
   assert.match(formatSummary(r, { colors: true, reportPath: null }), ANSI);
+  assert.doesNotMatch(plain, /connections were open at once/);
+  const short = fleetResult({ connections: { target: 10, opened: 6, peak: 6, reconnects: 0, connectErrors: 0 } });
+  assert.match(formatSummary(sampleReport(short), { colors: false, reportPath: null }), /Only 6 of 10 connections were open at once/);
   assert.match(formatFailedGates(failedGates(r.gates), false), /integrity\.corrupted == 0/);
   const data = summaryData(r);
   assert.deepEqual(data.failedGates, ['integrity.corrupted == 0']);
