@@ -42,7 +42,7 @@ export interface FleetConfig {
   seed: number;
   traffic: TrafficKind;
   chaos: ChaosConfig;
-  /** An echo not back within this many ms on a connection nobody cut is counted lost. */
+  /** An echo not back within this many ms on a connection nobody cut is counted lost (0 = only at the end). */
   echoTimeoutMs: number;
   /** Bound on draining in-flight packets at the end. */
   drainTimeoutMs: number;

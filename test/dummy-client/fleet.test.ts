@@ -58,9 +58,11 @@ const faults: Array<[Fault, keyof IntegrityCounts]> = [
 
 for (const [fault, cls] of faults) {
   test(`broken server (${fault.kind}) is caught: exactly ${cls} == 1 and nothing else`, async () => {
+    // No echo timeout: a dropped packet is lost at the end of the drain, and a slow echo on a busy
+    // machine cannot be declared lost by mistake.
     const srv = await startEchoServer(fault);
     try {
-      const r = await runFleet(testConfig(srv.port, { clients: 10, workers: 2, durationSec: 1, echoTimeoutMs: 500, drainTimeoutMs: 1000 }));
+      const r = await runFleet(testConfig(srv.port, { clients: 10, workers: 2, durationSec: 1, echoTimeoutMs: 0, drainTimeoutMs: 2000 }));
       assert.ok(srv.faulted, 'the fault fired');
       const expected = { ...errorsOnly(emptyCounts()), [cls]: 1 };
       assert.deepEqual(errorsOnly(r.integrity), expected);
