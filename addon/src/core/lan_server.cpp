@@ -346,7 +346,8 @@ void LanServer::workerLoop(uint32_t index) {
         continue;
       }
       uint32_t slot = SessionId::slot(c.key);
-      if (slot >= table.capacity() || table.at(slot).id.load(std::memory_order_acquire) != c.key) {
+      if (slot >= table.capacity() || table.at(slot).id.load(std::memory_order_acquire) != c.key ||
+          table.at(slot).slotState.load(std::memory_order_acquire) != SlotState::Live) {
         // A completion for a session that is gone: it was released with this I/O pending.
         table.anomalies.releaseWithPendingIo.fetch_add(1, std::memory_order_relaxed);
         continue;

@@ -9,8 +9,9 @@
 //     queues, ring or socket without holding a count.
 //  I2 release once: the thread whose decrement brings ioCount to 0 swaps the
 //     word 0 -> kReleaseFlag; only the winner of that swap releases. Acquire by
-//     id raises the count first and backs off when the flag is set, so a
-//     released session is never used and never released twice.
+//     id raises the count with a CAS only while the flag is clear, then checks
+//     the id, so a released session is never used and never released twice,
+//     and a flagged word never changes until the slot is reused.
 //  I3 no I/O after release / close only at release: disconnect() only marks
 //     the session (first reason wins) and shutdown()s the socket so pending
 //     I/O completes; close(), freeing the queues and recycling the slot

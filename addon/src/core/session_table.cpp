@@ -38,8 +38,8 @@ Session* SessionTable::reserve() {
   }
   Session* s = &slots_[head];
   ++s->generation;
-  // The accept thread's count, raised while the flag still says "not live" (I1).
-  // A stale caller may have raised the count too; it sees the flag and backs off.
+  // The accept thread's count, raised while the flag still says "not live" (I1):
+  // nobody else can raise a flagged count, so the word is exactly flag|1 here.
   s->ioState.fetch_add(1, std::memory_order_acq_rel);
   return s;
 }
@@ -57,17 +57,16 @@ Session* SessionTable::acquire(uint64_t id) {
   uint32_t slot = SessionId::slot(id);
   if (slot >= capacity_) return nullptr;
   Session* s = &slots_[slot];
-  uint32_t prev = s->ioState.fetch_add(1, std::memory_order_acq_rel);
+  // I2: the count is raised only while the release flag is clear (a CAS, not a
+  // blind fetch_add), so once the releasing thread has swapped 0 -> flag nobody
+  // can raise it again, and release can check that the count really is 0.
+  uint32_t cur = s->ioState.load(std::memory_order_acquire);
+  for (;;) {
 #ifndef LANSTRESS_FAULT_SKIP_RELEASE_FLAG_CHECK
-  // I2: released (or never published): back off. decRef cannot release here:
-  // with the flag set the word never reads 0.
-  if (prev & kReleaseFlag) {
-    decRef(s);
-    return nullptr;
-  }
-#else
-  (void)prev;
+    if (cur & kReleaseFlag) return nullptr;
 #endif
+    if (s->ioState.compare_exchange_weak(cur, cur + 1, std::memory_order_acq_rel, std::memory_order_acquire)) break;
+  }
   if (s->id.load(std::memory_order_acquire) != id) {
     // Another generation owns the slot; our count may be the last one it waits for.
     decRef(s);
@@ -93,7 +92,7 @@ void SessionTable::decRef(Session* s) {
 #ifndef LANSTRESS_FAULT_SKIP_RELEASE_FLAG_CHECK
   if (prev != 1) return;
   // I2: only the thread that swaps 0 -> flag releases. A concurrent acquire may
-  // have raised the count in between; then it will come back here itself.
+  // have raised the count in between; then its own decRef comes back here.
   uint32_t expected = 0;
   if (!s->ioState.compare_exchange_strong(expected, kReleaseFlag, std::memory_order_acq_rel)) return;
 #else

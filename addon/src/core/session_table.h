@@ -56,7 +56,8 @@ class SessionTable {
   void decRef(Session* s);
   // End of release: the slot goes back on the free list (or retires, I5).
   void recycle(Session* s);
-  // Marks the start of release; false (and counts doubleRelease) when the slot was not live.
+  // Marks the start of release; false (and counts doubleRelease) when the slot was
+  // not live. Counts releaseWithPendingIo when ioCount is not 0.
   bool beginRelease(Session* s);
 
   uint32_t freeSlots() const { return freeCount_.load(std::memory_order_relaxed); }
