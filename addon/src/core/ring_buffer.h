@@ -68,6 +68,7 @@ class RingBuffer {
 
   // Copies n readable bytes starting at offset into dst without consuming (offset + n <= size()).
   void peek(size_t offset, void* dst, size_t n) const {
+    if (n == 0) return;  // dst may be null then, and memcpy must not see it
     size_t start = wrap(head_ + offset);
     size_t first = capacity_ - start < n ? capacity_ - start : n;
     std::memcpy(dst, buf_.get() + start, first);
