@@ -61,6 +61,21 @@ export interface ServerStats {
   /** Sessions marked for disconnect but not yet released: zombies when this stays > 0 at a quiet moment. */
   disconnectingSessions: number;
   freeSlots: number;
+  /**
+   * Zombies by name: sessions marked for disconnect whose ioCount is still above 0 (an I/O that
+   * never completed keeps them from release). At most 16, lowest slot first; transient mid-run,
+   * a bug when still there at a quiet moment. Absent from servers that predate it.
+   */
+  zombies?: Zombie[];
+}
+
+export interface Zombie {
+  /** The 64-bit session id in decimal (a JSON number would lose bits). */
+  id: string;
+  ioCount: number;
+  disconnecting: boolean;
+  sendFlag: boolean;
+  reason: DisconnectReason | null;
 }
 
 export interface ListenInfo {
@@ -109,8 +124,9 @@ export function leaked(stats: ServerStats): number {
 /**
  * Lines printed by `stress server --stats-json` and by the standalone `lanserver`
  * (one JSON object per line on stdout). `stress run` parses these from its child.
+ * Only the standalone says `build` (release | asan | tsan) and `faults` (fault switches compiled in).
  */
 export type ServerLine =
-  | ({ event: 'listening'; pid: number; mode: ServerMode; workers: number } & ListenInfo)
+  | ({ event: 'listening'; pid: number; mode: ServerMode; workers: number; build?: string; faults?: string[] } & ListenInfo)
   | ({ event: 'stats'; t: number } & ServerStats)
   | ({ event: 'final'; t: number } & ServerStats);

@@ -428,6 +428,19 @@ class LanServerWrap final : public Napi::ObjectWrap<LanServerWrap> {
     o.Set("pendingIoSessions", n(st.pendingIoSessions));
     o.Set("disconnectingSessions", n(st.disconnectingSessions));
     o.Set("freeSlots", n(st.freeSlots));
+    Napi::Array zombies = Napi::Array::New(env, st.zombies.size());
+    for (size_t i = 0; i < st.zombies.size(); ++i) {
+      const lanstress::Zombie& z = st.zombies[i];
+      Napi::Object zo = Napi::Object::New(env);
+      zo.Set("id", Napi::String::New(env, std::to_string(z.id)));  // 64 bits: a string, as in the JSON lines
+      zo.Set("ioCount", n(z.ioCount));
+      zo.Set("disconnecting", Napi::Boolean::New(env, z.disconnecting));
+      zo.Set("sendFlag", Napi::Boolean::New(env, z.sendFlag));
+      zo.Set("reason", z.reason == DisconnectReason::None ? env.Null()
+                                                          : Napi::String::New(env, lanstress::reasonName(z.reason)));
+      zombies.Set(static_cast<uint32_t>(i), zo);
+    }
+    o.Set("zombies", zombies);
     return o;
   }
 

@@ -640,6 +640,7 @@ ServerStats LanServer::stats() const {
   st.ioCountUnderflow = table->anomalies.ioCountUnderflow.load(std::memory_order_relaxed);
   st.releaseWithPendingIo = table->anomalies.releaseWithPendingIo.load(std::memory_order_relaxed);
   st.freeSlots = table->freeSlots();
+  collectZombies(*table, &st);
   uint32_t hw = table->highWater();
   for (uint32_t slot = 0; slot < hw; ++slot) {
     const Session& s = table->at(slot);

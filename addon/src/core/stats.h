@@ -3,10 +3,24 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "session.h"
 
 namespace lanstress {
+
+// A session that is going but not gone: marked for disconnect (or, at a quiet
+// moment, simply still live) while its ioCount says some I/O never completed.
+// Release waits for that count (I1/I2), so a zombie is a session that will
+// never be released: the report names it instead of only counting a leak.
+struct Zombie {
+  uint64_t id = 0;
+  uint32_t ioCount = 0;
+  bool disconnecting = false;
+  bool sendFlag = false;
+  DisconnectReason reason = DisconnectReason::None;
+};
+constexpr size_t kMaxZombies = 16;
 
 struct ServerStats {
   uint64_t accepted = 0;
@@ -27,9 +41,16 @@ struct ServerStats {
   uint64_t pendingIoSessions = 0;
   uint64_t disconnectingSessions = 0;
   uint64_t freeSlots = 0;
+  // Disconnecting sessions with pending I/O, at most kMaxZombies (lowest slots first).
+  std::vector<Zombie> zombies;
 };
 
 // The members of the JSON object (no braces), in the order of server/types.ts.
 std::string statsJsonMembers(const ServerStats& s);
+
+class SessionTable;
+// Fills st->zombies from a snapshot of the table (relaxed reads: a diagnostic
+// view, each field individually true at some instant, not one transaction).
+void collectZombies(const SessionTable& table, ServerStats* st);
 
 }  // namespace lanstress

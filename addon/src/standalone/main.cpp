@@ -33,7 +33,8 @@ const char* kUsage =
     "                 [--max-payload 8192] [--send-queue-limit 1048576] [--backlog 4096]\n"
     "                 [--backend auto|epoll|io_uring] [--mode echo|broadcast] [--framing lan|raw]\n"
     "                 [--allow CIDR]... [--deny CIDR]... [--room 0] [--kick 0] [--echo-delay-us 0]\n"
-    "                 [--seed 1] [--stats-interval-ms 1000]\n";
+    "                 [--seed 1] [--stats-interval-ms 1000]\n"
+    "       lanserver --build-info   (prints {\"build\":\"release|asan|tsan\",\"faults\":[...]})\n";
 
 // ServerOptions field -> flag, so core validation messages name the flag.
 const char* flagOf(const std::string& field) {
@@ -80,6 +81,48 @@ void splitList(const std::string& s, std::vector<std::string>* out) {
   }
 }
 
+// GCC predefines __SANITIZE_*__; Clang answers __has_feature.
+#if defined(__SANITIZE_ADDRESS__)
+#define LANSTRESS_ASAN 1
+#elif defined(__SANITIZE_THREAD__)
+#define LANSTRESS_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LANSTRESS_ASAN 1
+#elif __has_feature(thread_sanitizer)
+#define LANSTRESS_TSAN 1
+#endif
+#endif
+
+// What this binary was built as, so a report of a sanitizer or fault build says
+// so: the sanitizer the compiler instrumented for, and every fault switch on
+// (addon/Makefile FLAVOR= and FAULT=).
+const char* buildFlavor() {
+#if defined(LANSTRESS_ASAN)
+  return "asan";
+#elif defined(LANSTRESS_TSAN)
+  return "tsan";
+#else
+  return "release";
+#endif
+}
+
+std::string faultsJson() {
+  std::vector<const char*> on;
+#ifdef LANSTRESS_FAULT_SKIP_RELEASE_FLAG_CHECK
+  on.push_back("SKIP_RELEASE_FLAG_CHECK");
+#endif
+#ifdef LANSTRESS_FAULT_RELEASE_WITH_PENDING_SEND
+  on.push_back("RELEASE_WITH_PENDING_SEND");
+#endif
+#ifdef LANSTRESS_FAULT_NO_SENDFLAG_RECHECK
+  on.push_back("NO_SENDFLAG_RECHECK");
+#endif
+  std::string o = "[";
+  for (size_t i = 0; i < on.size(); ++i) o += std::string(i ? "," : "") + "\"" + on[i] + "\"";
+  return o + "]";
+}
+
 int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
@@ -102,6 +145,10 @@ int main(int argc, char** argv) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (arg == "--build-info") {
+      std::printf("{\"build\":\"%s\",\"faults\":%s}\n", buildFlavor(), faultsJson().c_str());
       return 0;
     }
     if (arg.rfind("--", 0) != 0) {
@@ -198,9 +245,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   int64_t t0 = nowMs();
-  std::printf("{\"event\":\"listening\",\"pid\":%d,\"mode\":\"%s\",\"workers\":%u,\"host\":\"%s\",\"port\":%u,\"backend\":\"%s\"}\n",
+  std::printf("{\"event\":\"listening\",\"pid\":%d,\"mode\":\"%s\",\"workers\":%u,\"host\":\"%s\",\"port\":%u,\"backend\":\"%s\",\"build\":\"%s\",\"faults\":%s}\n",
               static_cast<int>(getpid()), modeName(o.mode), o.workers, info.host.c_str(), info.port,
-              backendName(info.backend));
+              backendName(info.backend), buildFlavor(), faultsJson().c_str());
   std::fflush(stdout);
 
   int64_t next = t0 + static_cast<int64_t>(statsIntervalMs);
