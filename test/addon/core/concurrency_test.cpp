@@ -164,7 +164,7 @@ int connectTo(uint16_t port) {
   return fd;
 }
 
-void serverRace(Mode mode, uint32_t room) {
+void serverRace(Mode mode, uint32_t room, Backend backend) {
   RecordingHooks hooks;
   LanServer server(&hooks);
   LanServerOptions o;
@@ -175,7 +175,7 @@ void serverRace(Mode mode, uint32_t room) {
   o.sendQueueLimit = 64 * 1024;
   o.mode = mode;
   o.room = room;
-  o.backend = Backend::Epoll;
+  o.backend = backend;
   ListenInfo info;
   ServerError err;
   if (!server.start(o, &info, &err)) {
@@ -283,7 +283,7 @@ void serverRace(Mode mode, uint32_t room) {
   CHECK_EQ(bad, 0);
   CHECK_EQ(hooks.releases.size(), hooks.accepts.size());
   CHECK(st.staleIdCalls > 0);
-  std::printf("%s race: %llu sessions, %llu sendPacket ok, %llu kicked, %llu stale calls\n", modeName(mode),
+  std::printf("%s/%s race: %llu sessions, %llu sendPacket ok, %llu kicked, %llu stale calls\n", modeName(mode), backendName(backend),
               static_cast<unsigned long long>(st.accepted), static_cast<unsigned long long>(sends.load()),
               static_cast<unsigned long long>(kicks.load()), static_cast<unsigned long long>(st.staleIdCalls));
 }
@@ -306,7 +306,14 @@ int main() {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   watchdog(45);
   tableRace();
-  serverRace(Mode::Echo, 0);
-  serverRace(Mode::Broadcast, 4);
+  serverRace(Mode::Echo, 0, Backend::Epoll);
+  serverRace(Mode::Broadcast, 4, Backend::Epoll);
+  std::string why;
+  if (createIoUringPort(1, 1, &why)) {
+    serverRace(Mode::Echo, 0, Backend::IoUring);
+    serverRace(Mode::Broadcast, 4, Backend::IoUring);
+  } else {
+    std::printf("io_uring races skipped: %s\n", why.c_str());
+  }
   return check::finish("concurrency_test");
 }
