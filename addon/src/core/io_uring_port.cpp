@@ -229,7 +229,10 @@ class IoUringPort final : public CompletionPort {
       auto op = static_cast<OpType>(ud >> kOpShift);
       uint64_t key = ud & kKeyMask;
       uint8_t bit = op == OpType::Recv ? 1 : 2;
-      pending_[SessionId::slot(key)].fetch_and(static_cast<uint8_t>(~bit), std::memory_order_release);
+      // acq_rel pairs with post()'s fetch_or: what the poster wrote (ring, iovecs) is
+      // visible here. The kernel's ring orders it already, but in memory the
+      // language (and ThreadSanitizer) cannot see.
+      pending_[SessionId::slot(key)].fetch_and(static_cast<uint8_t>(~bit), std::memory_order_acq_rel);
       out[count++] = Completion{key, op, res};
     }
     storeRelease(r.cqHead, head);
@@ -257,12 +260,16 @@ class IoUringPort final : public CompletionPort {
     uint32_t slot = SessionId::slot(key);
     if (slot >= capacity_) return -EINVAL;
     uint8_t bit = op == OpType::Recv ? 1 : 2;
-    if (pending_[slot].fetch_or(bit, std::memory_order_acq_rel) & bit) return -EBUSY;
+    // One op per direction is the caller's rule (I4 for sends, one recv per
+    // session); this check only guards against breaking it.
+    if (pending_[slot].load(std::memory_order_acquire) & bit) return -EBUSY;
     // The msghdr lives in the port until the completion, like the iovecs in the session.
     msghdr* msg = op == OpType::Recv ? &recvMsg_[slot] : &sendMsg_[slot];
     std::memset(msg, 0, sizeof *msg);
     msg->msg_iov = const_cast<iovec*>(iov);
     msg->msg_iovlen = static_cast<size_t>(iovcnt);
+    // acq_rel publishes the msghdr and the caller's buffers to the reaper (see wait()).
+    pending_[slot].fetch_or(bit, std::memory_order_acq_rel);
     int rc = rings_[slot % ringCount_].submit([&](io_uring_sqe* sqe) {
       sqe->opcode = op == OpType::Recv ? IORING_OP_RECVMSG : IORING_OP_SENDMSG;
       sqe->fd = fd;
