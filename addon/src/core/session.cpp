@@ -91,7 +91,9 @@ void Session::onSent(size_t n, uint64_t* packets, uint64_t* packetBytes) {
 void Session::dropSends() {
   collectQueued();
   for (Packet* p : inflight) p->unref();
+#ifndef LANSTRESS_FAULT_LEAK_SEND_QUEUE
   for (Packet* p : sendPending) p->unref();
+#endif
   inflight.clear();
   sendPending.clear();
   inflightOffset = 0;

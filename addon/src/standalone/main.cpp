@@ -118,6 +118,9 @@ std::string faultsJson() {
 #ifdef LANSTRESS_FAULT_NO_SENDFLAG_RECHECK
   on.push_back("NO_SENDFLAG_RECHECK");
 #endif
+#ifdef LANSTRESS_FAULT_LEAK_SEND_QUEUE
+  on.push_back("LEAK_SEND_QUEUE");
+#endif
   std::string o = "[";
   for (size_t i = 0; i < on.size(); ++i) o += std::string(i ? "," : "") + "\"" + on[i] + "\"";
   return o + "]";
