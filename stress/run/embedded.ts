@@ -1,12 +1,16 @@
 /**
  * The embedded server under test: `stress server --stats-json` in a child
- * process on a free loopback port. Its stdout is the ServerLine JSON stream;
- * stderr is kept (last lines only) for the report when the child dies.
+ * process on a free loopback port, or a native standalone `lanserver` given by
+ * --server-bin (a sanitizer or fault build). Its stdout is the ServerLine JSON
+ * stream; stderr is kept (last lines only) for the report when the child dies,
+ * and scanned whole for sanitizer reports.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { ListenInfo, ServerLine, ServerMode, ServerStats } from '../../server/types';
+import { SanitizerScanner, type SanitizerFindings } from '../sanitize/scan';
+import { sanitizerEnv, standaloneArgs } from '../sanitize/server-bin';
 
 const STDERR_TAIL_LINES = 50;
 
@@ -16,12 +20,17 @@ export interface EmbeddedServerOptions {
   /** Arguments after `server` (the server's own flags). */
   serverArgs: string[];
   startTimeoutMs: number;
+  /** A standalone `lanserver` to run instead of `stress server` (--server-bin), or null. */
+  serverBin?: string | null;
 }
 
 export interface Listening extends ListenInfo {
   pid: number;
   mode: ServerMode;
   workers: number;
+  /** Said by the standalone only: release | asan | tsan, and the fault switches compiled in. */
+  build?: string;
+  faults?: string[];
 }
 
 export interface StatsPoint {
@@ -42,6 +51,8 @@ export interface ServerExit {
   /** True when it ignored SIGTERM and had to be killed. */
   killed: boolean;
   stderrTail: string[];
+  /** Sanitizer reports found in the server's stderr (count 0 when it printed none; absent when not scanned). */
+  sanitizer?: SanitizerFindings;
 }
 
 /** The compiled CLI next to this file (dist/stress/run/embedded.js -> dist/stress/cli.js). */
@@ -58,11 +69,14 @@ export class EmbeddedServer {
   readonly series: StatsPoint[] = [];
   private readonly child: ChildProcess;
   private readonly stderr: string[] = [];
+  private readonly scanner = new SanitizerScanner();
   private last: ServerStats | null = null;
   private final: ServerStats | null = null;
   private stopping = false;
   private exitInfo: { code: number | null; signal: string | null } | null = null;
   private readonly exited: Promise<void>;
+  /** Every stdio stream drained too: a report printed just before exit (LSan, ASan) is all read. */
+  private readonly closed: Promise<void>;
   private readonly statsWaiters = new Set<(s: ServerStats) => void>();
   private readonly listening: Promise<Listening>;
   private readonly crashListeners: Array<() => void> = [];
@@ -74,9 +88,12 @@ export class EmbeddedServer {
     // stays "fleet drains, then the server stops" (otherwise in-flight echoes die with the server
     // and count as lost). So that a run still stops by itself when we die without stopping it
     // (SIGKILL, SIGHUP), a watchdog below kills the server once we are gone.
-    this.child = spawn('/bin/sh', ['-c', script, 'lanstress-server', process.execPath, cliPath(), 'server', ...opts.serverArgs], {
+    const bin = opts.serverBin ?? null;
+    const command = bin === null ? [process.execPath, cliPath(), 'server', ...opts.serverArgs] : [bin, ...standaloneArgs(opts.serverArgs)];
+    this.child = spawn('/bin/sh', ['-c', script, 'lanstress-server', ...command], {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
+      env: bin === null ? process.env : sanitizerEnv(process.env),
     });
     const killOnExit = (): void => {
       if (this.exitInfo === null) this.child.kill('SIGKILL');
@@ -84,9 +101,11 @@ export class EmbeddedServer {
     process.on('exit', killOnExit);
     if (this.child.pid !== undefined) watchParent(this.child.pid);
     readline.createInterface({ input: this.child.stderr! }).on('line', (line) => {
+      this.scanner.push(line);
       this.stderr.push(line);
       if (this.stderr.length > STDERR_TAIL_LINES) this.stderr.shift();
     });
+    this.closed = new Promise((resolve) => this.child.on('close', () => resolve()));
     const lines = readline.createInterface({ input: this.child.stdout! });
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
@@ -191,6 +210,7 @@ export class EmbeddedServer {
         await Promise.race([this.exited, delay(2000)]);
       }
     }
+    await Promise.race([this.closed, delay(2000)]);
     return {
       final: this.final,
       last: this.last,
@@ -199,7 +219,12 @@ export class EmbeddedServer {
       crashed,
       killed,
       stderrTail: this.stderrTail,
+      sanitizer: this.sanitizer(),
     };
+  }
+
+  sanitizer(): SanitizerFindings {
+    return this.scanner.findings();
   }
 
   describeExit(): string {
