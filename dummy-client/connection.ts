@@ -36,6 +36,30 @@ export const BROADCAST_DEFAULT_RATE = 10;
 const RST_BURST = 4;
 /** How long a half-closed or half-written connection may wait for the server to close it. */
 const CLOSING_GRACE_MS = 2000;
+/** Bytes of ready-made frames a slow reader writes at a time. */
+const FLOOD_CHUNK_BYTES = 64 * 1024;
+/** Chunks a slow reader writes before it yields to the event loop. */
+const SLOW_READER_TURN = 4;
+/** One flood chunk per payload size, per thread: slow readers write the same bytes over and over. */
+const floodChunks = new Map<number, { buf: Buffer; packets: number }>();
+
+function floodChunk(payload: number): { buf: Buffer; packets: number } {
+  let c = floodChunks.get(payload);
+  if (c === undefined) {
+    const frame = FRAME_HEADER_BYTES + payload;
+    const packets = Math.max(1, Math.floor(FLOOD_CHUNK_BYTES / frame));
+    const buf = Buffer.alloc(packets * frame, 0x5f);
+    for (let i = 0; i < packets; i++) buf.writeUInt16LE(payload, i * frame);
+    c = { buf, packets };
+    floodChunks.set(payload, c);
+  }
+  return c;
+}
+/**
+ * A detectable bad input (oversize or garbage header) still unanswered this long after it was
+ * written, when the fleet stops, means the server ignored it.
+ */
+export const BAD_INPUT_GRACE_MS = 1000;
 /** Most packets written in one batch (bounds the staging allocation). */
 const MAX_BATCH = 256;
 /** Sizes of the batch being written: one per thread, since a batch is built and written synchronously. */
@@ -71,6 +95,17 @@ export interface ConnectionHost {
 }
 
 export type ConnState = 'connecting' | 'open' | 'closing' | 'closed';
+
+/** Why a connection ended on purpose: a chaos action, churn, misbehaving traffic, or the server's expected cut/refusal. */
+export type CutReason = ChaosAction | 'lifetime' | 'badInput' | 'slowReader' | 'server' | 'refused';
+
+/** Whether connection `serial` misbehaves (badInput / slowReader traffic): drawn from (seed, serial) alone. */
+export function isOffender(config: FleetConfig, serial: number): boolean {
+  if (config.traffic !== 'badInput' && config.traffic !== 'slowReader') return false;
+  const fraction = config.offenderFraction ?? 1;
+  if (fraction >= 1) return true;
+  return mix32((config.seed ^ mix32(serial ^ 0x0bad1)) >>> 0) / 2 ** 32 < fraction;
+}
 
 /** Chaos plan of one connection, drawn from (seed, serial) alone so a replay cuts the same ones. */
 export interface ChaosPlan {
@@ -110,7 +145,11 @@ export function planChaos(config: FleetConfig, serial: number): ChaosPlan {
 export class Connection {
   state: ConnState = 'connecting';
   /** Set when the scenario cut this connection on purpose: its in-flight packets are abandoned. */
-  cutAction: ChaosAction | 'lifetime' | 'badInput' | 'server' | null = null;
+  cutAction: CutReason | null = null;
+  /** This connection misbehaves on purpose (badInput / slowReader traffic). */
+  readonly offender: boolean;
+  /** badInput: when a header the server must reject (oversize or garbage) was written, ns; -1 if none. */
+  detectableBadInputAtNs = -1;
   /** False once the connection must not send again (cut, draining, stopping). */
   sending = true;
   /** Set once every packet is classified: later bytes are ignored. */
@@ -127,11 +166,21 @@ export class Connection {
   private readonly broadcast: BroadcastChecker | null;
   private readonly periodNs: number;
   private readonly inFlightCap: number;
+  /**
+   * Open-loop echo traffic cuts on the send schedule, not the wall clock: the cut replaces the
+   * first packet intended at or after the planned life, so a replay with the same seed cuts the
+   * same connection at the same sequence number however the threads were scheduled.
+   */
+  private readonly cutOnSchedule: boolean;
   private nextDueNs = 0;
   private connectStartNs = 0;
   private closingDeadlineNs = Infinity;
   private errorCode: string | null = null;
   private nowCache = 0;
+  /** Bytes ever received: a connection the server closes before any is a refusal (maxSessions). */
+  private received = 0;
+  /** slowReader: packets flooded (never read back, so all abandoned at the end). */
+  private flooded = 0;
 
   constructor(
     private readonly host: ConnectionHost,
@@ -143,10 +192,17 @@ export class Connection {
     this.rng = new Prng(mix32((cfg.seed ^ mix32(serial)) >>> 0));
     this.checker = new EchoChecker(serial, cfg.seed, host.integrity, cfg.sendModel.kind === 'closed' ? cfg.sendModel.pipeline : 8);
     this.broadcast = cfg.traffic === 'broadcast' ? new BroadcastChecker(host.integrity) : null;
+    this.offender = isOffender(cfg, serial);
     this.plan = planChaos(cfg, serial);
+    // Offenders already misbehave on purpose; chaos is for the well-behaved.
+    if (this.offender) {
+      this.plan.action = null;
+      this.plan.atLifeMs = Infinity;
+    }
     const rate = cfg.sendModel.kind === 'open' ? cfg.sendModel.rate : cfg.traffic === 'broadcast' ? BROADCAST_DEFAULT_RATE : 0;
     this.periodNs = rate > 0 ? 1e9 / rate : 0;
     this.inFlightCap = openLoopInFlight(rate);
+    this.cutOnSchedule = cfg.sendModel.kind === 'open' && this.broadcast === null;
   }
 
   /** Packets in flight that still count (an echo is awaited). */
@@ -176,8 +232,9 @@ export class Connection {
     this.openedAtNs = now;
     this.host.recordConnect(now - this.connectStartNs);
     const cfg = this.host.config;
-    if (cfg.traffic === 'badInput') {
-      this.sendBadInput();
+    if (this.offender) {
+      if (cfg.traffic === 'badInput') this.sendBadInput();
+      else this.startSlowReader();
       return;
     }
     if (this.plan.atLifeMs === 0) {
@@ -194,6 +251,7 @@ export class Connection {
     this.nowCache = this.host.nowNs();
     const c = this.host.counters;
     c.bytesEchoed += chunk.length;
+    this.received += chunk.length;
     this.decoder.push(chunk, this.onFrame);
     if (this.sending && this.state === 'open') this.pump(this.nowCache);
   };
@@ -214,7 +272,10 @@ export class Connection {
 
   private readonly onClose = (): void => {
     const connected = this.state !== 'connecting';
-    if (connected && this.cutAction === null && !this.finished && this.host.config.serverMayCut === true) this.cutAction = 'server';
+    if (connected && this.cutAction === null && !this.finished) {
+      if (this.received === 0 && this.host.config.serverMayRefuse === true) this.cutAction = 'refused';
+      else if (this.host.config.serverMayCut === true) this.cutAction = 'server';
+    }
     this.state = 'closed';
     this.sending = false;
     const s = this.socket;
@@ -230,6 +291,7 @@ export class Connection {
   finish(): void {
     if (this.finished) return;
     this.finished = true;
+    this.host.integrity.abandoned += this.flooded;
     this.checker.finish(this.cutAction !== null);
   }
 
@@ -247,13 +309,18 @@ export class Connection {
       if (n > 0) this.writeEcho(Math.min(n, MAX_BATCH), nowNs, false);
       return;
     }
+    const cutAtNs = this.cutOnSchedule && this.plan.action !== null ? this.openedAtNs + this.plan.atLifeMs * 1e6 : Infinity;
     let n = 0;
     let due = this.nextDueNs;
-    while (due <= nowNs && this.checker.inFlight + n < this.inFlightCap && n < MAX_BATCH) {
+    while (due <= nowNs && due < cutAtNs && this.checker.inFlight + n < this.inFlightCap && n < MAX_BATCH) {
       n++;
       due += this.periodNs;
     }
     if (n > 0) this.writeEcho(n, nowNs, true);
+    if (this.nextDueNs >= cutAtNs && this.nextDueNs <= nowNs) {
+      this.cut(this.plan.action!);
+      return;
+    }
     // With the in-flight cap reached, the next echo's arrival pumps again; otherwise time does.
     if (this.checker.inFlight < this.inFlightCap) this.host.arm(this, this.nextDueNs);
   }
@@ -291,7 +358,6 @@ export class Connection {
   }
 
   private pumpBroadcast(nowNs: number): void {
-    const cfg = this.host.config;
     const s = this.socket!;
     // A slow room must not make the client buffer without bound: skip slots while the kernel is full.
     if (s.writableLength > 256 * 1024) {
@@ -300,18 +366,25 @@ export class Connection {
       return;
     }
     let n = 0;
-    let total = 0;
-    const min = Math.max(cfg.payload.min, BROADCAST_HEADER_BYTES);
-    const max = Math.max(cfg.payload.max, min);
     while (this.nextDueNs <= nowNs && n < MAX_BATCH) {
-      const len = this.rng.int(min, max);
-      lensScratch[n++] = len;
-      total += FRAME_HEADER_BYTES + len;
+      n++;
       this.nextDueNs += this.periodNs;
     }
-    if (n === 0) {
-      this.host.arm(this, this.nextDueNs);
-      return;
+    if (n > 0) this.writeBroadcast(n);
+    this.host.arm(this, this.nextDueNs);
+  }
+
+  /** n self-checking broadcast packets in one write. */
+  private writeBroadcast(n: number): void {
+    const cfg = this.host.config;
+    const s = this.socket!;
+    const min = Math.max(cfg.payload.min, BROADCAST_HEADER_BYTES);
+    const max = Math.max(cfg.payload.max, min);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const len = this.rng.int(min, max);
+      lensScratch[i] = len;
+      total += FRAME_HEADER_BYTES + len;
     }
     const buf = Buffer.allocUnsafe(total);
     let off = 0;
@@ -325,7 +398,6 @@ export class Connection {
     c.sent += n;
     c.bytesSent += total;
     s.write(buf);
-    this.host.arm(this, this.nextDueNs);
   }
 
   /** badInput traffic: one kind of garbage, then silence; the server is expected to disconnect. */
@@ -344,10 +416,46 @@ export class Connection {
     } else {
       buf = Buffer.allocUnsafe(128);
       for (let i = 0; i < buf.length; i++) buf[i] = this.rng.int(0, 255);
+      // Random bytes, but a length no default server accepts (>= 32768 > the default maxPayload 8192), so it is detectable.
+      buf[1] = buf[1]! | 0x80;
     }
     this.host.countError(`badInput.${kind === 0 ? 'oversize' : kind === 1 ? 'halfHeader' : 'garbage'}`);
+    // A half header is legal so far: the server can only wait, so it is never expected to answer.
+    if (kind !== 1) this.detectableBadInputAtNs = this.host.nowNs();
     s.write(buf);
   }
+
+  /**
+   * slowReader traffic: stop reading at once and flood valid frames while the kernel takes them.
+   * The echoes pile up in the server's send queue until sendQueueLimit disconnects the session
+   * (sendQueueFull). Nothing is read back, so nothing is checked: the frames are one ready-made
+   * chunk written again and again (cheap enough to fill the kernel buffers, several MiB, in a
+   * moment), and every one is abandoned. Client memory stays bounded: it writes only while its
+   * socket does not need a drain.
+   */
+  private startSlowReader(): void {
+    const s = this.socket!;
+    this.cutAction = 'slowReader';
+    s.pause();
+    s.on('drain', this.flood);
+    this.flood();
+  }
+
+  private readonly flood = (): void => {
+    const s = this.socket;
+    if (s === null || !this.sending || this.state !== 'open') return;
+    const chunk = floodChunk(this.host.config.payload.max);
+    const c = this.host.counters;
+    // A bounded turn, so one fast kernel cannot keep the worker from its other connections.
+    for (let i = 0; i < SLOW_READER_TURN; i++) {
+      if (s.writableNeedDrain || s.destroyed) return;
+      s.write(chunk.buf);
+      this.flooded += chunk.packets;
+      c.sent += chunk.packets;
+      c.bytesSent += chunk.buf.length;
+    }
+    setImmediate(this.flood);
+  };
 
   /** Periodic checks: echo timeouts, chaos, churn, closing deadlines. */
   housekeeping(nowNs: number): void {
@@ -366,7 +474,7 @@ export class Connection {
     }
     if (!this.sending) return;
     const lifeMs = (nowNs - this.openedAtNs) / 1e6;
-    if (this.plan.action !== null && lifeMs >= this.plan.atLifeMs) {
+    if (this.plan.action !== null && lifeMs >= this.plan.atLifeMs && !this.cutOnSchedule) {
       this.cut(this.plan.action);
       return;
     }
@@ -416,7 +524,9 @@ export class Connection {
     switch (action) {
       case 'rstMidBurst':
         // Packets written right before the RST are in flight on purpose: they are abandoned.
-        this.writeEcho(RST_BURST, now, false);
+        // In a broadcast room they must still be broadcast packets: receivers check every one.
+        if (this.broadcast !== null) this.writeBroadcast(RST_BURST);
+        else this.writeEcho(RST_BURST, now, false);
         this.sending = false;
         this.host.recordCut(this, action);
         s.resetAndDestroy();

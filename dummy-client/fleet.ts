@@ -47,7 +47,9 @@ export function validateFleetConfig(c: FleetConfig): string[] {
   if (c.payload.max < c.payload.min) errs.push(`payload: max ${c.payload.max} is below min ${c.payload.min}`);
   if (c.sendModel.kind === 'closed') int(c.sendModel.pipeline, 'sendModel.pipeline', 1, 65536);
   else if (!(c.sendModel.rate > 0)) errs.push(`sendModel.rate: expected > 0, got ${c.sendModel.rate}`);
-  if (!['echo', 'broadcast', 'badInput'].includes(c.traffic)) errs.push(`traffic: unknown kind ${String(c.traffic)}`);
+  if (!['echo', 'broadcast', 'badInput', 'slowReader'].includes(c.traffic)) errs.push(`traffic: unknown kind ${String(c.traffic)}`);
+  const f = c.offenderFraction;
+  if (f !== undefined && !(f >= 0 && f <= 1)) errs.push(`offenderFraction: expected 0..1, got ${f}`);
   if (!(c.chaos.probability >= 0 && c.chaos.probability <= 1)) errs.push(`chaos.probability: expected 0..1, got ${c.chaos.probability}`);
   if (c.chaos.probability > 0 && c.chaos.actions.length === 0) errs.push('chaos.actions: empty while chaos.probability > 0');
   if (!(c.chaos.reconnectDelayMs.min >= 0 && c.chaos.reconnectDelayMs.max >= c.chaos.reconnectDelayMs.min)) {

@@ -154,6 +154,16 @@ export class EchoChecker {
     return n;
   }
 
+  /** Frame bytes (2-byte header + payload) of the packets in flight: what a cut right now abandons. */
+  get bytesInFlight(): number {
+    let n = 0;
+    for (let seq = this.base; seq < this.nextSeq; seq++) {
+      const i = seq & this.mask;
+      if (this.state[i] === IN_FLIGHT) n += 2 + this.lens[i]!;
+    }
+    return n;
+  }
+
   /** Classifies everything still in flight (lost, or abandoned when cut on purpose); returns how many. */
   finish(cutOnPurpose: boolean): number {
     const n = this.inFlight;

@@ -11,7 +11,7 @@
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import type { Histogram } from 'hdr-histogram-js';
 import type { ChaosAction, ChaosCounts, ChaosCut, FleetConfig, IntegrityCounts } from './types';
-import { Connection, type ConnectionHost, type PoolCounters } from './connection';
+import { BAD_INPUT_GRACE_MS, Connection, type ConnectionHost, type PoolCounters } from './connection';
 import { emptyCounts, integrityErrors } from './integrity';
 import { createHistogram, encodeHistogram, recordUs } from './latency';
 
@@ -167,7 +167,8 @@ export class ConnectionPool implements ConnectionHost {
 
   recordCut(c: Connection, action: ChaosAction): void {
     if (this.cuts.length >= MAX_CUTS) return;
-    this.cuts.push({ serial: c.serial, action, seq: c.checker.nextSeq, inFlight: c.checker.inFlight, atMs: Date.now() - this.startEpochMs });
+    const k = c.checker;
+    this.cuts.push({ serial: c.serial, action, seq: k.nextSeq, inFlight: k.inFlight, bytesInFlight: k.bytesInFlight, atMs: Date.now() - this.startEpochMs });
   }
 
   arm(c: Connection, dueNs: number): void {
@@ -181,7 +182,8 @@ export class ConnectionPool implements ConnectionHost {
 
   countError(code: string): void {
     this.errorsByCode[code] = (this.errorsByCode[code] ?? 0) + 1;
-    if (!code.startsWith('badInput.')) this.counters.errors++;
+    // Offenders' tallies are what the scenario asked for, not errors.
+    if (!code.startsWith('badInput.') && !code.startsWith('slowReader.')) this.counters.errors++;
   }
 
   closed(c: Connection, connected: boolean, errorCode: string | null): void {
@@ -203,9 +205,14 @@ export class ConnectionPool implements ConnectionHost {
     if (c.cutAction === 'badInput') {
       this.countError(errorCode === null ? 'badInput.closedByServer' : `badInput.${errorCode}`);
       this.scheduleReconnect(i, c.plan.reconnectDelayMs);
-    } else if (c.cutAction === 'server') {
+    } else if (c.cutAction === 'slowReader') {
+      // RST (ECONNRESET / EPIPE on the next write) or FIN: either way the server cut it.
+      this.countError('slowReader.cutByServer');
+      this.scheduleReconnect(i, c.plan.reconnectDelayMs);
+    } else if (c.cutAction === 'server' || c.cutAction === 'refused') {
       // Expected in this scenario: tallied, not an error.
-      this.errorsByCode.serverClosed = (this.errorsByCode.serverClosed ?? 0) + 1;
+      const key = c.cutAction === 'server' ? 'serverClosed' : 'refused';
+      this.errorsByCode[key] = (this.errorsByCode[key] ?? 0) + 1;
       this.scheduleReconnect(i, c.plan.reconnectDelayMs);
     } else if (c.cutAction === 'lifetime') {
       this.scheduleReconnect(i, 0);
@@ -346,10 +353,14 @@ export class ConnectionPool implements ConnectionHost {
     if (this.openLoopTimer !== null) clearInterval(this.openLoopTimer);
     this.queue.length = 0;
     this.queueHead = 0;
+    const stopNs = this.nowNs();
     for (const c of this.conns) {
       if (c === null) continue;
       c.sending = false;
       if (c.state === 'connecting') c.destroy();
+      // An oversize or garbage header the server let stand: SPEC 1 says it must disconnect such a session.
+      const bad = c.detectableBadInputAtNs;
+      if (c.state === 'open' && bad >= 0 && stopNs - bad > BAD_INPUT_GRACE_MS * 1e6) this.countError('badInput.ignored');
     }
     const deadline = performance.now() + this.config.drainTimeoutMs;
     while (this.awaited() > 0 && performance.now() < deadline) await sleep(10);
@@ -359,6 +370,8 @@ export class ConnectionPool implements ConnectionHost {
       c.finish();
       if (c.state === 'open') c.closeGracefully();
       else if (c.state === 'closing' && c.cutAction === 'silence') c.destroy();
+      // A slow reader never reads the server's FIN: nothing to wait for.
+      if (c.cutAction === 'slowReader') c.destroy();
     }
     const closeDeadline = performance.now() + 2000;
     while (this.conns.some((c) => c !== null) && performance.now() < closeDeadline) await sleep(10);

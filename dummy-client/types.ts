@@ -20,8 +20,13 @@ export interface ChaosConfig {
   reconnectDelayMs: { min: number; max: number };
 }
 
-/** What the fleet sends: the lan framing with a verifiable payload, or a self-checking broadcast payload. */
-export type TrafficKind = 'echo' | 'broadcast' | 'badInput';
+/**
+ * What the fleet sends: the lan framing with a verifiable payload, or a self-checking broadcast payload.
+ * badInput and slowReader make a share of the connections (offenderFraction) misbehave: badInput sends
+ * garbage, an oversize or half header and then stays silent; slowReader floods echo packets and never
+ * reads. The other connections send echo traffic beside them.
+ */
+export type TrafficKind = 'echo' | 'broadcast' | 'badInput' | 'slowReader';
 
 export interface FleetConfig {
   host: string;
@@ -53,6 +58,14 @@ export interface FleetConfig {
    * connection the server closes count as abandoned, not lost. Absent/false: such a close is an error.
    */
   serverMayCut?: boolean;
+  /**
+   * The server is expected to refuse connections (past maxSessions): a connection the server closes
+   * before sending it a single byte counts as `refused` (tallied in errors, not an error) and its
+   * packets abandoned; the slot retries after a short delay.
+   */
+  serverMayRefuse?: boolean;
+  /** badInput / slowReader traffic: share of connections (0..1, drawn per serial from the seed) that misbehave; absent = all. */
+  offenderFraction?: number;
 }
 
 export interface IntegrityCounts {
@@ -95,6 +108,8 @@ export interface ChaosCut {
   /** Sequence number of the next packet that would have been sent. */
   seq: number;
   inFlight: number;
+  /** Frame bytes (headers and payloads) of the packets in flight at the cut (always set by the fleet; absent in older reports). */
+  bytesInFlight?: number;
   atMs: number;
 }
 

@@ -3,7 +3,7 @@
  * and the outcomes it expects beyond the always-on integrity gate.
  * Adding a scenario is one entry in scenarios/index.ts.
  */
-import type { RunOptions } from '../stress/run/options';
+import type { RawRunArgs, RunOptions } from '../stress/run/options';
 
 export type CompareOp = '==' | '!=' | '>' | '>=' | '<' | '<=';
 
@@ -14,9 +14,12 @@ export type CompareOp = '==' | '!=' | '>' | '>=' | '<' | '<=';
 export interface ScenarioGate {
   metric: string;
   op: CompareOp;
-  value: number;
+  /** A fixed value, or one that follows the run's options (e.g. a memory bound from clients x sendQueueLimit). */
+  value: number | ((options: RunOptions) => number);
   /** Why this outcome is expected: shown next to a failing verdict. */
   why: string;
+  /** Judged only when this holds for the run's options (e.g. a kick count only when --server-kick > 0). */
+  when?: (options: RunOptions) => boolean;
 }
 
 export interface Scenario {
@@ -25,5 +28,10 @@ export interface Scenario {
   description: string;
   /** Flags given on the command line still win over these. */
   defaults: Partial<RunOptions>;
+  /**
+   * Options that follow other options unless given on the command line (max-sessions keeps the
+   * server's cap below --clients). Pure; the result is validated again.
+   */
+  adjust?: (options: RunOptions, given: RawRunArgs) => RunOptions;
   gates: ScenarioGate[];
 }

@@ -34,6 +34,9 @@ const runOptions = {
   workers: { type: 'string', describe: 'client worker threads', defaultDescription: 'CPU cores' },
   traffic: { type: 'string', describe: 'what the fleet sends: echo | broadcast | badInput', defaultDescription: 'echo' },
   lifetime: { type: 'string', describe: 'churn: reconnect each connection after MS milliseconds (0 = keep)', defaultDescription: '0' },
+  'source-ips': { type: 'string', describe: 'spread connections over loopback sources: a count, A-B range or comma list (past ~28k ports of one address)' },
+  'send-queue-limit': { type: 'string', describe: "embedded server's bytes queued per session before a slow reader is cut", defaultDescription: '1048576' },
+  offenders: { type: 'string', describe: 'badInput / slowReader traffic: share of connections that misbehave (0..1)', defaultDescription: '1' },
   out: { type: 'string', describe: 'directory for the JSON report', defaultDescription: 'reports' },
   gate: { type: 'boolean', describe: 'exit 1 when any gate fails (integrity, leaks, anomalies, thresholds)' },
   threshold: { type: 'string', array: true, describe: "user gate, repeatable: 'p99<20ms', 'throughput>100000', 'connectErrors==0'" },
@@ -69,6 +72,9 @@ type RunArgs = {
   workers?: string;
   traffic?: string;
   lifetime?: string;
+  'source-ips'?: string;
+  'send-queue-limit'?: string;
+  offenders?: string;
   out?: string;
   gate?: boolean;
   threshold?: string[];
@@ -104,6 +110,9 @@ function rawArgs(a: RunArgs): RawRunArgs {
     workers: a.workers,
     traffic: a.traffic,
     lifetime: a.lifetime,
+    sourceIps: a['source-ips'],
+    sendQueueLimit: a['send-queue-limit'],
+    offenders: a.offenders,
     out: a.out,
     gate: a.gate,
     threshold: a.threshold,
@@ -136,10 +145,11 @@ export async function runCommand(args: RunArgs): Promise<number> {
   if (!resolved.ok) errors.push(...resolved.errors);
   errors.push(...validateThresholds(args.threshold ?? []));
   if (errors.length > 0 || scenario === undefined || !resolved.ok) return usage(errors);
+  const options = scenario.adjust === undefined ? resolved.options : scenario.adjust(resolved.options, rawArgs(args));
   // Loaded here, not at the top: `stress server` (the embedded child) and `stress scenarios` need no fleet.
   const { runScenario } = await import('../run/orchestrate');
   try {
-    return await runScenario(scenario, resolved.options, { stdout: process.stdout, stderr: process.stderr, argv: process.argv.slice(2) });
+    return await runScenario(scenario, options, { stdout: process.stdout, stderr: process.stderr, argv: process.argv.slice(2) });
   } catch (err) {
     if (err instanceof UsageError) return usage([err.message]);
     throw err;
@@ -157,7 +167,9 @@ export const runCommandModule: CommandModule<object, RunArgs> = {
       .example('$0 --clients 5000 --duration 60', 'the default echo-flood scenario with 5000 connections for a minute')
       .example('$0 run echo-flood --payload 16-512 --pipeline 4', 'random payload sizes, 4 packets in flight per connection')
       .example('$0 --rate 100 --threshold "p99<20ms" --gate', 'open loop at 100 packets/s per connection; CI fails on any gate')
-      .example('$0 --target 127.0.0.1:9000 --clients 200', 'load a server you started yourself (server checks unknown)') as unknown as Argv<RunArgs>,
+      .example('$0 --target 127.0.0.1:9000 --clients 200', 'load a server you started yourself (server checks unknown)')
+      .example('$0 chaos --seed 7 --rate 50', 'random cuts mid-I/O, replayable with the same seed')
+      .example('$0 churn --source-ips 127.0.0.2-127.0.0.9 --duration 60', 'connect/close storm past one address\'s ephemeral ports') as unknown as Argv<RunArgs>,
   handler: async (args) => {
     process.exitCode = await runCommand(args);
   },

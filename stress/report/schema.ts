@@ -78,6 +78,17 @@ const optionValue = {
   anyOf: [{ type: ['string', 'number', 'boolean', 'null'] }, { type: 'array', items: { type: 'string' } }],
 };
 
+const serverSection = object({
+  stats: { anyOf: [{ type: 'null' }, serverStats] },
+  statsSeries: { type: 'array', items: object({ t: nonNeg, sessions: count, recvPackets: count, sendPackets: count }) },
+  leaked: { type: ['integer', 'null'] },
+  finalSessions: nullableCount,
+  crashed: { type: 'boolean' },
+  exitCode: { type: ['integer', 'null'] },
+  signal: { type: ['string', 'null'] },
+  stderrTail: { type: 'array', items: { type: 'string' } },
+});
+
 export const runReportSchema: JsonSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://lanstress.invalid/schemas/run-report-1.json',
@@ -118,22 +129,25 @@ export const runReportSchema: JsonSchema = {
         counts: countsOf(chaosActions),
         cuts: {
           type: 'array',
-          items: object({ serial: count, action: { enum: chaosActions }, seq: count, inFlight: count, atMs: nonNeg }),
+          items: {
+            ...object({ serial: count, action: { enum: chaosActions }, seq: count, inFlight: count, atMs: nonNeg }),
+            // Optional: reports written before it was logged lack it.
+            properties: { serial: count, action: { enum: chaosActions }, seq: count, inFlight: count, bytesInFlight: count, atMs: nonNeg },
+          },
         },
       }),
       clientErrors: { type: 'object', additionalProperties: count },
       client: object({ maxLagMs: nonNeg, meanCpuPercent: nonNeg, workers: { type: 'integer', minimum: 1 }, bottleneck: { type: 'boolean' } }),
     }),
-    server: object({
-      stats: { anyOf: [{ type: 'null' }, serverStats] },
-      statsSeries: { type: 'array', items: object({ t: nonNeg, sessions: count, recvPackets: count, sendPackets: count }) },
-      leaked: { type: ['integer', 'null'] },
-      finalSessions: nullableCount,
-      crashed: { type: 'boolean' },
-      exitCode: { type: ['integer', 'null'] },
-      signal: { type: ['string', 'null'] },
-      stderrTail: { type: 'array', items: { type: 'string' } },
-    }),
+    server: {
+      ...serverSection,
+      // Optional: reports written before they were recorded lack them.
+      properties: {
+        ...(serverSection.properties as Record<string, JsonSchema>),
+        quiet: { anyOf: [{ type: 'null' }, serverStats] },
+        memory: { anyOf: [{ type: 'null' }, object({ rssAtListenKiB: count, peakRssKiB: count })] },
+      },
+    },
     gates: { type: 'array', items: gate },
     verdict: { enum: ['pass', 'fail'] },
   }),

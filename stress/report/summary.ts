@@ -5,6 +5,7 @@
  */
 import chalk from 'chalk';
 import Table from 'cli-table3';
+import type { ServerStats } from '../../server/types';
 import type { GateVerdict, Percentiles, RunReport } from './types';
 
 export interface SummaryOptions {
@@ -23,7 +24,7 @@ export interface SummaryData {
   connections: RunReport['results']['connections'];
   integrity: RunReport['results']['integrity'];
   clientErrors: Record<string, number>;
-  server: { crashed: boolean; leaked: number | null; finalSessions: number | null; anomalies: number | null };
+  server: { crashed: boolean; leaked: number | null; finalSessions: number | null; anomalies: number | null; zombies: number | null };
   failedGates: string[];
   unknownGates: string[];
 }
@@ -46,6 +47,7 @@ export function summaryData(r: RunReport): SummaryData {
       leaked: r.server.leaked,
       finalSessions: r.server.finalSessions,
       anomalies: an === undefined ? null : an.doubleRelease + an.ioCountUnderflow + an.releaseWithPendingIo,
+      zombies: r.server.quiet?.disconnectingSessions ?? null,
     },
     failedGates: r.gates.filter((g) => !g.unknown && !g.pass).map((g) => g.name),
     unknownGates: r.gates.filter((g) => g.unknown).map((g) => g.name),
@@ -153,8 +155,24 @@ function serverTable(r: RunReport, c: chalk.Chalk, colors: boolean): string {
     const reasons = Object.entries(s.stats.disconnects).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`);
     t.push(['disconnects', reasons.length > 0 ? reasons.join(', ') : 'none']);
   }
+  const q = s.quiet ?? null;
+  if (q !== null) {
+    t.push(['zombies (disconnecting at quiet)', red(q.disconnectingSessions)]);
+    t.push(['at quiet: pending I/O / free slots', `${q.pendingIoSessions} / ${q.freeSlots}`]);
+  }
+  const ids = zombieIds(s.stats).concat(zombieIds(q));
+  if (ids.length > 0) t.push(['zombie session ids', c.red([...new Set(ids)].join('\n'))]);
+  if (s.memory !== undefined && s.memory !== null) {
+    t.push(['RSS at listen / peak', `${fmtBytes(s.memory.rssAtListenKiB * 1024)} / ${fmtBytes(s.memory.peakRssKiB * 1024)}`]);
+  }
   if (s.crashed && s.stderrTail.length > 0) t.push(['stderr (last lines)', s.stderrTail.slice(-10).join('\n')]);
   return t.toString();
+}
+
+/** The sessions a server names under `zombies` (ServerStats.zombies), as text: id and why it is stuck. */
+function zombieIds(stats: ServerStats | null): string[] {
+  const z = stats?.zombies;
+  return Array.isArray(z) ? z.map((e) => `${e.id} (ioCount ${e.ioCount}${e.sendFlag ? ', send in flight' : ''}, ${e.reason ?? 'live'})`) : [];
 }
 
 /** The table printed under --gate when gates failed. */

@@ -76,6 +76,13 @@ export interface RunReport {
   server: {
     /** null for an external target. */
     stats: ServerStats | null;
+    /**
+     * Stats at the quiet moment after the fleet closed everything, before stop() (absent in older
+     * reports): what zombies and pending I/O are judged on, since stop() releases everything.
+     */
+    quiet?: ServerStats | null;
+    /** The server process's resident memory (embedded target, read from /proc; absent when unknown). */
+    memory?: { rssAtListenKiB: number; peakRssKiB: number } | null;
     statsSeries: Array<{ t: number; sessions: number; recvPackets: number; sendPackets: number }>;
     leaked: number | null;
     finalSessions: number | null;

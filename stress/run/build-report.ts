@@ -34,6 +34,8 @@ export interface ServerOutcome {
   series: StatsPoint[];
   /** How long stop() waited before SIGKILL (named in the gate when it had to). */
   stopTimeoutMs: number;
+  /** Resident memory of the server process, when it could be read. */
+  rss?: { rssAtListenKiB: number; peakRssKiB: number } | null;
 }
 
 export function buildReport(args: {
@@ -92,6 +94,8 @@ export function buildReport(args: {
     },
     server: {
       stats,
+      quiet: server.quiet,
+      memory: server.rss ?? null,
       statsSeries: server.series,
       // The worse of the quiet moment and after stop(): a session lost at either is a leak.
       leaked: quietLeaked === null ? finalLeaked : finalLeaked === null ? quietLeaked : Math.max(quietLeaked, finalLeaked),
@@ -107,7 +111,7 @@ export function buildReport(args: {
   const metrics = reportMetrics(report);
   report.gates = [
     ...integrityGates(metrics),
-    ...scenarioGates(args.scenario.gates, metrics),
+    ...scenarioGates(args.scenario.gates, metrics, options),
   ];
   if (exit !== null && !exit.crashed) {
     // stop() must finish (every session released, every thread joined) on SIGTERM; a hang there is a server bug.

@@ -3,6 +3,7 @@
  * failure changes the exit code is the caller's choice (--gate). Pure.
  */
 import type { CompareOp, ScenarioGate } from '../../scenarios/types';
+import type { RunOptions } from './options';
 import type { GateVerdict, RunReport } from '../report/types';
 import { ANOMALIES, type Metrics } from './metrics';
 
@@ -38,12 +39,22 @@ export function integrityGates(m: Metrics): GateVerdict[] {
   gates.push(check('server.leaked == 0', 'server', m['server.leaked'] ?? null, '==', 0));
   gates.push(check('server.sessions == 0', 'server', m['server.sessions'] ?? null, '==', 0));
   for (const a of ANOMALIES) gates.push(check(`server.anomalies.${a} == 0`, 'server', m[`server.anomalies.${a}`] ?? null, '==', 0));
+  gates.push(check('server.zombies == 0', 'server', m['server.zombies'] ?? null, '==', 0));
   gates.push(check('server.crashed == 0', 'server', m['server.crashed'] ?? null, '==', 0));
   return gates;
 }
 
-export function scenarioGates(gates: readonly ScenarioGate[], m: Metrics): GateVerdict[] {
-  return gates.map((g) => check(`${g.metric} ${g.op} ${g.value}`, 'scenario', m[g.metric] ?? null, g.op, g.value));
+/**
+ * A scenario's expectations. A client error code never seen is a count of 0, not unknown (the
+ * report lists only the codes that occurred). A value computed from the options (a memory bound
+ * from clients x sendQueueLimit) is judged against this run's options.
+ */
+export function scenarioGates(gates: readonly ScenarioGate[], m: Metrics, options: RunOptions): GateVerdict[] {
+  return gates.filter((g) => g.when === undefined || g.when(options)).map((g) => {
+    const value = typeof g.value === 'function' ? g.value(options) : g.value;
+    const actual = m[g.metric] ?? (g.metric.startsWith('clientErrors.') ? 0 : null);
+    return check(`${g.metric} ${g.op} ${value}`, 'scenario', actual, g.op, value);
+  });
 }
 
 /** A run fails when any gate that could be judged failed; unknown gates neither pass nor fail it. */

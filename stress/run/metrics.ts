@@ -50,5 +50,18 @@ export function reportMetrics(r: RunReport): Metrics {
   for (const k of ['full', 'denied'] as const) m[`server.rejected.${k}`] = s === null ? null : s.rejected[k];
   for (const k of DISCONNECT_REASONS) m[`server.disconnects.${k}`] = s === null ? null : s.disconnects[k];
   for (const k of ANOMALIES) m[`server.anomalies.${k}`] = s === null ? null : s.anomalies[k];
+
+  // At the quiet moment (every client gone, before stop()): a session still disconnecting then
+  // was marked for release and never released (a lost completion or wake-up): a zombie.
+  const q = embedded ? r.server.quiet ?? null : null;
+  m['server.zombies'] = q === null ? null : q.disconnectingSessions;
+  for (const k of ['pendingIoSessions', 'disconnectingSessions', 'freeSlots'] as const) m[`server.quiet.${k}`] = q === null ? null : q[k];
+  const mem = embedded ? r.server.memory ?? null : null;
+  m['server.rssPeakMiB'] = mem === null ? null : round1(mem.peakRssKiB / 1024);
+  m['server.rssGrowthMiB'] = mem === null ? null : round1((mem.peakRssKiB - mem.rssAtListenKiB) / 1024);
   return m;
+}
+
+function round1(v: number): number {
+  return Math.round(v * 10) / 10;
 }

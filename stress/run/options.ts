@@ -5,11 +5,14 @@
  */
 import type { Backend, ServerMode } from '../../server/types';
 import type { ChaosAction, TrafficKind } from '../../dummy-client/types';
+import { parseSourceIps } from './source-ips';
 
 export const CHAOS_ACTIONS: readonly ChaosAction[] = ['rstMidBurst', 'finInFlight', 'closeAfterConnect', 'closeMidPacket', 'silence'];
 const BACKENDS: readonly Backend[] = ['auto', 'epoll', 'io_uring'];
 const MODES: readonly ServerMode[] = ['echo', 'broadcast', 'js'];
-const TRAFFIC: readonly TrafficKind[] = ['echo', 'broadcast', 'badInput'];
+const TRAFFIC: readonly TrafficKind[] = ['echo', 'broadcast', 'badInput', 'slowReader'];
+/** The server's default sendQueueLimit (SPEC 2). */
+export const DEFAULT_SEND_QUEUE_LIMIT = 1 << 20;
 
 /** The verification header every payload carries: serial u32, sequence u32, send time u64. */
 export const MIN_PAYLOAD = 16;
@@ -46,6 +49,14 @@ export interface RunOptions {
   traffic: TrafficKind;
   /** Churn: close and reconnect each connection after this many ms (0 = keep alive). */
   lifetimeMs: number;
+  /** Loopback source addresses to spread connections over (empty = the kernel's choice). */
+  sourceIps: string[];
+  /** Embedded server: bytes queued per session before a slow reader is disconnected (sendQueueFull). */
+  sendQueueLimit: number;
+  /** badInput / slowReader traffic: share of connections that misbehave (the rest send echoes). */
+  offenderFraction: number;
+  /** Set by a scenario that overfills the server (max-sessions): connections closed before any byte are refusals, not errors. */
+  expectRefused: boolean;
   out: string;
   gate: boolean;
   thresholds: string[];
@@ -83,6 +94,9 @@ export interface RawRunArgs {
   workers?: string;
   traffic?: string;
   lifetime?: string;
+  sourceIps?: string;
+  sendQueueLimit?: string;
+  offenders?: string;
   out?: string;
   gate?: boolean;
   threshold?: string[];
@@ -221,6 +235,23 @@ function chaosActions(p: Problems, raw: string | undefined, fallback: ChaosActio
   return [...new Set(names)] as ChaosAction[];
 }
 
+function sourceIps(p: Problems, raw: string | undefined, fallback: string[]): string[] {
+  if (raw === undefined) return fallback;
+  const r = parseSourceIps(raw);
+  if ('error' in r) {
+    p.add('source-ips', raw, `${r.error}; give a count (e.g. 8), a range like 127.0.0.2-127.0.0.9, or a comma list`);
+    return fallback;
+  }
+  return r.ips;
+}
+
+/** A long list is recorded as its ends and size: the report keeps every option, not every address. */
+function sourceIpsRecord(ips: string[]): string | string[] | null {
+  if (ips.length === 0) return null;
+  if (ips.length <= 8) return ips;
+  return `${ips[0]}..${ips[ips.length - 1]} (${ips.length} addresses)`;
+}
+
 export function defaultOptions(env: Environment): RunOptions {
   return {
     clients: 1000,
@@ -245,6 +276,10 @@ export function defaultOptions(env: Environment): RunOptions {
     workers: env.cores,
     traffic: 'echo',
     lifetimeMs: 0,
+    sourceIps: [],
+    sendQueueLimit: DEFAULT_SEND_QUEUE_LIMIT,
+    offenderFraction: 1,
+    expectRefused: false,
     out: 'reports',
     gate: false,
     thresholds: [],
@@ -315,6 +350,10 @@ export function resolveRunOptions(raw: RawRunArgs, scenarioDefaults: Partial<Run
     workers: integer(p, 'workers', raw.workers, base.workers, 1, 256),
     traffic: choice(p, 'traffic', raw.traffic, trafficDefault, TRAFFIC),
     lifetimeMs: integer(p, 'lifetime', raw.lifetime, base.lifetimeMs, 0, 24 * 3600 * 1000),
+    sourceIps: sourceIps(p, raw.sourceIps, base.sourceIps),
+    sendQueueLimit: integer(p, 'send-queue-limit', raw.sendQueueLimit, base.sendQueueLimit, 1, 1 << 30),
+    offenderFraction: real(p, 'offenders', raw.offenders, base.offenderFraction, 0, 1),
+    expectRefused: base.expectRefused,
     out: raw.out === undefined ? base.out : raw.out,
     gate: raw.gate ?? base.gate,
     thresholds: raw.threshold ?? base.thresholds,
@@ -325,6 +364,9 @@ export function resolveRunOptions(raw: RawRunArgs, scenarioDefaults: Partial<Run
     echoTimeoutMs: integer(p, 'echo-timeout', raw.echoTimeout, base.echoTimeoutMs, 1, 600_000),
     drainTimeoutMs: integer(p, 'drain-timeout', raw.drainTimeout, base.drainTimeoutMs, 0, 600_000),
   };
+  if (options.sendQueueLimit < options.maxPayload + 2) {
+    p.add('send-queue-limit', raw.sendQueueLimit ?? String(options.sendQueueLimit), `must hold one whole packet: at least --max-payload + 2 (${options.maxPayload + 2})`);
+  }
   if (raw.out !== undefined && raw.out.trim() === '') p.add('out', raw.out, 'must be a directory path');
   if (raw.junit !== undefined && raw.junit.trim() === '') p.add('junit', raw.junit, 'must be a file path');
   if (raw.markdown !== undefined && raw.markdown.trim() === '') p.add('markdown', raw.markdown, 'must be a file path');
@@ -336,6 +378,7 @@ export function resolveRunOptions(raw: RawRunArgs, scenarioDefaults: Partial<Run
       ['room', raw.room],
       ['server-echo-delay-us', raw.serverEchoDelayUs],
       ['max-sessions', raw.maxSessions],
+      ['send-queue-limit', raw.sendQueueLimit],
     ];
     for (const [flag, value] of serverOnly) {
       if (value !== undefined) p.add(flag, value, 'configures the embedded server, but --target names an external one');
@@ -369,6 +412,10 @@ export function optionsRecord(o: RunOptions): Record<string, string | number | b
     workers: o.workers,
     traffic: o.traffic,
     lifetime: o.lifetimeMs,
+    sourceIps: sourceIpsRecord(o.sourceIps),
+    sendQueueLimit: o.sendQueueLimit,
+    offenders: o.offenderFraction,
+    expectRefused: o.expectRefused,
     out: o.out,
     gate: o.gate,
     threshold: o.thresholds,

@@ -22,6 +22,7 @@ import { failedGates } from './gates';
 import { childLimitProblem, descriptorsNeeded, raiseOwnLimit } from './limits';
 import type { RunOptions } from './options';
 import { formatTick, Progress, type ProgressSink } from './progress';
+import { RssTracker } from './rss';
 
 
 const SERVER_START_TIMEOUT_MS = 20_000;
@@ -41,7 +42,7 @@ export function fleetConfig(o: RunOptions, host: string, port: number): FleetCon
   return {
     host,
     port,
-    sourceIps: [],
+    sourceIps: o.sourceIps,
     clients: o.clients,
     connectRate: o.connectRate,
     rampUpSec: o.rampUpSec,
@@ -55,6 +56,10 @@ export function fleetConfig(o: RunOptions, host: string, port: number): FleetCon
     echoTimeoutMs: o.echoTimeoutMs,
     drainTimeoutMs: o.drainTimeoutMs,
     connectionLifetimeMs: o.lifetimeMs,
+    // A server told to kick (or past maxSessions) cuts connections on purpose: their in-flight packets are abandoned, not lost.
+    serverMayCut: o.serverKick > 0 && o.target.kind === 'embedded',
+    serverMayRefuse: o.expectRefused,
+    offenderFraction: o.offenderFraction,
   };
 }
 
@@ -68,6 +73,7 @@ export function serverArgs(o: RunOptions): string[] {
     '--mode', o.mode,
     '--max-payload', String(o.maxPayload),
     '--max-sessions', String(o.maxSessions),
+    '--send-queue-limit', String(o.sendQueueLimit),
     '--kick', String(o.serverKick),
     '--room', String(o.room),
     '--echo-delay-us', String(o.serverEchoDelayUs),
@@ -146,6 +152,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
     progress.note(`target ${host}:${port} (external: server checks unknown); ${options.clients} clients for ${options.durationSec} s`);
   }
 
+  const rss = embedded?.pid === undefined ? null : new RssTracker(embedded.pid);
+  rss?.sample();
   const abort = new AbortController();
   embedded?.onCrash(() => {
     progress.note(`stress: the server under test died mid-run (${embedded?.describeExit()}); stopping the fleet`);
@@ -170,6 +178,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
   const abortEvaluator = options.abortOnFail ? createAbortEvaluator(options.thresholds.map(parseThreshold)) : null;
   const onTick = (t: FleetTick): void => {
     ticks.push(t);
+    rss?.sample();
     progress.line(formatTick(t, options.durationSec, embedded?.latest()?.sessions ?? null, process.memoryUsage.rss()));
     const lost = abortEvaluator?.observe(t) ?? [];
     if (lost.length > 0 && !abort.signal.aborted) {
@@ -199,6 +208,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
       const q = await embedded.waitQuiet(QUIET_TIMEOUT_MS);
       quiet = embedded.hasExited ? null : q;
     }
+    rss?.sample();
     exit = await embedded.stop(SERVER_STOP_TIMEOUT_MS);
   }
 
@@ -219,6 +229,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
       quiet,
       series: embedded?.series ?? [],
       stopTimeoutMs: SERVER_STOP_TIMEOUT_MS,
+      rss: rss?.result() ?? null,
     },
   });
   const reportPath = writeReport(report, options.out);
