@@ -4,6 +4,7 @@ import { DEFAULT_SCENARIO, findScenario, SCENARIOS } from '../../scenarios';
 import { formatScenarioList } from '../../stress/commands/scenarios';
 import { resolveRunOptions } from '../../stress/run/options';
 import { reportMetrics } from '../../stress/run/metrics';
+import { scenarioGates } from '../../stress/run/gates';
 import { sampleReport } from '../stress/fixtures';
 
 test('echo-flood is registered and is the default', () => {
@@ -29,7 +30,60 @@ test('every scenario default passes the option validator', () => {
 
 test('every scenario gate names a metric a report has (a typo would silently be unknown)', () => {
   const known = new Set(Object.keys(reportMetrics(sampleReport())));
+  // Client error codes appear only once seen; a gate on one judges its absence as 0.
+  const clientCodes = /^clientErrors\.(badInput\.(ignored|oversize|garbage|halfHeader|closedByServer)|slowReader\.cutByServer|refused|serverClosed)$/;
   for (const s of SCENARIOS) {
-    for (const g of s.gates) assert.ok(known.has(g.metric), `${s.name}: unknown metric ${g.metric}`);
+    for (const g of s.gates) assert.ok(known.has(g.metric) || clientCodes.test(g.metric), `${s.name}: unknown metric ${g.metric}`);
   }
+});
+
+test('the scenarios of issue 4 are registered, each with its own gates', () => {
+  for (const name of ['chaos', 'churn', 'broadcast', 'slow-reader', 'bad-input', 'max-sessions']) {
+    const s = findScenario(name);
+    assert.ok(s, name);
+    assert.ok(s.gates.length > 0, `${name} has no gates`);
+  }
+});
+
+test('max-sessions keeps the server cap below --clients unless --max-sessions is given', () => {
+  const s = findScenario('max-sessions')!;
+  const r = resolveRunOptions({ clients: '200' }, s.defaults, { cores: 2, randomSeed: 1 });
+  assert.ok(r.ok);
+  const adjusted = s.adjust!(r.options, { clients: '200' });
+  assert.equal(adjusted.maxSessions, 150);
+  assert.equal(adjusted.expectRefused, true);
+  const given = resolveRunOptions({ clients: '200', maxSessions: '20' }, s.defaults, { cores: 2, randomSeed: 1 });
+  assert.ok(given.ok);
+  assert.equal(s.adjust!(given.options, { clients: '200', maxSessions: '20' }).maxSessions, 20);
+});
+
+test('a gate value may follow the options, and a gate may apply only to some runs', () => {
+  const report = sampleReport();
+  const m = reportMetrics(report);
+  const r = resolveRunOptions({ clients: '10', serverKick: '0' }, findScenario('chaos')!.defaults, { cores: 2, randomSeed: 1 });
+  assert.ok(r.ok);
+  const names = scenarioGates(findScenario('chaos')!.gates, m, r.options).map((g) => g.name);
+  assert.ok(!names.some((n) => n.startsWith('server.disconnects.kicked')), 'kick gate judged although --server-kick 0');
+  const slow = resolveRunOptions({ clients: '100' }, findScenario('slow-reader')!.defaults, { cores: 2, randomSeed: 1 });
+  assert.ok(slow.ok);
+  const rss = scenarioGates(findScenario('slow-reader')!.gates, m, slow.options).find((g) => g.name.startsWith('server.rssGrowthMiB'));
+  // 100 clients x (256 KiB queue + 256 KiB slack) = 50 MiB, + 64 MiB for the process.
+  assert.equal(rss?.expected, '< 114');
+});
+
+test('a client error code never seen is a count of 0 for a scenario gate, a server metric unknown', () => {
+  const m = reportMetrics(sampleReport());
+  const r = resolveRunOptions({}, {}, { cores: 2, randomSeed: 1 });
+  assert.ok(r.ok);
+  const [ignored, unknownServer] = scenarioGates(
+    [
+      { metric: 'clientErrors.badInput.ignored', op: '==', value: 0, why: '' },
+      { metric: 'server.noSuchCounter', op: '==', value: 0, why: '' },
+    ],
+    m,
+    r.options,
+  );
+  assert.equal(ignored!.actual, 0);
+  assert.ok(ignored!.pass);
+  assert.ok(unknownServer!.unknown);
 });
