@@ -71,6 +71,8 @@ export interface PoolCounters {
   bytesSent: number;
   bytesEchoed: number;
   behindSchedule: number;
+  /** Echoes that came after echoTimeout (classified ok or reordered all the same): not an error. */
+  late: number;
   errors: number;
   opened: number;
   reconnects: number;
@@ -90,6 +92,10 @@ export interface ConnectionHost {
   countError(code: string): void;
   /** Asks for pump() once dueNs has come (open loop and broadcast only). */
   arm(c: Connection, dueNs: number): void;
+  /** Lets the owner run its timed work from this I/O callback (timers may be starved under load). */
+  service(nowNs: number): void;
+  /** Asks for pump() once this poll phase's reads are done (see ConnectionPool.requestPump). */
+  requestPump(c: Connection): void;
   /** The socket closed (for any reason); the connection's checker is already finished. */
   closed(c: Connection, connected: boolean, errorCode: string | null): void;
 }
@@ -159,6 +165,8 @@ export class Connection {
   openedAtNs = 0;
   /** The scheduler tick (ms) this connection is armed for, or -1: owned by the pool's timing wheel. */
   armedTick = -1;
+  /** In the pool's deferred-pump queue: owned by the pool. */
+  pumpQueued = false;
 
   private socket: net.Socket | null = null;
   private readonly decoder = new FrameDecoder(256);
@@ -205,9 +213,9 @@ export class Connection {
     this.cutOnSchedule = cfg.sendModel.kind === 'open' && this.broadcast === null;
   }
 
-  /** Packets in flight that still count (an echo is awaited). */
+  /** Packets in flight that still count (an echo is awaited, overdue ones included). */
   get inFlight(): number {
-    return this.finished ? 0 : this.checker.inFlight;
+    return this.finished ? 0 : this.checker.inFlight + this.checker.overdueAwaited;
   }
 
   connect(): void {
@@ -253,7 +261,8 @@ export class Connection {
     c.bytesEchoed += chunk.length;
     this.received += chunk.length;
     this.decoder.push(chunk, this.onFrame);
-    if (this.sending && this.state === 'open') this.pump(this.nowCache);
+    if (this.sending && this.state === 'open') this.host.requestPump(this);
+    this.host.service(this.nowCache);
   };
 
   private readonly onFrame = (buf: Buffer, start: number, len: number): void => {
@@ -263,7 +272,10 @@ export class Connection {
       return;
     }
     const v = this.checker.onEcho(buf, start, len, this.nowCache);
-    if (v === Verdict.Ok || v === Verdict.Reordered) this.host.recordLatency(this.checker.lastCorrectedNs, this.checker.lastUncorrectedNs);
+    if (v === Verdict.Ok || v === Verdict.Reordered) {
+      this.host.recordLatency(this.checker.lastCorrectedNs, this.checker.lastUncorrectedNs);
+      if (this.checker.lastLate) this.host.counters.late++;
+    }
   };
 
   private readonly onError = (err: NodeJS.ErrnoException): void => {

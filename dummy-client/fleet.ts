@@ -168,7 +168,7 @@ export async function runFleet(config: FleetConfig, opts: RunFleetOptions = {}):
       const chaos = emptyChaosCounts();
       const errors: Record<string, number> = {};
       const cuts: ChaosCut[] = [];
-      const totals = { sent: 0, echoed: 0, bytesSent: 0, bytesEchoed: 0, behindSchedule: 0 };
+      const totals = { sent: 0, echoed: 0, bytesSent: 0, bytesEchoed: 0, behindSchedule: 0, late: 0 };
       const conns = { target: config.clients, opened: 0, peak: 0, reconnects: 0, connectErrors: 0 };
       let maxLagMs = 0;
       for (const r of reports) {
@@ -181,6 +181,7 @@ export async function runFleet(config: FleetConfig, opts: RunFleetOptions = {}):
         totals.bytesSent += r.counters.bytesSent;
         totals.bytesEchoed += r.counters.bytesEchoed;
         totals.behindSchedule += r.counters.behindSchedule;
+        totals.late += r.counters.late;
         conns.opened += r.counters.opened;
         conns.reconnects += r.counters.reconnects;
         conns.connectErrors += r.counters.connectErrors;

@@ -11,8 +11,16 @@
  *   unexpected an echo nobody sent: unknown serial, a sequence never sent, or bytes unlike any
  *              packet in flight
  * and every packet sent gets at most one of ok/reordered/corrupted, or at the end one of:
- *   lost       still in flight after echoTimeout or at the end, on a connection nobody meant to cut
+ *   lost       never echoed, on a connection nobody meant to cut
  *   abandoned  in flight when the scenario cut the connection on purpose (expected)
+ *
+ * Echo timeout: a packet not echoed within echoTimeout becomes *overdue*: it leaves the pipeline
+ * (so the connection keeps sending) but is not yet classified. If it then arrives intact it is ok
+ * (or reordered, by the same rule as above) and tallied `late` beside its class: a slow server
+ * costs no false `lost`. It is declared lost once an echo of a later packet arrives without it
+ * (TCP keeps order, so a correct server can no longer send it in order; should it come after all,
+ * it moves from lost to reordered: one class, and the error count does not change), or at the
+ * end. So the error total only grows, and a second's error count is final when reported.
  *
  * Memory: per in-flight packet only (length, intended and actual send time) in a ring indexed by
  * sequence; bytes are recomputed from (serial, seq, seed). The ring grows to the most packets ever
@@ -53,8 +61,20 @@ const FREE = 0;
 const IN_FLIGHT = 1;
 const DONE = 2;
 
-/** Late arrivals of packets already declared lost are recognised among the last this many losses. */
-const LOST_MEMORY = 256;
+/**
+ * Overdue packets remembered per connection. Past this the oldest is declared lost for good; should
+ * it still arrive, its intact bytes count as duplicated (it can no longer be told from a copy).
+ */
+const OVERDUE_MEMORY = 256;
+
+/** What a late echo is checked and timed against. */
+interface Overdue {
+  len: number;
+  intendedNs: number;
+  sentNs: number;
+  /** Already declared lost (a later packet was echoed first). */
+  lost: boolean;
+}
 
 export class EchoChecker {
   /** Next sequence to send. */
@@ -64,6 +84,10 @@ export class EchoChecker {
   /** Latency of the last ok/reordered echo, ns: from the intended and from the actual send time. */
   lastCorrectedNs = 0;
   lastUncorrectedNs = 0;
+  /** The last ok/reordered echo came after echoTimeout (it had been overdue). */
+  lastLate = false;
+  /** Overdue packets not yet declared lost: still awaited (a drain waits for them). */
+  overdueAwaited = 0;
 
   private base = 0;
   private highestReceived = -1;
@@ -72,7 +96,8 @@ export class EchoChecker {
   private lens: Uint32Array;
   private intended: Float64Array;
   private sent: Float64Array;
-  private readonly lostSeqs = new Set<number>();
+  /** Overdue packets by sequence; insertion order is sequence order (expire() goes oldest first). */
+  private readonly overdue = new Map<number, Overdue>();
 
   constructor(
     readonly serial: number,
@@ -115,6 +140,7 @@ export class EchoChecker {
 
   /** Classifies one echoed payload buf[start..start+len). */
   onEcho(buf: Buffer, start: number, len: number, nowNs: number): Verdict {
+    this.lastLate = false;
     const mine = len >= 8 && readSerial(buf, start) === this.serial;
     const seq = mine ? readSeq(buf, start) : -1;
     if (mine && seq < this.nextSeq) {
@@ -123,13 +149,18 @@ export class EchoChecker {
         if (this.lens[i] === len && echoPayloadMatches(buf, start, len, this.serial, seq, this.sent[i]!, this.seed)) {
           return this.accept(seq, nowNs);
         }
-      } else if (len >= ECHO_HEADER_BYTES && fillerMatches(buf, start + ECHO_HEADER_BYTES, len - ECHO_HEADER_BYTES, this.serial, seq, this.seed)) {
-        if (this.lostSeqs.delete(seq)) {
-          // Declared lost at echoTimeout, yet it came: late, not lost.
-          this.counts.lost--;
-          return this.count(seq < this.highestReceived ? Verdict.Reordered : Verdict.Ok);
+      } else {
+        const o = this.overdue.get(seq);
+        if (o !== undefined) {
+          if (o.len === len && echoPayloadMatches(buf, start, len, this.serial, seq, o.sentNs, this.seed)) return this.acceptLate(seq, o, nowNs);
+          const limit = 2 + (len >> 2);
+          if (o.len === len && echoPayloadDiff(buf, start, len, this.serial, seq, o.sentNs, this.seed, limit) <= limit) {
+            this.forgetOverdue(seq, o);
+            return this.count(Verdict.Corrupted);
+          }
+        } else if (len >= ECHO_HEADER_BYTES && fillerMatches(buf, start + ECHO_HEADER_BYTES, len - ECHO_HEADER_BYTES, this.serial, seq, this.seed)) {
+          return this.count(Verdict.Duplicated);
         }
-        return this.count(Verdict.Duplicated);
       }
     }
     const target = this.closestInFlight(buf, start, len, mine ? seq : -1);
@@ -138,7 +169,7 @@ export class EchoChecker {
     return this.count(Verdict.Corrupted);
   }
 
-  /** Declares lost every packet sent before nowNs - timeoutNs and still in flight; returns how many. */
+  /** Makes overdue every packet sent before nowNs - timeoutNs and still in flight; returns how many. */
   expire(nowNs: number, timeoutNs: number): number {
     const limit = nowNs - timeoutNs;
     let n = 0;
@@ -146,11 +177,12 @@ export class EchoChecker {
       const i = seq & this.mask;
       if (this.state[i] !== IN_FLIGHT) continue;
       if (this.sent[i]! > limit) break;
+      if (this.overdue.size >= OVERDUE_MEMORY) this.evictOldestOverdue();
+      this.overdue.set(seq, { len: this.lens[i]!, intendedNs: this.intended[i]!, sentNs: this.sent[i]!, lost: false });
+      this.overdueAwaited++;
       this.settle(seq, false);
-      this.rememberLost(seq);
       n++;
     }
-    this.counts.lost += n;
     return n;
   }
 
@@ -166,12 +198,14 @@ export class EchoChecker {
 
   /** Classifies everything still in flight (lost, or abandoned when cut on purpose); returns how many. */
   finish(cutOnPurpose: boolean): number {
-    const n = this.inFlight;
+    const n = this.inFlight + this.overdueAwaited;
     if (cutOnPurpose) this.counts.abandoned += n;
     else this.counts.lost += n;
     for (let seq = this.base; seq < this.nextSeq; seq++) this.state[seq & this.mask] = FREE;
     this.base = this.nextSeq;
     this.inFlight = 0;
+    this.overdue.clear();
+    this.overdueAwaited = 0;
     return n;
   }
 
@@ -181,7 +215,49 @@ export class EchoChecker {
     this.lastUncorrectedNs = nowNs - this.sent[i]!;
     const late = seq < this.highestReceived;
     this.settle(seq);
+    if (this.overdueAwaited > 0) this.condemnOverdueBefore(seq);
     return this.count(late ? Verdict.Reordered : Verdict.Ok);
+  }
+
+  /** An overdue packet arrived intact: classified as if on time, and tallied late. */
+  private acceptLate(seq: number, o: Overdue, nowNs: number): Verdict {
+    this.lastCorrectedNs = nowNs - o.intendedNs;
+    this.lastUncorrectedNs = nowNs - o.sentNs;
+    this.lastLate = true;
+    this.forgetOverdue(seq, o);
+    const reordered = seq < this.highestReceived;
+    if (seq > this.highestReceived) this.highestReceived = seq;
+    if (this.overdueAwaited > 0) this.condemnOverdueBefore(seq);
+    return this.count(reordered ? Verdict.Reordered : Verdict.Ok);
+  }
+
+  /** Takes an overdue packet out of the books before it gets its class (a loss declared for it is withdrawn). */
+  private forgetOverdue(seq: number, o: Overdue): void {
+    this.overdue.delete(seq);
+    if (o.lost) this.counts.lost--;
+    else this.overdueAwaited--;
+  }
+
+  /** A later packet was echoed: overdue packets before it can no longer arrive in order, so they are lost. */
+  private condemnOverdueBefore(seq: number): void {
+    for (const [s, o] of this.overdue) {
+      if (s >= seq) break;
+      if (o.lost) continue;
+      o.lost = true;
+      this.overdueAwaited--;
+      this.counts.lost++;
+    }
+  }
+
+  private evictOldestOverdue(): void {
+    const first = this.overdue.entries().next();
+    if (first.done === true) return;
+    const [seq, o] = first.value;
+    this.overdue.delete(seq);
+    if (!o.lost) {
+      this.overdueAwaited--;
+      this.counts.lost++;
+    }
   }
 
   /** Marks seq classified; `arrived` is false for a loss, which must not make later arrivals look late. */
@@ -231,14 +307,6 @@ export class EchoChecker {
       case Verdict.Unexpected: c.unexpected++; break;
     }
     return v;
-  }
-
-  private rememberLost(seq: number): void {
-    if (this.lostSeqs.size >= LOST_MEMORY) {
-      const oldest = this.lostSeqs.values().next().value;
-      if (oldest !== undefined) this.lostSeqs.delete(oldest);
-    }
-    this.lostSeqs.add(seq);
   }
 
   private grow(): void {

@@ -21,6 +21,14 @@ const HOUSEKEEPING_MS = 100;
 const CONNECT_TICK_MS = 10;
 /** Connects started per tick at most, so an unlimited rate does not block the loop (and its echoes) for long. */
 const MAX_CONNECTS_PER_TICK = 200;
+/**
+ * Connect tokens saved up while the thread could not run (descheduled on a loaded machine): this
+ * much of the rate is caught up at once. Tokens past it are dropped, so a stall never turns into
+ * an unbounded burst of SYNs.
+ */
+const CONNECT_BURST_MS = 250;
+/** I/O callbacks run the pool's timed work at most this often (see service()). */
+const SERVICE_INTERVAL_NS = 1e6;
 const OPEN_LOOP_TICK_MS = 1;
 /** Timing-wheel slots (1 ms each, a power of two); later due times wait in the last slot and re-arm. */
 const WHEEL_SLOTS = 1024;
@@ -64,7 +72,7 @@ export function emptyChaosCounts(): ChaosCounts {
 }
 
 function emptyCounters(): PoolCounters {
-  return { sent: 0, echoed: 0, bytesSent: 0, bytesEchoed: 0, behindSchedule: 0, errors: 0, opened: 0, reconnects: 0, connectErrors: 0 };
+  return { sent: 0, echoed: 0, bytesSent: 0, bytesEchoed: 0, behindSchedule: 0, late: 0, errors: 0, opened: 0, reconnects: 0, connectErrors: 0 };
 }
 
 export class ConnectionPool implements ConnectionHost {
@@ -90,6 +98,11 @@ export class ConnectionPool implements ConnectionHost {
   private housekeepingTimer: NodeJS.Timeout | null = null;
   private openLoopTimer: NodeJS.Timeout | null = null;
   private stopping = false;
+  private nextServiceNs = 0;
+  private nextHousekeepingNs = 0;
+  /** When the housekeeping timer last ran (ms), and its worst lateness this interval: see interval(). */
+  private lastTimerMs = 0;
+  private timerLagMs = 0;
   private live = 0;
   private connecting = 0;
   private peak = 0;
@@ -110,6 +123,10 @@ export class ConnectionPool implements ConnectionHost {
   private wheel: Connection[][] = Array.from({ length: WHEEL_SLOTS }, () => []);
   private spareSlot: Connection[] = [];
   private wheelTick = 0;
+  /** Connections whose echoes arrived this poll phase, to pump in the check phase; and a spare list to swap in. */
+  private pumpQueue: Connection[] = [];
+  private sparePumpQueue: Connection[] = [];
+  private pumpScheduled = false;
   /** When the fleet started (Date.now() of the main thread at 'start'): cut times are relative to it. */
   private startEpochMs = 0;
 
@@ -144,13 +161,66 @@ export class ConnectionPool implements ConnectionHost {
     this.tokens = 1;
     this.wheelTick = Math.floor(performance.now()) - 1;
     this.connectTick();
-    this.housekeepingTimer = setInterval(() => this.housekeeping(), HOUSEKEEPING_MS);
+    this.lastTimerMs = performance.now();
+    this.housekeepingTimer = setInterval(() => {
+      const now = performance.now();
+      this.timerLagMs = Math.max(this.timerLagMs, now - this.lastTimerMs - HOUSEKEEPING_MS);
+      this.lastTimerMs = now;
+      this.housekeeping();
+    }, HOUSEKEEPING_MS);
     if (this.config.sendModel.kind === 'open' || this.config.traffic === 'broadcast') {
       this.openLoopTimer = setInterval(() => this.openLoopTick(), OPEN_LOOP_TICK_MS);
     }
   }
 
   // ---- ConnectionHost ----
+
+  /**
+   * The pool's timed work (connect pacing, the open-loop wheel, housekeeping), run from I/O
+   * callbacks as well as from timers. A worker flooded with echoes can stay in libuv's poll phase
+   * for most of a second (it polls again, up to 48 times, while epoll_wait returns a full batch),
+   * and timers only run between poll phases: paced by timers alone, the fleet opened one burst of
+   * connections a second instead of a steady stream, and open-loop sends fell behind.
+   */
+  /**
+   * Sends go out in the check phase (setImmediate), after the poll phase's reads, never from inside
+   * a read callback. Sending from the read callback kept every socket of a flooded worker readable
+   * again before the next epoll_wait, so each returned a full batch and libuv stayed in its poll
+   * phase for seconds: no timer ran, and sockets opened meanwhile were not even registered with
+   * epoll (libuv does that when the poll phase starts), so connects "completed" seconds late.
+   * Deferred, a poll phase ends once the echoes already in flight are read.
+   */
+  requestPump(c: Connection): void {
+    if (c.pumpQueued) return;
+    c.pumpQueued = true;
+    this.pumpQueue.push(c);
+    if (!this.pumpScheduled) {
+      this.pumpScheduled = true;
+      setImmediate(this.flushPumps);
+    }
+  }
+
+  private readonly flushPumps = (): void => {
+    this.pumpScheduled = false;
+    const list = this.pumpQueue;
+    this.pumpQueue = this.sparePumpQueue;
+    const now = this.nowNs();
+    for (const c of list) {
+      c.pumpQueued = false;
+      c.pump(now);
+    }
+    list.length = 0;
+    this.sparePumpQueue = list;
+    this.service(now);
+  };
+
+  service(nowNs: number): void {
+    if (nowNs < this.nextServiceNs || this.stopping) return;
+    this.nextServiceNs = nowNs + SERVICE_INTERVAL_NS;
+    if (this.queueHead < this.queue.length) this.connectTick();
+    if (this.openLoopTimer !== null) this.openLoopTick();
+    if (nowNs >= this.nextHousekeepingNs) this.housekeeping();
+  }
 
   recordLatency(correctedNs: number, uncorrectedNs: number): void {
     recordUs(this.intervalCorrected, correctedNs / 1000);
@@ -242,7 +312,7 @@ export class ConnectionPool implements ConnectionHost {
     if (this.stopping) return;
     const now = performance.now();
     if (this.ratePerMs !== Infinity) {
-      this.tokens = Math.min(this.tokens + (now - this.lastConnectTickMs) * this.ratePerMs, Math.max(1, this.ratePerMs * 50));
+      this.tokens = Math.min(this.tokens + (now - this.lastConnectTickMs) * this.ratePerMs, Math.max(1, this.ratePerMs * CONNECT_BURST_MS));
     }
     this.lastConnectTickMs = now;
     let started = 0;
@@ -296,6 +366,7 @@ export class ConnectionPool implements ConnectionHost {
 
   private housekeeping(): void {
     const now = this.nowNs();
+    this.nextHousekeepingNs = now + HOUSEKEEPING_MS * 1e6;
     for (const c of this.conns) if (c !== null) c.housekeeping(now);
   }
 
@@ -310,8 +381,12 @@ export class ConnectionPool implements ConnectionHost {
     const c = this.counters;
     const l = this.lastReported;
     const integrityErrs = integrityErrors(this.integrity);
-    const lagMs = this.lag.max / 1e6;
+    // A loop stuck in its poll phase runs no timer, so the delay histogram may hold no sample at
+    // all this second: the housekeeping timer's lateness, and how overdue it is now, cover that.
+    const stallMs = Math.max(this.timerLagMs, performance.now() - this.lastTimerMs - HOUSEKEEPING_MS);
+    const lagMs = Math.max(this.lag.max / 1e6, stallMs);
     this.lag.reset();
+    this.timerLagMs = 0;
     if (lagMs > this.maxLagMs) this.maxLagMs = lagMs;
     const report: IntervalReport = {
       connections: this.live,
@@ -321,8 +396,9 @@ export class ConnectionPool implements ConnectionHost {
       bytesSent: c.bytesSent - l.bytesSent,
       bytesEchoed: c.bytesEchoed - l.bytesEchoed,
       behindSchedule: c.behindSchedule - l.behindSchedule,
-      // A late echo takes back a loss declared at echoTimeout, so this second's sum may dip below 0.
-      errors: Math.max(0, c.errors - l.errors + (integrityErrs - this.lastReportedIntegrityErrors)),
+      // The same errors the final report counts: integrity errors (which only ever grow, see
+      // integrity.ts) and client socket errors, as they happened this second.
+      errors: c.errors - l.errors + (integrityErrs - this.lastReportedIntegrityErrors),
       lagMs: Number.isFinite(lagMs) ? lagMs : 0,
       histogram: encodeHistogram(this.intervalCorrected),
     };
@@ -351,6 +427,7 @@ export class ConnectionPool implements ConnectionHost {
     this.reconnectTimers.clear();
     if (this.connectTimer !== null) clearTimeout(this.connectTimer);
     if (this.openLoopTimer !== null) clearInterval(this.openLoopTimer);
+    this.openLoopTimer = null;
     this.queue.length = 0;
     this.queueHead = 0;
     const stopNs = this.nowNs();

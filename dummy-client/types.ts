@@ -115,7 +115,11 @@ export interface ChaosCut {
 
 export interface FleetResult {
   ticks: FleetTick[];
-  totals: { sent: number; echoed: number; bytesSent: number; bytesEchoed: number; behindSchedule: number };
+  /**
+   * late: echoes that came after echoTimeout, already counted ok (or reordered) in `integrity`:
+   * how often the server was slower than the timeout, not an error (the fleet always sets it).
+   */
+  totals: { sent: number; echoed: number; bytesSent: number; bytesEchoed: number; behindSchedule: number; late?: number };
   connections: { target: number; opened: number; peak: number; reconnects: number; connectErrors: number };
   integrity: IntegrityCounts;
   chaos: ChaosCounts;

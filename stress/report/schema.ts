@@ -113,10 +113,17 @@ export const runReportSchema: JsonSchema = {
     target: object({ kind: { enum: ['embedded', 'external'] }, host: { type: 'string' }, port: { type: 'integer', minimum: 0, maximum: 65535 } }),
     results: object({
       connections: countsOf(['target', 'opened', 'peak', 'reconnects', 'connectErrors']),
-      throughput: object({
-        sent: count, echoed: count, bytesSent: count, bytesEchoed: count,
-        echoesPerSec: nonNeg, bytesPerSec: nonNeg, behindSchedule: count,
-      }),
+      throughput: {
+        ...object({
+          sent: count, echoed: count, bytesSent: count, bytesEchoed: count,
+          echoesPerSec: nonNeg, bytesPerSec: nonNeg, behindSchedule: count,
+        }),
+        // Optional: reports written before late echoes were tallied lack it.
+        properties: {
+          sent: count, echoed: count, bytesSent: count, bytesEchoed: count,
+          echoesPerSec: nonNeg, bytesPerSec: nonNeg, behindSchedule: count, late: count,
+        },
+      },
       series: { type: 'array', items: tick },
       latency: object({
         corrected: percentiles,

@@ -105,6 +105,7 @@ export function formatSummary(r: RunReport, opts: SummaryOptions): string {
     ['bytes echoed', fmtBytes(tp.bytesEchoed), `${fmtBytes(tp.bytesPerSec)}/s`],
     ['packets sent', fmtCount(tp.sent), ''],
     ['behind schedule', fmtCount(tp.behindSchedule), ''],
+    ['late (after echo timeout)', fmtCount(tp.late ?? 0), ''],
   );
   out.push(thr.toString());
 

@@ -59,6 +59,8 @@ export interface RunReport {
       echoesPerSec: number;
       bytesPerSec: number;
       behindSchedule: number;
+      /** Echoes that came after --echo-timeout (counted ok or reordered in integrity); absent in older reports. */
+      late?: number;
     };
     series: FleetTick[];
     latency: {

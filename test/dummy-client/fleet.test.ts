@@ -74,6 +74,63 @@ for (const [fault, cls] of faults) {
   });
 }
 
+/** Each packet sent gets exactly one class (nothing cut, so nothing abandoned). */
+function classified(i: IntegrityCounts): number {
+  return i.ok + i.corrupted + i.reordered + i.duplicated + i.lost;
+}
+
+function tickErrors(r: FleetResult): number {
+  return r.ticks.reduce((a, t) => a + t.errors, 0);
+}
+
+// Pipeline 1, so the held packet is the only one in flight on its connection when it goes overdue.
+const slowEchoConfig = { clients: 10, workers: 1, durationSec: 2, sendModel: { kind: 'closed', pipeline: 1 }, echoTimeoutMs: 300, drainTimeoutMs: 3000 } as const;
+
+test('a slow but correct server (one echo held past the echo timeout, order kept): late, never lost or reordered', async () => {
+  const srv = await startEchoServer({ kind: 'delay', at: 100, ms: 1200, inOrder: true });
+  try {
+    const r = await runFleet(testConfig(srv.port, slowEchoConfig));
+    assert.ok(srv.faulted, 'the fault fired');
+    assert.deepEqual(errorsOnly(r.integrity), errorsOnly(emptyCounts()));
+    assert.equal(r.integrity.ok, r.totals.sent, 'every packet counted once, as ok');
+    // The held echo, and those sent on its connection while it was held, arrived after the timeout.
+    assert.ok((r.totals.late ?? 0) >= 1, `late ${r.totals.late}`);
+    assert.ok((r.totals.late ?? 0) <= 1200 / 300 + 1, `late ${r.totals.late}`);
+    assert.equal(tickErrors(r), 0, 'the live line showed no error either');
+  } finally {
+    await srv.close();
+  }
+});
+
+test('one echo held past the timeout while later ones overtake it: exactly reordered == 1, never also lost', async () => {
+  const srv = await startEchoServer({ kind: 'delay', at: 100, ms: 1200, inOrder: false });
+  try {
+    const r = await runFleet(testConfig(srv.port, slowEchoConfig));
+    assert.ok(srv.faulted, 'the fault fired');
+    assert.deepEqual(errorsOnly(r.integrity), { ...errorsOnly(emptyCounts()), reordered: 1 });
+    assert.equal(classified(r.integrity), r.totals.sent);
+    assert.equal(r.totals.late, 1);
+    // Declared lost when the next echo overtook it, moved to reordered when it came: one error in all.
+    assert.equal(tickErrors(r), 1);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('a dropped packet is caught through the echo timeout: exactly lost == 1, and the live errors agree', async () => {
+  const srv = await startEchoServer({ kind: 'drop', at: 100 });
+  try {
+    const r = await runFleet(testConfig(srv.port, slowEchoConfig));
+    assert.ok(srv.faulted, 'the fault fired');
+    assert.deepEqual(errorsOnly(r.integrity), { ...errorsOnly(emptyCounts()), lost: 1 });
+    assert.equal(classified(r.integrity), r.totals.sent);
+    assert.equal(r.totals.late, 0);
+    assert.equal(tickErrors(r), 1);
+  } finally {
+    await srv.close();
+  }
+});
+
 test('open loop against a server that stalls once for 200 ms: corrected latency shows it, uncorrected does not', async () => {
   const srv = await startEchoServer({ kind: 'stall', at: 1000, ms: 200 });
   try {

@@ -79,16 +79,50 @@ test('an early arrival whose predecessor never comes is ok, the predecessor lost
   only(counts, { lost: 1 }, 2);
 });
 
-test('echo timeout declares lost; a late arrival takes the loss back', () => {
+test('echo timeout makes packets overdue, not lost: a late arrival keeps its class, the rest are lost at the end', () => {
   const counts = emptyCounts();
   const c = new EchoChecker(SERIAL, SEED, counts);
   const sent = sendN(c, 4, new Prng(3));
   feed(c, [sent[1]!.bytes]);
   assert.equal(c.expire(10_000_000, 5_000_000), 3);
-  assert.equal(counts.lost, 3);
+  assert.equal(counts.lost, 0, 'overdue is not lost yet');
   assert.equal(c.inFlight, 0);
+  assert.equal(c.overdueAwaited, 3);
+  // Sequence 1 came first: reordered, exactly as without a timeout, and late beside it.
   feed(c, [sent[0]!.bytes]);
+  assert.equal(c.lastLate, true);
+  only(counts, { reordered: 1 }, 1);
+  assert.equal(c.finish(false), 2);
   only(counts, { lost: 2, reordered: 1 }, 1);
+});
+
+test('an overdue packet overtaken by a later echo is lost at once; if it comes after all it moves to reordered', () => {
+  const counts = emptyCounts();
+  const c = new EchoChecker(SERIAL, SEED, counts);
+  const rng = new Prng(5);
+  const first = sendN(c, 1, rng);
+  c.expire(1e12, 1);
+  const second = sendN(c, 1, rng);
+  feed(c, [second[0]!.bytes]);
+  only(counts, { lost: 1 }, 1);
+  assert.equal(c.overdueAwaited, 0);
+  feed(c, [first[0]!.bytes]);
+  only(counts, { reordered: 1 }, 1);
+  // A second copy is a duplicate, not a second late arrival.
+  feed(c, [first[0]!.bytes]);
+  only(counts, { reordered: 1, duplicated: 1 }, 1);
+});
+
+test('an overdue packet that comes back corrupted is corrupted, not also lost', () => {
+  const counts = emptyCounts();
+  const c = new EchoChecker(SERIAL, SEED, counts);
+  const sent = sendN(c, 1, new Prng(6));
+  c.expire(1e12, 1);
+  const bad = Buffer.from(sent[0]!.bytes);
+  bad[bad.length - 1] = bad[bad.length - 1]! ^ 0x10;
+  feed(c, [bad]);
+  c.finish(false);
+  only(counts, { corrupted: 1 }, 0);
 });
 
 test('cut on purpose: in-flight packets are abandoned, never lost', () => {
@@ -190,7 +224,9 @@ test('several timeouts in a row, then the late echoes in order: no reordering is
   c.expire(1e12, 1);
   const second = sendN(c, 1, rng);
   c.expire(1e12, 1);
-  assert.equal(counts.lost, 2);
+  assert.equal(counts.lost, 0);
+  assert.equal(c.overdueAwaited, 2);
   feed(c, [first[0]!.bytes, second[0]!.bytes]);
   only(counts, {}, 2);
+  assert.equal(c.overdueAwaited, 0);
 });

@@ -13,7 +13,12 @@ export type Fault =
   | { kind: 'drop'; at: number }
   | { kind: 'duplicate'; at: number }
   | { kind: 'inject'; at: number }
-  | { kind: 'stall'; at: number; ms: number };
+  | { kind: 'stall'; at: number; ms: number }
+  /**
+   * Holds one echo for `ms`. inOrder: later echoes on that connection wait behind it (a slow but
+   * correct server); otherwise they go out at once, so the held one arrives after them.
+   */
+  | { kind: 'delay'; at: number; ms: number; inOrder: boolean };
 
 export interface EchoServer {
   readonly port: number;
@@ -56,6 +61,8 @@ export async function startEchoServer(fault: Fault = { kind: 'none' }): Promise<
     socket.setNoDelay(true);
     const decoder = new FrameDecoder();
     let held: Buffer | null = null;
+    // 'delay': the held echo, then (inOrder) whatever this connection echoes until it is released.
+    let delayed: Buffer[] | null = null;
     socket.on('data', (chunk: Buffer) => {
       const out: Buffer[] = [];
       decoder.push(chunk, (buf, start, len) => {
@@ -99,8 +106,21 @@ export async function startEchoServer(fault: Fault = { kind: 'none' }): Promise<
             setTimeout(flushStalled, fault.ms);
             out.push(frame);
             return;
+          case 'delay': {
+            const queue = [frame];
+            delayed = fault.inOrder ? queue : null;
+            setTimeout(() => {
+              delayed = null;
+              if (!socket.destroyed) socket.write(Buffer.concat(queue));
+            }, fault.ms);
+            return;
+          }
         }
       });
+      if (delayed !== null && out.length > 0) {
+        delayed.push(...out);
+        return;
+      }
       if (out.length === 0) return;
       const data = out.length === 1 ? out[0]! : Buffer.concat(out);
       if (stalling) stalledWrites.push([socket, data]);
