@@ -203,9 +203,9 @@ export class FrameDecoder {
     this.pendingLen = 0;
   }
 
-  push(chunk: Buffer, onFrame: FrameHandler): void {
+  /** Reassembles chunk[0..end) (end defaults to the whole chunk: a shared read buffer passes its fill). */
+  push(chunk: Buffer, onFrame: FrameHandler, end = chunk.length): void {
     let off = 0;
-    const end = chunk.length;
     if (this.pendingLen > 0) {
       if (this.pendingLen < FRAME_HEADER_BYTES) {
         const take = Math.min(FRAME_HEADER_BYTES - this.pendingLen, end);
