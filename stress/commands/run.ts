@@ -31,6 +31,7 @@ const runOptions = {
   'server-kick': { type: 'string', describe: 'probability per packet that the embedded server kicks the session', defaultDescription: '0' },
   room: { type: 'string', describe: 'embedded server, broadcast mode: sessions per room (0 = one room of everyone)', defaultDescription: '0' },
   'server-echo-delay-us': { type: 'string', describe: 'embedded server waits this many microseconds before each echo (a slower build to compare)', defaultDescription: '0' },
+  'server-bin': { type: 'string', describe: 'run this standalone lanserver (e.g. addon/out/asan/lanserver) as the embedded server; its sanitizer reports fail the server.sanitizer gate' },
   workers: { type: 'string', describe: 'client worker threads', defaultDescription: 'CPU cores' },
   traffic: { type: 'string', describe: 'what the fleet sends: echo | broadcast | badInput', defaultDescription: 'echo' },
   lifetime: { type: 'string', describe: 'churn: reconnect each connection after MS milliseconds (0 = keep)', defaultDescription: '0' },
@@ -69,6 +70,7 @@ type RunArgs = {
   'server-kick'?: string;
   room?: string;
   'server-echo-delay-us'?: string;
+  'server-bin'?: string;
   workers?: string;
   traffic?: string;
   lifetime?: string;
@@ -107,6 +109,7 @@ function rawArgs(a: RunArgs): RawRunArgs {
     serverKick: a['server-kick'],
     room: a.room,
     serverEchoDelayUs: a['server-echo-delay-us'],
+    serverBin: a['server-bin'],
     workers: a.workers,
     traffic: a.traffic,
     lifetime: a.lifetime,

@@ -78,6 +78,17 @@ const optionValue = {
   anyOf: [{ type: ['string', 'number', 'boolean', 'null'] }, { type: 'array', items: { type: 'string' } }],
 };
 
+const sanitizerFindings = object({
+  count,
+  reports: {
+    type: 'array',
+    items: object({
+      kind: { enum: ['AddressSanitizer', 'LeakSanitizer', 'ThreadSanitizer', 'UndefinedBehaviorSanitizer'] },
+      lines: { type: 'array', items: { type: 'string' } },
+    }),
+  },
+});
+
 const serverSection = object({
   stats: { anyOf: [{ type: 'null' }, serverStats] },
   statsSeries: { type: 'array', items: object({ t: nonNeg, sessions: count, recvPackets: count, sendPackets: count }) },
@@ -98,7 +109,14 @@ export const runReportSchema: JsonSchema = {
     meta: object({
       tool: object({ name: { const: 'lanstress' }, version: { type: 'string' } }),
       git: object({ commit: { type: ['string', 'null'] }, dirty: { type: ['boolean', 'null'] } }),
-      addon: object({ buildType: { type: 'string' }, flags: { type: 'string' }, backend: { type: ['string', 'null'] } }),
+      addon: {
+        ...object({ buildType: { type: 'string' }, flags: { type: 'string' }, backend: { type: ['string', 'null'] } }),
+        // Optional: only a --server-bin run names its binary and fault switches.
+        properties: {
+          buildType: { type: 'string' }, flags: { type: 'string' }, backend: { type: ['string', 'null'] },
+          binary: { type: 'string' }, faults: { type: 'array', items: { type: 'string' } },
+        },
+      },
       node: { type: 'string' },
       os: object({ platform: { type: 'string' }, release: { type: 'string' }, arch: { type: 'string' } }),
       cpu: object({ model: { type: 'string' }, cores: { type: 'integer', minimum: 1 } }),
@@ -153,6 +171,7 @@ export const runReportSchema: JsonSchema = {
         ...(serverSection.properties as Record<string, JsonSchema>),
         quiet: { anyOf: [{ type: 'null' }, serverStats] },
         memory: { anyOf: [{ type: 'null' }, object({ rssAtListenKiB: count, peakRssKiB: count })] },
+        sanitizer: sanitizerFindings,
       },
     },
     gates: { type: 'array', items: gate },

@@ -166,6 +166,10 @@ function serverTable(r: RunReport, c: chalk.Chalk, colors: boolean): string {
   if (s.memory !== undefined && s.memory !== null) {
     t.push(['RSS at listen / peak', `${fmtBytes(s.memory.rssAtListenKiB * 1024)} / ${fmtBytes(s.memory.peakRssKiB * 1024)}`]);
   }
+  if (s.sanitizer !== undefined && s.sanitizer.count > 0) {
+    const first = s.sanitizer.reports.map((rep) => rep.lines.slice(0, 6).join('\n')).slice(0, 3);
+    t.push([c.red.bold(`sanitizer reports: ${s.sanitizer.count}`), first.join('\n--\n')]);
+  }
   if (s.crashed && s.stderrTail.length > 0) t.push(['stderr (last lines)', s.stderrTail.slice(-10).join('\n')]);
   return t.toString();
 }

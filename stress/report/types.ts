@@ -3,6 +3,7 @@
  * Any change to this shape bumps schemaVersion and is noted in the issue note.
  */
 import type { ServerStats } from '../../server/types';
+import type { SanitizerFindings } from '../sanitize/scan';
 import type { ChaosCounts, ChaosCut, FleetTick, IntegrityCounts } from '../../dummy-client/types';
 
 export const SCHEMA_VERSION = 1;
@@ -22,7 +23,11 @@ export interface Percentiles {
 export interface BuildMeta {
   tool: { name: 'lanstress'; version: string };
   git: { commit: string | null; dirty: boolean | null };
-  addon: { buildType: string; flags: string; backend: string | null };
+  /**
+   * The server's build. For a --server-bin run: the standalone's own word (buildType release |
+   * asan | tsan), its path in `binary` and the fault switches compiled in (absent otherwise).
+   */
+  addon: { buildType: string; flags: string; backend: string | null; binary?: string; faults?: string[] };
   node: string;
   os: { platform: string; release: string; arch: string };
   cpu: { model: string; cores: number };
@@ -92,6 +97,8 @@ export interface RunReport {
     exitCode: number | null;
     signal: string | null;
     stderrTail: string[];
+    /** Sanitizer reports in the embedded server's stderr: count, and the first lines of the first reports (absent in older reports). */
+    sanitizer?: SanitizerFindings;
   };
   gates: GateVerdict[];
   verdict: 'pass' | 'fail';

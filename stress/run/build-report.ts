@@ -7,8 +7,9 @@ import type { FleetResult, FleetTick } from '../../dummy-client/types';
 import type { Scenario } from '../../scenarios/types';
 import { leaked, type ServerStats } from '../../server/types';
 import { evaluateThresholds } from '../thresholds';
-import { SCHEMA_VERSION, type RunReport } from '../report/types';
+import { SCHEMA_VERSION, type BuildMeta, type RunReport } from '../report/types';
 import type { ServerExit, StatsPoint } from './embedded';
+import type { ServerBinBuild } from '../sanitize/server-bin';
 import { integrityGates, scenarioGates, verdictOf } from './gates';
 import { buildMeta } from './meta';
 import { reportMetrics } from './metrics';
@@ -34,8 +35,20 @@ export interface ServerOutcome {
   series: StatsPoint[];
   /** How long stop() waited before SIGKILL (named in the gate when it had to). */
   stopTimeoutMs: number;
+  /** The standalone binary that was the server (--server-bin), or absent for the addon. */
+  bin?: ServerBinBuild | null;
   /** Resident memory of the server process, when it could be read. */
   rss?: { rssAtListenKiB: number; peakRssKiB: number } | null;
+}
+
+/** A --server-bin run records the binary that served, not the addon it did not load. */
+function withServerBin(meta: BuildMeta, bin: ServerBinBuild | null): BuildMeta {
+  if (bin === null) return meta;
+  const faults = bin.faults.length > 0 ? ` FAULT=${bin.faults.join(',')}` : '';
+  return {
+    ...meta,
+    addon: { buildType: bin.build, flags: `standalone lanserver ${bin.binary}${faults}`, backend: meta.addon.backend, binary: bin.binary, faults: bin.faults },
+  };
 }
 
 export function buildReport(args: {
@@ -61,7 +74,7 @@ export function buildReport(args: {
   const report: RunReport = {
     schemaVersion: SCHEMA_VERSION,
     meta: {
-      ...buildMeta(options.seed, server.backend),
+      ...withServerBin(buildMeta(options.seed, server.backend), server.bin ?? null),
       startedAt: args.startedAt.toISOString(),
       finishedAt: args.finishedAt.toISOString(),
       durationSec: Math.round(args.fleetSec * 1000) / 1000,
@@ -113,6 +126,13 @@ export function buildReport(args: {
     ...integrityGates(metrics),
     ...scenarioGates(args.scenario.gates, metrics, options),
   ];
+  if (exit !== null && exit.sanitizer !== undefined) {
+    // A sanitizer report is a bug found even when every echo came back (a race, a leak at exit).
+    report.server.sanitizer = exit.sanitizer;
+    const n = exit.sanitizer.count;
+    const first = exit.sanitizer.reports[0]?.lines[0]?.trim();
+    report.gates.push({ name: 'server.sanitizer == 0', kind: 'server', pass: n === 0, actual: n, expected: n === 0 ? '== 0' : `== 0 (first: ${first ?? '?'})`, unknown: false });
+  }
   if (exit !== null && !exit.crashed) {
     // stop() must finish (every session released, every thread joined) on SIGTERM; a hang there is a server bug.
     const stuck = exit.killed ? 1 : 0;

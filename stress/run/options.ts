@@ -45,6 +45,8 @@ export interface RunOptions {
   room: number;
   /** Microseconds the embedded server waits before each echo: a deliberately slower build, for compare. */
   serverEchoDelayUs: number;
+  /** A native standalone `lanserver` (sanitizer or fault build) as the embedded server, or null for `stress server`. */
+  serverBin: string | null;
   workers: number;
   traffic: TrafficKind;
   /** Churn: close and reconnect each connection after this many ms (0 = keep alive). */
@@ -91,6 +93,7 @@ export interface RawRunArgs {
   serverKick?: string;
   room?: string;
   serverEchoDelayUs?: string;
+  serverBin?: string;
   workers?: string;
   traffic?: string;
   lifetime?: string;
@@ -273,6 +276,7 @@ export function defaultOptions(env: Environment): RunOptions {
     serverKick: 0,
     room: 0,
     serverEchoDelayUs: 0,
+    serverBin: null,
     workers: env.cores,
     traffic: 'echo',
     lifetimeMs: 0,
@@ -347,6 +351,7 @@ export function resolveRunOptions(raw: RawRunArgs, scenarioDefaults: Partial<Run
     serverKick: real(p, 'server-kick', raw.serverKick, base.serverKick, 0, 1),
     room: integer(p, 'room', raw.room, base.room, 0, 1_000_000),
     serverEchoDelayUs: integer(p, 'server-echo-delay-us', raw.serverEchoDelayUs, base.serverEchoDelayUs, 0, 10_000_000),
+    serverBin: raw.serverBin ?? base.serverBin,
     workers: integer(p, 'workers', raw.workers, base.workers, 1, 256),
     traffic: choice(p, 'traffic', raw.traffic, trafficDefault, TRAFFIC),
     lifetimeMs: integer(p, 'lifetime', raw.lifetime, base.lifetimeMs, 0, 24 * 3600 * 1000),
@@ -367,6 +372,10 @@ export function resolveRunOptions(raw: RawRunArgs, scenarioDefaults: Partial<Run
   if (options.sendQueueLimit < options.maxPayload + 2) {
     p.add('send-queue-limit', raw.sendQueueLimit ?? String(options.sendQueueLimit), `must hold one whole packet: at least --max-payload + 2 (${options.maxPayload + 2})`);
   }
+  if (raw.serverBin !== undefined && raw.serverBin.trim() === '') p.add('server-bin', raw.serverBin, 'must be the path of a standalone lanserver');
+  if (options.serverBin !== null && options.mode === 'js') {
+    p.add('server-bin', options.serverBin, 'the standalone lanserver has no js mode (it needs Node): use echo or broadcast');
+  }
   if (raw.out !== undefined && raw.out.trim() === '') p.add('out', raw.out, 'must be a directory path');
   if (raw.junit !== undefined && raw.junit.trim() === '') p.add('junit', raw.junit, 'must be a file path');
   if (raw.markdown !== undefined && raw.markdown.trim() === '') p.add('markdown', raw.markdown, 'must be a file path');
@@ -378,6 +387,7 @@ export function resolveRunOptions(raw: RawRunArgs, scenarioDefaults: Partial<Run
       ['room', raw.room],
       ['server-echo-delay-us', raw.serverEchoDelayUs],
       ['max-sessions', raw.maxSessions],
+      ['server-bin', raw.serverBin],
       ['send-queue-limit', raw.sendQueueLimit],
     ];
     for (const [flag, value] of serverOnly) {
@@ -409,6 +419,7 @@ export function optionsRecord(o: RunOptions): Record<string, string | number | b
     serverKick: o.serverKick,
     room: o.room,
     serverEchoDelayUs: o.serverEchoDelayUs,
+    serverBin: o.serverBin,
     workers: o.workers,
     traffic: o.traffic,
     lifetime: o.lifetimeMs,

@@ -6,6 +6,7 @@
  * Every wait is bounded, and a dying server aborts the fleet, so a run never hangs.
  */
 import * as net from 'node:net';
+import * as path from 'node:path';
 import { runFleet } from '../../dummy-client/fleet';
 import type { FleetConfig, FleetResult, FleetTick } from '../../dummy-client/types';
 import type { Scenario } from '../../scenarios/types';
@@ -23,6 +24,7 @@ import { childLimitProblem, descriptorsNeeded, raiseOwnLimit } from './limits';
 import type { RunOptions } from './options';
 import { formatTick, Progress, type ProgressSink } from './progress';
 import { RssTracker } from './rss';
+import { serverBinProblem, type ServerBinBuild } from '../sanitize/server-bin';
 
 
 const SERVER_START_TIMEOUT_MS = 20_000;
@@ -119,6 +121,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
   if (options.target.kind === 'embedded') {
     const problem = childLimitProblem(needed);
     if (problem !== null) throw new UsageError(`--clients ${options.clients}: ${problem}`);
+    const binProblem = options.serverBin === null ? null : serverBinProblem(options.serverBin);
+    if (binProblem !== null) throw new UsageError(`--server-bin ${options.serverBin}: ${binProblem}`);
   } else {
     const problem = await probe(options.target.host, options.target.port);
     if (problem !== null) throw new UsageError(`--target ${options.target.host}:${options.target.port}: ${problem}`);
@@ -130,13 +134,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
   let host: string;
   let port: number;
   let backend: string | null = null;
+  let bin: ServerBinBuild | null = null;
   if (options.target.kind === 'embedded') {
-    embedded = new EmbeddedServer({ noFile: needed, serverArgs: serverArgs(options), startTimeoutMs: SERVER_START_TIMEOUT_MS });
+    const serverBin = options.serverBin === null ? null : path.resolve(options.serverBin);
+    embedded = new EmbeddedServer({ noFile: needed, serverArgs: serverArgs(options), startTimeoutMs: SERVER_START_TIMEOUT_MS, serverBin });
     try {
       const info = await embedded.waitListening();
       host = info.host;
       port = info.port;
       backend = info.backend;
+      if (serverBin !== null) bin = { binary: serverBin, build: info.build ?? 'unknown', faults: info.faults ?? [] };
     } catch (err) {
       const exit = await embedded.stop(SERVER_STOP_TIMEOUT_MS);
       const tail = exit.stderrTail.slice(-10).join('\n');
@@ -145,7 +152,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
       io.stderr.write(`stress: ${(err as Error).message}\n${tail === '' ? '' : `${tail}\n`}`);
       return EXIT.serverCrashed;
     }
-    progress.note(`server pid ${embedded.pid} listening on ${host}:${port} (${backend}); ${options.clients} clients for ${options.durationSec} s`);
+    const built = bin === null ? '' : `, ${bin.binary} [${bin.build}${bin.faults.length > 0 ? ` FAULT=${bin.faults.join(',')}` : ''}]`;
+    progress.note(`server pid ${embedded.pid} listening on ${host}:${port} (${backend}${built}); ${options.clients} clients for ${options.durationSec} s`);
   } else {
     host = options.target.host;
     port = options.target.port;
@@ -229,6 +237,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
       quiet,
       series: embedded?.series ?? [],
       stopTimeoutMs: SERVER_STOP_TIMEOUT_MS,
+      bin,
       rss: rss?.result() ?? null,
     },
   });
