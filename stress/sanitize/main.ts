@@ -1,16 +1,17 @@
 /**
  * `npm run sanitize`: builds the asan and tsan standalone lanserver (make -C addon,
- * -j 2), then runs chaos, broadcast and churn against each with --gate. Exits 1
+ * -j 2), then runs chaos, broadcast and churn against each with --gate, on the
+ * epoll backend and, where the kernel offers it, on io_uring. Exits 1
  * when any run fails (sanitizer report, integrity error, leak, anomaly, crash),
  * 2 on bad usage. Every child is bounded in time.
  *
  *   node dist/stress/sanitize/main.js [--build-only] [--no-build] [--flavors asan,tsan]
- *                                     [--clients 400] [--duration 12] [--seed N]
+ *                                     [--clients 400] [--duration 8] [--seed N]
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { packageRoot } from '../../server/addon';
+import { loadAddon, packageRoot } from '../../server/addon';
 import { SCENARIOS } from '../../scenarios';
 import type { RunReport } from '../report/types';
 import { FLAVORS, sanitizePlan, type Flavor, type SanitizeRun } from './plan';
@@ -29,7 +30,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): { ok: true; args: Args } | { ok: false; errors: string[] } {
-  const args: Args = { build: true, run: true, flavors: [...FLAVORS], clients: 400, durationSec: 12, seed: null };
+  const args: Args = { build: true, run: true, flavors: [...FLAVORS], clients: 400, durationSec: 8, seed: null };
   const errors: string[] = [];
   const intArg = (flag: string, v: string | undefined, min: number, max: number): number | null => {
     const n = Number(v);
@@ -74,6 +75,15 @@ function run(cmd: string, argv: string[], opts: { cwd: string; timeoutMs: number
   });
 }
 
+/** epoll always; io_uring too when this kernel lets the (addon's) probe use it. */
+function backends(): string[] {
+  try {
+    return loadAddon().availableBackends().includes('io_uring') ? ['epoll', 'io_uring'] : ['epoll'];
+  } catch {
+    return ['epoll'];
+  }
+}
+
 function seconds(fromMs: number): string {
   return `${((Date.now() - fromMs) / 1000).toFixed(1)} s`;
 }
@@ -91,7 +101,7 @@ function reportOf(stdout: string): RunReport | null {
 
 function describe(r: SanitizeRun, code: number | null, report: RunReport | null, took: string): string {
   const verdict = code === 0 ? 'pass' : code === null ? 'TIMEOUT' : `FAIL (exit ${code})`;
-  const lines = [`sanitize: ${r.flavor} ${r.scenario}: ${verdict} in ${took}`];
+  const lines = [`sanitize: ${r.flavor} ${r.backend} ${r.scenario}: ${verdict} in ${took}`];
   if (report === null) return lines.join('\n');
   const failed = report.gates.filter((g) => !g.unknown && !g.pass).map((g) => `${g.name} (actual ${g.actual})`);
   if (failed.length > 0) lines.push(`  failed gates: ${failed.join(', ')}`);
@@ -125,6 +135,7 @@ async function main(): Promise<number> {
   if (!a.run) return 0;
   const plan = sanitizePlan({
     flavors: a.flavors,
+    backends: backends(),
     clients: a.clients,
     durationSec: a.durationSec,
     out: path.join(root, 'reports', 'sanitize'),

@@ -9,6 +9,7 @@ export type Flavor = (typeof FLAVORS)[number];
 
 export interface SanitizeRun {
   flavor: Flavor;
+  backend: string;
   /** The scenario name, as `stress run` knows it. */
   scenario: string;
   /** Everything after `stress run` on the command line. */
@@ -17,6 +18,8 @@ export interface SanitizeRun {
 
 export interface PlanOptions {
   flavors: readonly Flavor[];
+  /** Completion-port backends to run each scenario on (each has its own lock-free paths). */
+  backends: readonly string[];
   clients: number;
   durationSec: number;
   out: string;
@@ -44,22 +47,26 @@ const SCENARIOS: ReadonlyArray<{ name: string; fallback: string[] }> = [
 export function sanitizePlan(o: PlanOptions): SanitizeRun[] {
   const runs: SanitizeRun[] = [];
   for (const flavor of o.flavors) {
-    for (const s of SCENARIOS) {
-      const registered = o.known.includes(s.name);
-      runs.push({
-        flavor,
-        scenario: s.name,
-        args: [
-          ...(registered ? [s.name] : ['echo-flood', ...s.fallback]),
-          '--server-bin', o.binary(flavor),
-          '--clients', String(o.clients),
-          '--duration', String(o.durationSec),
-          '--out', o.out,
-          '--gate',
-          '--json',
-          ...(o.seed === null ? [] : ['--seed', String(o.seed)]),
-        ],
-      });
+    for (const backend of o.backends) {
+      for (const s of SCENARIOS) {
+        const registered = o.known.includes(s.name);
+        runs.push({
+          flavor,
+          backend,
+          scenario: s.name,
+          args: [
+            ...(registered ? [s.name] : ['echo-flood', ...s.fallback]),
+            '--server-bin', o.binary(flavor),
+            '--backend', backend,
+            '--clients', String(o.clients),
+            '--duration', String(o.durationSec),
+            '--out', o.out,
+            '--gate',
+            '--json',
+            ...(o.seed === null ? [] : ['--seed', String(o.seed)]),
+          ],
+        });
+      }
     }
   }
   return runs;

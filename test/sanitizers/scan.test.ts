@@ -55,6 +55,7 @@ test('sanitizer options: ours first, the user\'s own win; TSan keeps running aft
 test('sanitize plan: every flavor x chaos, broadcast, churn; an unregistered scenario runs as its flags', () => {
   const plan = sanitizePlan({
     flavors: ['asan', 'tsan'],
+    backends: ['epoll'],
     clients: 300,
     durationSec: 10,
     out: '/tmp/r',
@@ -71,4 +72,7 @@ test('sanitize plan: every flavor x chaos, broadcast, churn; an unregistered sce
   assert.equal(broadcast[0], 'echo-flood');
   assert.deepEqual(broadcast.slice(broadcast.indexOf('--mode'), broadcast.indexOf('--mode') + 2), ['--mode', 'broadcast']);
   assert.deepEqual(plan[5]!.args.slice(-2), ['--seed', '7']);
+  assert.ok(plan.every((r) => r.args.includes('--backend') && r.backend === 'epoll'));
+  const both = sanitizePlan({ flavors: ['tsan'], backends: ['epoll', 'io_uring'], clients: 1, durationSec: 1, out: '/tmp/r', known: [], binary: () => '/bin/x', seed: null });
+  assert.deepEqual(both.map((r) => `${r.backend}:${r.scenario}`), ['epoll:chaos', 'epoll:broadcast', 'epoll:churn', 'io_uring:chaos', 'io_uring:broadcast', 'io_uring:churn']);
 });
