@@ -46,8 +46,18 @@ export interface ServerCommandIo {
   err: (text: string) => void;
 }
 
+let stdoutGone = false;
+// A reader that went away (`stress server | head`) must not crash a server that is still
+// serving: stats lines are best effort, the server runs on until a signal stops it.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  stdoutGone = true;
+});
+
 const processIo: ServerCommandIo = {
-  out: (text) => process.stdout.write(text + '\n'),
+  out: (text) => {
+    if (!stdoutGone) process.stdout.write(text + '\n');
+  },
   err: (text) => process.stderr.write(text + '\n'),
 };
 

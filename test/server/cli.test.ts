@@ -66,6 +66,23 @@ describe('stress server', () => {
     assert.deepEqual(nonJson, [], 'stdout holds only JSON lines');
   });
 
+  test('a stdout reader that goes away does not crash the server: it serves on until SIGTERM', opts, async (t) => {
+    const cli = runCli(['--stats-json', '--workers', '1', '--stats-interval-ms', '20']);
+    t.after(() => cli.child.kill('SIGKILL'));
+    const listening = await cli.next(isListening, 'listening');
+    cli.child.stdout?.destroy();
+    // Several stats lines now go to a closed pipe (EPIPE) while a client is served.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const client = await TestClient.connect(listening.port);
+    client.send(Buffer.from('still here'));
+    assert.equal((await client.waitPackets(1))[0].toString(), 'still here');
+    client.destroy();
+    cli.child.kill('SIGTERM');
+    const exit = await cli.waitExit();
+    assert.deepEqual(exit, { code: 0, signal: null }, cli.stderr);
+    assert.doesNotMatch(cli.stderr, /EPIPE/);
+  });
+
   test('--mode js echoes through the TypeScript handler', opts, async (t) => {
     const cli = runCli(['--stats-json', '--mode', 'js', '--workers', '1']);
     t.after(() => cli.child.kill('SIGKILL'));
