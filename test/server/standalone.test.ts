@@ -62,6 +62,16 @@ describe('standalone lanserver', () => {
     assert.match(server.stderr, /EADDRINUSE/);
   });
 
+  test('a host outside 127.0.0.0/8 exits 2 naming --host (loopback only)', opts, async () => {
+    for (const host of ['0.0.0.0', '10.1.2.3']) {
+      const server = runStandalone(['--host', host, '--port', '0']);
+      const exit = await server.waitExit();
+      assert.equal(exit.code, 2, server.stderr);
+      assert.match(server.stderr, new RegExp(`--host must be a loopback address in 127\\.0\\.0\\.0/8: '${host.replace(/\./g, '\\.')}'`));
+      assert.equal(server.lines.length, 0, 'nothing listened');
+    }
+  });
+
   test('the lanserver bin runs it, forwards SIGINT, and exits with its code', opts, async (t) => {
     const wrapped = new LineReader(
       spawn(process.execPath, [BIN, ...standaloneArgs({ workers: 1 }, 100)], { stdio: ['ignore', 'pipe', 'pipe'] }),

@@ -93,7 +93,12 @@ std::vector<OptionProblem> validateOptions(const LanServerOptions& o) {
     }
   };
   in_addr a;
-  if (o.host.empty() || !resolveHost(o.host, &a)) p.push_back({"host", "is not an IPv4 address or resolvable name: '" + o.host + "'"});
+  if (o.host.empty() || !resolveHost(o.host, &a)) {
+    p.push_back({"host", "is not an IPv4 address or resolvable name: '" + o.host + "'"});
+  } else if ((ntohl(a.s_addr) >> 24) != 127) {
+    // lanstress serves loopback only (its load never leaves the machine), whichever front end starts it.
+    p.push_back({"host", "must be a loopback address in 127.0.0.0/8: '" + o.host + "'"});
+  }
   range("port", o.port, 0, 65535);
   range("workers", o.workers, 1, 256);
   range("maxSessions", o.maxSessions, 1, 1000000);
