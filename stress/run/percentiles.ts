@@ -2,30 +2,32 @@
  * Percentiles in milliseconds from the fleet's encoded HDR histograms
  * (values recorded in microseconds). Pure: text in, numbers out.
  */
-import * as hdr from 'hdr-histogram-js';
+import { decodeHistogram, percentiles } from '../../dummy-client/latency';
 import type { Percentiles } from '../report/types';
-
-const US_PER_MS = 1000;
 
 export function emptyPercentiles(): Percentiles {
   return { min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0, count: 0 };
 }
 
+/** Microseconds to milliseconds, kept to the microsecond. */
+function ms(us: number): number {
+  return Math.round(us) / 1000;
+}
+
 export function percentilesOf(encoded: string): Percentiles {
   if (encoded === '') return emptyPercentiles();
-  const h = hdr.decodeFromCompressedBase64(encoded, 32, false);
+  const h = decodeHistogram(encoded);
   try {
-    if (h.totalCount === 0) return emptyPercentiles();
-    const ms = (us: number): number => Math.round((us / US_PER_MS) * 1000) / 1000;
+    const us = percentiles(h);
     return {
-      min: ms(h.minNonZeroValue),
-      mean: ms(h.mean),
-      p50: ms(h.getValueAtPercentile(50)),
-      p90: ms(h.getValueAtPercentile(90)),
-      p99: ms(h.getValueAtPercentile(99)),
-      p999: ms(h.getValueAtPercentile(99.9)),
-      max: ms(h.maxValue),
-      count: h.totalCount,
+      min: ms(us.min),
+      mean: ms(us.mean),
+      p50: ms(us.p50),
+      p90: ms(us.p90),
+      p99: ms(us.p99),
+      p999: ms(us.p999),
+      max: ms(us.max),
+      count: us.count,
     };
   } finally {
     h.destroy();

@@ -6,6 +6,7 @@ import { addonPath, standalonePath } from '../../server/addon';
 import { LanServer } from '../../server/lan-server';
 import type { LanServerConfig } from '../../server/lan-server';
 import { LineSplitter, parseServerLine } from '../../server/lines';
+import { OPTION_FLAGS } from '../../server/options';
 import type { ListenInfo, ServerLine, ServerOptions, ServerStats } from '../../server/types';
 
 export const HOST = '127.0.0.1';
@@ -209,30 +210,11 @@ function startAddon(options: Partial<ServerOptions>, config: LanServerConfig): S
   };
 }
 
-const STANDALONE_FLAGS: Record<keyof ServerOptions, string> = {
-  host: '--host',
-  port: '--port',
-  workers: '--workers',
-  maxSessions: '--max-sessions',
-  maxPayload: '--max-payload',
-  sendQueueLimit: '--send-queue-limit',
-  backlog: '--backlog',
-  backend: '--backend',
-  mode: '--mode',
-  framing: '--framing',
-  allow: '--allow',
-  deny: '--deny',
-  room: '--room',
-  kick: '--kick',
-  echoDelayUs: '--echo-delay-us',
-  seed: '--seed',
-};
-
 export function standaloneArgs(options: Partial<ServerOptions>, statsIntervalMs = 50): string[] {
   const args: string[] = [];
   for (const [key, value] of Object.entries(options) as Array<[keyof ServerOptions, unknown]>) {
     if (value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) args.push(STANDALONE_FLAGS[key], String(item));
+    for (const item of Array.isArray(value) ? value : [value]) args.push(OPTION_FLAGS[key], String(item));
   }
   args.push('--stats-interval-ms', String(statsIntervalMs));
   return args;
