@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -93,7 +94,8 @@ async function checkInBrowser(report: RunReport, widths: number[]): Promise<void
       assert.ok(layout.scroll <= layout.inner, `page is ${layout.scroll}px wide in a ${layout.inner}px window`);
       assert.equal(layout.scripts, 3, 'report text added no script element');
       assert.ok(layout.cpu, 'the CPU model with markup is shown as text');
-      assert.match(layout.title, /^lanstress echo: (pass|FAIL)/);
+      assert.ok(layout.title.startsWith(`lanstress ${report.scenario.name}: `), layout.title);
+      assert.match(layout.title, /: (pass|FAIL)/);
 
       assert.deepEqual(page.errors(), [], 'no console error');
       assert.deepEqual(page.requests().filter((u) => u !== url), [], 'no network request but the file itself');
@@ -113,4 +115,26 @@ test('the report opens in headless Chromium: no errors, no network, every chart 
 
 test('an external-target report with no server stats renders too', { skip: noBrowser, timeout: 60_000 }, async () => {
   await checkInBrowser(makeReport({ seed: 8, external: true }), [1280]);
+});
+
+const cli = path.join(__dirname, '..', '..', 'stress', 'cli.js');
+const addon = path.join(__dirname, '..', '..', '..', 'build', 'Release', 'lanserver.node');
+
+test('a real run\'s report (chaos, the shipped server) renders in Chromium with its numbers, and its HTML sits beside the JSON', { skip: noBrowser || (existsSync(addon) ? false : 'the native addon is not built'), timeout: 120_000 }, async () => {
+  const out = mkdtempSync(path.join(tmpdir(), 'lanstress-html-run-'));
+  try {
+    const ran = spawnSync(process.execPath, [cli, 'chaos', '--clients', '100', '--duration', '2', '--out', out, '--json'], { encoding: 'utf8', timeout: 90_000 });
+    assert.equal(ran.status, 0, ran.stderr.slice(-2000));
+    const json = readdirSync(out).filter((f) => f.endsWith('.json'));
+    assert.equal(json.length, 1);
+    const jsonPath = path.join(out, json[0] ?? '');
+    assert.ok(existsSync(jsonPath.replace(/\.json$/, '.html')), 'the HTML report is written next to the JSON');
+    const report = JSON.parse(readFileSync(jsonPath, 'utf8')) as RunReport;
+    assert.ok(report.results.integrity.ok > 0);
+    // The same hostile text the fixtures carry, so escaping is proven on a real report too.
+    report.meta.cpu.model = 'Test CPU <script>alert(1)</script>';
+    await checkInBrowser(report, [1280]);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
