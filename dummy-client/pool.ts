@@ -10,7 +10,7 @@
  */
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import type { Histogram } from 'hdr-histogram-js';
-import type { ChaosAction, ChaosCounts, ChaosCut, FleetConfig, IntegrityCounts } from './types';
+import type { ChaosAction, ChaosCounts, ChaosCut, FleetConfig, IntegrityCounts, TrafficCounters } from './types';
 import { BAD_INPUT_GRACE_MS, Connection, type ConnectionHost, type PoolCounters } from './connection';
 import { emptyCounts, integrityErrors } from './integrity';
 import { createHistogram, encodeHistogram, recordUs } from './latency';
@@ -42,13 +42,7 @@ export interface PoolInit {
   slotTo: number;
 }
 
-export interface IntervalReport {
-  connections: number;
-  connecting: number;
-  sent: number;
-  echoed: number;
-  bytesSent: number;
-  bytesEchoed: number;
+export interface IntervalReport extends TrafficCounters {
   behindSchedule: number;
   errors: number;
   lagMs: number;

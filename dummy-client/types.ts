@@ -81,15 +81,19 @@ export interface IntegrityCounts {
 export type ChaosCounts = Record<ChaosAction, number>;
 
 /** One second of the run, merged over workers. */
-export interface FleetTick {
-  /** Seconds since the fleet started (1, 2, ...). */
-  t: number;
+/** Counters a worker reports each interval and the fleet merges into a tick. */
+export interface TrafficCounters {
   connections: number;
   connecting: number;
   sent: number;
   echoed: number;
   bytesSent: number;
   bytesEchoed: number;
+}
+
+export interface FleetTick extends TrafficCounters {
+  /** Seconds since the fleet started (1, 2, ...). */
+  t: number;
   /** This second's latency percentiles in ms (corrected); null when nothing was echoed. */
   p50: number | null;
   p99: number | null;
