@@ -22,19 +22,32 @@ import type { Backend, ServerLine, ServerStats } from '../server/types';
 
 const HOST = '127.0.0.1';
 
-const { values } = parseArgs({
-  options: {
-    connections: { type: 'string', default: '100' },
-    duration: { type: 'string', default: '10' },
-    payload: { type: 'string', default: '64' },
-    pipeline: { type: 'string', default: '8' },
-    workers: { type: 'string' },
-    backend: { type: 'string', default: 'auto' },
-    idle: { type: 'string' },
-    server: { type: 'string', default: 'standalone' },
-  },
-  strict: true,
-});
+function parseFlags(): ReturnType<typeof parseFlagsStrict> {
+  try {
+    return parseFlagsStrict();
+  } catch (err) {
+    process.stderr.write(`echo-load: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
+function parseFlagsStrict() {
+  return parseArgs({
+    options: {
+      connections: { type: 'string', default: '100' },
+      duration: { type: 'string', default: '10' },
+      payload: { type: 'string', default: '64' },
+      pipeline: { type: 'string', default: '8' },
+      workers: { type: 'string' },
+      backend: { type: 'string', default: 'auto' },
+      idle: { type: 'string' },
+      server: { type: 'string', default: 'standalone' },
+    },
+    strict: true,
+  });
+}
+
+const { values } = parseFlags();
 
 function int(name: string, text: string | undefined, min: number, max: number): number {
   const n = Number(text);

@@ -166,7 +166,13 @@ function mean(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  let args: BenchArgs;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
   const command = `node ${path.relative(process.cwd(), __filename)} --clients ${args.clients} --duration ${args.duration} --rounds ${args.rounds} --payload ${args.payload} --pipeline ${args.pipeline} --out ${args.out}`;
   process.stdout.write(`$ ${command}\n`);
   const resolved = resolveRunOptions(
