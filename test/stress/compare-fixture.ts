@@ -6,7 +6,9 @@
 import * as hdr from 'hdr-histogram-js';
 import type { FleetTick } from '../../dummy-client/types';
 import type { ServerStats } from '../../server/types';
-import { SCHEMA_VERSION, type Percentiles, type RunReport } from '../../stress/report/types';
+import { percentilesOf } from '../../stress/run/percentiles';
+import { SCHEMA_VERSION, type RunReport } from '../../stress/report/types';
+import { serverStats as baseStats } from './fixtures';
 
 export interface FixtureOptions {
   seed?: number;
@@ -43,26 +45,10 @@ function newHistogram(): hdr.Histogram {
   return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3, bitBucketSize: 32, useWebAssembly: false });
 }
 
-function percentiles(h: hdr.Histogram): Percentiles {
-  const ms = (us: number): number => us / 1000;
-  return {
-    min: ms(h.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : h.minNonZeroValue),
-    mean: ms(h.mean),
-    p50: ms(h.getValueAtPercentile(50)),
-    p90: ms(h.getValueAtPercentile(90)),
-    p99: ms(h.getValueAtPercentile(99)),
-    p999: ms(h.getValueAtPercentile(99.9)),
-    max: ms(h.maxValue),
-    count: h.totalCount,
-  };
-}
-
 export function serverStats(sessions = 0, leaked = 0): ServerStats {
-  const accepted = 200;
-  return {
-    accepted,
-    rejected: { full: 0, denied: 0 },
-    released: accepted - sessions - leaked,
+  return baseStats({
+    accepted: 200,
+    released: 200 - sessions - leaked,
     sessions,
     peakSessions: 200,
     recvPackets: 1000,
@@ -70,12 +56,8 @@ export function serverStats(sessions = 0, leaked = 0): ServerStats {
     sendPackets: 1000,
     sendBytes: 64000,
     disconnects: { peerClosed: 190, peerReset: 10, protocol: 0, sendQueueFull: 0, kicked: 0, stopping: 0, ioError: 0 },
-    staleIdCalls: 0,
-    anomalies: { doubleRelease: 0, ioCountUnderflow: 0, releaseWithPendingIo: 0 },
-    pendingIoSessions: 0,
-    disconnectingSessions: 0,
     freeSlots: 1000,
-  };
+  });
 }
 
 export function makeReport(o: FixtureOptions = {}): RunReport {
@@ -120,6 +102,11 @@ export function makeReport(o: FixtureOptions = {}): RunReport {
     second.destroy();
   }
   for (let i = 0; i < 200; i++) connect.recordValue(Math.round(100 + 200 * random()));
+  const histograms = {
+    corrected: hdr.encodeIntoCompressedBase64(corrected),
+    uncorrected: hdr.encodeIntoCompressedBase64(uncorrected),
+    connect: hdr.encodeIntoCompressedBase64(connect),
+  };
   const integrity = { ok: sent, corrupted: 0, reordered: 0, duplicated: 0, unexpected: 0, lost: 0, abandoned: 0, ...o.integrity };
   const report: RunReport = {
     schemaVersion: SCHEMA_VERSION,
@@ -152,14 +139,10 @@ export function makeReport(o: FixtureOptions = {}): RunReport {
       },
       series,
       latency: {
-        corrected: percentiles(corrected),
-        uncorrected: percentiles(uncorrected),
-        connect: percentiles(connect),
-        histograms: {
-          corrected: hdr.encodeIntoCompressedBase64(corrected),
-          uncorrected: hdr.encodeIntoCompressedBase64(uncorrected),
-          connect: hdr.encodeIntoCompressedBase64(connect),
-        },
+        corrected: percentilesOf(histograms.corrected),
+        uncorrected: percentilesOf(histograms.uncorrected),
+        connect: percentilesOf(histograms.connect),
+        histograms,
       },
       integrity,
       chaos: {
