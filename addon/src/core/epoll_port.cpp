@@ -157,12 +157,12 @@ class EpollPort final : public CompletionPort {
     return rc;
   }
 
-  // Caller holds st->mu.
-  int rearm(FdState* st) {
+  // Caller holds st->mu. withOut is false only in a fault build.
+  int rearm(FdState* st, bool withOut = true) {
     epoll_event ev{};
     ev.events = EPOLLONESHOT;
     if (st->recvPending) ev.events |= EPOLLIN | EPOLLRDHUP;
-    if (st->sendPending) ev.events |= EPOLLOUT;
+    if (st->sendPending && withOut) ev.events |= EPOLLOUT;
     ev.data.u64 = st->key;
     return ::epoll_ctl(epfd_, EPOLL_CTL_MOD, st->fd, &ev) == 0 ? 0 : -errno;
   }
@@ -199,7 +199,11 @@ class EpollPort final : public CompletionPort {
       }
     }
     if (st->recvPending || st->sendPending) {
+#ifdef LANSTRESS_FAULT_EPOLL_REARM_DROPS_OUT
+      int rc = rearm(st, false);  // fault: a send that found the socket full is not waited for
+#else
       int rc = rearm(st);
+#endif
       if (rc != 0) {
         // Cannot wait any longer: fail what is pending so the session still sees every completion.
         if (st->recvPending) {

@@ -55,7 +55,14 @@ DrainResult drainLan(RingBuffer& rb, uint32_t maxPayload, std::vector<uint8_t>& 
       r.violation = true;
       return r;
     }
+#ifdef LANSTRESS_FAULT_ZERO_LENGTH_DROPPED
+    if (s.payloadLen == 0) {  // fault: an empty packet is consumed but never handed out
+      rb.consume(kLanHeaderBytes);
+      continue;
+    }
+#endif
     const uint8_t* payload = nullptr;
+    size_t handed = s.payloadLen;
     iovec seg[2];
     int n = rb.readableIov(seg);
     if (n >= 1 && seg[0].iov_len >= kLanHeaderBytes + s.payloadLen) {
@@ -64,8 +71,11 @@ DrainResult drainLan(RingBuffer& rb, uint32_t maxPayload, std::vector<uint8_t>& 
       scratch.resize(s.payloadLen);
       if (s.payloadLen) rb.peek(kLanHeaderBytes, scratch.data(), s.payloadLen);
       payload = scratch.data();
+#ifdef LANSTRESS_FAULT_RING_WRAP_SHORT
+      if (handed > 0) --handed;  // fault: a packet that wraps the ring is handed out one byte short
+#endif
     }
-    bool more = onPacket(payload, static_cast<size_t>(s.payloadLen));
+    bool more = onPacket(payload, handed);
     rb.consume(kLanHeaderBytes + s.payloadLen);
     ++r.packets;
     if (!more) {

@@ -232,7 +232,13 @@ class IoUringPort final : public CompletionPort {
       // acq_rel pairs with post()'s fetch_or: what the poster wrote (ring, iovecs) is
       // visible here. The kernel's ring orders it already, but in memory the
       // language (and ThreadSanitizer) cannot see.
+#ifdef LANSTRESS_FAULT_URING_FAILED_SEND_STAYS_PENDING
+      if (op == OpType::Recv || res >= 0)  // fault: a failed send is never marked complete
+#endif
       pending_[SessionId::slot(key)].fetch_and(static_cast<uint8_t>(~bit), std::memory_order_acq_rel);
+#ifdef LANSTRESS_FAULT_URING_SHORT_SEND_AS_FULL
+      if (op == OpType::Send && res > 0) res = static_cast<int32_t>(totalLength(sendMsg_[SessionId::slot(key)]));
+#endif
       out[count++] = Completion{key, op, res};
     }
     storeRelease(r.cqHead, head);
@@ -281,6 +287,15 @@ class IoUringPort final : public CompletionPort {
     if (rc != 0) pending_[slot].fetch_and(static_cast<uint8_t>(~bit), std::memory_order_release);
     return rc;
   }
+
+#ifdef LANSTRESS_FAULT_URING_SHORT_SEND_AS_FULL
+  // fault: a short send is reported as if every byte asked for had gone out.
+  static size_t totalLength(const msghdr& m) {
+    size_t n = 0;
+    for (size_t i = 0; i < m.msg_iovlen; ++i) n += m.msg_iov[i].iov_len;
+    return n;
+  }
+#endif
 
   uint32_t capacity_;
   uint32_t ringCount_;

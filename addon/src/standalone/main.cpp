@@ -107,23 +107,13 @@ const char* buildFlavor() {
 #endif
 }
 
+// A FAULT= build names its fault (one per build, addon/src/core/faults.h).
 std::string faultsJson() {
-  std::vector<const char*> on;
-#ifdef LANSTRESS_FAULT_SKIP_RELEASE_FLAG_CHECK
-  on.push_back("SKIP_RELEASE_FLAG_CHECK");
+#ifdef LANSTRESS_FAULT
+  return std::string("[\"") + LANSTRESS_FAULT + "\"]";
+#else
+  return "[]";
 #endif
-#ifdef LANSTRESS_FAULT_RELEASE_WITH_PENDING_SEND
-  on.push_back("RELEASE_WITH_PENDING_SEND");
-#endif
-#ifdef LANSTRESS_FAULT_NO_SENDFLAG_RECHECK
-  on.push_back("NO_SENDFLAG_RECHECK");
-#endif
-#ifdef LANSTRESS_FAULT_LEAK_SEND_QUEUE
-  on.push_back("LEAK_SEND_QUEUE");
-#endif
-  std::string o = "[";
-  for (size_t i = 0; i < on.size(); ++i) o += std::string(i ? "," : "") + "\"" + on[i] + "\"";
-  return o + "]";
 }
 
 int64_t nowMs() {
