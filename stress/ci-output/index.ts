@@ -1,3 +1,3 @@
-export { toJUnit, xmlEscape } from './junit';
-export { toMarkdown } from './markdown';
-export { writeCiOutputs, type CiOutputPaths } from './write';
+export { toJUnit, toJUnitRuns, xmlEscape } from './junit';
+export { toMarkdown, toMarkdownRuns } from './markdown';
+export { writeCiOutputs, type CiOutputPaths, type LabelledRun } from './write';

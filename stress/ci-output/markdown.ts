@@ -1,6 +1,9 @@
 /** A RunReport as Markdown for a CI step summary or a pull-request comment. Pure. */
 import { formatMs, formatScaled, mdCell } from '../compare/format';
+import { interruptedText } from '../report/interrupted';
 import type { GateVerdict, RunReport } from '../report/types';
+
+const HEADLINE: Record<RunReport['verdict'], string> = { pass: '✅ PASS', fail: '❌ FAIL', interrupted: '⏹️ INTERRUPTED' };
 
 function gateLine(g: GateVerdict): string {
   const verdict = g.unknown ? '⚪ unknown' : g.pass ? '✅ pass' : '❌ **FAIL**';
@@ -8,17 +11,18 @@ function gateLine(g: GateVerdict): string {
   return `| ${mdCell(g.name)} | ${mdCell(g.kind)} | ${mdCell(actual)} | ${mdCell(g.expected)} | ${verdict} |`;
 }
 
-export function toMarkdown(report: RunReport): string {
+/** One run; `label` (the backend, when a command ran several) goes into the heading. */
+export function toMarkdown(report: RunReport, label: string | null = null): string {
   const r = report.results;
   const m = report.meta;
   const c = r.latency.corrected;
-  const pass = report.verdict === 'pass';
   const failed = report.gates.filter((g) => !g.unknown && !g.pass);
   const commit = m.git.commit === null ? 'no git' : `${m.git.commit.slice(0, 10)}${m.git.dirty ? '-dirty' : ''}`;
   const integrityErrors = r.integrity.corrupted + r.integrity.reordered + r.integrity.duplicated + r.integrity.unexpected + r.integrity.lost;
   const out: string[] = [
-    `## lanstress \`${mdCell(report.scenario.name)}\`: ${pass ? '✅ PASS' : '❌ FAIL'}`,
+    `## lanstress \`${mdCell(report.scenario.name)}\`${label === null ? '' : ` on ${mdCell(label)}`}: ${HEADLINE[report.verdict]}`,
     '',
+    ...(report.interrupted === undefined ? [] : [`> ⏹️ ${mdCell(interruptedText(report.interrupted))}`, '']),
     `Build \`${mdCell(commit)}\` · addon ${mdCell(m.addon.buildType)} ${mdCell(m.addon.backend ?? '')} · lanstress ${mdCell(m.tool.version)} · node ${mdCell(m.node)} · ${mdCell(m.cpu.model)} ×${m.cpu.cores}`,
     `${r.connections.target} clients, ${m.durationSec.toFixed(1)} s, target ${report.target.kind} ${mdCell(`${report.target.host}:${report.target.port}`)}, started ${mdCell(m.startedAt)}`,
     '',
@@ -31,4 +35,12 @@ export function toMarkdown(report: RunReport): string {
   out.push('| gate | kind | measured | expected | verdict |', '|---|---|---:|---|---|', ...report.gates.map(gateLine), '');
   if (report.server.crashed) out.push(`> ❌ The server under test crashed (exit ${report.server.exitCode ?? '?'}${report.server.signal ? `, ${mdCell(report.server.signal)}` : ''}).`, '');
   return `${out.join('\n')}\n`;
+}
+
+/** Several runs of one command (one per backend): a verdict line per run, then each run in full. */
+export function toMarkdownRuns(runs: ReadonlyArray<{ report: RunReport; label: string | null }>): string {
+  if (runs.length === 1 && runs[0] !== undefined) return toMarkdown(runs[0].report, runs[0].label);
+  const rows = runs.map(({ report, label }) => `| ${mdCell(label ?? report.scenario.name)} | ${HEADLINE[report.verdict]} | ${report.gates.filter((g) => !g.unknown && !g.pass).length} |`);
+  const head = ['| backend | verdict | failed gates |', '|---|---|---:|', ...rows, ''].join('\n');
+  return `${head}\n${runs.map(({ report, label }) => toMarkdown(report, label)).join('\n')}`;
 }

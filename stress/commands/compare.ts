@@ -1,12 +1,13 @@
 /**
  * `stress compare <base> <head> [more...]`: reports side by side with deltas.
  * Exit 0 when nothing regressed past --fail-on-regression, 1 when something did,
- * 2 for a missing or invalid file or reports that cannot be compared.
+ * 2 for a missing or invalid file, reports that cannot be compared, or an interrupted
+ * baseline (unless --allow-interrupted).
  */
 import type { Argv, CommandModule } from 'yargs';
 import { compareReports, incomparable } from '../compare/compare';
 import { comparisonMarkdown, formatComparison } from '../compare/format';
-import { loadComparable, ReportInputError } from '../compare/load';
+import { checkBaseline, loadComparable, ReportInputError } from '../compare/load';
 import { EXIT } from '../run/exit-codes';
 
 export interface CompareArgs {
@@ -15,6 +16,7 @@ export interface CompareArgs {
   more?: string[];
   'fail-on-regression'?: string;
   markdown?: boolean;
+  'allow-interrupted'?: boolean;
 }
 
 export interface CommandIo {
@@ -45,6 +47,10 @@ export function compareCommandRun(args: CompareArgs, io: CommandIo): number {
   const files = [args.base, args.head, ...(args.more ?? [])];
   try {
     const reports = loadComparable(files);
+    reports.forEach((r, i) => {
+      if (i === 0) checkBaseline(args.base, r, args['allow-interrupted'] === true);
+      else if (r.verdict === 'interrupted') io.err(`stress compare: warning: ${files[i]} is an interrupted run: its numbers cover part of the run only`);
+    });
     const why = incomparable(files, reports);
     if (why !== null) throw new ReportInputError(why);
     const comparison = compareReports(files, reports, threshold);
@@ -72,6 +78,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
         describe: 'exit 1 when a metric is worse than the base by more than this percentage and the noise (e.g. 5%)',
       })
       .option('markdown', { type: 'boolean', describe: 'print a Markdown pull-request comment instead of the table' })
+      .option('allow-interrupted', { type: 'boolean', describe: 'accept an interrupted run (verdict interrupted) as the baseline; refused by default (exit 2)' })
       .example('$0 compare reports/base.json reports/head.json --fail-on-regression 5%', 'CI: exit 1 on a regression past 5% and the noise') as unknown as Argv<CompareArgs>,
   handler: (args) => {
     process.exitCode = compareCommandRun(args, {

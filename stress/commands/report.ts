@@ -2,7 +2,8 @@
  * `stress report <run.json>`: the summary table again from a saved report, and on
  * request its HTML page, JUnit XML and Markdown summary. --threshold judges the saved
  * run again against new bounds (exit 1 when one breaks); --gate exits 1 when the
- * report's verdict is fail. A missing or invalid file exits 2, naming it.
+ * report's verdict is fail. Either exits 4 for an interrupted run, whatever the bounds:
+ * it stays interrupted. A missing or invalid file exits 2, naming it.
  */
 import type { Argv, CommandModule } from 'yargs';
 import { writeCiOutputs } from '../ci-output/write';
@@ -36,7 +37,8 @@ export function withThresholds(report: RunReport, thresholds: readonly string[])
   const parsed = thresholds.map(parseThreshold);
   const names = new Set(parsed.map((t) => t.text));
   const gates = [...report.gates.filter((g) => !(g.kind === 'threshold' && names.has(g.name))), ...evaluateThresholds(report, parsed)];
-  return { ...report, gates, verdict: verdictOf(gates) };
+  // An interrupted run stays interrupted: new bounds cannot make a partial run pass.
+  return { ...report, gates, verdict: verdictOf({ ...report, gates }) };
 }
 
 export function reportCommandRun(args: ReportArgs, io: ReportIo): number {
@@ -66,11 +68,11 @@ export function reportCommandRun(args: ReportArgs, io: ReportIo): number {
   for (const file of writeCiOutputs(report, { junit: args.junit, markdown: args.markdown })) io.out(`Wrote ${file}\n`);
   const failed = failedGates(report.gates);
   const enforced = args.gate ? failed : failed.filter((g) => g.kind === 'threshold' && (args.threshold ?? []).length > 0);
-  if (enforced.length > 0) {
-    io.err(formatFailedGates(enforced, io.colors).replace(/\n$/, ''));
-    return EXIT.gateFailed;
-  }
-  return EXIT.pass;
+  if (enforced.length > 0) io.err(formatFailedGates(enforced, io.colors).replace(/\n$/, ''));
+  const judged = args.gate === true || (args.threshold ?? []).length > 0;
+  // Judging an interrupted run again exits as the run did: no bound makes a partial run pass.
+  if (judged && report.verdict === 'interrupted') return EXIT.interrupted;
+  return enforced.length > 0 ? EXIT.gateFailed : EXIT.pass;
 }
 
 export const reportCommand: CommandModule<object, ReportArgs> = {
@@ -83,7 +85,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .option('junit', { type: 'string', describe: 'write JUnit XML: one test case per gate and threshold' })
       .option('markdown', { type: 'string', describe: 'write a Markdown summary (for a CI step summary)' })
       .option('threshold', { type: 'string', array: true, describe: "judge the saved run again, repeatable: 'p99<20ms' (exit 1 when broken)" })
-      .option('gate', { type: 'boolean', describe: "exit 1 when the report's verdict is fail" })
+      .option('gate', { type: 'boolean', describe: "exit 1 when the report's verdict is fail (4 when the run was interrupted)" })
       .epilogue(THRESHOLD_HELP)
       .example('$0 report reports/run.json --html', 'write reports/run.html')
       .example('$0 report reports/run.json --threshold "p99<20ms" --junit junit.xml', 'gate a saved run in CI') as unknown as Argv<ReportArgs>,

@@ -75,3 +75,13 @@ export function loadComparable(files: readonly string[]): RunReport[] {
   });
   return raw.map((r, i) => asRunReport(files[i] ?? '', r));
 }
+
+/**
+ * A run stopped early measured part of what it was meant to: as a baseline it would let a
+ * regression through (or flag one that is not). Refused unless the caller allows it.
+ */
+export function checkBaseline(file: string, report: RunReport, allowInterrupted: boolean): void {
+  if (report.verdict !== 'interrupted' || allowInterrupted) return;
+  const why = report.interrupted === undefined ? '' : ` after ${report.interrupted.atSec.toFixed(1)} s (${report.interrupted.reason})`;
+  throw new ReportInputError(`${file}: the baseline run was interrupted${why}; an interrupted run is not a baseline (--allow-interrupted compares against it anyway)`);
+}

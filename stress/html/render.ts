@@ -9,6 +9,7 @@ import { latencySpectrum } from '../compare/histogram';
 import { formatMs, formatScaled } from '../compare/format';
 import { uplotAssets } from './assets';
 import { CHART_SCRIPT } from './chart-script';
+import { interruptedText } from '../report/interrupted';
 import { esc, jsonForScript } from './escape';
 
 const INTEGRITY_ERRORS = new Set(['corrupted', 'reordered', 'duplicated', 'unexpected', 'lost']);
@@ -180,6 +181,8 @@ pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f4f4f4; paddi
 .badge.pass { background: #e8f5e9; color: #1b5e20; }
 .badge.fail { background: #c62828; color: #fff; }
 .badge.unknown { background: #fff3e0; color: #e65100; }
+.badge.interrupted { background: #e65100; color: #fff; }
+p.interrupted { background: #fff3e0; border-left: 4px solid #e65100; padding: 6px 10px; }
 .verdict { font-size: 1rem; padding: 2px 10px; vertical-align: middle; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(120px, 1fr)); gap: 8px; margin: 12px 0; }
 .card { background: #fff; border: 1px solid #e0e0e0; border-radius: 4px; padding: 8px; }
@@ -190,6 +193,12 @@ pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f4f4f4; paddi
 .chart.empty { color: #888; padding: 16px; box-sizing: border-box; }
 `;
 
+const VERDICT_BADGE: Record<RunReport['verdict'], { cls: string; text: string; title: string }> = {
+  pass: { cls: 'pass', text: 'PASS', title: 'pass' },
+  fail: { cls: 'fail', text: 'FAIL', title: 'FAIL' },
+  interrupted: { cls: 'interrupted', text: 'INTERRUPTED', title: 'INTERRUPTED' },
+};
+
 export interface RenderOptions {
   /** Where the JSON report lives, shown in the page. */
   source?: string;
@@ -199,8 +208,8 @@ export function renderHtml(report: RunReport, opts: RenderOptions = {}): string 
   const r = report;
   const res = r.results;
   const { js, css } = uplotAssets();
-  const pass = r.verdict === 'pass';
-  const title = `lanstress ${r.scenario.name}: ${pass ? 'pass' : 'FAIL'} (${r.meta.git.commit?.slice(0, 7) ?? 'no git'}${r.meta.git.dirty ? '-dirty' : ''})`;
+  const verdict = VERDICT_BADGE[r.verdict];
+  const title = `lanstress ${r.scenario.name}: ${verdict.title} (${r.meta.git.commit?.slice(0, 7) ?? 'no git'}${r.meta.git.dirty ? '-dirty' : ''})`;
   const integrityRows = Object.entries(res.integrity).map(([k, v]): Cell[] => [
     k,
     num(`results.integrity.${k}`, v),
@@ -243,8 +252,9 @@ export function renderHtml(report: RunReport, opts: RenderOptions = {}): string 
 </head>
 <body>
 <main>
-<h1>lanstress: ${esc(r.scenario.name)} <span class="badge verdict ${pass ? 'pass' : 'fail'}" data-k="verdict">${pass ? 'PASS' : 'FAIL'}</span></h1>
+<h1>lanstress: ${esc(r.scenario.name)} <span class="badge verdict ${verdict.cls}" data-k="verdict">${verdict.text}</span></h1>
 <p class="desc">${esc(r.scenario.description)}${opts.source ? ` — <code>${esc(opts.source)}</code>` : ''}</p>
+${r.interrupted === undefined ? '' : `<p class="interrupted" data-k="interrupted">${esc(interruptedText(r.interrupted))}</p>`}
 ${buildSection(r)}
 ${keyNumbers(r)}
 <section><h2>Gates</h2>

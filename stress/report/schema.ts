@@ -100,83 +100,93 @@ const serverSection = object({
   stderrTail: { type: 'array', items: { type: 'string' } },
 });
 
+const interruption = object({
+  signal: { type: ['string', 'null'] },
+  atSec: nonNeg,
+  reason: { type: 'string' },
+});
+
+const reportBody = object({
+  schemaVersion: { const: SCHEMA_VERSION },
+  meta: object({
+    tool: object({ name: { const: 'lanstress' }, version: { type: 'string' } }),
+    git: object({ commit: { type: ['string', 'null'] }, dirty: { type: ['boolean', 'null'] } }),
+    addon: {
+      ...object({ buildType: { type: 'string' }, flags: { type: 'string' }, backend: { type: ['string', 'null'] } }),
+      // Optional: only a --server-bin run names its binary and fault switches.
+      properties: {
+        buildType: { type: 'string' }, flags: { type: 'string' }, backend: { type: ['string', 'null'] },
+        binary: { type: 'string' }, faults: { type: 'array', items: { type: 'string' } },
+      },
+    },
+    node: { type: 'string' },
+    os: object({ platform: { type: 'string' }, release: { type: 'string' }, arch: { type: 'string' } }),
+    cpu: object({ model: { type: 'string' }, cores: { type: 'integer', minimum: 1 } }),
+    seed: count,
+    startedAt: { type: 'string', format: 'date-time' },
+    finishedAt: { type: 'string', format: 'date-time' },
+    durationSec: nonNeg,
+    argv: { type: 'array', items: { type: 'string' } },
+  }),
+  scenario: object({ name: { type: 'string', minLength: 1 }, description: { type: 'string' } }),
+  options: { type: 'object', additionalProperties: optionValue },
+  target: object({ kind: { enum: ['embedded', 'external'] }, host: { type: 'string' }, port: { type: 'integer', minimum: 0, maximum: 65535 } }),
+  results: object({
+    connections: countsOf(['target', 'opened', 'peak', 'reconnects', 'connectErrors']),
+    throughput: {
+      ...object({
+        sent: count, echoed: count, bytesSent: count, bytesEchoed: count,
+        echoesPerSec: nonNeg, bytesPerSec: nonNeg, behindSchedule: count,
+      }),
+      // Optional: reports written before late echoes were tallied lack it.
+      properties: {
+        sent: count, echoed: count, bytesSent: count, bytesEchoed: count,
+        echoesPerSec: nonNeg, bytesPerSec: nonNeg, behindSchedule: count, late: count, probes: count,
+      },
+    },
+    series: { type: 'array', items: tick },
+    latency: object({
+      corrected: percentiles,
+      uncorrected: percentiles,
+      connect: percentiles,
+      histograms: object({ corrected: { type: 'string' }, uncorrected: { type: 'string' }, connect: { type: 'string' } }),
+    }),
+    integrity: countsOf(['ok', 'corrupted', 'reordered', 'duplicated', 'unexpected', 'lost', 'abandoned']),
+    chaos: object({
+      counts: countsOf(chaosActions),
+      cuts: {
+        type: 'array',
+        items: {
+          ...object({ serial: count, action: { enum: chaosActions }, seq: count, inFlight: count, atMs: nonNeg }),
+          // Optional: reports written before it was logged lack it.
+          properties: { serial: count, action: { enum: chaosActions }, seq: count, inFlight: count, bytesInFlight: count, atMs: nonNeg },
+        },
+      },
+    }),
+    clientErrors: { type: 'object', additionalProperties: count },
+    client: object({ maxLagMs: nonNeg, meanCpuPercent: nonNeg, workers: { type: 'integer', minimum: 1 }, bottleneck: { type: 'boolean' } }),
+  }),
+  server: {
+    ...serverSection,
+    // Optional: reports written before they were recorded lack them.
+    properties: {
+      ...(serverSection.properties as Record<string, JsonSchema>),
+      quiet: { anyOf: [{ type: 'null' }, serverStats] },
+      memory: { anyOf: [{ type: 'null' }, object({ rssAtListenKiB: count, peakRssKiB: count })] },
+      sanitizer: sanitizerFindings,
+    },
+  },
+  gates: { type: 'array', items: gate },
+  verdict: { enum: ['pass', 'fail', 'interrupted'] },
+});
+
 export const runReportSchema: JsonSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://lanstress.invalid/schemas/run-report-1.json',
   title: 'lanstress RunReport',
-  ...object({
-    schemaVersion: { const: SCHEMA_VERSION },
-    meta: object({
-      tool: object({ name: { const: 'lanstress' }, version: { type: 'string' } }),
-      git: object({ commit: { type: ['string', 'null'] }, dirty: { type: ['boolean', 'null'] } }),
-      addon: {
-        ...object({ buildType: { type: 'string' }, flags: { type: 'string' }, backend: { type: ['string', 'null'] } }),
-        // Optional: only a --server-bin run names its binary and fault switches.
-        properties: {
-          buildType: { type: 'string' }, flags: { type: 'string' }, backend: { type: ['string', 'null'] },
-          binary: { type: 'string' }, faults: { type: 'array', items: { type: 'string' } },
-        },
-      },
-      node: { type: 'string' },
-      os: object({ platform: { type: 'string' }, release: { type: 'string' }, arch: { type: 'string' } }),
-      cpu: object({ model: { type: 'string' }, cores: { type: 'integer', minimum: 1 } }),
-      seed: count,
-      startedAt: { type: 'string', format: 'date-time' },
-      finishedAt: { type: 'string', format: 'date-time' },
-      durationSec: nonNeg,
-      argv: { type: 'array', items: { type: 'string' } },
-    }),
-    scenario: object({ name: { type: 'string', minLength: 1 }, description: { type: 'string' } }),
-    options: { type: 'object', additionalProperties: optionValue },
-    target: object({ kind: { enum: ['embedded', 'external'] }, host: { type: 'string' }, port: { type: 'integer', minimum: 0, maximum: 65535 } }),
-    results: object({
-      connections: countsOf(['target', 'opened', 'peak', 'reconnects', 'connectErrors']),
-      throughput: {
-        ...object({
-          sent: count, echoed: count, bytesSent: count, bytesEchoed: count,
-          echoesPerSec: nonNeg, bytesPerSec: nonNeg, behindSchedule: count,
-        }),
-        // Optional: reports written before late echoes were tallied lack it.
-        properties: {
-          sent: count, echoed: count, bytesSent: count, bytesEchoed: count,
-          echoesPerSec: nonNeg, bytesPerSec: nonNeg, behindSchedule: count, late: count,
-        },
-      },
-      series: { type: 'array', items: tick },
-      latency: object({
-        corrected: percentiles,
-        uncorrected: percentiles,
-        connect: percentiles,
-        histograms: object({ corrected: { type: 'string' }, uncorrected: { type: 'string' }, connect: { type: 'string' } }),
-      }),
-      integrity: countsOf(['ok', 'corrupted', 'reordered', 'duplicated', 'unexpected', 'lost', 'abandoned']),
-      chaos: object({
-        counts: countsOf(chaosActions),
-        cuts: {
-          type: 'array',
-          items: {
-            ...object({ serial: count, action: { enum: chaosActions }, seq: count, inFlight: count, atMs: nonNeg }),
-            // Optional: reports written before it was logged lack it.
-            properties: { serial: count, action: { enum: chaosActions }, seq: count, inFlight: count, bytesInFlight: count, atMs: nonNeg },
-          },
-        },
-      }),
-      clientErrors: { type: 'object', additionalProperties: count },
-      client: object({ maxLagMs: nonNeg, meanCpuPercent: nonNeg, workers: { type: 'integer', minimum: 1 }, bottleneck: { type: 'boolean' } }),
-    }),
-    server: {
-      ...serverSection,
-      // Optional: reports written before they were recorded lack them.
-      properties: {
-        ...(serverSection.properties as Record<string, JsonSchema>),
-        quiet: { anyOf: [{ type: 'null' }, serverStats] },
-        memory: { anyOf: [{ type: 'null' }, object({ rssAtListenKiB: count, peakRssKiB: count })] },
-        sanitizer: sanitizerFindings,
-      },
-    },
-    gates: { type: 'array', items: gate },
-    verdict: { enum: ['pass', 'fail'] },
-  }),
+  ...reportBody,
+  // Optional: only a run stopped early carries it (an addition, so still schemaVersion 1).
+  properties: { ...(reportBody.properties as Record<string, JsonSchema>), interrupted: interruption },
 };
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, formats: { 'date-time': isDateTime } });

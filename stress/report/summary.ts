@@ -6,6 +6,7 @@
 import chalk from 'chalk';
 import Table from 'cli-table3';
 import type { ServerStats } from '../../server/types';
+import { interruptedText } from './interrupted';
 import type { GateVerdict, Percentiles, RunReport } from './types';
 
 export interface SummaryOptions {
@@ -17,6 +18,8 @@ export interface SummaryOptions {
 export interface SummaryData {
   scenario: string;
   verdict: RunReport['verdict'];
+  /** Why and when the run stopped early, or null when it ran its course. */
+  interrupted: NonNullable<RunReport['interrupted']> | null;
   durationSec: number;
   echoesPerSec: number;
   bytesPerSec: number;
@@ -35,6 +38,7 @@ export function summaryData(r: RunReport): SummaryData {
   return {
     scenario: r.scenario.name,
     verdict: r.verdict,
+    interrupted: r.interrupted ?? null,
     durationSec: r.meta.durationSec,
     echoesPerSec: r.results.throughput.echoesPerSec,
     bytesPerSec: r.results.throughput.bytesPerSec,
@@ -134,9 +138,18 @@ export function formatSummary(r: RunReport, opts: SummaryOptions): string {
   if (res.client.bottleneck) {
     out.push(c.yellow(`The client itself may have limited this run (max event-loop lag ${res.client.maxLagMs} ms, CPU ${res.client.meanCpuPercent.toFixed(0)}% over ${res.client.workers} workers).`));
   }
-  out.push(r.verdict === 'pass' ? c.green.bold('Verdict: pass') : c.red.bold('Verdict: FAIL'));
+  if (r.interrupted !== undefined) out.push(c.yellow.bold(interruptedText(r.interrupted)));
+  out.push(verdictText(r.verdict, c));
   if (opts.reportPath !== null) out.push(`Report: ${opts.reportPath}`);
   return `${out.join('\n')}\n`;
+}
+
+function verdictText(v: RunReport['verdict'], c: chalk.Chalk): string {
+  switch (v) {
+    case 'pass': return c.green.bold('Verdict: pass');
+    case 'fail': return c.red.bold('Verdict: FAIL');
+    case 'interrupted': return c.yellow.bold('Verdict: INTERRUPTED');
+  }
 }
 
 function serverTable(r: RunReport, c: chalk.Chalk, colors: boolean): string {
@@ -178,6 +191,19 @@ function serverTable(r: RunReport, c: chalk.Chalk, colors: boolean): string {
 function zombieIds(stats: ServerStats | null): string[] {
   const z = stats?.zombies;
   return Array.isArray(z) ? z.map((e) => `${e.id} (ioCount ${e.ioCount}${e.sendFlag ? ', send in flight' : ''}, ${e.reason ?? 'live'})`) : [];
+}
+
+/** The last lines of a command that ran once per backend: one line per backend, its verdict and exit code. */
+export function formatBackendVerdicts(runs: ReadonlyArray<{ backend: string; report: RunReport | null; exitCode: number }>, colors: boolean): string {
+  const c = new chalk.Instance({ level: colors ? 1 : 0 });
+  const t = table(['Backend', 'verdict', 'exit', 'failed gates'], colors);
+  for (const run of runs) {
+    const r = run.report;
+    const verdict = r === null ? (run.exitCode === 3 ? c.red.bold('server did not start') : c.yellow('not run (interrupted)')) : verdictText(r.verdict, c).replace('Verdict: ', '');
+    const failed = r === null ? '-' : String(r.gates.filter((g) => !g.unknown && !g.pass).length);
+    t.push([run.backend, verdict, String(run.exitCode), failed]);
+  }
+  return `${t.toString()}\n`;
 }
 
 /** The table printed under --gate when gates failed. */

@@ -101,5 +101,17 @@ export interface RunReport {
     sanitizer?: SanitizerFindings;
   };
   gates: GateVerdict[];
-  verdict: 'pass' | 'fail';
+  /** interrupted: stopped early (SIGINT/SIGTERM, an abort): never a pass, whatever its gates say. */
+  verdict: 'pass' | 'fail' | 'interrupted';
+  /** Why and when the run stopped early; absent when it ran its course (and in older reports). */
+  interrupted?: Interruption;
+}
+
+export interface Interruption {
+  /** The signal that stopped it, or null for an abort that came from no signal. */
+  signal: string | null;
+  /** Seconds after the fleet started (0 when it came before the load began). */
+  atSec: number;
+  /** One line for people, e.g. "SIGINT: stopped by the user or a CI timeout". */
+  reason: string;
 }

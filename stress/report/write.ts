@@ -1,6 +1,6 @@
 /**
  * Writes a report where a person can find and sort it:
- * <out>/YYYYMMDD-HHMMSS_<scenario>_<shortcommit>.json (UTC time), atomically:
+ * <out>/YYYYMMDD-HHMMSS_<scenario>[-<backend>]_<shortcommit>.json (UTC time), atomically:
  * a temp file in the same directory, fsynced, then renamed over, so a reader
  * never sees half a report and a crash leaves no partial file under the real name.
  */
@@ -51,13 +51,13 @@ function writeNew(dir: string, file: string, text: string): boolean {
   }
 }
 
-/** Returns the path written. */
-export function writeReport(report: RunReport, outDir: string): string {
+/** Returns the path written. `label` (the backend, when one command ran several) joins the scenario in the name. */
+export function writeReport(report: RunReport, outDir: string, label: string | null = null): string {
   mkdirSync(outDir, { recursive: true });
   const text = `${JSON.stringify(report, null, 2)}\n`;
   const started = new Date(report.meta.startedAt);
   for (let attempt = 0; attempt < 1000; attempt++) {
-    const file = path.join(outDir, reportFileName(started, report.scenario.name, report.meta.git.commit, attempt));
+    const file = path.join(outDir, reportFileName(started, label === null ? report.scenario.name : `${report.scenario.name}-${label}`, report.meta.git.commit, attempt));
     if (writeNew(outDir, file, text)) return file;
   }
   throw new Error(`could not find a free report name in ${outDir}`);

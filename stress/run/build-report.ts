@@ -7,7 +7,7 @@ import type { FleetResult, FleetTick } from '../../dummy-client/types';
 import type { Scenario } from '../../scenarios/types';
 import { leaked, type ServerStats } from '../../server/types';
 import { evaluateThresholds } from '../thresholds';
-import { SCHEMA_VERSION, type BuildMeta, type RunReport } from '../report/types';
+import { SCHEMA_VERSION, type BuildMeta, type Interruption, type RunReport } from '../report/types';
 import type { ServerExit, StatsPoint } from './embedded';
 import type { ServerBinBuild } from '../sanitize/server-bin';
 import { integrityGates, scenarioGates, verdictOf } from './gates';
@@ -60,6 +60,8 @@ export function buildReport(args: {
   fleetSec: number;
   fleet: FleetResult;
   server: ServerOutcome;
+  /** Set when the run was stopped early (a signal, an abort other than --abort-on-fail). */
+  interrupted?: Interruption | null;
 }): RunReport {
   const { fleet, server, options } = args;
   const ticks = fleet.ticks;
@@ -121,6 +123,7 @@ export function buildReport(args: {
     gates: [],
     verdict: 'pass',
   };
+  if (args.interrupted !== undefined && args.interrupted !== null) report.interrupted = args.interrupted;
   const metrics = reportMetrics(report);
   report.gates = [
     ...integrityGates(metrics),
@@ -139,6 +142,6 @@ export function buildReport(args: {
     report.gates.push({ name: 'server.stopTimedOut == 0', kind: 'server', pass: stuck === 0, actual: stuck, expected: `== 0 (exit within ${server.stopTimeoutMs} ms of SIGTERM)`, unknown: false });
   }
   report.gates.push(...evaluateThresholds(report, options.thresholds));
-  report.verdict = verdictOf(report.gates);
+  report.verdict = verdictOf(report);
   return report;
 }

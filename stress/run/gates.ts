@@ -57,9 +57,14 @@ export function scenarioGates(gates: readonly ScenarioGate[], m: Metrics, option
   });
 }
 
-/** A run fails when any gate that could be judged failed; unknown gates neither pass nor fail it. */
-export function verdictOf(gates: readonly GateVerdict[]): RunReport['verdict'] {
-  return gates.some((g) => !g.unknown && !g.pass) ? 'fail' : 'pass';
+/**
+ * A run fails when any gate that could be judged failed; unknown gates neither pass nor fail it.
+ * A run stopped early is 'interrupted' whatever its gates say (it never passes), unless the
+ * server crashed: that is a fail (exit 3) even when a signal came too.
+ */
+export function verdictOf(r: Pick<RunReport, 'gates' | 'interrupted'> & { server: { crashed: boolean } }): RunReport['verdict'] {
+  if (r.interrupted !== undefined && !r.server.crashed) return 'interrupted';
+  return r.gates.some((g) => !g.unknown && !g.pass) ? 'fail' : 'pass';
 }
 
 export function failedGates(gates: readonly GateVerdict[]): GateVerdict[] {
