@@ -8,7 +8,7 @@ import { randomInt } from 'node:crypto';
 import type { Argv, CommandModule, Options } from 'yargs';
 import { DEFAULT_SCENARIO, findScenario, SCENARIOS } from '../../scenarios';
 import { THRESHOLD_HELP, validateThresholds } from '../thresholds';
-import { EXIT, UsageError } from '../run/exit-codes';
+import { EXIT, EXIT_CODES_HELP, UsageError } from '../run/exit-codes';
 import { resolveRunOptions, type RawRunArgs } from '../run/options';
 
 const runOptions = {
@@ -23,7 +23,11 @@ const runOptions = {
   'chaos-actions': { type: 'string', describe: 'comma list of chaos actions to draw from', defaultDescription: 'all' },
   seed: { type: 'string', describe: 'seed for payloads and chaos (printed in the report for replay)', defaultDescription: 'random' },
   target: { type: 'string', describe: "'embedded' (start the shipped server) or a loopback host:port", defaultDescription: 'embedded' },
-  backend: { type: 'string', describe: 'embedded server backend: auto | epoll | io_uring', defaultDescription: 'auto' },
+  backend: {
+    type: 'string',
+    describe: 'embedded server backend: auto | epoll | io_uring | all (every backend this kernel has) | a comma list; several = one whole run per backend, one report each, the worst exit code',
+    defaultDescription: 'auto (chaos: all)',
+  },
   mode: { type: 'string', describe: 'embedded server mode: echo | broadcast | js', defaultDescription: 'echo' },
   'server-workers': { type: 'string', describe: 'embedded server worker threads', defaultDescription: 'CPU cores' },
   'max-payload': { type: 'string', describe: "embedded server's largest accepted payload", defaultDescription: '8192' },
@@ -166,12 +170,13 @@ export const runCommandModule: CommandModule<object, RunArgs> = {
     yargs
       .positional('scenario', { type: 'string', describe: `scenario name (see \`stress scenarios\`)`, default: undefined })
       .options(runOptions)
-      .epilogue(THRESHOLD_HELP)
+      .epilogue(`${THRESHOLD_HELP}\n\n${EXIT_CODES_HELP}`)
       .example('$0 --clients 5000 --duration 60', 'the default echo-flood scenario with 5000 connections for a minute')
       .example('$0 run echo-flood --payload 16-512 --pipeline 4', 'random payload sizes, 4 packets in flight per connection')
       .example('$0 --rate 100 --threshold "p99<20ms" --gate', 'open loop at 100 packets/s per connection; CI fails on any gate')
       .example('$0 --target 127.0.0.1:9000 --clients 200', 'load a server you started yourself (server checks unknown)')
       .example('$0 chaos --seed 7 --rate 50', 'random cuts mid-I/O, replayable with the same seed')
+      .example('$0 chaos --backend all --gate', 'the chaos gate once per backend this kernel has (chaos defaults to all)')
       .example('$0 churn --source-ips 127.0.0.2-127.0.0.9 --duration 60', 'connect/close storm past one address\'s ephemeral ports') as unknown as Argv<RunArgs>,
   handler: async (args) => {
     process.exitCode = await runCommand(args);

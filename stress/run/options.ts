@@ -8,7 +8,8 @@ import type { ChaosAction, TrafficKind } from '../../dummy-client/types';
 import { parseSourceIps } from './source-ips';
 
 export const CHAOS_ACTIONS: readonly ChaosAction[] = ['rstMidBurst', 'finInFlight', 'closeAfterConnect', 'closeMidPacket', 'silence'];
-const BACKENDS: readonly Backend[] = ['auto', 'epoll', 'io_uring'];
+/** The backends a server can be told to use by name, in the order `--backend all` runs them. */
+export const NAMED_BACKENDS: readonly NamedBackend[] = ['epoll', 'io_uring'];
 const MODES: readonly ServerMode[] = ['echo', 'broadcast', 'js'];
 const TRAFFIC: readonly TrafficKind[] = ['echo', 'broadcast', 'badInput', 'slowReader'];
 /** The server's default sendQueueLimit (SPEC 2). */
@@ -21,6 +22,13 @@ export const DEFAULT_MAX_PAYLOAD = 8192;
 const WIRE_MAX_PAYLOAD = 65535;
 
 export type Target = { kind: 'embedded' } | { kind: 'external'; host: string; port: number };
+
+export type NamedBackend = Exclude<Backend, 'auto'>;
+/**
+ * What --backend asks for: one backend ('auto' lets the server pick), 'all' (every backend this
+ * kernel offers) or a list; more than one means one whole run per backend, one after the other.
+ */
+export type BackendRequest = Backend | 'all' | NamedBackend[];
 
 export interface RunOptions {
   clients: number;
@@ -35,7 +43,7 @@ export interface RunOptions {
   chaosActions: ChaosAction[];
   seed: number;
   target: Target;
-  backend: Backend;
+  backend: BackendRequest;
   mode: ServerMode;
   serverWorkers: number;
   maxPayload: number;
@@ -227,6 +235,20 @@ function parseRange(p: Problems, raw: string): { min: number; max: number } | nu
   return { min, max };
 }
 
+function backendRequest(p: Problems, raw: string | undefined, fallback: BackendRequest): BackendRequest {
+  if (raw === undefined) return fallback;
+  const text = raw.trim();
+  if (text === 'auto' || text === 'all') return text;
+  const names = text.split(',').map((s) => s.trim());
+  const bad = names.filter((n) => !(NAMED_BACKENDS as readonly string[]).includes(n));
+  if (names.length === 0 || bad.length > 0) {
+    p.add('backend', raw, `must be auto, all, or one or a comma list of ${NAMED_BACKENDS.join(', ')}`);
+    return fallback;
+  }
+  const list = [...new Set(names)] as NamedBackend[];
+  return list.length === 1 ? list[0]! : list;
+}
+
 function chaosActions(p: Problems, raw: string | undefined, fallback: ChaosAction[]): ChaosAction[] {
   if (raw === undefined) return fallback;
   const names = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -343,7 +365,7 @@ export function resolveRunOptions(raw: RawRunArgs, scenarioDefaults: Partial<Run
     chaosActions: chaosActions(p, raw.chaosActions, base.chaosActions),
     seed: integer(p, 'seed', raw.seed, base.seed, 0, 2 ** 32 - 1),
     target: target(p, raw.target, base.target),
-    backend: choice(p, 'backend', raw.backend, base.backend, BACKENDS),
+    backend: backendRequest(p, raw.backend, base.backend),
     mode,
     serverWorkers: integer(p, 'server-workers', raw.serverWorkers, base.serverWorkers, 1, 256),
     maxPayload,

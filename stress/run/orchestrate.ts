@@ -1,24 +1,31 @@
 /**
  * One `stress run`: resolved options in, exit code out.
- * Order: descriptors -> server (embedded child, or probe the external one) ->
- * fleet with a live line -> drain -> wait for the server to go quiet -> stop it ->
- * report (gates always computed) -> summary -> exit code.
+ * Phases: preflight (descriptors, --server-bin, the external target, --backend) ->
+ * for each backend asked for, one after the other: start the target -> load (fleet with
+ * a live line, drain) -> stop (wait for the server to go quiet, stop it) -> report
+ * (gates always computed) -> summary; then the CI outputs covering every run -> exit code
+ * (the worst run's).
  * Every wait is bounded, and a dying server aborts the fleet, so a run never hangs.
+ * The first SIGINT/SIGTERM stops the fleet, writes the report (verdict interrupted, exit 4)
+ * and skips the backends not yet run; the second quits at once.
  */
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { runFleet } from '../../dummy-client/fleet';
 import type { FleetConfig, FleetResult, FleetTick } from '../../dummy-client/types';
 import type { Scenario } from '../../scenarios/types';
-import type { ServerStats } from '../../server/types';
-import { formatFailedGates, formatSummary, summaryData } from '../report/summary';
+import type { Backend, ServerStats } from '../../server/types';
+import { formatBackendVerdicts, formatFailedGates, formatSummary, summaryData } from '../report/summary';
+import type { Interruption, RunReport } from '../report/types';
 import { writeReport } from '../report/write';
 import { htmlPathFor, writeHtmlReport } from '../html/write';
 import { writeCiOutputs } from '../ci-output/write';
+import { AddonNotBuiltError } from '../../server/addon';
+import { backendsHere, planBackends } from './backends';
 import { createAbortEvaluator, parseThreshold } from '../thresholds';
 import { buildReport } from './build-report';
 import { EmbeddedServer, type ServerExit } from './embedded';
-import { EXIT, UsageError } from './exit-codes';
+import { EXIT, UsageError, worstExit } from './exit-codes';
 import { failedGates } from './gates';
 import { childLimitProblem, descriptorsNeeded, raiseOwnLimit } from './limits';
 import type { RunOptions } from './options';
@@ -65,7 +72,10 @@ export function fleetConfig(o: RunOptions, host: string, port: number): FleetCon
   };
 }
 
-export function serverArgs(o: RunOptions): string[] {
+/** The options of one run: --backend resolved to the one backend this run's server uses. */
+export type SingleRunOptions = RunOptions & { backend: Backend };
+
+export function serverArgs(o: SingleRunOptions): string[] {
   return [
     '--stats-json',
     '--host', '127.0.0.1',
@@ -113,8 +123,33 @@ function emptyFleetResult(config: FleetConfig, ticks: FleetTick[]): FleetResult 
   };
 }
 
-/** Runs the scenario; returns the process exit code. Throws UsageError for bad input found late (limits, target). */
+/** Runs the scenario once per backend asked for; returns the process exit code. Throws UsageError for bad input found late (limits, target, backend). */
 export async function runScenario(scenario: Scenario, options: RunOptions, io: RunIo): Promise<number> {
+  const needed = await preflight(options);
+  const backends = resolveBackends(options);
+  const several = backends.length > 1;
+  const progress = new Progress(options.json ? null : io.stderr);
+  const stopper = new Stopper(progress);
+  stopper.install();
+  const runs: RunResult[] = [];
+  try {
+    for (const backend of backends) {
+      if (stopper.interruption !== null) {
+        runs.push({ backend, label: backend, report: null, exitCode: EXIT.interrupted });
+        continue;
+      }
+      const label = several ? backend : null;
+      if (several) progress.note(`stress: ${scenario.name} on ${backend} (${runs.length + 1} of ${backends.length})`);
+      runs.push(await runOnce(scenario, { ...options, backend }, label, { io, progress, stopper, needed }));
+    }
+  } finally {
+    stopper.uninstall();
+  }
+  return finish(runs, options, io);
+}
+
+/** Bad input that can be found before any server starts: exit 2 naming the flag. Returns the descriptors a run needs. */
+async function preflight(options: RunOptions): Promise<number> {
   const needed = descriptorsNeeded(options.clients);
   const own = raiseOwnLimit(needed);
   if (!own.ok) throw new UsageError(`--clients ${options.clients}: ${own.message}`);
@@ -127,62 +162,181 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
     const problem = await probe(options.target.host, options.target.port);
     if (problem !== null) throw new UsageError(`--target ${options.target.host}:${options.target.port}: ${problem}`);
   }
+  return needed;
+}
 
-  const progress = new Progress(options.json ? null : io.stderr);
-  const startedAt = new Date();
-  let embedded: EmbeddedServer | null = null;
-  let host: string;
-  let port: number;
-  let backend: string | null = null;
-  let bin: ServerBinBuild | null = null;
-  if (options.target.kind === 'embedded') {
-    const serverBin = options.serverBin === null ? null : path.resolve(options.serverBin);
-    embedded = new EmbeddedServer({ noFile: needed, serverArgs: serverArgs(options), startTimeoutMs: SERVER_START_TIMEOUT_MS, serverBin });
+/** --backend as the list of runs; an io_uring asked for by name but missing here is a usage error with the kernel's reason. */
+function resolveBackends(options: RunOptions): Backend[] {
+  const plan = planBackends(options.backend, options.target, () => {
     try {
-      const info = await embedded.waitListening();
-      host = info.host;
-      port = info.port;
-      backend = info.backend;
-      if (serverBin !== null) bin = { binary: serverBin, build: info.build ?? 'unknown', faults: info.faults ?? [] };
+      return backendsHere();
     } catch (err) {
-      const exit = await embedded.stop(SERVER_STOP_TIMEOUT_MS);
-      const tail = exit.stderrTail.slice(-10).join('\n');
-      // The server validates its own options: its usage error is ours.
-      if (exit.exitCode === EXIT.usage) throw new UsageError(`the embedded server refused its options:\n${tail}`);
-      io.stderr.write(`stress: ${(err as Error).message}\n${tail === '' ? '' : `${tail}\n`}`);
-      return EXIT.serverCrashed;
+      if (err instanceof AddonNotBuiltError) throw new UsageError(`--backend ${String(options.backend)}: cannot tell which backends this kernel offers: ${err.message}`);
+      throw err;
     }
-    const built = bin === null ? '' : `, ${bin.binary} [${bin.build}${bin.faults.length > 0 ? ` FAULT=${bin.faults.join(',')}` : ''}]`;
-    progress.note(`server pid ${embedded.pid} listening on ${host}:${port} (${backend}${built}); ${options.clients} clients for ${options.durationSec} s`);
-  } else {
-    host = options.target.host;
-    port = options.target.port;
-    progress.note(`target ${host}:${port} (external: server checks unknown); ${options.clients} clients for ${options.durationSec} s`);
-  }
-
-  const rss = embedded?.pid === undefined ? null : new RssTracker(embedded.pid);
-  rss?.sample();
-  const abort = new AbortController();
-  embedded?.onCrash(() => {
-    progress.note(`stress: the server under test died mid-run (${embedded?.describeExit()}); stopping the fleet`);
-    abort.abort();
   });
-  let interrupted = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (interrupted) {
-      embedded?.kill();
+  if (!plan.ok) throw new UsageError(plan.error);
+  if (plan.backends.length === 0) throw new UsageError(`--backend ${String(options.backend)}: no backend is available on this kernel`);
+  return plan.backends;
+}
+
+interface RunResult {
+  backend: Backend;
+  /** The backend when the command ran several, else null (names the report file, the JUnit suite). */
+  label: string | null;
+  /** null: not run (an earlier run was interrupted). */
+  report: RunReport | null;
+  exitCode: number;
+}
+
+interface RunContext {
+  io: RunIo;
+  progress: Progress;
+  stopper: Stopper;
+  needed: number;
+}
+
+/**
+ * The first SIGINT/SIGTERM (for the whole command, not only the load) is an interruption:
+ * the current run's fleet stops, its report is written, later runs are skipped. The second
+ * quits at once, killing the server of the current run.
+ */
+class Stopper {
+  interruption: { signal: NodeJS.Signals; at: bigint } | null = null;
+  private readonly listeners = new Set<() => void>();
+  /** Kills the current run's server on the second signal. */
+  killServer: (() => void) | null = null;
+  private readonly onSignal = (signal: NodeJS.Signals): void => {
+    if (this.interruption !== null) {
+      this.killServer?.();
       process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
     }
-    interrupted = true;
-    progress.note(`stress: ${signal}: stopping the fleet and writing the report (again to quit at once)`);
+    this.interruption = { signal, at: process.hrtime.bigint() };
+    this.progress.note(`stress: ${signal}: stopping the fleet and writing the report (again to quit at once)`);
+    for (const f of this.listeners) f();
+  };
+
+  constructor(private readonly progress: Progress) {}
+
+  install(): void {
+    process.on('SIGINT', this.onSignal);
+    process.on('SIGTERM', this.onSignal);
+  }
+
+  uninstall(): void {
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
+  }
+
+  /** Calls `f` on the first signal (at once if it already came); returns the unsubscribe. */
+  onInterrupt(f: () => void): () => void {
+    if (this.interruption !== null) f();
+    this.listeners.add(f);
+    return () => this.listeners.delete(f);
+  }
+}
+
+/** One whole run on one backend: start the target, load, stop, report, summary. Returns its report and exit code. */
+async function runOnce(scenario: Scenario, options: SingleRunOptions, label: string | null, ctx: RunContext): Promise<RunResult> {
+  const startedAt = new Date();
+  const target = await startTarget(options, ctx);
+  if ('exitCode' in target) return { backend: options.backend, label, report: null, exitCode: target.exitCode };
+  const loaded = await load(options, target, ctx);
+  const stopped = await stopTarget(target);
+  const report = buildReport({
+    scenario,
+    options,
+    argv: ctx.io.argv,
+    startedAt,
+    finishedAt: new Date(),
+    fleetSec: loaded.fleetSec,
+    fleet: loaded.fleet,
+    interrupted: loaded.interrupted,
+    server: {
+      kind: options.target.kind,
+      host: target.host,
+      port: target.port,
+      backend: target.backend,
+      exit: stopped.exit,
+      quiet: stopped.quiet,
+      series: target.embedded?.series ?? [],
+      stopTimeoutMs: SERVER_STOP_TIMEOUT_MS,
+      bin: target.bin,
+      rss: target.rss?.result() ?? null,
+    },
+  });
+  writeOutputs(report, options, label, ctx.io);
+  return { backend: options.backend, label, report, exitCode: exitCodeOf(report, options) };
+}
+
+interface StartedTarget {
+  embedded: EmbeddedServer | null;
+  host: string;
+  port: number;
+  backend: string | null;
+  bin: ServerBinBuild | null;
+  rss: RssTracker | null;
+}
+
+/** The embedded server started and listening (or the external target named); a server that cannot start is exit 3. */
+async function startTarget(options: SingleRunOptions, ctx: RunContext): Promise<StartedTarget | { exitCode: number }> {
+  const { progress, io } = ctx;
+  if (options.target.kind === 'external') {
+    const { host, port } = options.target;
+    progress.note(`target ${host}:${port} (external: server checks unknown); ${options.clients} clients for ${options.durationSec} s`);
+    return { embedded: null, host, port, backend: null, bin: null, rss: null };
+  }
+  const serverBin = options.serverBin === null ? null : path.resolve(options.serverBin);
+  const embedded = new EmbeddedServer({ noFile: ctx.needed, serverArgs: serverArgs(options), startTimeoutMs: SERVER_START_TIMEOUT_MS, serverBin });
+  ctx.stopper.killServer = () => embedded.kill();
+  let info: Awaited<ReturnType<EmbeddedServer['waitListening']>>;
+  try {
+    info = await embedded.waitListening();
+  } catch (err) {
+    const exit = await embedded.stop(SERVER_STOP_TIMEOUT_MS);
+    const tail = exit.stderrTail.slice(-10).join('\n');
+    // The server validates its own options: its usage error is ours.
+    if (exit.exitCode === EXIT.usage) throw new UsageError(`the embedded server refused its options:\n${tail}`);
+    io.stderr.write(`stress: ${(err as Error).message}\n${tail === '' ? '' : `${tail}\n`}`);
+    return { exitCode: EXIT.serverCrashed };
+  }
+  const bin = serverBin === null ? null : { binary: serverBin, build: info.build ?? 'unknown', faults: info.faults ?? [] };
+  const built = bin === null ? '' : `, ${bin.binary} [${bin.build}${bin.faults.length > 0 ? ` FAULT=${bin.faults.join(',')}` : ''}]`;
+  progress.note(`server pid ${embedded.pid} listening on ${info.host}:${info.port} (${info.backend}${built}); ${options.clients} clients for ${options.durationSec} s`);
+  const rss = embedded.pid === undefined ? null : new RssTracker(embedded.pid);
+  rss?.sample();
+  return { embedded, host: info.host, port: info.port, backend: info.backend, bin, rss };
+}
+
+interface Loaded {
+  fleet: FleetResult;
+  fleetSec: number;
+  /** Why the load stopped early, or null when it ran its course (or a threshold stopped it: --abort-on-fail). */
+  interrupted: Interruption | null;
+}
+
+/** The fleet against the target, with the live line; stopped early by a signal, a dying server or --abort-on-fail. */
+async function load(options: SingleRunOptions, target: StartedTarget, ctx: RunContext): Promise<Loaded> {
+  const { progress } = ctx;
+  const { embedded, rss } = target;
+  const abort = new AbortController();
+  const fleetStart = process.hrtime.bigint();
+  let interrupted: Interruption | null = null;
+  const interrupt = (signal: string | null, at: bigint, reason: string): void => {
+    interrupted ??= { signal, atSec: Math.max(0, Math.round(Number(at - fleetStart) / 1e6) / 1000), reason };
     abort.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  embedded?.onCrash(() => {
+    progress.note(`stress: the server under test died mid-run (${embedded.describeExit()}); stopping the fleet`);
+    interrupt(null, process.hrtime.bigint(), 'the server under test died');
+  });
+  const unsubscribe = ctx.stopper.onInterrupt(() => {
+    const i = ctx.stopper.interruption;
+    if (i !== null) interrupt(i.signal, i.at, `${i.signal} received`);
+  });
 
-  const config = fleetConfig(options, host, port);
+  const config = fleetConfig(options, target.host, target.port);
   const ticks: FleetTick[] = [];
-  const fleetStart = process.hrtime.bigint();
   const abortEvaluator = options.abortOnFail ? createAbortEvaluator(options.thresholds.map(parseThreshold)) : null;
   const onTick = (t: FleetTick): void => {
     ticks.push(t);
@@ -190,6 +344,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
     progress.line(formatTick(t, options.durationSec, embedded?.latest()?.sessions ?? null, process.memoryUsage.rss()));
     const lost = abortEvaluator?.observe(t) ?? [];
     if (lost.length > 0 && !abort.signal.aborted) {
+      // Not an interruption: the run is judged, and fails on that threshold.
       progress.note(`stress: --abort-on-fail: ${lost.map((l) => `${l.threshold.text} is lost (${l.reason})`).join('; ')}; stopping the run`);
       abort.abort();
     }
@@ -203,45 +358,31 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
       throw err;
     }
     fleet = emptyFleetResult(config, ticks);
+  } finally {
+    unsubscribe();
   }
   const fleetSec = Number(process.hrtime.bigint() - fleetStart) / 1e9;
   progress.end();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  return { fleet, fleetSec, interrupted };
+}
 
+/** Waits for the server to go quiet (the moment leaks and zombies are judged), then stops it. */
+async function stopTarget(target: StartedTarget): Promise<{ quiet: ServerStats | null; exit: ServerExit | null }> {
+  const { embedded, rss } = target;
+  if (embedded === null) return { quiet: null, exit: null };
   let quiet: ServerStats | null = null;
-  let exit: ServerExit | null = null;
-  if (embedded !== null) {
-    if (!embedded.hasExited) {
-      const q = await embedded.waitQuiet(QUIET_TIMEOUT_MS);
-      quiet = embedded.hasExited ? null : q;
-    }
-    rss?.sample();
-    exit = await embedded.stop(SERVER_STOP_TIMEOUT_MS);
+  if (!embedded.hasExited) {
+    const q = await embedded.waitQuiet(QUIET_TIMEOUT_MS);
+    quiet = embedded.hasExited ? null : q;
   }
+  rss?.sample();
+  const exit = await embedded.stop(SERVER_STOP_TIMEOUT_MS);
+  return { quiet, exit };
+}
 
-  const report = buildReport({
-    scenario,
-    options,
-    argv: io.argv,
-    startedAt,
-    finishedAt: new Date(),
-    fleetSec,
-    fleet,
-    server: {
-      kind: options.target.kind,
-      host,
-      port,
-      backend,
-      exit,
-      quiet,
-      series: embedded?.series ?? [],
-      stopTimeoutMs: SERVER_STOP_TIMEOUT_MS,
-      bin,
-      rss: rss?.result() ?? null,
-    },
-  });
-  const reportPath = writeReport(report, options.out);
+/** The JSON and HTML reports of one run, and its summary (or its --json line). */
+function writeOutputs(report: RunReport, options: SingleRunOptions, label: string | null, io: RunIo): void {
+  const reportPath = writeReport(report, options.out, label);
   let htmlPath: string | null = null;
   try {
     htmlPath = writeHtmlReport(report, htmlPathFor(reportPath), reportPath);
@@ -249,23 +390,41 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
     // The JSON is the record; a page that fails to render must not cost the run its verdict.
     io.stderr.write(`stress: could not write the HTML report: ${(err as Error).message}\n`);
   }
-  const ciFiles = writeCiOutputs(report, { junit: options.junit ?? undefined, markdown: options.markdown ?? undefined });
-
   if (options.json) {
-    io.stdout.write(`${JSON.stringify({ report: reportPath, html: htmlPath, summary: summaryData(report) })}\n`);
+    // One line per run (JSON Lines): with several backends, one per backend, in run order.
+    const backend = label === null ? {} : { backend: label };
+    io.stdout.write(`${JSON.stringify({ ...backend, report: reportPath, html: htmlPath, summary: summaryData(report) })}\n`);
   } else {
     io.stdout.write(formatSummary(report, { colors: io.stdout.isTTY === true, reportPath }));
     if (htmlPath !== null) io.stdout.write(`HTML: ${htmlPath}\n`);
-    for (const file of ciFiles) io.stdout.write(`Wrote ${file}\n`);
   }
+}
+
+/** 3 crashed, 4 interrupted, 1 an enforced gate failed (all under --gate, thresholds always), else 0. */
+function exitCodeOf(report: RunReport, options: RunOptions): number {
   if (report.server.crashed) return EXIT.serverCrashed;
+  if (report.verdict === 'interrupted') return EXIT.interrupted;
   const failed = failedGates(report.gates);
   const enforced = options.gate ? failed : failed.filter((g) => g.kind === 'threshold');
-  if (enforced.length > 0) {
-    if (!options.json) io.stderr.write(formatFailedGates(enforced, io.stderr.isTTY === true));
-    return EXIT.gateFailed;
+  return enforced.length > 0 ? EXIT.gateFailed : EXIT.pass;
+}
+
+/** After every run: the CI files covering them all, the failed gates, the per-backend verdicts; the worst exit code. */
+function finish(runs: readonly RunResult[], options: RunOptions, io: RunIo): number {
+  const reported = runs.flatMap((r) => (r.report === null ? [] : [{ report: r.report, label: r.label }]));
+  const ciFiles = reported.length === 0 ? [] : writeCiOutputs(reported, { junit: options.junit ?? undefined, markdown: options.markdown ?? undefined });
+  if (!options.json) {
+    for (const file of ciFiles) io.stdout.write(`Wrote ${file}\n`);
+    for (const run of runs) {
+      if (run.report === null || run.exitCode !== EXIT.gateFailed) continue;
+      const failed = failedGates(run.report.gates);
+      const enforced = options.gate ? failed : failed.filter((g) => g.kind === 'threshold');
+      if (run.label !== null) io.stderr.write(`${run.label}:\n`);
+      io.stderr.write(formatFailedGates(enforced, io.stderr.isTTY === true));
+    }
+    if (runs.length > 1) io.stdout.write(formatBackendVerdicts(runs, io.stdout.isTTY === true));
   }
-  return EXIT.pass;
+  return worstExit(runs.map((r) => r.exitCode));
 }
 
 /** Once `signal` fires, waits at most `graceMs` more for `work`, then rejects: an aborted fleet cannot hang the run. */

@@ -19,7 +19,8 @@ const CLIENTS = 60;
 const RATE = 50;
 
 function args(seed: number): string[] {
-  return ['chaos', '--clients', String(CLIENTS), '--duration', '4', '--rate', String(RATE), '--server-kick', '0', '--seed', String(seed), '--gate'];
+  // One backend: the replay is the fleet's, the same on every backend (chaos alone would run each).
+  return ['chaos', '--backend', 'auto', '--clients', String(CLIENTS), '--duration', '4', '--rate', String(RATE), '--server-kick', '0', '--seed', String(seed), '--gate'];
 }
 
 /** The serials whose cut the seed plans for their first 2 s of life (first generation only). */

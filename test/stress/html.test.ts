@@ -123,7 +123,7 @@ const addon = path.join(__dirname, '..', '..', '..', 'build', 'Release', 'lanser
 test('a real run\'s report (chaos, the shipped server) renders in Chromium with its numbers, and its HTML sits beside the JSON', { skip: noBrowser || (existsSync(addon) ? false : 'the native addon is not built'), timeout: 120_000 }, async () => {
   const out = mkdtempSync(path.join(tmpdir(), 'lanstress-html-run-'));
   try {
-    const ran = spawnSync(process.execPath, [cli, 'chaos', '--clients', '100', '--duration', '2', '--out', out, '--json'], { encoding: 'utf8', timeout: 90_000 });
+    const ran = spawnSync(process.execPath, [cli, 'chaos', '--backend', 'auto', '--clients', '100', '--duration', '2', '--out', out, '--json'], { encoding: 'utf8', timeout: 90_000 });
     assert.equal(ran.status, 0, ran.stderr.slice(-2000));
     const json = readdirSync(out).filter((f) => f.endsWith('.json'));
     assert.equal(json.length, 1);

@@ -54,7 +54,7 @@ test('each bad flag is named', () => {
     [{ target: 'example.com:80' }, /--target "example.com:80": example\.com is not loopback/],
     [{ target: '127.0.0.1:99999' }, /--target "127.0.0.1:99999": port/],
     [{ target: 'nonsense' }, /--target "nonsense"/],
-    [{ backend: 'kqueue' }, /--backend "kqueue": must be one of auto, epoll, io_uring/],
+    [{ backend: 'kqueue' }, /--backend "kqueue": must be auto, all, or one or a comma list of epoll, io_uring/],
     [{ mode: 'relay' }, /--mode "relay"/],
     [{ 'chaosActions': 'rstMidBurst,explode' }, /--chaos-actions/],
     [{ rampUp: '20', duration: '10' }, /--ramp-up "20": must be shorter than --duration/],
