@@ -19,6 +19,7 @@ import { packageRoot, standalonePath } from '../server/addon';
 import { LanServer } from '../server/lan-server';
 import { parseServerLine } from '../server/lines';
 import type { Backend, ServerLine, ServerStats } from '../server/types';
+import { anomalyTotal } from '../stress/run/metrics';
 
 const HOST = '127.0.0.1';
 
@@ -144,7 +145,7 @@ async function waitFor(done: () => boolean, timeoutMs: number): Promise<void> {
 }
 
 function printServer(stats: ServerStats): void {
-  const anomalies = stats.anomalies.doubleRelease + stats.anomalies.ioCountUnderflow + stats.anomalies.releaseWithPendingIo;
+  const anomalies = anomalyTotal(stats.anomalies);
   console.log(
     `server stats: accepted=${stats.accepted} released=${stats.released} sessions=${stats.sessions} ` +
       `recvPackets=${stats.recvPackets} sendPackets=${stats.sendPackets} anomalies=${anomalies}`,

@@ -21,6 +21,8 @@ export const OPTION_FLAGS: Readonly<Record<keyof ServerOptions, string>> = {
   kick: '--kick',
   echoDelayUs: '--echo-delay-us',
   seed: '--seed',
+  sendBuffer: '--send-buffer',
+  probes: '--probes',
 };
 
 export const BACKENDS: readonly Backend[] = ['auto', 'epoll', 'io_uring'];
@@ -44,6 +46,7 @@ const INT_RANGES = {
   room: { min: 0, max: 1_000_000 },
   echoDelayUs: { min: 0, max: 10_000_000 },
   seed: { min: 0, max: MAX_SEED },
+  sendBuffer: { min: 0, max: 16 * 1024 * 1024 },
 } satisfies Partial<Record<keyof ServerOptions, IntRange>>;
 
 /** Defaults of SPEC section 2. Not pure: the worker count follows the machine and the seed is random. */
@@ -65,6 +68,8 @@ export function defaultServerOptions(): ServerOptions {
     kick: 0,
     echoDelayUs: 0,
     seed: randomInt(0, MAX_SEED),
+    sendBuffer: 0,
+    probes: false,
   };
 }
 
@@ -182,6 +187,14 @@ export function resolveServerOptions(raw: RawServerOptions, defaults: ServerOpti
     return n;
   };
 
+  const flag = (key: 'probes'): boolean => {
+    const value = pick(key);
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    problems.push(`${OPTION_FLAGS[key]} must be true or false, got ${show(value)}`);
+    return false;
+  };
+
   const cidrs = (key: 'allow' | 'deny'): string[] => {
     const value = pick(key);
     const list = typeof value === 'string' ? [value] : value;
@@ -222,6 +235,8 @@ export function resolveServerOptions(raw: RawServerOptions, defaults: ServerOpti
     kick: probability('kick'),
     echoDelayUs: integer('echoDelayUs'),
     seed: integer('seed'),
+    sendBuffer: integer('sendBuffer'),
+    probes: flag('probes'),
   };
 
   // One whole packet must fit in the send queue, or every echo of a large packet would be a disconnect.

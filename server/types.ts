@@ -41,6 +41,13 @@ export interface ServerOptions {
   echoDelayUs: number;
   /** Seed for server-side chaos. */
   seed: number;
+  /** SO_SNDBUF of every accepted socket in bytes (0 = the kernel default); small makes sends short and asynchronous. */
+  sendBuffer: number;
+  /**
+   * Runs the server's probe thread: sendPacket/disconnect on just-released ids (each must fail) and, in echo
+   * mode, bursts of probe packets to live sessions (serial 0xFFFFFFFF, see addon/src/core/prober.h).
+   */
+  probes: boolean;
 }
 
 export interface ServerStats {
@@ -55,11 +62,28 @@ export interface ServerStats {
   sendBytes: number;
   disconnects: Record<DisconnectReason, number>;
   staleIdCalls: number;
-  anomalies: { doubleRelease: number; ioCountUnderflow: number; releaseWithPendingIo: number };
+  /** Calls made by the probe thread (--probes); its stale-id calls also count in staleIdCalls. */
+  probeCalls: number;
+  /** Each must stay 0 on a correct server (the always-on gate: ANOMALIES in stress/run/metrics.ts). */
+  anomalies: {
+    doubleRelease: number;
+    ioCountUnderflow: number;
+    releaseWithPendingIo: number;
+    /** A probe's sendPacket/disconnect on a released id returned true: a stale id reached a live session. */
+    staleIdAccepted: number;
+    /** A live session kept packets queued with no send in flight for over a second (periodic sweep). */
+    strandedSend: number;
+    /** A session marked for disconnect (and shut down) was still not released 3 s later. */
+    releaseStalled: number;
+    /** A reused slot was not clean (socket, queued packets or bytes, sendFlag left by release). */
+    dirtySlot: number;
+  };
   /** Live sessions whose ioCount is above zero (posted I/O not yet completed). */
   pendingIoSessions: number;
   /** Sessions marked for disconnect but not yet released: zombies when this stays > 0 at a quiet moment. */
   disconnectingSessions: number;
+  /** Live sessions with packets queued and no send in flight: must be 0 at a quiet moment. Absent from older servers. */
+  strandedSessions?: number;
   freeSlots: number;
   /**
    * Zombies by name: sessions marked for disconnect whose ioCount is still above 0 (an I/O that

@@ -36,8 +36,10 @@ const runOptions = {
   room: { type: 'string', describe: 'embedded server, broadcast mode: sessions per room (0 = one room of everyone)', defaultDescription: '0' },
   'server-echo-delay-us': { type: 'string', describe: 'embedded server waits this many microseconds before each echo (a slower build to compare)', defaultDescription: '0' },
   'server-bin': { type: 'string', describe: 'run this standalone lanserver (e.g. addon/out/asan/lanserver) as the embedded server; its sanitizer reports fail the server.sanitizer gate' },
+  'server-send-buffer': { type: 'string', describe: "embedded server's SO_SNDBUF per accepted socket in bytes (0 = kernel default; small forces short, asynchronous sends)", defaultDescription: '0' },
+  'server-probes': { type: 'boolean', describe: 'embedded server runs its probe thread: stale-id sendPacket/disconnect (staleIdAccepted) and probe packets to live echo sessions' },
   workers: { type: 'string', describe: 'client worker threads', defaultDescription: 'CPU cores' },
-  traffic: { type: 'string', describe: 'what the fleet sends: echo | broadcast | badInput', defaultDescription: 'echo' },
+  traffic: { type: 'string', describe: `what the fleet sends: ${TRAFFIC_KINDS.join(' | ')}`, defaultDescription: 'echo (chaos: chaos)' },
   lifetime: { type: 'string', describe: 'churn: reconnect each connection after MS milliseconds (0 = keep)', defaultDescription: '0' },
   'source-ips': { type: 'string', describe: 'spread connections over loopback sources: a count, A-B range or comma list (past ~28k ports of one address)' },
   'send-queue-limit': { type: 'string', describe: "embedded server's bytes queued per session before a slow reader is cut", defaultDescription: '1048576' },
@@ -75,6 +77,8 @@ type RunArgs = {
   room?: string;
   'server-echo-delay-us'?: string;
   'server-bin'?: string;
+  'server-send-buffer'?: string;
+  'server-probes'?: boolean;
   workers?: string;
   traffic?: string;
   lifetime?: string;
@@ -114,6 +118,8 @@ function rawArgs(a: RunArgs): RawRunArgs {
     room: a.room,
     serverEchoDelayUs: a['server-echo-delay-us'],
     serverBin: a['server-bin'],
+    serverSendBuffer: a['server-send-buffer'],
+    serverProbes: a['server-probes'],
     workers: a.workers,
     traffic: a.traffic,
     lifetime: a.lifetime,

@@ -30,6 +30,8 @@ const serverOptions = {
   kick: { type: 'string', describe: 'probability per packet that the server kicks the session', defaultDescription: '0' },
   'echo-delay-us': { type: 'string', describe: 'delay before each echo, in microseconds', defaultDescription: '0' },
   seed: { type: 'string', describe: 'seed for server-side chaos', defaultDescription: 'random' },
+  'send-buffer': { type: 'string', describe: 'SO_SNDBUF of each accepted socket in bytes (0 = kernel default; small forces short, asynchronous sends)', defaultDescription: '0' },
+  probes: { type: 'boolean', describe: 'probe thread: stale-id sendPacket/disconnect and, in echo mode, probe packets to live sessions' },
   'stats-json': { type: 'boolean', default: false, describe: 'print one JSON line per event: listening, stats (each interval), final' },
   'stats-interval-ms': { type: 'string', describe: 'milliseconds between stats lines', defaultDescription: '1000' },
 } satisfies Record<string, Options>;
@@ -79,6 +81,8 @@ function rawOptions(args: ServerArgs): RawServerOptions {
     kick: args.kick,
     echoDelayUs: args['echo-delay-us'],
     seed: args.seed,
+    sendBuffer: args['send-buffer'],
+    probes: args.probes,
   };
 }
 

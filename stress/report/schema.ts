@@ -5,6 +5,7 @@
  */
 import Ajv, { type ErrorObject } from 'ajv';
 import { SCHEMA_VERSION } from './types';
+import { ANOMALIES } from '../run/metrics';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -56,7 +57,11 @@ const serverStats = object(
     sendBytes: count,
     disconnects: countsOf(disconnectReasons),
     staleIdCalls: count,
-    anomalies: countsOf(['doubleRelease', 'ioCountUnderflow', 'releaseWithPendingIo']),
+    anomalies: {
+      // Every counter of ANOMALIES; reports from servers older than the probe and sweep counters lack those.
+      ...countsOf(['doubleRelease', 'ioCountUnderflow', 'releaseWithPendingIo']),
+      properties: Object.fromEntries(ANOMALIES.map((n) => [n, count])),
+    },
     pendingIoSessions: count,
     disconnectingSessions: count,
     freeSlots: count,

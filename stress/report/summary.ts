@@ -7,6 +7,7 @@ import chalk from 'chalk';
 import Table from 'cli-table3';
 import type { ServerStats } from '../../server/types';
 import { interruptedText } from './interrupted';
+import { anomalyTotal } from '../run/metrics';
 import type { GateVerdict, Percentiles, RunReport } from './types';
 
 export interface SummaryOptions {
@@ -50,7 +51,7 @@ export function summaryData(r: RunReport): SummaryData {
       crashed: r.server.crashed,
       leaked: r.server.leaked,
       finalSessions: r.server.finalSessions,
-      anomalies: an === undefined ? null : an.doubleRelease + an.ioCountUnderflow + an.releaseWithPendingIo,
+      anomalies: an === undefined ? null : anomalyTotal(an),
       zombies: r.server.quiet?.disconnectingSessions ?? null,
     },
     failedGates: r.gates.filter((g) => !g.unknown && !g.pass).map((g) => g.name),

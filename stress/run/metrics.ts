@@ -7,7 +7,15 @@ import type { RunReport } from '../report/types';
 import type { DisconnectReason, ServerStats } from '../../server/types';
 
 export const DISCONNECT_REASONS: readonly DisconnectReason[] = ['peerClosed', 'peerReset', 'protocol', 'sendQueueFull', 'kicked', 'stopping', 'ioError'];
-export const ANOMALIES: ReadonlyArray<keyof ServerStats['anomalies']> = ['doubleRelease', 'ioCountUnderflow', 'releaseWithPendingIo'];
+/** Every server anomaly counter (each must be 0): the always-on gate checks each one. */
+export const ANOMALIES: ReadonlyArray<keyof ServerStats['anomalies']> = [
+  'doubleRelease', 'ioCountUnderflow', 'releaseWithPendingIo', 'staleIdAccepted', 'strandedSend', 'releaseStalled', 'dirtySlot',
+];
+
+/** The sum of every anomaly counter (those an older server lacks count 0). */
+export function anomalyTotal(a: Partial<ServerStats['anomalies']>): number {
+  return ANOMALIES.reduce((sum, k) => sum + (a[k] ?? 0), 0);
+}
 
 export type Metrics = Record<string, number | null>;
 
@@ -47,15 +55,19 @@ export function reportMetrics(r: RunReport): Metrics {
   for (const k of ['accepted', 'released', 'peakSessions', 'recvPackets', 'recvBytes', 'sendPackets', 'sendBytes', 'staleIdCalls'] as const) {
     m[`server.${k}`] = s === null ? null : s[k];
   }
+  m['server.probeCalls'] = s === null ? null : s.probeCalls ?? null;
   for (const k of ['full', 'denied'] as const) m[`server.rejected.${k}`] = s === null ? null : s.rejected[k];
   for (const k of DISCONNECT_REASONS) m[`server.disconnects.${k}`] = s === null ? null : s.disconnects[k];
-  for (const k of ANOMALIES) m[`server.anomalies.${k}`] = s === null ? null : s.anomalies[k];
+  // A report from a server older than a counter lacks it: unknown, not 0.
+  for (const k of ANOMALIES) m[`server.anomalies.${k}`] = s === null ? null : s.anomalies[k] ?? null;
 
   // At the quiet moment (every client gone, before stop()): a session still disconnecting then
   // was marked for release and never released (a lost completion or wake-up): a zombie.
   const q = embedded ? r.server.quiet ?? null : null;
   m['server.zombies'] = q === null ? null : q.disconnectingSessions;
   for (const k of ['pendingIoSessions', 'disconnectingSessions', 'freeSlots'] as const) m[`server.quiet.${k}`] = q === null ? null : q[k];
+  // Packets queued with no send in flight while nothing else happens: stranded for good.
+  m['server.quiet.strandedSessions'] = q === null ? null : q.strandedSessions ?? null;
   const mem = embedded ? r.server.memory ?? null : null;
   m['server.rssPeakMiB'] = mem === null ? null : round1(mem.peakRssKiB / 1024);
   m['server.rssGrowthMiB'] = mem === null ? null : round1((mem.peakRssKiB - mem.rssAtListenKiB) / 1024);

@@ -55,6 +55,10 @@ export interface RunOptions {
   serverEchoDelayUs: number;
   /** A native standalone `lanserver` (sanitizer or fault build) as the embedded server, or null for `stress server`. */
   serverBin: string | null;
+  /** Embedded server: SO_SNDBUF of each accepted socket (0 = kernel default; small forces short, asynchronous sends). */
+  serverSendBuffer: number;
+  /** Embedded server: run its probe thread (stale-id calls, probe packets to live echo sessions). */
+  serverProbes: boolean;
   workers: number;
   traffic: TrafficKind;
   /** Churn: close and reconnect each connection after this many ms (0 = keep alive). */
@@ -102,6 +106,8 @@ export interface RawRunArgs {
   room?: string;
   serverEchoDelayUs?: string;
   serverBin?: string;
+  serverSendBuffer?: string;
+  serverProbes?: boolean;
   workers?: string;
   traffic?: string;
   lifetime?: string;
@@ -299,6 +305,8 @@ export function defaultOptions(env: Environment): RunOptions {
     room: 0,
     serverEchoDelayUs: 0,
     serverBin: null,
+    serverSendBuffer: 0,
+    serverProbes: false,
     workers: env.cores,
     traffic: 'echo',
     lifetimeMs: 0,
@@ -374,6 +382,8 @@ export function resolveRunOptions(raw: RawRunArgs, scenarioDefaults: Partial<Run
     room: integer(p, 'room', raw.room, base.room, 0, 1_000_000),
     serverEchoDelayUs: integer(p, 'server-echo-delay-us', raw.serverEchoDelayUs, base.serverEchoDelayUs, 0, 10_000_000),
     serverBin: raw.serverBin ?? base.serverBin,
+    serverSendBuffer: integer(p, 'server-send-buffer', raw.serverSendBuffer, base.serverSendBuffer, 0, 16 * 1024 * 1024),
+    serverProbes: raw.serverProbes ?? base.serverProbes,
     workers: integer(p, 'workers', raw.workers, base.workers, 1, 256),
     traffic: choice(p, 'traffic', raw.traffic, trafficDefault, TRAFFIC),
     lifetimeMs: integer(p, 'lifetime', raw.lifetime, base.lifetimeMs, 0, 24 * 3600 * 1000),
@@ -410,6 +420,8 @@ export function resolveRunOptions(raw: RawRunArgs, scenarioDefaults: Partial<Run
       ['server-echo-delay-us', raw.serverEchoDelayUs],
       ['max-sessions', raw.maxSessions],
       ['server-bin', raw.serverBin],
+      ['server-send-buffer', raw.serverSendBuffer],
+      ['server-probes', raw.serverProbes === undefined ? undefined : String(raw.serverProbes)],
       ['send-queue-limit', raw.sendQueueLimit],
     ];
     for (const [flag, value] of serverOnly) {
@@ -442,6 +454,8 @@ export function optionsRecord(o: RunOptions): Record<string, string | number | b
     room: o.room,
     serverEchoDelayUs: o.serverEchoDelayUs,
     serverBin: o.serverBin,
+    serverSendBuffer: o.serverSendBuffer,
+    serverProbes: o.serverProbes,
     workers: o.workers,
     traffic: o.traffic,
     lifetime: o.lifetimeMs,

@@ -90,6 +90,8 @@ export function serverArgs(o: SingleRunOptions): string[] {
     '--room', String(o.room),
     '--echo-delay-us', String(o.serverEchoDelayUs),
     '--seed', String(o.seed),
+    '--send-buffer', String(o.serverSendBuffer),
+    ...(o.serverProbes ? ['--probes'] : []),
   ];
 }
 

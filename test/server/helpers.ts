@@ -7,6 +7,7 @@ import { LanServer } from '../../server/lan-server';
 import type { LanServerConfig } from '../../server/lan-server';
 import { LineSplitter, parseServerLine } from '../../server/lines';
 import { OPTION_FLAGS } from '../../server/options';
+import { anomalyTotal } from '../../stress/run/metrics';
 import type { ListenInfo, ServerLine, ServerOptions, ServerStats } from '../../server/types';
 
 export const HOST = '127.0.0.1';
@@ -324,7 +325,7 @@ export function echoMismatches(sent: Buffer[], got: Buffer[], limit = 5): string
 
 /** Every anomaly counter, which must stay 0 whatever the clients did. */
 export function anomalies(stats: ServerStats): number {
-  return stats.anomalies.doubleRelease + stats.anomalies.ioCountUnderflow + stats.anomalies.releaseWithPendingIo;
+  return anomalyTotal(stats.anomalies);
 }
 
 export function disconnectTotal(stats: ServerStats): number {

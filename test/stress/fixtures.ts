@@ -5,6 +5,7 @@ import type { ServerStats } from '../../server/types';
 import { echoFlood } from '../../scenarios/echo-flood';
 import { buildReport, type ServerOutcome } from '../../stress/run/build-report';
 import { resolveRunOptions } from '../../stress/run/options';
+import { ANOMALIES } from '../../stress/run/metrics';
 import type { RunReport } from '../../stress/report/types';
 
 export function encoded(valuesUs: number[]): string {
@@ -34,6 +35,11 @@ export function fleetResult(over: Partial<FleetResult> = {}): FleetResult {
   };
 }
 
+/** Every anomaly counter of ANOMALIES at 0: what a correct server reports. */
+export function noAnomalies(): ServerStats['anomalies'] {
+  return Object.fromEntries(ANOMALIES.map((k) => [k, 0])) as ServerStats['anomalies'];
+}
+
 export function serverStats(over: Partial<ServerStats> = {}): ServerStats {
   return {
     accepted: 10,
@@ -47,9 +53,11 @@ export function serverStats(over: Partial<ServerStats> = {}): ServerStats {
     sendBytes: 5400,
     disconnects: { peerClosed: 10, peerReset: 0, protocol: 0, sendQueueFull: 0, kicked: 0, stopping: 0, ioError: 0 },
     staleIdCalls: 0,
-    anomalies: { doubleRelease: 0, ioCountUnderflow: 0, releaseWithPendingIo: 0 },
+    probeCalls: 0,
+    anomalies: noAnomalies(),
     pendingIoSessions: 0,
     disconnectingSessions: 0,
+    strandedSessions: 0,
     freeSlots: 100,
     ...over,
   };

@@ -7,7 +7,8 @@ import { validateReport } from '../../stress/report/schema';
 import { formatFailedGates, formatSummary, summaryData } from '../../stress/report/summary';
 import { reportFileName, writeReport } from '../../stress/report/write';
 import { failedGates } from '../../stress/run/gates';
-import { embeddedOutcome, fleetResult, sampleReport, serverStats } from './fixtures';
+import { ANOMALIES } from '../../stress/run/metrics';
+import { embeddedOutcome, fleetResult, noAnomalies, sampleReport, serverStats } from './fixtures';
 
 const ANSI = /\x1b\[/;
 
@@ -64,8 +65,10 @@ test('a leaked session, sessions left over, an anomaly, a crash each fail a serv
   const r = sampleReport(fleetResult(), embeddedOutcome(serverStats(), { quiet: busy }));
   assert.deepEqual(failedGates(r.gates).map((g) => g.name), ['server.sessions == 0']);
 
-  const anomaly = serverStats({ anomalies: { doubleRelease: 1, ioCountUnderflow: 0, releaseWithPendingIo: 0 } });
-  assert.deepEqual(failedGates(sampleReport(fleetResult(), embeddedOutcome(anomaly)).gates).map((g) => g.name), ['server.anomalies.doubleRelease == 0']);
+  for (const name of ANOMALIES) {
+    const anomaly = serverStats({ anomalies: { ...noAnomalies(), [name]: 1 } });
+    assert.deepEqual(failedGates(sampleReport(fleetResult(), embeddedOutcome(anomaly)).gates).map((g) => g.name), [`server.anomalies.${name} == 0`]);
+  }
 
   const crashed = embeddedOutcome(serverStats(), {
     quiet: null,

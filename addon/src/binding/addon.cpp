@@ -143,6 +143,15 @@ class OptionReader {
     }
   }
   void dbl(const char* name, double* field) { number(name, field); }
+  void boolean(const char* name, bool* field) {
+    Napi::Value v = obj_.Get(name);
+    if (v.IsUndefined()) return;
+    if (!v.IsBoolean()) {
+      typeProblems.push_back(std::string("options.") + name + " must be a boolean");
+      return;
+    }
+    *field = v.As<Napi::Boolean>().Value();
+  }
   bool str(const char* name, std::string* field) {
     Napi::Value v = obj_.Get(name);
     if (v.IsUndefined()) return false;
@@ -266,6 +275,8 @@ class LanServerWrap final : public Napi::ObjectWrap<LanServerWrap> {
     r.dbl("kick", &o.kick);
     r.u32("echoDelayUs", &o.echoDelayUs);
     r.u64("seed", &o.seed);
+    r.u32("sendBuffer", &o.sendBuffer);
+    r.boolean("probes", &o.probes);
     r.list("allow", &o.allow);
     r.list("deny", &o.deny);
     std::string s;
@@ -420,13 +431,19 @@ class LanServerWrap final : public Napi::ObjectWrap<LanServerWrap> {
     }
     o.Set("disconnects", d);
     o.Set("staleIdCalls", n(st.staleIdCalls));
+    o.Set("probeCalls", n(st.probeCalls));
     Napi::Object a = Napi::Object::New(env);
     a.Set("doubleRelease", n(st.doubleRelease));
     a.Set("ioCountUnderflow", n(st.ioCountUnderflow));
     a.Set("releaseWithPendingIo", n(st.releaseWithPendingIo));
+    a.Set("staleIdAccepted", n(st.staleIdAccepted));
+    a.Set("strandedSend", n(st.strandedSend));
+    a.Set("releaseStalled", n(st.releaseStalled));
+    a.Set("dirtySlot", n(st.dirtySlot));
     o.Set("anomalies", a);
     o.Set("pendingIoSessions", n(st.pendingIoSessions));
     o.Set("disconnectingSessions", n(st.disconnectingSessions));
+    o.Set("strandedSessions", n(st.strandedSessions));
     o.Set("freeSlots", n(st.freeSlots));
     Napi::Array zombies = Napi::Array::New(env, st.zombies.size());
     for (size_t i = 0; i < st.zombies.size(); ++i) {

@@ -108,6 +108,7 @@ std::vector<OptionProblem> validateOptions(const LanServerOptions& o) {
   range("room", o.room, 0, 1000000);
   range("echoDelayUs", o.echoDelayUs, 0, 10000000);
   range("seed", o.seed, 0, 0xffffffffull);
+  range("sendBuffer", o.sendBuffer, 0, 16u << 20);
   if (!(o.kick >= 0 && o.kick <= 1)) p.push_back({"kick", "must be a probability in 0..1 (got " + std::to_string(o.kick) + ")"});
   Cidr c;
   for (const std::string& s : o.allow) {
@@ -196,6 +197,14 @@ bool LanServer::start(const LanServerOptions& options, ListenInfo* info, ServerE
   state_.store(State::Running, std::memory_order_release);
   for (uint32_t i = 0; i < opt_.workers; ++i) workers_.emplace_back(&LanServer::workerLoop, this, i + 1);
   acceptThread_ = std::thread(&LanServer::acceptLoop, this);
+  ProberConfig pc;
+  pc.probes = opt_.probes;
+  // Probe packets only where the client is an echo client that knows them.
+  pc.sendProbePackets = opt_.mode == Mode::Echo && opt_.framing == Framing::Lan;
+  // An echo delay holds a queued echo unsent for that long on purpose.
+  pc.strandedMs = kStrandedMs + static_cast<int64_t>(opt_.echoDelayUs / 1000);
+  pc.seed = opt_.seed;
+  prober_.reset(new Prober(*this, *table_, releasedIds_, watch_, pc));
 
   if (info) {
     char text[INET_ADDRSTRLEN];
@@ -211,6 +220,9 @@ void LanServer::stop() {
   std::lock_guard<std::mutex> lock(lifecycleMu_);
   if (state_.load(std::memory_order_acquire) != State::Running) return;
   state_.store(State::Stopping, std::memory_order_release);
+
+  // 0. The watch thread goes first: its probes and sweep never race the teardown.
+  prober_->stop();
 
   // 1. No new sessions.
   uint64_t one = 1;
@@ -307,11 +319,16 @@ void LanServer::handleAccepted(int fd, uint32_t ip, uint16_t port) {
   }
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (opt_.sendBuffer > 0) {
+    int size = static_cast<int>(opt_.sendBuffer);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  }
   s->fd = fd;
   s->peerIp = ip;
   s->peerPort = port;
   std::memcpy(s->peerIpText, text, sizeof text);
   s->reason.store(0, std::memory_order_relaxed);
+  s->disconnectMarkMs.store(0, std::memory_order_relaxed);
   s->recvRing.reset(ringCapacity_);
   table.publish(s);  // live, with the accept thread's count held (I1)
   uint64_t id = s->id.load(std::memory_order_relaxed);
@@ -592,9 +609,12 @@ bool LanServer::disconnect(uint64_t id) {
 // Caller holds a count. I3: mark once, cancel I/O, never close here.
 bool LanServer::disconnectSession(Session* s, DisconnectReason reason) {
   if (!s->markDisconnect(reason)) return false;
+  s->disconnectMarkMs.store(steadyNowMs(), std::memory_order_relaxed);
   // Pending recv completes with 0, pending send with EPIPE: the completions
   // drain the count, and the last one releases.
+#ifndef LANSTRESS_FAULT_SKIP_SHUTDOWN_ON_DISCONNECT
   ::shutdown(s->fd, SHUT_RDWR);
+#endif
   return true;
 }
 
@@ -602,6 +622,7 @@ void LanServer::releaseSession(Session* s) {
   SessionTable& table = *table_;
   if (!table.beginRelease(s)) return;
   uint64_t id = s->id.load(std::memory_order_relaxed);
+  if (opt_.probes) releasedIds_.record(id);
   if (port_->hasPendingIo(id)) table.anomalies.releaseWithPendingIo.fetch_add(1, std::memory_order_relaxed);
   auto reason = static_cast<DisconnectReason>(s->reason.load(std::memory_order_acquire));
   if (reason == DisconnectReason::None) reason = DisconnectReason::IoError;
@@ -639,11 +660,16 @@ ServerStats LanServer::stats() const {
   st.sendBytes = sendBytes_.load(std::memory_order_relaxed);
   for (int i = 0; i < kReasonCount; ++i) st.disconnects[i] = disconnects_[i].load(std::memory_order_relaxed);
   st.staleIdCalls = staleIdCalls_.load(std::memory_order_relaxed);
+  st.probeCalls = watch_.probeCalls.load(std::memory_order_relaxed);
+  st.staleIdAccepted = watch_.staleIdAccepted.load(std::memory_order_relaxed);
+  st.strandedSend = watch_.strandedSend.load(std::memory_order_relaxed);
+  st.releaseStalled = watch_.releaseStalled.load(std::memory_order_relaxed);
   const SessionTable* table = table_.get();
   if (!table) return st;
   st.doubleRelease = table->anomalies.doubleRelease.load(std::memory_order_relaxed);
   st.ioCountUnderflow = table->anomalies.ioCountUnderflow.load(std::memory_order_relaxed);
   st.releaseWithPendingIo = table->anomalies.releaseWithPendingIo.load(std::memory_order_relaxed);
+  st.dirtySlot = table->anomalies.dirtySlot.load(std::memory_order_relaxed);
   st.freeSlots = table->freeSlots();
   collectZombies(*table, &st);
   uint32_t hw = table->highWater();
@@ -653,6 +679,8 @@ ServerStats LanServer::stats() const {
     if (s.ioState.load(std::memory_order_relaxed) & kReleaseFlag) continue;
     if (s.ioState.load(std::memory_order_relaxed) & kCountMask) ++st.pendingIoSessions;
     if (s.reason.load(std::memory_order_relaxed) != 0) ++st.disconnectingSessions;
+    SlotView v;
+    if (viewSlot(s, &v) && v.stranded()) ++st.strandedSessions;
   }
   return st;
 }

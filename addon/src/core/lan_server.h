@@ -15,6 +15,7 @@
 #include "cidr.h"
 #include "completion_port.h"
 #include "framing.h"
+#include "prober.h"
 #include "session_table.h"
 #include "stats.h"
 
@@ -41,6 +42,11 @@ struct LanServerOptions {
   double kick = 0;
   uint32_t echoDelayUs = 0;
   uint64_t seed = 1;
+  // SO_SNDBUF of every accepted socket in bytes; 0 leaves the kernel default.
+  // A small one (Linux clamps to ~4.6 KB) makes sends asynchronous and short.
+  uint32_t sendBuffer = 0;
+  // Runs the watch thread's probes (prober.h); its sweep runs either way.
+  bool probes = false;
 };
 
 struct OptionProblem {
@@ -152,6 +158,11 @@ class LanServer final : private SessionReleaser {
   std::atomic<uint64_t> recvPackets_{0}, recvBytes_{0}, sendPackets_{0}, sendBytes_{0};
   std::atomic<uint64_t> disconnects_[kReasonCount] = {};
   std::atomic<uint64_t> staleIdCalls_{0};
+
+  // The watch thread (prober.h): its counters and the released ids it probes outlive it.
+  WatchCounters watch_;
+  ReleasedIds releasedIds_;
+  std::unique_ptr<Prober> prober_;
 };
 
 }  // namespace lanstress

@@ -17,11 +17,11 @@ const char* reasonName(DisconnectReason r) {
 }
 
 bool Session::enqueue(Packet* p, int64_t limit) {
-  int64_t len = p->size();
+  int64_t cost = queuedCost(p);
   // relaxed: the counter is a budget, not a publication; the stack push below publishes the packet.
-  int64_t after = queuedBytes.fetch_add(len, std::memory_order_relaxed) + len;
-  if (after > limit) {
-    queuedBytes.fetch_sub(len, std::memory_order_relaxed);
+  int64_t before = queuedBytes.fetch_add(cost, std::memory_order_relaxed);
+  if (before > 0 && before + cost > limit) {
+    queuedBytes.fetch_sub(cost, std::memory_order_relaxed);
     return false;
   }
   p->addRef();
@@ -83,7 +83,7 @@ void Session::onSent(size_t n, uint64_t* packets, uint64_t* packetBytes) {
     inflight.pop_front();
     ++*packets;
     *packetBytes += p->size();
-    queuedBytes.fetch_sub(p->size(), std::memory_order_relaxed);
+    queuedBytes.fetch_sub(queuedCost(p), std::memory_order_relaxed);
     p->unref();
   }
 }
@@ -97,7 +97,9 @@ void Session::dropSends() {
   inflight.clear();
   sendPending.clear();
   inflightOffset = 0;
+#ifndef LANSTRESS_FAULT_RELEASE_KEEPS_QUEUED_BYTES
   queuedBytes.store(0, std::memory_order_relaxed);
+#endif
   sendFlag.store(0, std::memory_order_relaxed);
 }
 

@@ -55,6 +55,18 @@ constexpr uint32_t kReleaseFlag = 0x80000000u;
 constexpr uint32_t kCountMask = 0x7fffffffu;
 constexpr int kMaxSendIov = 64;
 
+// What one queued packet costs beyond its wire bytes, charged against
+// sendQueueLimit so the limit bounds real memory (an empty packet is 2 wire
+// bytes but far more of the heap). Measured with glibc malloc on x86-64
+// (test/addon/core/queue_cost_test.cpp checks it stays an upper bound):
+//   Packet block: sizeof(Packet) 8 + malloc header 8, rounded up to 16,
+//                 minimum chunk 32                         <= 8 + 8 + 15 = 31
+//   SendNode while on the MPSC stack: 16 + header, chunk   32
+//   (or, once collected, its deque slot: 8 bytes in a 512-byte block, plus
+//    the block map: < 16, and the SendNode is freed by then)
+// = at most 63 on top of the wire bytes; 80 leaves room for arena slack.
+constexpr int64_t kQueuedPacketOverhead = 80;
+
 enum class SlotState : uint8_t { Free, Live, Released };
 
 struct SendNode {
@@ -77,6 +89,9 @@ class Session {
   std::atomic<uint32_t> ioState{kReleaseFlag};
   std::atomic<SlotState> slotState{SlotState::Free};
   std::atomic<uint8_t> reason{0};  // DisconnectReason; set once (first reason wins)
+  // Steady-clock ms when the disconnect was marked (0 = not marked): the watch
+  // thread's releaseStalled check (prober.h). Relaxed: a diagnostic timestamp.
+  std::atomic<int64_t> disconnectMarkMs{0};
 
   bool disconnecting() const { return reason.load(std::memory_order_acquire) != 0; }
   // Marks the session; true only for the first caller.
@@ -91,11 +106,15 @@ class Session {
 
   // ---- send side
   std::atomic<SendNode*> sendHead{nullptr};  // MPSC stack, pushed by anyone holding a count
-  std::atomic<int64_t> queuedBytes{0};       // bytes queued or in flight (sendQueueLimit)
+  // Cost of what is queued or in flight: wire bytes + kQueuedPacketOverhead per packet (sendQueueLimit).
+  std::atomic<int64_t> queuedBytes{0};
   std::atomic<uint32_t> sendFlag{0};         // I4
 
   // Queues p (taking a reference) unless it would push queuedBytes past limit.
+  // A packet into an empty queue always fits: one whole packet of maxPayload
+  // must go out whatever the limit (options check limit >= maxPayload + 2).
   bool enqueue(Packet* p, int64_t limit);
+  static int64_t queuedCost(const Packet* p) { return static_cast<int64_t>(p->size()) + kQueuedPacketOverhead; }
   bool hasQueued() const { return sendHead.load(std::memory_order_seq_cst) != nullptr; }
 
   // ---- owned by the sendFlag holder (I4)
@@ -110,6 +129,11 @@ class Session {
 
   // ---- release: frees every queued packet (no other thread holds a count)
   void dropSends();
+  // What a released slot must look like before reuse (SessionTable::reserve's dirtySlot check).
+  bool sendSideClean() const {
+    return sendHead.load(std::memory_order_relaxed) == nullptr && queuedBytes.load(std::memory_order_relaxed) == 0 &&
+           sendFlag.load(std::memory_order_relaxed) == 0 && sendPending.empty() && inflight.empty();
+  }
 
  private:
   std::deque<Packet*> sendPending;

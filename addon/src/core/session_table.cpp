@@ -37,6 +37,9 @@ Session* SessionTable::reserve() {
   while (head + 1 > hw && !highWater_.compare_exchange_weak(hw, head + 1, std::memory_order_release)) {
   }
   Session* s = &slots_[head];
+  // Release ran to its end before the slot went back on the list (push is a
+  // release, the pop above an acquire), so a plain read of its remains is safe.
+  if (s->fd != -1 || !s->sendSideClean()) anomalies.dirtySlot.fetch_add(1, std::memory_order_relaxed);
   ++s->generation;
   // The accept thread's count, raised while the flag still says "not live" (I1):
   // nobody else can raise a flagged count, so the word is exactly flag|1 here.
@@ -67,7 +70,11 @@ Session* SessionTable::acquire(uint64_t id) {
 #endif
     if (s->ioState.compare_exchange_weak(cur, cur + 1, std::memory_order_acq_rel, std::memory_order_acquire)) break;
   }
+#ifndef LANSTRESS_FAULT_ACQUIRE_SLOT_ONLY
   if (s->id.load(std::memory_order_acquire) != id) {
+#else
+  if (SessionId::slot(s->id.load(std::memory_order_acquire)) != SessionId::slot(id)) {
+#endif
     // Another generation owns the slot; our count may be the last one it waits for.
     decRef(s);
     return nullptr;

@@ -30,6 +30,9 @@ struct TableAnomalies {
   std::atomic<uint64_t> doubleRelease{0};
   std::atomic<uint64_t> ioCountUnderflow{0};
   std::atomic<uint64_t> releaseWithPendingIo{0};
+  // reserve() found the reused slot not clean: release left a socket, queued
+  // packets, queued bytes or a taken sendFlag behind for the slot's next session.
+  std::atomic<uint64_t> dirtySlot{0};
 };
 
 class SessionTable {
@@ -43,7 +46,8 @@ class SessionTable {
   // Accept side, single thread. reserve() takes a free slot, gives it its next
   // generation and raises its ioCount to 1 for the caller while the release
   // flag still keeps everyone else out; the caller fills the session, then
-  // publish() sets the id and clears the flag: the slot is live.
+  // publish() sets the id and clears the flag: the slot is live. Counts
+  // dirtySlot when release did not leave the slot clean.
   Session* reserve();
   void publish(Session* s);
 

@@ -25,10 +25,14 @@ std::string statsJsonMembers(const ServerStats& s) {
   }
   o += "}";
   o += ",\"staleIdCalls\":" + num(s.staleIdCalls);
+  o += ",\"probeCalls\":" + num(s.probeCalls);
   o += ",\"anomalies\":{\"doubleRelease\":" + num(s.doubleRelease) + ",\"ioCountUnderflow\":" +
-       num(s.ioCountUnderflow) + ",\"releaseWithPendingIo\":" + num(s.releaseWithPendingIo) + "}";
+       num(s.ioCountUnderflow) + ",\"releaseWithPendingIo\":" + num(s.releaseWithPendingIo) +
+       ",\"staleIdAccepted\":" + num(s.staleIdAccepted) + ",\"strandedSend\":" + num(s.strandedSend) +
+       ",\"releaseStalled\":" + num(s.releaseStalled) + ",\"dirtySlot\":" + num(s.dirtySlot) + "}";
   o += ",\"pendingIoSessions\":" + num(s.pendingIoSessions);
   o += ",\"disconnectingSessions\":" + num(s.disconnectingSessions);
+  o += ",\"strandedSessions\":" + num(s.strandedSessions);
   o += ",\"freeSlots\":" + num(s.freeSlots);
   o += ",\"zombies\":[";
   for (size_t i = 0; i < s.zombies.size(); ++i) {

@@ -35,11 +35,19 @@ struct ServerStats {
   uint64_t sendBytes = 0;
   uint64_t disconnects[kReasonCount] = {};  // indexed by DisconnectReason - 1
   uint64_t staleIdCalls = 0;
+  uint64_t probeCalls = 0;  // calls made by the watch thread's probes (stale ones also count in staleIdCalls)
+  // anomalies: each must stay 0 on a correct server
   uint64_t doubleRelease = 0;
   uint64_t ioCountUnderflow = 0;
   uint64_t releaseWithPendingIo = 0;
+  uint64_t staleIdAccepted = 0;
+  uint64_t strandedSend = 0;
+  uint64_t releaseStalled = 0;
+  uint64_t dirtySlot = 0;
   uint64_t pendingIoSessions = 0;
   uint64_t disconnectingSessions = 0;
+  // Live sessions with packets queued and no send in flight, now: 0 at a quiet moment.
+  uint64_t strandedSessions = 0;
   uint64_t freeSlots = 0;
   // Disconnecting sessions with pending I/O, at most kMaxZombies (lowest slots first).
   std::vector<Zombie> zombies;

@@ -33,7 +33,7 @@ const char* kUsage =
     "                 [--max-payload 8192] [--send-queue-limit 1048576] [--backlog 4096]\n"
     "                 [--backend auto|epoll|io_uring] [--mode echo|broadcast] [--framing lan|raw]\n"
     "                 [--allow CIDR]... [--deny CIDR]... [--room 0] [--kick 0] [--echo-delay-us 0]\n"
-    "                 [--seed 1] [--stats-interval-ms 1000]\n"
+    "                 [--seed 1] [--send-buffer 0] [--probes] [--stats-interval-ms 1000]\n"
     "       lanserver --build-info   (prints {\"build\":\"release|asan|tsan\",\"faults\":[...]})\n";
 
 // ServerOptions field -> flag, so core validation messages name the flag.
@@ -43,7 +43,7 @@ const char* flagOf(const std::string& field) {
       {"maxPayload", "--max-payload"}, {"sendQueueLimit", "--send-queue-limit"}, {"backlog", "--backlog"},
       {"backend", "--backend"}, {"mode", "--mode"}, {"framing", "--framing"}, {"allow", "--allow"},
       {"deny", "--deny"}, {"room", "--room"}, {"kick", "--kick"}, {"echoDelayUs", "--echo-delay-us"},
-      {"seed", "--seed"}};
+      {"seed", "--seed"}, {"sendBuffer", "--send-buffer"}, {"probes", "--probes"}};
   for (const auto& m : map) {
     if (field == m.field) return m.flag;
   }
@@ -153,6 +153,10 @@ int main(int argc, char** argv) {
     if (eq != std::string::npos) {
       name = arg.substr(0, eq);
       value = arg.substr(eq + 1);
+    } else if (name == "--probes") {
+      // A switch; an explicit true/false may follow (as `stress server --probes true` takes it).
+      value = "true";
+      if (i + 1 < argc && (std::strcmp(argv[i + 1], "true") == 0 || std::strcmp(argv[i + 1], "false") == 0)) value = argv[++i];
     } else if (i + 1 < argc) {
       value = argv[++i];
     } else {
@@ -177,6 +181,12 @@ int main(int argc, char** argv) {
     else if (name == "--room") uintOpt(&o.room, 0xffffffffull);
     else if (name == "--echo-delay-us") uintOpt(&o.echoDelayUs, 0xffffffffull);
     else if (name == "--seed") uintOpt(&o.seed, ~uint64_t{0});
+    else if (name == "--send-buffer") uintOpt(&o.sendBuffer, 0xffffffffull);
+    else if (name == "--probes") {
+      if (value == "true") o.probes = true;
+      else if (value == "false") o.probes = false;
+      else problems.push_back(name + " takes no value, or true or false (got '" + value + "')");
+    }
     else if (name == "--stats-interval-ms") {
       if (!parseUint(value, &u) || u < 10 || u > 3600000) {
         problems.push_back(name + " must be an integer in 10..3600000 (got '" + value + "')");
