@@ -63,7 +63,8 @@ export function scenarioGates(gates: readonly ScenarioGate[], m: Metrics, option
  * server crashed: that is a fail (exit 3) even when a signal came too.
  */
 export function verdictOf(r: Pick<RunReport, 'gates' | 'interrupted'> & { server: { crashed: boolean } }): RunReport['verdict'] {
-  if (r.interrupted !== undefined && !r.server.crashed) return 'interrupted';
+  if (r.server.crashed) return 'fail';
+  if (r.interrupted !== undefined) return 'interrupted';
   return r.gates.some((g) => !g.unknown && !g.pass) ? 'fail' : 'pass';
 }
 

@@ -187,7 +187,7 @@ test('the embedded server dying mid-run: exit 3, crashed in the report, no hang'
   }
 });
 
-test('SIGINT stops the run early and still writes the report', { timeout: 60_000 }, async () => {
+test('SIGINT stops the run early, still writes the report, and the run is interrupted (exit 4), never a pass', { timeout: 60_000 }, async () => {
   const server = await startNodeEchoServer();
   const out = tempDir();
   try {
@@ -196,17 +196,134 @@ test('SIGINT stops the run early and still writes the report', { timeout: 60_000
     run.child.kill('SIGINT');
     const res = await run.result;
     assert.equal(res.timedOut, false);
-    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.code, 4, res.stderr);
     assert.match(res.stderr, /SIGINT: stopping the fleet/);
+    assert.match(res.stdout, /Verdict: INTERRUPTED/);
     const file = readdirSync(out).find((f) => f.endsWith('.json'));
     assert.ok(file !== undefined, 'the report was written');
     const r = readReport(path.join(out, file));
     assert.ok(r.results.series.length < 30);
+    assert.equal(r.verdict, 'interrupted');
     assertNoErrors(r);
   } finally {
     await server.close();
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+test('the embedded server, SIGINT after ~2 s of a 30 s run: exit 4 within bounds, interrupted in JSON, HTML, JUnit, Markdown; compare refuses it as a baseline', { skip: addonMissing(), timeout: 90_000 }, async () => {
+  const out = tempDir();
+  const junit = path.join(out, 'junit.xml');
+  const markdown = path.join(out, 'summary.md');
+  try {
+    const run = startCli(['--clients', '20', '--duration', '30', '--out', out, '--junit', junit, '--markdown', markdown], 80_000);
+    await run.waitStderr(/ 2\/30s \|/);
+    const signalledAt = Date.now();
+    run.child.kill('SIGINT');
+    const res = await run.result;
+    const stopMs = Date.now() - signalledAt;
+    assert.equal(res.timedOut, false);
+    assert.equal(res.code, 4, res.stderr);
+    // Drain, quiet wait and stop are each bounded; on a calm server the whole stop takes about a second.
+    assert.ok(stopMs < 20_000, `stopped ${stopMs} ms after SIGINT`);
+    const file = readdirSync(out).find((f) => f.endsWith('.json'));
+    assert.ok(file !== undefined, 'the report was written');
+    const jsonPath = path.join(out, file);
+    const r = readReport(jsonPath);
+    assert.equal(r.verdict, 'interrupted');
+    assert.equal(r.interrupted?.signal, 'SIGINT');
+    assert.ok((r.interrupted?.atSec ?? 0) >= 1.5 && (r.interrupted?.atSec ?? 99) < 15, `interrupted at ${r.interrupted?.atSec} s`);
+    assert.equal(r.server.crashed, false);
+    assert.equal(r.server.leaked, 0, 'an interrupted run still stops its server cleanly');
+    assert.match(readFileSync(jsonPath.replace(/\.json$/, '.html'), 'utf8'), /data-k="verdict">INTERRUPTED</);
+    const xml = readFileSync(junit, 'utf8');
+    assert.match(xml, /<property name="verdict" value="interrupted"\/>/);
+    assert.match(xml, /name="run completed" time="0">\s*<failure message="The run was interrupted after [\d.]+ s \(SIGINT received\)[^"]*" type="interrupted">/);
+    assert.match(readFileSync(markdown, 'utf8'), /^## lanstress `echo-flood`: ⏹️ INTERRUPTED/);
+
+    const refused = await runCli(['compare', jsonPath, jsonPath, '--fail-on-regression', '5%'], 20_000);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.ok(refused.stderr.includes(`${jsonPath}: the baseline run was interrupted`), refused.stderr);
+    const allowed = await runCli(['compare', jsonPath, jsonPath, '--allow-interrupted'], 20_000);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    const rejudged = await runCli(['report', jsonPath, '--threshold', 'p99<100s'], 20_000);
+    assert.equal(rejudged.code, 4, 'a looser bound does not make it pass');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+/** Accepts and reads, never answers: every packet stays in flight, so the drain after a first SIGINT waits. */
+function startSilentServer(): Promise<{ port: number; close: () => void }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => s.destroy());
+    s.resume();
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        port: (server.address() as net.AddressInfo).port,
+        close: () => {
+          for (const s of sockets) s.destroy();
+          server.close();
+        },
+      }),
+    ),
+  );
+}
+
+test('a second SIGINT while the first is still draining quits at once (exit 130)', { timeout: 60_000 }, async () => {
+  const server = await startSilentServer();
+  const out = tempDir();
+  try {
+    const run = startCli(['--target', `127.0.0.1:${server.port}`, '--clients', '20', '--duration', '30', '--drain-timeout', '30000', '--echo-timeout', '60000', '--out', out], 50_000);
+    await run.waitStderr(/ 1\/30s \|/);
+    run.child.kill('SIGINT');
+    await run.waitStderr(/SIGINT: stopping the fleet/);
+    const secondAt = Date.now();
+    run.child.kill('SIGINT');
+    const res = await run.result;
+    assert.equal(res.timedOut, false);
+    assert.equal(res.code, 130, res.stderr);
+    assert.ok(Date.now() - secondAt < 5000, 'quit at once, not after the 30 s drain');
+  } finally {
+    server.close();
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('--backend epoll,io_uring (or all): one run per backend, a report each, one JUnit with a suite each, a verdict line each', { skip: addonMissing(), timeout: 120_000 }, async () => {
+  const out = tempDir();
+  const junit = path.join(out, 'junit.xml');
+  try {
+    const res = await runCli(['--clients', '20', '--duration', '2', '--backend', 'all', '--out', out, '--junit', junit, '--gate'], 110_000);
+    assert.equal(res.code, 0, res.stderr);
+    const reports = readdirSync(out).filter((f) => f.endsWith('.json')).sort();
+    const backends = reports.map((f) => /_echo-flood-(epoll|io_uring)_/.exec(f)?.[1]);
+    assert.ok(backends.includes('epoll'), `report files ${reports.join(', ')}`);
+    assert.equal(new Set(backends).size, reports.length, 'one report per backend, named after it');
+    for (const f of reports) {
+      const r = readReport(path.join(out, f));
+      assert.equal(r.verdict, 'pass');
+      assert.equal(r.meta.addon.backend, /_echo-flood-(epoll|io_uring)_/.exec(f)?.[1], 'each run served by the backend it is named after');
+    }
+    const xml = readFileSync(junit, 'utf8');
+    assert.equal((xml.match(/<testsuite /g) ?? []).length, reports.length);
+    for (const b of backends) {
+      assert.match(xml, new RegExp(`<testsuite name="lanstress\\.echo-flood\\.${b}" `));
+      assert.match(res.stdout, new RegExp(`│ ${b} +│ pass +│ 0 +│ 0 +│`));
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('--backend names nothing this tool knows: exit 2 naming --backend, before any server starts', async () => {
+  const res = await runCli(['--backend', 'epoll,kqueue', '--duration', '1'], 20_000);
+  assert.equal(res.code, 2, res.stderr);
+  assert.match(res.stderr, /--backend "epoll,kqueue": must be auto, all, or one or a comma list of epoll, io_uring/);
 });
 
 function alive(pid: number): boolean {
