@@ -10,7 +10,7 @@ import { reportCommand } from './commands/report';
 import { runCommandModule } from './commands/run';
 import { scenariosCommand } from './commands/scenarios';
 import { serverCommand } from './commands/server';
-import { EXIT, EXIT_CODES_HELP } from './run/exit-codes';
+import { EXIT } from './run/exit-codes';
 
 async function main(): Promise<void> {
   await yargs(hideBin(process.argv))
@@ -25,7 +25,6 @@ async function main(): Promise<void> {
     .alias('h', 'help')
     .version()
     .wrap(Math.min(120, process.stdout.columns ?? 100))
-    .epilogue(EXIT_CODES_HELP)
     .fail((msg, err) => {
       if (err !== undefined && err !== null && msg === null) throw err;
       process.stderr.write(`stress: ${msg ?? err?.message}\nRun \`stress --help\` for usage.\n`);
