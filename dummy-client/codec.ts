@@ -17,6 +17,18 @@
  *   offset 8  u32  FNV-1a of bytes [0, 8) and [12, L)
  *   offset 12 ...  filler (same generator, counted from offset 12)
  *
+ * Small echo payload (0 <= L < 16, chaos traffic only): no header, just the first L filler bytes
+ * for (serial, sequence, seed). Nothing in it names its packet, so it is checked by TCP order:
+ * it must be the oldest packet still awaited on its connection (see integrity.ts).
+ *
+ * Probe payload (server -> client, sent by the native server's prober thread in echo mode, never
+ * asked for), L = 16 + (n % 49), little-endian:
+ *   offset 0  u32  0xFFFFFFFF (PROBE_SERIAL: the fleet never gives a connection this serial)
+ *   offset 4  u32  n, a per-server counter
+ *   offset 8  u64  the target session id (any value)
+ *   offset 16 ...  byte i (i = 0 .. L-17) = (n * 7 + i * 131) & 0xff
+ * A frame with L >= 16 and serial PROBE_SERIAL is a probe: valid -> counted, invalid -> corrupted.
+ *
  * Filler differs per packet, so a misplaced or mixed-up echo cannot look right, and a checker
  * recomputes the expected bytes from (serial, sequence, seed) instead of storing them.
  */
@@ -160,6 +172,57 @@ export function echoPayloadDiff(buf: Buffer, off: number, len: number, serial: n
 }
 const diffHeaderScratch = Buffer.alloc(ECHO_HEADER_BYTES);
 
+/** Writes a small (headerless, len < 16) echo payload: the first len filler bytes of its packet. */
+export function writeSmallEchoPayload(buf: Buffer, off: number, len: number, serial: number, seq: number, seed: number): void {
+  writeFiller(buf, off, len, serial, seq, seed);
+}
+
+/** Exactly the bytes writeSmallEchoPayload would have written? */
+export function smallEchoPayloadMatches(buf: Buffer, off: number, len: number, serial: number, seq: number, seed: number): boolean {
+  return len < ECHO_HEADER_BYTES && fillerMatches(buf, off, len, serial, seq, seed);
+}
+
+export const PROBE_SERIAL = 0xffffffff;
+export const PROBE_HEADER_BYTES = 16;
+/** Longest probe payload: 16 + 48. */
+export const PROBE_MAX_PAYLOAD = PROBE_HEADER_BYTES + 48;
+
+export function probePayloadLength(n: number): number {
+  return PROBE_HEADER_BYTES + ((n >>> 0) % 49);
+}
+
+/** Writes probe n for session `sessionId` at buf[off..], probePayloadLength(n) bytes (what the server sends). */
+export function writeProbePayload(buf: Buffer, off: number, n: number, sessionId: bigint): void {
+  const len = probePayloadLength(n);
+  buf.writeUInt32LE(PROBE_SERIAL, off);
+  buf.writeUInt32LE(n >>> 0, off + 4);
+  buf.writeBigUInt64LE(BigInt.asUintN(64, sessionId), off + 8);
+  for (let i = 0; i < len - PROBE_HEADER_BYTES; i++) buf[off + PROBE_HEADER_BYTES + i] = (Math.imul(n, 7) + i * 131) & 0xff;
+}
+
+/** A probe header (serial PROBE_SERIAL, L >= 16): whether it is one is decided before whether it is valid. */
+export function isProbe(buf: Buffer, off: number, len: number): boolean {
+  return len >= PROBE_HEADER_BYTES && buf.readUInt32LE(off) === PROBE_SERIAL;
+}
+
+/** A well-formed probe: its length follows from n, and its filler from n. */
+export function probePayloadValid(buf: Buffer, off: number, len: number): boolean {
+  if (!isProbe(buf, off, len)) return false;
+  const n = buf.readUInt32LE(off + 4);
+  if (len !== probePayloadLength(n)) return false;
+  for (let i = 0; i < len - PROBE_HEADER_BYTES; i++) if (buf[off + PROBE_HEADER_BYTES + i] !== ((Math.imul(n, 7) + i * 131) & 0xff)) return false;
+  return true;
+}
+
+/**
+ * The native server's receive ring capacity for the lan framing (addon/src/core/framing.cpp
+ * minRingCapacity): one whole packet plus slack. Chaos traffic aims frames across its wrap.
+ */
+export function lanRingCapacity(maxPayload: number): number {
+  const need = FRAME_HEADER_BYTES + maxPayload;
+  return need + (need < 8192 ? 8192 : Math.floor(need / 2));
+}
+
 /** FNV-1a over the broadcast payload, skipping the checksum field itself. */
 export function broadcastChecksum(buf: Buffer, off: number, len: number): number {
   let h = 0x811c9dc5;
@@ -181,17 +244,38 @@ export function broadcastPayloadValid(buf: Buffer, off: number, len: number): bo
 
 /** Called with a view that is valid only during the call (the decoder reuses its buffer). */
 export type FrameHandler = (buf: Buffer, start: number, len: number) => void;
+/** A header announcing more than the decoder's limit: called once, with that length; the decoder is then dead. */
+export type JunkHandler = (announcedLen: number) => void;
 
 /**
  * Streaming frame decoder: reassembles frames split across reads and delivers many frames per
  * read. Whole frames inside a chunk are delivered in place; only a trailing partial frame is copied.
+ *
+ * With a limit (maxPayload), a header announcing more is junk the moment its two bytes are in:
+ * the decoder reports it and stops, instead of waiting for payload bytes that may never come.
  */
 export class FrameDecoder {
   private pending: Buffer;
   private pendingLen = 0;
+  private dead = false;
 
-  constructor(initialCapacity = 1024) {
+  constructor(
+    initialCapacity = 1024,
+    private readonly maxPayload = MAX_FRAME_PAYLOAD,
+    private readonly onJunk: JunkHandler | null = null,
+  ) {
     this.pending = Buffer.allocUnsafe(Math.max(FRAME_HEADER_BYTES, initialCapacity));
+  }
+
+  /** A junk header was seen: nothing more is decoded. */
+  get junk(): boolean {
+    return this.dead;
+  }
+
+  private reject(len: number): void {
+    this.dead = true;
+    this.pendingLen = 0;
+    this.onJunk?.(len);
   }
 
   /** Bytes held from an incomplete frame. */
@@ -205,6 +289,7 @@ export class FrameDecoder {
 
   /** Reassembles chunk[0..end) (end defaults to the whole chunk: a shared read buffer passes its fill). */
   push(chunk: Buffer, onFrame: FrameHandler, end = chunk.length): void {
+    if (this.dead) return;
     let off = 0;
     if (this.pendingLen > 0) {
       if (this.pendingLen < FRAME_HEADER_BYTES) {
@@ -214,7 +299,9 @@ export class FrameDecoder {
         off += take;
         if (this.pendingLen < FRAME_HEADER_BYTES) return;
       }
-      const frameLen = FRAME_HEADER_BYTES + this.pending.readUInt16LE(0);
+      const payloadLen = this.pending.readUInt16LE(0);
+      if (payloadLen > this.maxPayload) return this.reject(payloadLen);
+      const frameLen = FRAME_HEADER_BYTES + payloadLen;
       if (frameLen > this.pending.length) this.grow(frameLen);
       const take = Math.min(frameLen - this.pendingLen, end - off);
       chunk.copy(this.pending, this.pendingLen, off, off + take);
@@ -226,6 +313,7 @@ export class FrameDecoder {
     }
     while (end - off >= FRAME_HEADER_BYTES) {
       const len = chunk.readUInt16LE(off);
+      if (len > this.maxPayload) return this.reject(len);
       if (end - off < FRAME_HEADER_BYTES + len) break;
       onFrame(chunk, off + FRAME_HEADER_BYTES, len);
       off += FRAME_HEADER_BYTES + len;

@@ -11,6 +11,12 @@
  *    asks for more than one packet a millisecond), so a stalled server
  *    makes sends fall behind schedule instead of piling up: the corrected figure shows the stall,
  *    the uncorrected one hides it, and `behindSchedule` counts the late sends.
+ *
+ * chaos traffic (chaos-traffic.ts) shapes the echo writes (sizes, bursts, split writes) and makes a
+ * few connections stop reading for a while (a stall) while they keep sending.
+ *
+ * Frames longer than anything this fleet sends (or a probe) are junk: corrupted at once, and the
+ * connection is cut (its other packets abandoned) instead of waiting for bytes that never come.
  */
 import * as net from 'node:net';
 import type { ChaosAction, FleetConfig, IntegrityCounts } from './types';
@@ -19,12 +25,15 @@ import {
   ECHO_HEADER_BYTES,
   FRAME_HEADER_BYTES,
   FrameDecoder,
+  PROBE_MAX_PAYLOAD,
   Prng,
   mix32,
   writeBroadcastPayload,
   writeEchoPayload,
+  writeSmallEchoPayload,
 } from './codec';
 import { BroadcastChecker, EchoChecker, Verdict } from './integrity';
+import { planChaosWrite, planStall, type StallPlan } from './chaos-traffic';
 
 /** Open-loop in-flight cap: one millisecond's worth of packets, at least one. */
 export function openLoopInFlight(ratePerSec: number): number {
@@ -62,6 +71,15 @@ function floodChunk(payload: number): { buf: Buffer; packets: number } {
 export const BAD_INPUT_GRACE_MS = 1000;
 /** Most packets written in one batch (bounds the staging allocation). */
 const MAX_BATCH = 256;
+/** A stalled connection (chaos traffic) writes this many packets at a time, this many times per turn. */
+const STALL_BATCH = 64;
+const STALL_TURN = 4;
+/**
+ * Frame bytes a stalled connection sends at most: past sendQueueLimit (1 MiB by default) plus the
+ * kernel buffers on both sides, so the server's queue can fill; and a bound on what the client
+ * keeps in flight (its checker holds ~21 bytes per packet).
+ */
+const STALL_MAX_BYTES = 8 << 20;
 /**
  * Every socket of this thread reads into this one buffer (net's `onread`): a read is handled in full
  * (frames checked, a trailing partial frame copied by the decoder) before the next read. It spares
@@ -71,6 +89,12 @@ const readScratch = Buffer.allocUnsafe(64 * 1024);
 /** Sizes of the batch being written: one per thread, since a batch is built and written synchronously. */
 const lensScratch = new Uint32Array(MAX_BATCH);
 
+/** The longest payload any frame this fleet receives may carry: what it sends (echoed) or a probe. */
+export function largestPayloadReceived(config: FleetConfig): number {
+  const sent = config.traffic === 'chaos' ? Math.max(config.serverMaxPayload, config.payload.max) : config.payload.max;
+  return Math.max(sent, PROBE_MAX_PAYLOAD);
+}
+
 export interface PoolCounters {
   sent: number;
   echoed: number;
@@ -79,6 +103,8 @@ export interface PoolCounters {
   behindSchedule: number;
   /** Echoes that came after echoTimeout (classified ok or reordered all the same): not an error. */
   late: number;
+  /** Valid server probe packets received (not echoes). */
+  probes: number;
   errors: number;
   opened: number;
   reconnects: number;
@@ -96,6 +122,8 @@ export interface ConnectionHost {
   recordConnect(ns: number): void;
   recordCut(c: Connection, action: ChaosAction): void;
   countError(code: string): void;
+  /** Tallies an expected event by key beside the error codes (not an error). */
+  tally(key: string): void;
   /** Asks for pump() once dueNs has come (open loop and broadcast only). */
   arm(c: Connection, dueNs: number): void;
   /** Lets the owner run its timed work from this I/O callback (timers may be starved under load). */
@@ -108,8 +136,12 @@ export interface ConnectionHost {
 
 export type ConnState = 'connecting' | 'open' | 'closing' | 'closed';
 
-/** Why a connection ended on purpose: a chaos action, churn, misbehaving traffic, or the server's expected cut/refusal. */
-export type CutReason = ChaosAction | 'lifetime' | 'badInput' | 'slowReader' | 'server' | 'refused';
+/**
+ * Why a connection ended on purpose: a chaos action, churn, misbehaving traffic, the server's
+ * expected cut/refusal, a server cut during or after a stall (chaos traffic), or a junk frame
+ * (the fleet cut it: the junk is counted corrupted, the rest in flight abandoned).
+ */
+export type CutReason = ChaosAction | 'lifetime' | 'badInput' | 'slowReader' | 'server' | 'refused' | 'stall' | 'junk';
 
 /** Whether connection `serial` misbehaves (badInput / slowReader traffic): drawn from (seed, serial) alone. */
 export function isOffender(config: FleetConfig, serial: number): boolean {
@@ -175,7 +207,7 @@ export class Connection {
   pumpQueued = false;
 
   private socket: net.Socket | null = null;
-  private readonly decoder = new FrameDecoder(256);
+  private readonly decoder: FrameDecoder;
   private readonly rng: Prng;
   private readonly broadcast: BroadcastChecker | null;
   private readonly periodNs: number;
@@ -195,6 +227,15 @@ export class Connection {
   private received = 0;
   /** slowReader: packets flooded (never read back, so all abandoned at the end). */
   private flooded = 0;
+  /** chaos traffic: the rest of a write sent in pieces, or null; nothing else is written meanwhile. */
+  private split: { buf: Buffer; cuts: number[]; piece: number; pauseMs: number; cancel: (() => void) | null } | null = null;
+  private readonly stallPlan: StallPlan | null;
+  /** none -> stalled (not reading, still sending) -> done. A server cut once stalled is expected. */
+  private stallPhase: 'none' | 'stalled' | 'done' = 'none';
+  private stallEndNs = 0;
+  private stallBytes = 0;
+  /** Echo timeouts wait until then: a stall's echoes come back late by design. */
+  private quietUntilNs = 0;
 
   constructor(
     private readonly host: ConnectionHost,
@@ -206,7 +247,9 @@ export class Connection {
     this.rng = new Prng(mix32((cfg.seed ^ mix32(serial)) >>> 0));
     this.checker = new EchoChecker(serial, cfg.seed, host.integrity, cfg.sendModel.kind === 'closed' ? cfg.sendModel.pipeline : 8);
     this.broadcast = cfg.traffic === 'broadcast' ? new BroadcastChecker(host.integrity) : null;
+    this.decoder = new FrameDecoder(256, largestPayloadReceived(cfg), this.onJunk);
     this.offender = isOffender(cfg, serial);
+    this.stallPlan = planStall(cfg, serial);
     this.plan = planChaos(cfg, serial);
     // Offenders already misbehave on purpose; chaos is for the well-behaved.
     if (this.offender) {
@@ -272,16 +315,32 @@ export class Connection {
   };
 
   private readonly onFrame = (buf: Buffer, start: number, len: number): void => {
-    this.host.counters.echoed++;
     if (this.broadcast !== null) {
+      this.host.counters.echoed++;
       this.broadcast.onPacket(buf, start, len);
       return;
     }
     const v = this.checker.onEcho(buf, start, len, this.nowCache);
+    if (v === Verdict.Probe) {
+      this.host.counters.probes++;
+      return;
+    }
+    this.host.counters.echoed++;
     if (v === Verdict.Ok || v === Verdict.Reordered) {
       this.host.recordLatency(this.checker.lastCorrectedNs, this.checker.lastUncorrectedNs);
       if (this.checker.lastLate) this.host.counters.late++;
     }
+  };
+
+  /** A header longer than anything sent: corrupted once, and the connection cut (the rest abandoned). */
+  private readonly onJunk = (): void => {
+    if (this.finished) return;
+    this.host.integrity.corrupted++;
+    this.host.tally('junkFrame');
+    this.cutAction = 'junk';
+    this.sending = false;
+    this.finish();
+    this.socket?.destroy();
   };
 
   private readonly onError = (err: NodeJS.ErrnoException): void => {
@@ -291,7 +350,8 @@ export class Connection {
   private readonly onClose = (): void => {
     const connected = this.state !== 'connecting';
     if (connected && this.cutAction === null && !this.finished) {
-      if (this.received === 0 && this.host.config.serverMayRefuse === true) this.cutAction = 'refused';
+      if (this.stallPhase !== 'none') this.cutAction = 'stall';
+      else if (this.received === 0 && this.host.config.serverMayRefuse === true) this.cutAction = 'refused';
       else if (this.host.config.serverMayCut === true) this.cutAction = 'server';
     }
     this.state = 'closed';
@@ -312,6 +372,8 @@ export class Connection {
   /** Sends whatever the send model allows now, in one write. */
   pump(nowNs: number): void {
     if (!this.sending || this.state !== 'open' || this.socket === null) return;
+    // A split write finishes first (it asks for a pump then); a stall sends on its own.
+    if (this.split !== null || this.stallPhase === 'stalled') return;
     if (this.broadcast !== null) {
       this.pumpBroadcast(nowNs);
       return;
@@ -339,22 +401,31 @@ export class Connection {
     if (this.checker.inFlight < this.inFlightCap) this.host.arm(this, this.nextDueNs);
   }
 
-  private writeEcho(n: number, nowNs: number, openLoop: boolean): void {
+  /**
+   * n echo packets in one write (chaos traffic: shaped by planChaosWrite, maybe more packets, maybe
+   * in pieces). plain: exactly n, in one write (a cut's RST burst, a stall). Returns the bytes written.
+   */
+  private writeEcho(n: number, nowNs: number, openLoop: boolean, plain = false): number {
     const cfg = this.host.config;
-    const { min, max } = cfg.payload;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const len = min === max ? min : this.rng.int(min, max);
-      lensScratch[i] = len;
-      total += FRAME_HEADER_BYTES + len;
+    const shaped = cfg.traffic === 'chaos' ? planChaosWrite(cfg, this.serial, this.checker.nextSeq, n, !openLoop && !plain) : null;
+    let lens: ArrayLike<number> = lensScratch;
+    let count = n;
+    if (shaped !== null) {
+      lens = shaped.lens;
+      count = shaped.lens.length;
+    } else {
+      const { min, max } = cfg.payload;
+      for (let i = 0; i < n; i++) lensScratch[i] = min === max ? min : this.rng.int(min, max);
     }
+    let total = 0;
+    for (let i = 0; i < count; i++) total += FRAME_HEADER_BYTES + lens[i]!;
     const buf = Buffer.allocUnsafe(total);
     const c = this.host.counters;
     // Behind schedule: later than the next slot would be, and by more than scheduler jitter.
     const lateNs = Math.max(this.periodNs, 2e6);
     let off = 0;
-    for (let i = 0; i < n; i++) {
-      const len = lensScratch[i]!;
+    for (let i = 0; i < count; i++) {
+      const len = lens[i]!;
       let intended = nowNs;
       if (openLoop) {
         intended = this.nextDueNs;
@@ -363,12 +434,111 @@ export class Connection {
       }
       buf.writeUInt16LE(len, off);
       const seq = this.checker.noteSent(len, intended, nowNs);
-      writeEchoPayload(buf, off + FRAME_HEADER_BYTES, len, this.serial, seq, nowNs, cfg.seed);
+      if (len >= ECHO_HEADER_BYTES) writeEchoPayload(buf, off + FRAME_HEADER_BYTES, len, this.serial, seq, nowNs, cfg.seed);
+      else writeSmallEchoPayload(buf, off + FRAME_HEADER_BYTES, len, this.serial, seq, cfg.seed);
       off += FRAME_HEADER_BYTES + len;
     }
-    c.sent += n;
+    c.sent += count;
     c.bytesSent += total;
-    this.socket!.write(buf);
+    if (shaped !== null && shaped.cuts.length > 0 && !plain) this.writePieces(buf, shaped.cuts, shaped.pauseMs);
+    else this.socket!.write(buf);
+    return total;
+  }
+
+  /** A split write: the first piece now, each next one after a pause (the server sees partial frames). */
+  private writePieces(buf: Buffer, cuts: number[], pauseMs: number): void {
+    this.socket!.write(buf.subarray(0, cuts[0]));
+    this.split = { buf, cuts, piece: 1, pauseMs, cancel: null };
+    this.scheduleNextPiece();
+  }
+
+  private scheduleNextPiece(): void {
+    const sp = this.split!;
+    const run = (): void => {
+      sp.cancel = null;
+      this.writeNextPiece();
+    };
+    if (sp.pauseMs === 0) {
+      const t = setImmediate(run);
+      sp.cancel = () => clearImmediate(t);
+    } else {
+      const t = setTimeout(run, sp.pauseMs);
+      sp.cancel = () => clearTimeout(t);
+    }
+  }
+
+  private writeNextPiece(): void {
+    const sp = this.split;
+    if (sp === null) return;
+    const s = this.socket;
+    if (s === null || s.destroyed) {
+      this.split = null;
+      return;
+    }
+    const from = sp.cuts[sp.piece - 1]!;
+    const last = sp.piece === sp.cuts.length;
+    s.write(sp.buf.subarray(from, last ? sp.buf.length : sp.cuts[sp.piece]!));
+    sp.piece++;
+    if (!last) {
+      this.scheduleNextPiece();
+      return;
+    }
+    this.split = null;
+    if (this.sending && this.state === 'open') this.host.requestPump(this);
+  }
+
+  /** Writes the rest of a split write at once: before anything else is written or the socket ends. */
+  private flushSplit(): void {
+    const sp = this.split;
+    if (sp === null) return;
+    this.split = null;
+    sp.cancel?.();
+    const s = this.socket;
+    if (s !== null && !s.destroyed) s.write(sp.buf.subarray(sp.cuts[sp.piece - 1]!));
+  }
+
+  /**
+   * chaos traffic: stop reading and keep sending checked echoes while the kernel takes them (bounded:
+   * no write while the socket needs a drain, at most STALL_MAX_BYTES). The server's send queue
+   * fills; it may cut this connection (sendQueueFull), which is then expected (cutAction 'stall').
+   */
+  private startStall(nowNs: number): void {
+    const s = this.socket!;
+    this.flushSplit();
+    this.stallPhase = 'stalled';
+    this.stallEndNs = nowNs + this.stallPlan!.durationMs * 1e6;
+    this.host.tally('stall.started');
+    s.pause();
+    s.on('drain', this.stallFlood);
+    this.stallFlood();
+  }
+
+  private readonly stallFlood = (): void => {
+    const s = this.socket;
+    if (s === null || this.stallPhase !== 'stalled' || !this.sending || this.state !== 'open') return;
+    for (let i = 0; i < STALL_TURN; i++) {
+      if (s.writableNeedDrain || s.destroyed || this.stallBytes >= STALL_MAX_BYTES) return;
+      this.stallBytes += this.writeEcho(STALL_BATCH, this.host.nowNs(), false, true);
+    }
+    setImmediate(this.stallFlood);
+  };
+
+  /** Reads again: every echo of the stall must still check out. */
+  private endStall(nowNs: number): void {
+    this.stallPhase = 'done';
+    this.quietUntilNs = nowNs + this.host.config.echoTimeoutMs * 1e6;
+    const s = this.socket;
+    if (s === null) return;
+    s.off('drain', this.stallFlood);
+    s.resume();
+    this.host.requestPump(this);
+  }
+
+  /** The run is ending: no more sends; a split write completes and a stall ends, so echoes drain. */
+  stopSending(): void {
+    this.sending = false;
+    this.flushSplit();
+    if (this.stallPhase === 'stalled') this.endStall(this.host.nowNs());
   }
 
   private pumpBroadcast(nowNs: number): void {
@@ -473,13 +643,23 @@ export class Connection {
 
   /** Periodic checks: echo timeouts, chaos, churn, closing deadlines. */
   housekeeping(nowNs: number): void {
+    const cfg = this.host.config;
+    if (this.state === 'connecting') {
+      // A SYN nobody answers (a full accept queue drops it) would hang for minutes of kernel retries.
+      if (nowNs - this.connectStartNs > cfg.connectTimeoutMs * 1e6) {
+        this.errorCode = 'ETIMEDOUT';
+        this.socket?.destroy();
+      }
+      return;
+    }
     if (this.state === 'closing' && nowNs > this.closingDeadlineNs) {
       this.socket?.destroy();
       return;
     }
     if (this.state !== 'open') return;
-    const cfg = this.host.config;
-    if (this.broadcast === null && !this.finished && this.cutAction === null && cfg.echoTimeoutMs > 0) {
+    if (this.stallPhase === 'stalled' && nowNs >= this.stallEndNs) this.endStall(nowNs);
+    const awaitingEchoes = this.stallPhase !== 'stalled' && nowNs >= this.quietUntilNs;
+    if (this.broadcast === null && !this.finished && this.cutAction === null && awaitingEchoes && cfg.echoTimeoutMs > 0) {
       const oldest = this.checker.oldestSentNs;
       if (oldest >= 0 && nowNs - oldest > cfg.echoTimeoutMs * 1e6) {
         this.checker.expire(nowNs, cfg.echoTimeoutMs * 1e6);
@@ -488,6 +668,9 @@ export class Connection {
     }
     if (!this.sending) return;
     const lifeMs = (nowNs - this.openedAtNs) / 1e6;
+    if (this.stallPlan !== null && this.stallPhase === 'none' && this.cutAction === null && lifeMs >= this.stallPlan.atLifeMs) {
+      this.startStall(nowNs);
+    }
     if (this.plan.action !== null && lifeMs >= this.plan.atLifeMs && !this.cutOnSchedule) {
       this.cut(this.plan.action);
       return;
@@ -517,6 +700,7 @@ export class Connection {
   /** FIN, then wait for the server's close (bounded by housekeeping's deadline). */
   closeGracefully(): void {
     this.sending = false;
+    this.flushSplit();
     const s = this.socket;
     if (s === null) return;
     this.state = 'closing';
@@ -533,6 +717,8 @@ export class Connection {
     const s = this.socket;
     if (s === null || this.state !== 'open') return;
     const now = this.host.nowNs();
+    // A cut writes whole frames of its own (or a partial one on purpose): a split write completes first.
+    this.flushSplit();
     this.cutAction = action;
     this.host.chaosCounts[action]++;
     switch (action) {
@@ -540,7 +726,7 @@ export class Connection {
         // Packets written right before the RST are in flight on purpose: they are abandoned.
         // In a broadcast room they must still be broadcast packets: receivers check every one.
         if (this.broadcast !== null) this.writeBroadcast(RST_BURST);
-        else this.writeEcho(RST_BURST, now, false);
+        else this.writeEcho(RST_BURST, now, false, true);
         this.sending = false;
         this.host.recordCut(this, action);
         s.resetAndDestroy();

@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ChaosCut, FleetConfig, FleetResult, FleetTick } from './types';
+import { TRAFFIC_KINDS, type ChaosCut, type FleetConfig, type FleetResult, type FleetTick } from './types';
 import { addCounts, emptyCounts } from './integrity';
 import { encodeHistogram, mergeEncoded } from './latency';
 import { MAX_CUTS, emptyChaosCounts, type FinalReport, type IntervalReport, type PoolInit } from './pool';
@@ -42,12 +42,15 @@ export function validateFleetConfig(c: FleetConfig): string[] {
   if (!(c.rampUpSec >= 0)) errs.push(`rampUpSec: expected >= 0, got ${c.rampUpSec}`);
   if (!(c.durationSec > 0)) errs.push(`durationSec: expected > 0, got ${c.durationSec}`);
   const minPayload = c.traffic === 'broadcast' ? 12 : 16;
+  int(c.serverMaxPayload, 'serverMaxPayload', minPayload, 65535);
+  if (c.traffic === 'chaos' && c.payload.max > c.serverMaxPayload) errs.push(`payload: max ${c.payload.max} is above serverMaxPayload ${c.serverMaxPayload}`);
+  if (!(c.connectTimeoutMs > 0)) errs.push(`connectTimeoutMs: expected > 0, got ${c.connectTimeoutMs}`);
   int(c.payload.min, 'payload.min', minPayload, 65535);
   int(c.payload.max, 'payload.max', minPayload, 65535);
   if (c.payload.max < c.payload.min) errs.push(`payload: max ${c.payload.max} is below min ${c.payload.min}`);
   if (c.sendModel.kind === 'closed') int(c.sendModel.pipeline, 'sendModel.pipeline', 1, 65536);
   else if (!(c.sendModel.rate > 0)) errs.push(`sendModel.rate: expected > 0, got ${c.sendModel.rate}`);
-  if (!['echo', 'broadcast', 'badInput', 'slowReader'].includes(c.traffic)) errs.push(`traffic: unknown kind ${String(c.traffic)}`);
+  if (!TRAFFIC_KINDS.includes(c.traffic)) errs.push(`traffic: unknown kind ${String(c.traffic)}`);
   const f = c.offenderFraction;
   if (f !== undefined && !(f >= 0 && f <= 1)) errs.push(`offenderFraction: expected 0..1, got ${f}`);
   if (!(c.chaos.probability >= 0 && c.chaos.probability <= 1)) errs.push(`chaos.probability: expected 0..1, got ${c.chaos.probability}`);
@@ -168,7 +171,7 @@ export async function runFleet(config: FleetConfig, opts: RunFleetOptions = {}):
       const chaos = emptyChaosCounts();
       const errors: Record<string, number> = {};
       const cuts: ChaosCut[] = [];
-      const totals = { sent: 0, echoed: 0, bytesSent: 0, bytesEchoed: 0, behindSchedule: 0, late: 0 };
+      const totals = { sent: 0, echoed: 0, bytesSent: 0, bytesEchoed: 0, behindSchedule: 0, late: 0, probes: 0 };
       const conns = { target: config.clients, opened: 0, peak: 0, reconnects: 0, connectErrors: 0 };
       let maxLagMs = 0;
       for (const r of reports) {
@@ -182,6 +185,7 @@ export async function runFleet(config: FleetConfig, opts: RunFleetOptions = {}):
         totals.bytesEchoed += r.counters.bytesEchoed;
         totals.behindSchedule += r.counters.behindSchedule;
         totals.late += r.counters.late;
+        totals.probes += r.counters.probes;
         conns.opened += r.counters.opened;
         conns.reconnects += r.counters.reconnects;
         conns.connectErrors += r.counters.connectErrors;

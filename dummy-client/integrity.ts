@@ -22,12 +22,30 @@
  * it moves from lost to reordered: one class, and the error count does not change), or at the
  * end. So the error total only grows, and a second's error count is final when reported.
  *
+ * Small payloads (< 16 bytes, chaos traffic) carry no header: TCP keeps order, so a small echo
+ * must be the oldest packet still awaited (an overdue one first, else the oldest in flight) with
+ * that length and its filler bytes. Anything else is corrupted, attributed to that oldest packet.
+ *
+ * Probes (codec.ts, serial PROBE_SERIAL) are not echoes: a valid one is Verdict.Probe (counted by
+ * the caller, no class), an invalid one is corrupted, attributed to no packet.
+ *
  * Memory: per in-flight packet only (length, intended and actual send time) in a ring indexed by
  * sequence; bytes are recomputed from (serial, seq, seed). The ring grows to the most packets ever
  * in flight at once, never with the number sent.
  */
 import type { IntegrityCounts } from './types';
-import { ECHO_HEADER_BYTES, broadcastPayloadValid, echoPayloadDiff, echoPayloadMatches, fillerMatches, readSeq, readSerial } from './codec';
+import {
+  ECHO_HEADER_BYTES,
+  broadcastPayloadValid,
+  echoPayloadDiff,
+  echoPayloadMatches,
+  fillerMatches,
+  isProbe,
+  probePayloadValid,
+  readSeq,
+  readSerial,
+  smallEchoPayloadMatches,
+} from './codec';
 
 export function emptyCounts(): IntegrityCounts {
   return { ok: 0, corrupted: 0, reordered: 0, duplicated: 0, unexpected: 0, lost: 0, abandoned: 0 };
@@ -55,6 +73,8 @@ export const enum Verdict {
   Corrupted = 2,
   Duplicated = 3,
   Unexpected = 4,
+  /** A valid server probe: no integrity class. */
+  Probe = 5,
 }
 
 const FREE = 0;
@@ -141,7 +161,9 @@ export class EchoChecker {
   /** Classifies one echoed payload buf[start..start+len). */
   onEcho(buf: Buffer, start: number, len: number, nowNs: number): Verdict {
     this.lastLate = false;
-    const mine = len >= 8 && readSerial(buf, start) === this.serial;
+    if (len < ECHO_HEADER_BYTES) return this.onSmallEcho(buf, start, len, nowNs);
+    if (isProbe(buf, start, len)) return probePayloadValid(buf, start, len) ? Verdict.Probe : this.count(Verdict.Corrupted);
+    const mine = readSerial(buf, start) === this.serial;
     const seq = mine ? readSeq(buf, start) : -1;
     if (mine && seq < this.nextSeq) {
       if (seq >= this.base && this.state[seq & this.mask] === IN_FLIGHT) {
@@ -167,6 +189,33 @@ export class EchoChecker {
     if (target < 0) return this.count(Verdict.Unexpected);
     this.settle(target);
     return this.count(Verdict.Corrupted);
+  }
+
+  /** A headerless echo: by TCP order it is the oldest packet still awaited, or it is corrupted. */
+  private onSmallEcho(buf: Buffer, start: number, len: number, nowNs: number): Verdict {
+    let oldest: [number, Overdue] | null = null;
+    for (const entry of this.overdue) {
+      if (!entry[1].lost) {
+        oldest = entry;
+        break;
+      }
+    }
+    if (oldest !== null) {
+      const [seq, o] = oldest;
+      if (o.len === len && smallEchoPayloadMatches(buf, start, len, this.serial, seq, this.seed)) return this.acceptLate(seq, o, nowNs);
+    }
+    const base = this.base;
+    if (base < this.nextSeq) {
+      const i = base & this.mask;
+      if (this.lens[i] === len && smallEchoPayloadMatches(buf, start, len, this.serial, base, this.seed)) return this.accept(base, nowNs);
+      this.settle(base);
+      return this.count(Verdict.Corrupted);
+    }
+    if (oldest !== null) {
+      this.forgetOverdue(oldest[0], oldest[1]);
+      return this.count(Verdict.Corrupted);
+    }
+    return this.count(Verdict.Unexpected);
   }
 
   /** Makes overdue every packet sent before nowNs - timeoutNs and still in flight; returns how many. */

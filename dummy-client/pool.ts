@@ -66,7 +66,7 @@ export function emptyChaosCounts(): ChaosCounts {
 }
 
 function emptyCounters(): PoolCounters {
-  return { sent: 0, echoed: 0, bytesSent: 0, bytesEchoed: 0, behindSchedule: 0, late: 0, errors: 0, opened: 0, reconnects: 0, connectErrors: 0 };
+  return { sent: 0, echoed: 0, bytesSent: 0, bytesEchoed: 0, behindSchedule: 0, late: 0, probes: 0, errors: 0, opened: 0, reconnects: 0, connectErrors: 0 };
 }
 
 export class ConnectionPool implements ConnectionHost {
@@ -250,6 +250,10 @@ export class ConnectionPool implements ConnectionHost {
     if (!code.startsWith('badInput.') && !code.startsWith('slowReader.')) this.counters.errors++;
   }
 
+  tally(key: string): void {
+    this.errorsByCode[key] = (this.errorsByCode[key] ?? 0) + 1;
+  }
+
   closed(c: Connection, connected: boolean, errorCode: string | null): void {
     const i = c.slot - this.slotFrom;
     if (this.conns[i] === c) this.conns[i] = null;
@@ -273,10 +277,9 @@ export class ConnectionPool implements ConnectionHost {
       // RST (ECONNRESET / EPIPE on the next write) or FIN: either way the server cut it.
       this.countError('slowReader.cutByServer');
       this.scheduleReconnect(i, c.plan.reconnectDelayMs);
-    } else if (c.cutAction === 'server' || c.cutAction === 'refused') {
-      // Expected in this scenario: tallied, not an error.
-      const key = c.cutAction === 'server' ? 'serverClosed' : 'refused';
-      this.errorsByCode[key] = (this.errorsByCode[key] ?? 0) + 1;
+    } else if (c.cutAction === 'server' || c.cutAction === 'refused' || c.cutAction === 'stall') {
+      // Expected in this scenario (a stalled connection may be cut by sendQueueLimit): tallied, not an error.
+      this.tally(c.cutAction === 'server' ? 'serverClosed' : c.cutAction === 'refused' ? 'refused' : 'stall.cutByServer');
       this.scheduleReconnect(i, c.plan.reconnectDelayMs);
     } else if (c.cutAction === 'lifetime') {
       this.scheduleReconnect(i, 0);
@@ -427,7 +430,7 @@ export class ConnectionPool implements ConnectionHost {
     const stopNs = this.nowNs();
     for (const c of this.conns) {
       if (c === null) continue;
-      c.sending = false;
+      c.stopSending();
       if (c.state === 'connecting') c.destroy();
       // An oversize or garbage header the server let stand: SPEC 1 says it must disconnect such a session.
       const bad = c.detectableBadInputAtNs;

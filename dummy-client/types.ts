@@ -24,9 +24,14 @@ export interface ChaosConfig {
  * What the fleet sends: the lan framing with a verifiable payload, or a self-checking broadcast payload.
  * badInput and slowReader make a share of the connections (offenderFraction) misbehave: badInput sends
  * garbage, an oversize or half header and then stays silent; slowReader floods echo packets and never
- * reads. The other connections send echo traffic beside them.
+ * reads. The other connections send echo traffic beside them. chaos is echo traffic that reaches
+ * every server path (chaos-traffic.ts): mixed sizes from 0 to exactly serverMaxPayload and across
+ * the server's receive-ring wrap, coalesced bursts, split writes, and connections that stop
+ * reading for a while.
  */
-export type TrafficKind = 'echo' | 'broadcast' | 'badInput' | 'slowReader';
+export type TrafficKind = 'echo' | 'broadcast' | 'badInput' | 'slowReader' | 'chaos';
+/** Every traffic kind, in --help order (one list: the run flags and the fleet's validation use it). */
+export const TRAFFIC_KINDS: readonly TrafficKind[] = ['echo', 'broadcast', 'badInput', 'slowReader', 'chaos'];
 
 export interface FleetConfig {
   host: string;
@@ -41,6 +46,13 @@ export interface FleetConfig {
   durationSec: number;
   /** Payload size range in bytes (min 16: the verification header). */
   payload: { min: number; max: number };
+  /**
+   * The server's maxPayload (for an external target: the largest payload the user allows). chaos
+   * traffic sends exactly this size and aims at the server's receive ring, whose size follows from it.
+   */
+  serverMaxPayload: number;
+  /** A connect not complete within this many ms is destroyed and counted as a connect error (ETIMEDOUT). */
+  connectTimeoutMs: number;
   sendModel: SendModel;
   /** Worker threads (default: one per core). */
   workers: number;
@@ -123,7 +135,8 @@ export interface FleetResult {
    * late: echoes that came after echoTimeout, already counted ok (or reordered) in `integrity`:
    * how often the server was slower than the timeout, not an error (the fleet always sets it).
    */
-  totals: { sent: number; echoed: number; bytesSent: number; bytesEchoed: number; behindSchedule: number; late?: number };
+  /** probes: valid server probe packets received (codec.ts), not echoes and not an integrity class (the fleet always sets it). */
+  totals: { sent: number; echoed: number; bytesSent: number; bytesEchoed: number; behindSchedule: number; late?: number; probes?: number };
   connections: { target: number; opened: number; peak: number; reconnects: number; connectErrors: number };
   integrity: IntegrityCounts;
   chaos: ChaosCounts;

@@ -9,7 +9,7 @@ export const chaos: Scenario = {
   name: 'chaos',
   description: 'clients cut connections mid-I/O (RST, FIN in flight, mid-packet, silence) and the server kicks sessions',
   // Every backend by default: a fault in one backend's wake-ups or re-arming is invisible on the other.
-  defaults: { chaos: 0.3, serverKick: 0.0005, payload: { min: 16, max: 512 }, pipeline: 4, backend: 'all' },
+  defaults: { chaos: 0.3, serverKick: 0.0005, payload: { min: 16, max: 512 }, pipeline: 4, traffic: 'chaos', backend: 'all' },
   gates: [
     { metric: 'chaos.total', op: '>', value: 0, why: 'a chaos run that cut nothing tested nothing' },
     { metric: 'integrity.ok', op: '>', value: 0, why: 'connections nobody cut must still be echoed' },

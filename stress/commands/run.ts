@@ -9,7 +9,8 @@ import type { Argv, CommandModule, Options } from 'yargs';
 import { DEFAULT_SCENARIO, findScenario, SCENARIOS } from '../../scenarios';
 import { THRESHOLD_HELP, validateThresholds } from '../thresholds';
 import { EXIT, EXIT_CODES_HELP, UsageError } from '../run/exit-codes';
-import { resolveRunOptions, type RawRunArgs } from '../run/options';
+import { DEFAULT_CONNECT_TIMEOUT_MS, resolveRunOptions, type RawRunArgs } from '../run/options';
+import { TRAFFIC_KINDS } from '../../dummy-client/types';
 
 const runOptions = {
   clients: { type: 'string', describe: 'connections to open', defaultDescription: '1000' },
@@ -53,6 +54,7 @@ const runOptions = {
   markdown: { type: 'string', describe: 'also write a Markdown summary here (for a CI step summary)' },
   'echo-timeout': { type: 'string', describe: 'ms after which an echo never seen counts as lost', defaultDescription: '5000' },
   'drain-timeout': { type: 'string', describe: 'ms to wait for in-flight echoes at the end', defaultDescription: '5000' },
+  'connect-timeout': { type: 'string', describe: 'ms after which a connect not yet complete counts as a connect error (ETIMEDOUT)', defaultDescription: String(DEFAULT_CONNECT_TIMEOUT_MS) },
 } satisfies Record<string, Options>;
 
 type RunArgs = {
@@ -94,6 +96,7 @@ type RunArgs = {
   markdown?: string;
   'echo-timeout'?: string;
   'drain-timeout'?: string;
+  'connect-timeout'?: string;
 };
 
 function rawArgs(a: RunArgs): RawRunArgs {
@@ -135,6 +138,7 @@ function rawArgs(a: RunArgs): RawRunArgs {
     markdown: a.markdown,
     echoTimeout: a['echo-timeout'],
     drainTimeout: a['drain-timeout'],
+    connectTimeout: a['connect-timeout'],
   };
 }
 

@@ -112,6 +112,7 @@ export function formatSummary(r: RunReport, opts: SummaryOptions): string {
     ['behind schedule', fmtCount(tp.behindSchedule), ''],
     ['late (after echo timeout)', fmtCount(tp.late ?? 0), ''],
   );
+  if ((tp.probes ?? 0) > 0) thr.push(['server probes received', fmtCount(tp.probes ?? 0), '']);
   out.push(thr.toString());
 
   const cn = res.connections;

@@ -66,6 +66,8 @@ export interface RunReport {
       behindSchedule: number;
       /** Echoes that came after --echo-timeout (counted ok or reordered in integrity); absent in older reports. */
       late?: number;
+      /** Valid server probe packets received (--server-probes; not echoes, not an integrity class); absent in older reports. */
+      probes?: number;
     };
     series: FleetTick[];
     latency: {

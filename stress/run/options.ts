@@ -4,14 +4,16 @@
  * and every bad option is reported at once (k6 style), each naming its flag.
  */
 import type { Backend, ServerMode } from '../../server/types';
-import type { ChaosAction, TrafficKind } from '../../dummy-client/types';
+import { TRAFFIC_KINDS, type ChaosAction, type TrafficKind } from '../../dummy-client/types';
 import { parseSourceIps } from './source-ips';
 
 export const CHAOS_ACTIONS: readonly ChaosAction[] = ['rstMidBurst', 'finInFlight', 'closeAfterConnect', 'closeMidPacket', 'silence'];
 /** The backends a server can be told to use by name, in the order `--backend all` runs them. */
 export const NAMED_BACKENDS: readonly NamedBackend[] = ['epoll', 'io_uring'];
 const MODES: readonly ServerMode[] = ['echo', 'broadcast', 'js'];
-const TRAFFIC: readonly TrafficKind[] = ['echo', 'broadcast', 'badInput', 'slowReader'];
+const TRAFFIC: readonly TrafficKind[] = TRAFFIC_KINDS;
+/** A connect not complete within this many ms is a connect error (ETIMEDOUT): a SYN nobody answers is retried by the kernel for minutes. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 /** The server's default sendQueueLimit (SPEC 2). */
 export const DEFAULT_SEND_QUEUE_LIMIT = 1 << 20;
 
@@ -82,6 +84,7 @@ export interface RunOptions {
   json: boolean;
   echoTimeoutMs: number;
   drainTimeoutMs: number;
+  connectTimeoutMs: number;
 }
 
 /** What yargs hands over: every value still a string, so a bad one can be quoted back. */
@@ -123,6 +126,7 @@ export interface RawRunArgs {
   json?: boolean;
   echoTimeout?: string;
   drainTimeout?: string;
+  connectTimeout?: string;
 }
 
 export interface Environment {
@@ -323,6 +327,7 @@ export function defaultOptions(env: Environment): RunOptions {
     json: false,
     echoTimeoutMs: 5000,
     drainTimeoutMs: 5000,
+    connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
   };
 }
 
@@ -400,6 +405,7 @@ export function resolveRunOptions(raw: RawRunArgs, scenarioDefaults: Partial<Run
     json: raw.json ?? base.json,
     echoTimeoutMs: integer(p, 'echo-timeout', raw.echoTimeout, base.echoTimeoutMs, 1, 600_000),
     drainTimeoutMs: integer(p, 'drain-timeout', raw.drainTimeout, base.drainTimeoutMs, 0, 600_000),
+    connectTimeoutMs: integer(p, 'connect-timeout', raw.connectTimeout, base.connectTimeoutMs, 1, 600_000),
   };
   if (options.sendQueueLimit < options.maxPayload + 2) {
     p.add('send-queue-limit', raw.sendQueueLimit ?? String(options.sendQueueLimit), `must hold one whole packet: at least --max-payload + 2 (${options.maxPayload + 2})`);
@@ -472,5 +478,6 @@ export function optionsRecord(o: RunOptions): Record<string, string | number | b
     json: o.json,
     echoTimeout: o.echoTimeoutMs,
     drainTimeout: o.drainTimeoutMs,
+    connectTimeout: o.connectTimeoutMs,
   };
 }

@@ -57,6 +57,9 @@ export function fleetConfig(o: RunOptions, host: string, port: number): FleetCon
     rampUpSec: o.rampUpSec,
     durationSec: o.durationSec,
     payload: o.payload,
+    // An external target's maxPayload is unknown: the largest payload the user allows stands for it.
+    serverMaxPayload: o.maxPayload,
+    connectTimeoutMs: o.connectTimeoutMs,
     sendModel: o.rate !== null ? { kind: 'open', rate: o.rate } : { kind: 'closed', pipeline: o.pipeline ?? 1 },
     workers: o.workers,
     seed: o.seed,
@@ -114,7 +117,7 @@ function probe(host: string, port: number): Promise<string | null> {
 function emptyFleetResult(config: FleetConfig, ticks: FleetTick[]): FleetResult {
   return {
     ticks,
-    totals: { sent: 0, echoed: 0, bytesSent: 0, bytesEchoed: 0, behindSchedule: 0 },
+    totals: { sent: 0, echoed: 0, bytesSent: 0, bytesEchoed: 0, behindSchedule: 0, probes: 0 },
     connections: { target: config.clients, opened: 0, peak: 0, reconnects: 0, connectErrors: 0 },
     integrity: { ok: 0, corrupted: 0, reordered: 0, duplicated: 0, unexpected: 0, lost: 0, abandoned: 0 },
     chaos: { rstMidBurst: 0, finInFlight: 0, closeAfterConnect: 0, closeMidPacket: 0, silence: 0 },

@@ -11,6 +11,9 @@ export function testConfig(port: number, over: Partial<FleetConfig> = {}): Fleet
     rampUpSec: 0,
     durationSec: 2,
     payload: { min: 16, max: 200 },
+    // The native server's default maxPayload (chaos traffic sends exactly this size).
+    serverMaxPayload: 8192,
+    connectTimeoutMs: 5000,
     sendModel: { kind: 'closed', pipeline: 4 },
     workers: 2,
     seed: 42,

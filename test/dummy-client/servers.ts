@@ -18,7 +18,22 @@ export type Fault =
    * Holds one echo for `ms`. inOrder: later echoes on that connection wait behind it (a slow but
    * correct server); otherwise they go out at once, so the held one arrives after them.
    */
-  | { kind: 'delay'; at: number; ms: number; inOrder: boolean };
+  | { kind: 'delay'; at: number; ms: number; inOrder: boolean }
+  /** The echo's header announces 65535 bytes (then a few bytes follow): junk the fleet cannot have sent. */
+  | { kind: 'junkHeader'; at: number }
+  /** 64 bytes of garbage instead of the echo (a length >= 32768 in its first two bytes). */
+  | { kind: 'garbage'; at: number }
+  /** The echo less its last byte: the client's stream is misaligned from there on. */
+  | { kind: 'truncate'; at: number }
+  /**
+   * Every time, not once: frames are parsed per received chunk with no reassembly, so a frame split
+   * across reads is dropped (what a server that assumes whole frames per read does).
+   */
+  | { kind: 'chunkLocal' }
+  /** Every time: a frame of exactly maxPayload bytes is taken as a protocol violation (connection closed). */
+  | { kind: 'rejectMax'; maxPayload: number }
+  /** Every time: a 0-length frame is never echoed. */
+  | { kind: 'dropEmpty' };
 
 export interface EchoServer {
   readonly port: number;
@@ -33,6 +48,15 @@ export interface EchoServer {
   /** Peer addresses seen. */
   readonly peers: ReadonlySet<string>;
   close(): Promise<void>;
+}
+
+const FRAME_HEADER = 2;
+
+/** The whole frames of one chunk, as they came; a trailing partial frame is dropped. */
+function wholeFramesOf(chunk: Buffer): Buffer {
+  let off = 0;
+  while (off + FRAME_HEADER <= chunk.length && off + FRAME_HEADER + chunk.readUInt16LE(off) <= chunk.length) off += FRAME_HEADER + chunk.readUInt16LE(off);
+  return chunk.subarray(0, off);
 }
 
 export async function startEchoServer(fault: Fault = { kind: 'none' }): Promise<EchoServer> {
@@ -64,16 +88,30 @@ export async function startEchoServer(fault: Fault = { kind: 'none' }): Promise<
     // 'delay': the held echo, then (inOrder) whatever this connection echoes until it is released.
     let delayed: Buffer[] | null = null;
     socket.on('data', (chunk: Buffer) => {
+      if (fault.kind === 'chunkLocal') {
+        faulted = true;
+        socket.write(wholeFramesOf(chunk));
+        return;
+      }
       const out: Buffer[] = [];
       decoder.push(chunk, (buf, start, len) => {
         const frame = encodeFrame(buf.subarray(start, start + len));
         const index = packets++;
+        if (fault.kind === 'rejectMax' && len === fault.maxPayload) {
+          faulted = true;
+          socket.destroy();
+          return;
+        }
+        if (fault.kind === 'dropEmpty' && len === 0) {
+          faulted = true;
+          return;
+        }
         if (held !== null) {
           out.push(frame, held);
           held = null;
           return;
         }
-        if (fault.kind === 'none' || index !== fault.at) {
+        if (!('at' in fault) || index !== fault.at) {
           out.push(frame);
           return;
         }
@@ -105,6 +143,22 @@ export async function startEchoServer(fault: Fault = { kind: 'none' }): Promise<
             stalling = true;
             setTimeout(flushStalled, fault.ms);
             out.push(frame);
+            return;
+          case 'junkHeader': {
+            const junk = Buffer.alloc(FRAME_HEADER + 8, 0x11);
+            junk.writeUInt16LE(0xffff, 0);
+            out.push(junk);
+            return;
+          }
+          case 'garbage': {
+            const junk = Buffer.alloc(64);
+            for (let i = 0; i < junk.length; i++) junk[i] = (i * 73 + 29) & 0xff;
+            junk[1] = junk[1]! | 0x80;
+            out.push(junk);
+            return;
+          }
+          case 'truncate':
+            out.push(frame.subarray(0, frame.length - 1));
             return;
           case 'delay': {
             const queue = [frame];
