@@ -317,6 +317,9 @@ void LanServer::handleAccepted(int fd, uint32_t ip, uint16_t port) {
     ::close(fd);
     return;
   }
+#ifdef LANSTRESS_FAULT_PUBLISH_BEFORE_FILL
+  table.publish(s);  // fault: the id is live before the socket and peer are stored in the slot
+#endif
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (opt_.sendBuffer > 0) {
@@ -330,7 +333,9 @@ void LanServer::handleAccepted(int fd, uint32_t ip, uint16_t port) {
   s->reason.store(0, std::memory_order_relaxed);
   s->disconnectMarkMs.store(0, std::memory_order_relaxed);
   s->recvRing.reset(ringCapacity_);
+#ifndef LANSTRESS_FAULT_PUBLISH_BEFORE_FILL
   table.publish(s);  // live, with the accept thread's count held (I1)
+#endif
   uint64_t id = s->id.load(std::memory_order_relaxed);
 
   accepted_.fetch_add(1, std::memory_order_relaxed);
@@ -343,8 +348,13 @@ void LanServer::handleAccepted(int fd, uint32_t ip, uint16_t port) {
   }
   hooks_->onAccept(id, text, port);
   if (opt_.kick > 0 && chance()) disconnectSession(s, DisconnectReason::Kicked);
+#ifdef LANSTRESS_FAULT_ACCEPT_NO_COUNT
+  table.decRef(s);  // fault: the accept thread lets go before the first recv holds a count
+  postRecv(s);
+#else
   postRecv(s);
   table.decRef(s);
+#endif
 }
 
 // ---------------------------------------------------------------- workers
@@ -576,6 +586,9 @@ void LanServer::onSendComplete(Session* s, int64_t result) {
     bool reset = result == -ECONNRESET || result == -EPIPE;
     disconnectSession(s, reset ? DisconnectReason::PeerReset : DisconnectReason::IoError);
     table_->decRef(s);
+#ifdef LANSTRESS_FAULT_SEND_ERROR_DOUBLE_DECREF
+    table_->decRef(s);  // fault: the failed send's count is dropped twice
+#endif
     return;
   }
   uint64_t packets = 0, bytes = 0;
@@ -612,7 +625,9 @@ bool LanServer::disconnectSession(Session* s, DisconnectReason reason) {
   s->disconnectMarkMs.store(steadyNowMs(), std::memory_order_relaxed);
   // Pending recv completes with 0, pending send with EPIPE: the completions
   // drain the count, and the last one releases.
-#ifndef LANSTRESS_FAULT_SKIP_SHUTDOWN_ON_DISCONNECT
+#if defined(LANSTRESS_FAULT_KICK_CLOSES_SOCKET)
+  ::close(s->fd);  // fault: the socket is closed while I/O is pending (I3: close only at release)
+#elif !defined(LANSTRESS_FAULT_SKIP_SHUTDOWN_ON_DISCONNECT)
   ::shutdown(s->fd, SHUT_RDWR);
 #endif
   return true;
@@ -627,6 +642,9 @@ void LanServer::releaseSession(Session* s) {
   auto reason = static_cast<DisconnectReason>(s->reason.load(std::memory_order_acquire));
   if (reason == DisconnectReason::None) reason = DisconnectReason::IoError;
   port_->dissociate(s->fd, id);
+#ifdef LANSTRESS_FAULT_RECYCLE_BEFORE_CLOSE
+  table.recycle(s);  // fault: the slot is free again before its socket is closed and its queues dropped
+#endif
   if (abortive(reason)) abortiveClose(s->fd);
   else ::close(s->fd);
   s->fd = -1;
@@ -636,7 +654,9 @@ void LanServer::releaseSession(Session* s) {
   disconnects_[static_cast<int>(reason) - 1].fetch_add(1, std::memory_order_relaxed);
   released_.fetch_add(1, std::memory_order_relaxed);
   hooks_->onRelease(id, reason);
+#ifndef LANSTRESS_FAULT_RECYCLE_BEFORE_CLOSE
   table.recycle(s);
+#endif
   // release: stop() reads sessions_ == 0 as "every release is done".
   if (sessions_.fetch_sub(1, std::memory_order_release) == 1 &&
       state_.load(std::memory_order_acquire) == State::Stopping) {

@@ -20,7 +20,11 @@ bool Session::enqueue(Packet* p, int64_t limit) {
   int64_t cost = queuedCost(p);
   // relaxed: the counter is a budget, not a publication; the stack push below publishes the packet.
   int64_t before = queuedBytes.fetch_add(cost, std::memory_order_relaxed);
+#ifdef LANSTRESS_FAULT_NO_SEND_QUEUE_LIMIT
+  if (false && before + cost > limit) {  // fault: the limit is never enforced
+#else
   if (before > 0 && before + cost > limit) {
+#endif
     queuedBytes.fetch_sub(cost, std::memory_order_relaxed);
     return false;
   }
@@ -38,6 +42,10 @@ void Session::collectQueued() {
   SendNode* list = sendHead.exchange(nullptr, std::memory_order_acquire);
   // The stack is newest first; reverse it to keep send order.
   SendNode* reversed = nullptr;
+#ifdef LANSTRESS_FAULT_COLLECT_LIFO
+  reversed = list;  // fault: sent newest first
+  list = nullptr;
+#endif
   while (list) {
     SendNode* next = list->next;
     list->next = reversed;
@@ -75,8 +83,12 @@ void Session::onSent(size_t n, uint64_t* packets, uint64_t* packetBytes) {
     Packet* p = inflight.front();
     size_t rest = p->size() - inflightOffset;
     if (n < rest) {
+#ifdef LANSTRESS_FAULT_SHORT_WRITE_COUNTED_SENT
+      n = rest;  // fault: the partly written packet counts as sent; its rest is never written
+#else
       inflightOffset += n;
       break;
+#endif
     }
     n -= rest;
     inflightOffset = 0;

@@ -100,8 +100,12 @@ void SessionTable::decRef(Session* s) {
   if (prev != 1) return;
   // I2: only the thread that swaps 0 -> flag releases. A concurrent acquire may
   // have raised the count in between; then its own decRef comes back here.
+#ifdef LANSTRESS_FAULT_RELEASE_SWAP_BLIND
+  s->ioState.store(kReleaseFlag, std::memory_order_release);  // fault: overwrites a count raised meanwhile
+#else
   uint32_t expected = 0;
   if (!s->ioState.compare_exchange_strong(expected, kReleaseFlag, std::memory_order_acq_rel)) return;
+#endif
 #else
   if ((prev & kCountMask) != 1) return;
   s->ioState.fetch_or(kReleaseFlag, std::memory_order_acq_rel);
