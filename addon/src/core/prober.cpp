@@ -134,6 +134,12 @@ void Prober::probeStale() {
   }
 }
 
+void Prober::pause() {
+  auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(random() % kProbeSpacingMaxNs);
+  while (std::chrono::steady_clock::now() < until) {
+  }
+}
+
 void Prober::probeLive() {
   uint32_t hw = table_.highWater();
   if (hw == 0) return;
@@ -153,6 +159,7 @@ void Prober::probeLive() {
       size_t len = buildProbePayload(payload, probeSeq_++, id);
       counters_.probeCalls.fetch_add(1, std::memory_order_relaxed);
       if (!server_.sendPacket(id, payload, len)) break;
+      pause();
     }
   }
 }

@@ -63,6 +63,10 @@ constexpr size_t kProbeMaxPayload = 16 + 48;
 constexpr int64_t kProbeTickMs = 10;
 constexpr uint32_t kProbePacketsPerSec = 4000;
 constexpr uint32_t kProbeBurst = 8;
+// A burst's packets are spread by a random pause of up to this (a spin: a few
+// ms of CPU per second at most), so they land while the workers complete the
+// burst's earlier sends, not all before the first completion.
+constexpr int64_t kProbeSpacingMaxNs = 2000;
 constexpr uint32_t kStaleIdsPerTick = 8;
 
 inline int64_t steadyNowMs() {
@@ -145,6 +149,7 @@ class Prober {
   void sweep(int64_t nowMs);
   void probeStale();
   void probeLive();
+  void pause();
   uint64_t random();
 
   LanServer& server_;
