@@ -84,6 +84,8 @@ export interface ServerStats {
   disconnectingSessions: number;
   /** Live sessions with packets queued and no send in flight: must be 0 at a quiet moment. Absent from older servers. */
   strandedSessions?: number;
+  /** Packets allocated and not yet freed: must be 0 once no session is left (else they leaked). Absent from older servers. */
+  livePackets?: number;
   freeSlots: number;
   /**
    * Zombies by name: sessions marked for disconnect whose ioCount is still above 0 (an I/O that

@@ -40,6 +40,7 @@ export function integrityGates(m: Metrics): GateVerdict[] {
   gates.push(check('server.sessions == 0', 'server', m['server.sessions'] ?? null, '==', 0));
   for (const a of ANOMALIES) gates.push(check(`server.anomalies.${a} == 0`, 'server', m[`server.anomalies.${a}`] ?? null, '==', 0));
   gates.push(check('server.zombies == 0', 'server', m['server.zombies'] ?? null, '==', 0));
+  gates.push(check('server.leakedPackets == 0', 'server', m['server.leakedPackets'] ?? null, '==', 0));
   gates.push(check('server.crashed == 0', 'server', m['server.crashed'] ?? null, '==', 0));
   return gates;
 }

@@ -68,6 +68,8 @@ export function reportMetrics(r: RunReport): Metrics {
   for (const k of ['pendingIoSessions', 'disconnectingSessions', 'freeSlots'] as const) m[`server.quiet.${k}`] = q === null ? null : q[k];
   // Packets queued with no send in flight while nothing else happens: stranded for good.
   m['server.quiet.strandedSessions'] = q === null ? null : q.strandedSessions ?? null;
+  // Packets still allocated when no session is left: released sessions leaked them.
+  m['server.leakedPackets'] = q === null || q.sessions !== 0 ? null : q.livePackets ?? null;
   const mem = embedded ? r.server.memory ?? null : null;
   m['server.rssPeakMiB'] = mem === null ? null : round1(mem.peakRssKiB / 1024);
   m['server.rssGrowthMiB'] = mem === null ? null : round1((mem.peakRssKiB - mem.rssAtListenKiB) / 1024);

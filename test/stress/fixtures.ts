@@ -58,6 +58,7 @@ export function serverStats(over: Partial<ServerStats> = {}): ServerStats {
     pendingIoSessions: 0,
     disconnectingSessions: 0,
     strandedSessions: 0,
+    livePackets: 0,
     freeSlots: 100,
     ...over,
   };

@@ -444,6 +444,7 @@ class LanServerWrap final : public Napi::ObjectWrap<LanServerWrap> {
     o.Set("pendingIoSessions", n(st.pendingIoSessions));
     o.Set("disconnectingSessions", n(st.disconnectingSessions));
     o.Set("strandedSessions", n(st.strandedSessions));
+    o.Set("livePackets", n(st.livePackets));
     o.Set("freeSlots", n(st.freeSlots));
     Napi::Array zombies = Napi::Array::New(env, st.zombies.size());
     for (size_t i = 0; i < st.zombies.size(); ++i) {

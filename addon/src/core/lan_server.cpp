@@ -500,7 +500,7 @@ void LanServer::broadcast(Session* from, Packet* p) {
 // ---------------------------------------------------------------- send
 
 Packet* LanServer::makePacket(const uint8_t* payload, size_t len) const {
-  return opt_.framing == Framing::Lan ? Packet::lan(payload, len) : Packet::raw(payload, len);
+  return opt_.framing == Framing::Lan ? Packet::lan(payload, len, &livePackets_) : Packet::raw(payload, len, &livePackets_);
 }
 
 bool LanServer::sendPacket(uint64_t id, const uint8_t* payload, size_t len) {
@@ -671,8 +671,12 @@ ServerStats LanServer::stats() const {
   st.rejectedFull = rejectedFull_.load(std::memory_order_relaxed);
   st.rejectedDenied = rejectedDenied_.load(std::memory_order_relaxed);
   st.released = released_.load(std::memory_order_relaxed);
-  int64_t live = sessions_.load(std::memory_order_relaxed);
+  // acquire pairs with releaseSession's decrement: sessions == 0 here means every
+  // release, and the packets it freed, happened before the livePackets read below.
+  int64_t live = sessions_.load(std::memory_order_acquire);
   st.sessions = live > 0 ? static_cast<uint64_t>(live) : 0;
+  int64_t packets = livePackets_.load(std::memory_order_relaxed);
+  st.livePackets = packets > 0 ? static_cast<uint64_t>(packets) : 0;
   st.peakSessions = peakSessions_.load(std::memory_order_relaxed);
   st.recvPackets = recvPackets_.load(std::memory_order_relaxed);
   st.recvBytes = recvBytes_.load(std::memory_order_relaxed);

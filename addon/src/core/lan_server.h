@@ -158,6 +158,8 @@ class LanServer final : private SessionReleaser {
   std::atomic<uint64_t> recvPackets_{0}, recvBytes_{0}, sendPackets_{0}, sendBytes_{0};
   std::atomic<uint64_t> disconnects_[kReasonCount] = {};
   std::atomic<uint64_t> staleIdCalls_{0};
+  // Packets made by this server and not yet freed (Packet::create): 0 once every session is released.
+  mutable std::atomic<int64_t> livePackets_{0};
 
   // The watch thread (prober.h): its counters and the released ids it probes outlive it.
   WatchCounters watch_;

@@ -14,19 +14,23 @@ namespace lanstress {
 
 class Packet {
  public:
-  static Packet* create(uint32_t len) {
+  // live: the creator's count of its packets not yet freed (raised here, dropped
+  // by the last unref), or null. Relaxed: a gauge read at a quiet moment, when
+  // the releases that freed the packets happened-before (see LanServer::stats).
+  static Packet* create(uint32_t len, std::atomic<int64_t>* live = nullptr) {
     void* mem = ::operator new(sizeof(Packet) + len);
-    return new (mem) Packet(len);
+    if (live) live->fetch_add(1, std::memory_order_relaxed);
+    return new (mem) Packet(len, live);
   }
   // lan framing: the 2-byte header and the payload, ready for the wire.
-  static Packet* lan(const uint8_t* payload, size_t len) {
-    Packet* p = create(static_cast<uint32_t>(kLanHeaderBytes + len));
+  static Packet* lan(const uint8_t* payload, size_t len, std::atomic<int64_t>* live = nullptr) {
+    Packet* p = create(static_cast<uint32_t>(kLanHeaderBytes + len), live);
     encodeLanHeader(p->data(), static_cast<uint16_t>(len));
     if (len) std::memcpy(p->data() + kLanHeaderBytes, payload, len);
     return p;
   }
-  static Packet* raw(const uint8_t* bytes, size_t len) {
-    Packet* p = create(static_cast<uint32_t>(len));
+  static Packet* raw(const uint8_t* bytes, size_t len, std::atomic<int64_t>* live = nullptr) {
+    Packet* p = create(static_cast<uint32_t>(len), live);
     if (len) std::memcpy(p->data(), bytes, len);
     return p;
   }
@@ -38,15 +42,17 @@ class Packet {
   // acq_rel: the last owner must see every other owner's reads finished before it frees.
   void unref() {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      if (live_) live_->fetch_sub(1, std::memory_order_relaxed);
       this->~Packet();
       ::operator delete(this);
     }
   }
 
  private:
-  explicit Packet(uint32_t len) : refs_(1), len_(len) {}
+  Packet(uint32_t len, std::atomic<int64_t>* live) : refs_(1), len_(len), live_(live) {}
   std::atomic<uint32_t> refs_;
   uint32_t len_;
+  std::atomic<int64_t>* live_;
 };
 
 // Owning handle for the creator's reference.

@@ -59,12 +59,12 @@ constexpr int kMaxSendIov = 64;
 // sendQueueLimit so the limit bounds real memory (an empty packet is 2 wire
 // bytes but far more of the heap). Measured with glibc malloc on x86-64
 // (test/addon/core/queue_cost_test.cpp checks it stays an upper bound):
-//   Packet block: sizeof(Packet) 8 + malloc header 8, rounded up to 16,
-//                 minimum chunk 32                         <= 8 + 8 + 15 = 31
+//   Packet block: sizeof(Packet) 16 + malloc header 8, rounded up to 16,
+//                 minimum chunk 32                         <= 16 + 8 + 15 = 39
 //   SendNode while on the MPSC stack: 16 + header, chunk   32
 //   (or, once collected, its deque slot: 8 bytes in a 512-byte block, plus
 //    the block map: < 16, and the SendNode is freed by then)
-// = at most 63 on top of the wire bytes; 80 leaves room for arena slack.
+// = at most 71 on top of the wire bytes; 80 leaves room for arena slack.
 constexpr int64_t kQueuedPacketOverhead = 80;
 
 enum class SlotState : uint8_t { Free, Live, Released };

@@ -33,6 +33,7 @@ std::string statsJsonMembers(const ServerStats& s) {
   o += ",\"pendingIoSessions\":" + num(s.pendingIoSessions);
   o += ",\"disconnectingSessions\":" + num(s.disconnectingSessions);
   o += ",\"strandedSessions\":" + num(s.strandedSessions);
+  o += ",\"livePackets\":" + num(s.livePackets);
   o += ",\"freeSlots\":" + num(s.freeSlots);
   o += ",\"zombies\":[";
   for (size_t i = 0; i < s.zombies.size(); ++i) {

@@ -48,6 +48,8 @@ struct ServerStats {
   uint64_t disconnectingSessions = 0;
   // Live sessions with packets queued and no send in flight, now: 0 at a quiet moment.
   uint64_t strandedSessions = 0;
+  // Packets allocated and not yet freed (queued, in flight, being broadcast): 0 when no session is left.
+  uint64_t livePackets = 0;
   uint64_t freeSlots = 0;
   // Disconnecting sessions with pending I/O, at most kMaxZombies (lowest slots first).
   std::vector<Zombie> zombies;
