@@ -1,15 +1,42 @@
+import type { RunOptions } from '../stress/run/options';
 import type { Scenario } from './types';
 
+/** The chaos server's send queue: small, so connections that stop reading hit it within a second or two. */
+const CHAOS_SEND_QUEUE_LIMIT = 64 * 1024;
+/** Asks the kernel for its smallest send buffer (the seed's SO_SNDBUF 0): sends go asynchronous and short. */
+const CHAOS_SEND_BUFFER = 4096;
+
+const embedded = (o: RunOptions): boolean => o.target.kind === 'embedded';
+
 /**
- * Sessions die in the middle of I/O on purpose, from both ends: the bugs a calm echo test never
- * reaches (release with a send pending, double release, a stale id on a reused slot, a lost send
- * wake-up). In-flight packets of cut connections are abandoned; everything else must come back.
+ * Sessions die in the middle of I/O on purpose, from both ends, while the traffic reaches every
+ * path of the server: the bugs a calm echo test never reaches (release with a send pending, double
+ * release, a stale id on a reused slot, a lost send wake-up, a packet across the receive ring's
+ * wrap, a short write, a full send queue). In-flight packets of cut connections are abandoned;
+ * everything else must come back, and the server's own detectors (anomalies) must stay at 0.
+ *
+ * - traffic 'chaos' (dummy-client/chaos-traffic.ts): payloads of 0 bytes to exactly maxPayload and
+ *   across the receive ring's wrap, coalesced bursts, split writes, connections that stop reading;
+ * - a tiny server send buffer, so sends complete short and asynchronously (the re-post path);
+ * - a small send queue limit, so stalled readers are cut (sendQueueFull);
+ * - the server's probes: stale ids called from another thread while their slots are reused, and
+ *   probe packets pushed into live sessions racing the workers' sends and releases;
+ * - every backend, one run each: a fault in one backend's wake-ups or re-arming is invisible on another.
  */
 export const chaos: Scenario = {
   name: 'chaos',
-  description: 'clients cut connections mid-I/O (RST, FIN in flight, mid-packet, silence) and the server kicks sessions',
-  // Every backend by default: a fault in one backend's wake-ups or re-arming is invisible on the other.
-  defaults: { chaos: 0.3, serverKick: 0.0005, payload: { min: 16, max: 512 }, pipeline: 4, traffic: 'chaos', backend: 'all' },
+  description: 'clients cut connections mid-I/O and stall, the server kicks and probes stale ids, traffic hits every path; every backend',
+  defaults: {
+    chaos: 0.3,
+    serverKick: 0.0005,
+    payload: { min: 16, max: 512 },
+    pipeline: 4,
+    traffic: 'chaos',
+    backend: 'all',
+    sendQueueLimit: CHAOS_SEND_QUEUE_LIMIT,
+    serverSendBuffer: CHAOS_SEND_BUFFER,
+    serverProbes: true,
+  },
   gates: [
     { metric: 'chaos.total', op: '>', value: 0, why: 'a chaos run that cut nothing tested nothing' },
     { metric: 'integrity.ok', op: '>', value: 0, why: 'connections nobody cut must still be echoed' },
@@ -25,7 +52,41 @@ export const chaos: Scenario = {
       op: '>',
       value: 0,
       why: 'the server was told to kick sessions itself',
-      when: (o) => o.serverKick > 0 && o.target.kind === 'embedded',
+      when: (o) => o.serverKick > 0 && embedded(o),
+    },
+    {
+      metric: 'server.disconnects.protocol',
+      op: '==',
+      value: 0,
+      why: 'chaos traffic sends only legal frames (a cut mid-packet ends the stream, it is no violation): a protocol disconnect is the server misreading one',
+      when: (o) => o.traffic === 'chaos',
+    },
+    {
+      metric: 'server.disconnects.ioError',
+      op: '==',
+      value: 0,
+      why: 'on loopback every socket error a peer can cause is a reset (peerReset): ioError is the server using a socket it should not',
+    },
+    {
+      metric: 'server.disconnects.sendQueueFull',
+      op: '>',
+      value: 0,
+      why: 'connections that stop reading must be cut by sendQueueLimit: a queue that never fills means the limit is not enforced',
+      when: (o) => o.traffic === 'chaos' && embedded(o),
+    },
+    {
+      metric: 'server.probeCalls',
+      op: '>',
+      value: 0,
+      why: 'the server was told to probe stale ids and live sessions from its watch thread',
+      when: (o) => o.serverProbes && embedded(o),
+    },
+    {
+      metric: 'probesReceived',
+      op: '>',
+      value: 0,
+      why: 'probe packets sent into live sessions from another thread must reach their clients intact',
+      when: (o) => o.serverProbes && embedded(o) && o.mode === 'echo',
     },
   ],
 };

@@ -39,6 +39,7 @@ export function reportMetrics(r: RunReport): Metrics {
   m.sent = res.throughput.sent;
   m.echoed = res.throughput.echoed;
   m.behindSchedule = res.throughput.behindSchedule;
+  m.probesReceived = res.throughput.probes ?? 0;
   for (const [k, v] of Object.entries(res.chaos.counts)) m[`chaos.${k}`] = v;
   m['chaos.total'] = sum(Object.values(res.chaos.counts));
   for (const [k, v] of Object.entries(res.clientErrors)) m[`clientErrors.${k}`] = v;
