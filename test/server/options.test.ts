@@ -16,6 +16,7 @@ test('defaults match SPEC section 2', () => {
   assert.equal(d.backlog, 4096);
   assert.deepEqual([d.backend, d.mode, d.framing], ['auto', 'echo', 'lan']);
   assert.deepEqual([d.allow, d.deny, d.room, d.kick, d.echoDelayUs], [[], [], 0, 0, 0]);
+  assert.deepEqual([d.sendBuffer, d.probes], [0, false]);
   assert.ok(Number.isInteger(d.seed) && d.seed >= 0);
 });
 
@@ -33,6 +34,13 @@ test('command-line text is parsed into numbers', () => {
   assert.equal(r.options.kick, 0.25);
   assert.equal(r.options.maxPayload, 65535);
   assert.deepEqual(r.options.allow, ['127.0.0.1/32']);
+});
+
+test('--send-buffer and --probes as a command line gives them', () => {
+  const r = resolveServerOptions({ sendBuffer: '4096', probes: 'true' }, DEFAULTS);
+  assert.ok(r.ok, JSON.stringify(r.problems));
+  assert.deepEqual([r.options.sendBuffer, r.options.probes], [4096, true]);
+  assert.deepEqual(resolveServerOptions({ probes: 'maybe' }, DEFAULTS).problems, ['--probes must be true or false, got maybe']);
 });
 
 test('the message names the flag, the range and the value given', () => {
@@ -59,13 +67,15 @@ test('every problem is reported at once', () => {
       kick: 2,
       echoDelayUs: 'slow',
       seed: -1,
+      sendBuffer: 16 * 1024 * 1024 + 1,
+      probes: 'sometimes',
     },
     DEFAULTS,
   );
   assert.equal(r.ok, false);
   const flags = [
     '--host', '--port', '--workers', '--max-sessions', '--max-payload', '--send-queue-limit', '--backlog', '--backend',
-    '--mode', '--framing', '--allow', '--deny', '--room', '--kick', '--echo-delay-us', '--seed',
+    '--mode', '--framing', '--allow', '--deny', '--room', '--kick', '--echo-delay-us', '--seed', '--send-buffer', '--probes',
   ];
   for (const flag of flags) {
     assert.ok(r.problems.some((p) => p.startsWith(flag + ' ')), `a problem names ${flag}: ${r.problems.join(' | ')}`);

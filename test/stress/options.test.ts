@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isLoopbackHost, optionsRecord, resolveRunOptions, type RawRunArgs, type Resolved } from '../../stress/run/options';
+import { serverArgs } from '../../stress/run/orchestrate';
 
 const env = { cores: 2, randomSeed: 42 };
 
@@ -59,6 +60,9 @@ test('each bad flag is named', () => {
     [{ 'chaosActions': 'rstMidBurst,explode' }, /--chaos-actions/],
     [{ rampUp: '20', duration: '10' }, /--ramp-up "20": must be shorter than --duration/],
     [{ target: '127.0.0.1:9000', serverWorkers: '4' }, /--server-workers "4": configures the embedded server/],
+    [{ serverSendBuffer: '-1' }, /--server-send-buffer "-1": must be between 0 and 16777216/],
+    [{ serverSendBuffer: '20000000' }, /--server-send-buffer "20000000": must be between 0 and 16777216/],
+    [{ target: '127.0.0.1:9000', serverProbes: true }, /--server-probes "true": configures the embedded server/],
   ];
   for (const [raw, pattern] of cases) {
     const errors = errorsOf(resolveRunOptions(raw, {}, env));
@@ -89,6 +93,18 @@ test('loopback hosts: 127.0.0.0/8, localhost, ::1 only', () => {
   for (const h of ['127.0.0.1', '127.255.3.4', 'localhost', '::1']) assert.ok(isLoopbackHost(h), h);
   for (const h of ['10.0.0.1', '128.0.0.1', '127.0.0.256', '0.0.0.0', '::', 'example.com', '127.0.0.1.nip.io']) assert.ok(!isLoopbackHost(h), h);
   assert.deepEqual(ok({ target: '[::1]:8080' }).target, { kind: 'external', host: '::1', port: 8080 });
+});
+
+test('--server-send-buffer and --server-probes reach the embedded server and the report', () => {
+  const plain = ok({});
+  assert.deepEqual([plain.serverSendBuffer, plain.serverProbes], [0, false]);
+  const o = ok({ serverSendBuffer: '4096', serverProbes: true });
+  const rec = optionsRecord(o);
+  assert.deepEqual([rec.serverSendBuffer, rec.serverProbes], [4096, true]);
+  const args = serverArgs({ ...o, backend: 'epoll' });
+  assert.equal(args[args.indexOf('--send-buffer') + 1], '4096');
+  assert.ok(args.includes('--probes'));
+  assert.ok(!serverArgs({ ...plain, backend: 'epoll' }).includes('--probes'));
 });
 
 test('the report view of the options is flat and complete', () => {
