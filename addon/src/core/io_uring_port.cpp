@@ -18,6 +18,7 @@
 //   NOP that wakes a worker for a user completion (key and value wait in the
 //   ring's user queue, since they do not fit in the 62 bits left).
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/io_uring.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -173,7 +174,16 @@ class IoUringPort final : public CompletionPort {
 
   Backend backend() const override { return Backend::IoUring; }
 
-  int associate(int, uint64_t key) override { return SessionId::slot(key) < capacity_ ? 0 : -EINVAL; }
+  int associate(int fd, uint64_t key) override {
+    if (SessionId::slot(key) >= capacity_) return -EINVAL;
+    // On an O_NONBLOCK socket io_uring completes a recv or send that cannot
+    // proceed with -EAGAIN instead of waiting (a full send buffer: a small
+    // SO_SNDBUF or a slow reader). Blocking mode makes it arm its own poll and
+    // complete the operation when the socket is ready, as an OVERLAPPED would.
+    int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) return -errno;
+    return 0;
+  }
   void dissociate(int, uint64_t) override {}
 
   int postRecv(int fd, uint64_t key, const iovec* iov, int iovcnt) override {
