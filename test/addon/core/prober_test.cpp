@@ -23,17 +23,25 @@ using namespace lanstress;
 
 namespace {
 
-// Releases without the LanServer's cleanup, so a test decides what the slot keeps.
+// Releases with none of the LanServer's cleanup but the socket's, so a test
+// decides what else the slot keeps.
 class BareReleaser : public SessionReleaser {
  public:
   SessionTable* table = nullptr;
+  bool forgetSocket = false;
   void releaseSession(Session* s) override {
-    if (table->beginRelease(s)) table->recycle(s);
+    if (!table->beginRelease(s)) return;
+    if (!forgetSocket) s->fd = -1;
+    table->recycle(s);
   }
 };
 
+// Filled as the accept thread fills it (a socket number that is never used, a ring), then live.
 Session* liveSession(SessionTable& table) {
   Session* s = table.reserve();
+  s->fd = 1000;
+  s->reason.store(0);
+  s->recvRing.reset(64);
   table.publish(s);
   return s;  // holding the accept thread's count
 }
@@ -119,11 +127,11 @@ void dirtySlot() {
   s = liveSession(table);
   CHECK_EQ(table.anomalies.dirtySlot.load(), 1u);
   s->queuedBytes.store(0);
-  s->fd = 3;  // release forgot the socket
+  rel.forgetSocket = true;  // release forgot the socket
   table.decRef(s);
   s = liveSession(table);
   CHECK_EQ(table.anomalies.dirtySlot.load(), 2u);
-  s->fd = -1;
+  rel.forgetSocket = false;
   table.decRef(s);
 }
 
