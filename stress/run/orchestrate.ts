@@ -69,7 +69,8 @@ export function fleetConfig(o: RunOptions, host: string, port: number): FleetCon
     drainTimeoutMs: o.drainTimeoutMs,
     connectionLifetimeMs: o.lifetimeMs,
     // A server told to kick (or past maxSessions) cuts connections on purpose: their in-flight packets are abandoned, not lost.
-    serverMayCut: o.serverKick > 0 && o.target.kind === 'embedded',
+    // The server's probes kick live sessions from their own thread too.
+    serverMayCut: (o.serverKick > 0 || o.serverProbes) && o.target.kind === 'embedded',
     serverMayRefuse: o.expectRefused,
     offenderFraction: o.offenderFraction,
   };

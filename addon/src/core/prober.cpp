@@ -80,6 +80,7 @@ void Prober::run() {
     if (config_.probes) {
       probeStale();
       probeLive();
+      if (++ticks_ % (1000 / kProbeTickMs / kProbeKicksPerSec) == 0) probeKick();
     }
     int64_t now = steadyNowMs();
     if (now >= nextSweep) {
@@ -161,6 +162,26 @@ void Prober::probeLive() {
       if (!server_.sendPacket(id, payload, len)) break;
       pause();
     }
+  }
+}
+
+// Kicks a live session from this thread (an external disconnect: only its
+// shutdown wakes the pending recv, I3) and then races its release with
+// acquire/decRef on its id until the id is refused: the last count drops on
+// either thread, and an acquire can land between a worker's final decrement
+// and its release swap (I2).
+void Prober::probeKick() {
+  uint32_t hw = table_.highWater();
+  if (hw == 0) return;
+  uint64_t id = table_.at(static_cast<uint32_t>(random() % hw)).id.load(std::memory_order_acquire);
+  if (id == SessionId::kInvalid) return;
+  counters_.probeCalls.fetch_add(1, std::memory_order_relaxed);
+  if (!server_.disconnect(id)) return;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(kKickRaceMaxUs);
+  while (std::chrono::steady_clock::now() < deadline) {
+    Session* s = table_.acquire(id);
+    if (!s) return;
+    table_.decRef(s);
   }
 }
 

@@ -68,6 +68,9 @@ constexpr uint32_t kProbeBurst = 8;
 // burst's earlier sends, not all before the first completion.
 constexpr int64_t kProbeSpacingMaxNs = 2000;
 constexpr uint32_t kStaleIdsPerTick = 8;
+// Kicks per second from this thread, and how long each one then races the session's release.
+constexpr uint32_t kProbeKicksPerSec = 20;
+constexpr int64_t kKickRaceMaxUs = 5000;
 
 inline int64_t steadyNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -149,6 +152,7 @@ class Prober {
   void sweep(int64_t nowMs);
   void probeStale();
   void probeLive();
+  void probeKick();
   void pause();
   uint64_t random();
 
@@ -160,6 +164,7 @@ class Prober {
   std::vector<SlotMark> marks_;  // watch thread only
   uint64_t rng_;
   uint32_t probeSeq_ = 0;
+  uint32_t ticks_ = 0;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -48,6 +48,11 @@ Session* SessionTable::reserve() {
 }
 
 void SessionTable::publish(Session* s) {
+  // Whoever acquires the id from here on may use the socket and the ring: they must be the new
+  // session's already (a socket stored, no disconnect reason left from the slot's last session).
+  if (s->fd < 0 || s->reason.load(std::memory_order_relaxed) != 0 || s->recvRing.capacity() == 0) {
+    anomalies.dirtySlot.fetch_add(1, std::memory_order_relaxed);
+  }
   s->slotState.store(SlotState::Live, std::memory_order_relaxed);
   s->id.store(SessionId::make(s->slot, s->generation), std::memory_order_release);
   // release: everything the accept thread wrote into the session is visible to

@@ -30,8 +30,10 @@ struct TableAnomalies {
   std::atomic<uint64_t> doubleRelease{0};
   std::atomic<uint64_t> ioCountUnderflow{0};
   std::atomic<uint64_t> releaseWithPendingIo{0};
-  // reserve() found the reused slot not clean: release left a socket, queued
-  // packets, queued bytes or a taken sendFlag behind for the slot's next session.
+  // A slot changed hands in a bad state: reserve() found it not clean (release
+  // left a socket, queued packets, queued bytes or a taken sendFlag behind for
+  // the slot's next session), or publish() made an id live before its session
+  // was filled (no socket yet, the last session's disconnect reason, no ring).
   std::atomic<uint64_t> dirtySlot{0};
 };
 
