@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { packageRoot, standalonePath } from '../../server/addon';
+import { ANOMALIES } from '../../stress/run/metrics';
 import { LineReader, TestClient, isFinal, isListening, isStats, skipReason, standaloneArgs, waitUntil } from './helpers';
 
 const opts = { skip: skipReason('standalone'), timeout: 60_000 };
@@ -25,11 +26,13 @@ describe('standalone lanserver', () => {
     const stats = await server.next(isStats, 'stats');
     for (const key of [
       'accepted', 'rejected', 'released', 'sessions', 'peakSessions', 'recvPackets', 'recvBytes', 'sendPackets', 'sendBytes',
-      'disconnects', 'staleIdCalls', 'anomalies', 'pendingIoSessions', 'disconnectingSessions', 'freeSlots',
+      'disconnects', 'staleIdCalls', 'probeCalls', 'anomalies', 'pendingIoSessions', 'disconnectingSessions', 'strandedSessions',
+      'freeSlots',
     ]) {
       assert.ok(key in stats, `stats has ${key}`);
     }
     assert.deepEqual(Object.keys(stats.disconnects).sort(), ['ioError', 'kicked', 'peerClosed', 'peerReset', 'protocol', 'sendQueueFull', 'stopping']);
+    assert.deepEqual(Object.keys(stats.anomalies).sort(), [...ANOMALIES].sort());
     server.child.kill('SIGTERM');
     assert.deepEqual(await server.waitExit(), { code: 0, signal: null }, server.stderr);
     assert.ok(isFinal(server.lines[server.lines.length - 1]));
