@@ -20,6 +20,7 @@
         "addon/src/core/io_uring_port.cpp",
         "addon/src/core/lan_server.cpp",
         "addon/src/core/prober.cpp",
+        "addon/src/core/race_windows.cpp",
         "addon/src/core/session.cpp",
         "addon/src/core/session_table.cpp",
         "addon/src/core/stats.cpp"

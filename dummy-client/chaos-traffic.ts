@@ -10,14 +10,17 @@
  *    the ring's end (its header split, its last byte past the wrap, ...) when the burst lands in an
  *    empty ring; some writes go out in 2..3 pieces with a pause between, so the server sees
  *    partial frames across reads;
- *  - stalls (per connection): a share of connections stop reading for 1..3 s while still sending,
- *    so the server's send queue fills and sendQueueLimit may cut them (an expected cut).
+ *  - stalls (per connection): a share of connections stop reading while still sending. Long ones
+ *    (1..3 s, up to STALL_LONG_BYTES) fill the server's send queue until sendQueueLimit cuts them
+ *    (an expected cut); brief ones (0.2..0.8 s, a few socket buffers' worth) fill the kernel
+ *    buffers so the server's sends go short and wait, and then read every echo back: the short
+ *    write and re-post path, checked byte for byte.
  */
 import type { FleetConfig } from './types';
 import { FRAME_HEADER_BYTES, ECHO_HEADER_BYTES, Prng, lanRingCapacity, mix32 } from './codec';
 
 /** Share of connections that stop reading once. */
-export const STALL_FRACTION = 0.05;
+export const STALL_FRACTION = 0.1;
 /** Share of writes that add a coalesced burst, and of writes that are a wrap burst. */
 const BURST_SHARE = 0.05;
 const WRAP_SHARE = 0.03;
@@ -124,12 +127,24 @@ export interface StallPlan {
   /** Life (ms since connect) at which the connection stops reading. */
   atLifeMs: number;
   durationMs: number;
+  /** Frame bytes the connection sends at most while stalled. */
+  maxBytes: number;
 }
+
+/**
+ * A long stall sends past any sendQueueLimit plus the kernel buffers on both sides, so the
+ * server's queue fills; and it bounds what the client keeps in flight (~21 bytes per packet).
+ */
+export const STALL_LONG_BYTES = 8 << 20;
+/** A brief stall: about a loopback receive buffer (tcp_rmem 128 KiB by default), below the chaos scenario's queue limit on top. */
+export const STALL_BRIEF_BYTES = { min: 96 << 10, max: 200 << 10 };
 
 /** Whether (and when, for how long) connection `serial` stops reading; null for most. */
 export function planStall(config: FleetConfig, serial: number): StallPlan | null {
   if (config.traffic !== 'chaos') return null;
   const rng = new Prng(draw(config.seed, serial, 0, STALL_SALT));
   if (rng.next() >= STALL_FRACTION) return null;
-  return { atLifeMs: rng.int(300, 2500), durationMs: rng.int(1000, 3000) };
+  const atLifeMs = rng.int(300, 2500);
+  if (rng.next() < 0.5) return { atLifeMs, durationMs: rng.int(1000, 3000), maxBytes: STALL_LONG_BYTES };
+  return { atLifeMs, durationMs: rng.int(200, 800), maxBytes: rng.int(STALL_BRIEF_BYTES.min, STALL_BRIEF_BYTES.max) };
 }

@@ -75,12 +75,6 @@ const MAX_BATCH = 256;
 const STALL_BATCH = 64;
 const STALL_TURN = 4;
 /**
- * Frame bytes a stalled connection sends at most: past sendQueueLimit (1 MiB by default) plus the
- * kernel buffers on both sides, so the server's queue can fill; and a bound on what the client
- * keeps in flight (its checker holds ~21 bytes per packet).
- */
-const STALL_MAX_BYTES = 8 << 20;
-/**
  * Every socket of this thread reads into this one buffer (net's `onread`): a read is handled in full
  * (frames checked, a trailing partial frame copied by the decoder) before the next read. It spares
  * a Buffer per read and the Readable stream machinery, a tenth of a flooded worker's CPU.
@@ -499,7 +493,7 @@ export class Connection {
 
   /**
    * chaos traffic: stop reading and keep sending checked echoes while the kernel takes them (bounded:
-   * no write while the socket needs a drain, at most STALL_MAX_BYTES). The server's send queue
+   * no write while the socket needs a drain, at most the plan's maxBytes). The server's send queue
    * fills; it may cut this connection (sendQueueFull), which is then expected (cutAction 'stall').
    */
   private startStall(nowNs: number): void {
@@ -517,7 +511,7 @@ export class Connection {
     const s = this.socket;
     if (s === null || this.stallPhase !== 'stalled' || !this.sending || this.state !== 'open') return;
     for (let i = 0; i < STALL_TURN; i++) {
-      if (s.writableNeedDrain || s.destroyed || this.stallBytes >= STALL_MAX_BYTES) return;
+      if (s.writableNeedDrain || s.destroyed || this.stallBytes >= this.stallPlan!.maxBytes) return;
       this.stallBytes += this.writeEcho(STALL_BATCH, this.host.nowNs(), false, true);
     }
     setImmediate(this.stallFlood);

@@ -2,7 +2,7 @@ import type { RunOptions } from '../stress/run/options';
 import type { Scenario } from './types';
 
 /** The chaos server's send queue: small, so connections that stop reading hit it within a second or two. */
-const CHAOS_SEND_QUEUE_LIMIT = 64 * 1024;
+const CHAOS_SEND_QUEUE_LIMIT = 256 * 1024;
 /** Asks the kernel for its smallest send buffer (the seed's SO_SNDBUF 0): sends go asynchronous and short. */
 const CHAOS_SEND_BUFFER = 4096;
 

@@ -19,7 +19,7 @@ import {
   writeSmallEchoPayload,
 } from '../../dummy-client/codec';
 import { EchoChecker, Verdict, emptyCounts } from '../../dummy-client/integrity';
-import { STALL_FRACTION, chaosPayloadLength, planChaosWrite, planStall, wrapBurst } from '../../dummy-client/chaos-traffic';
+import { STALL_BRIEF_BYTES, STALL_FRACTION, STALL_LONG_BYTES, chaosPayloadLength, planChaosWrite, planStall, wrapBurst } from '../../dummy-client/chaos-traffic';
 import { testConfig } from './config';
 
 const SEED = 99;
@@ -213,7 +213,9 @@ test('stalls: about STALL_FRACTION of connections, only with chaos traffic, repl
     assert.deepEqual(s, planStall(cfg, serial));
     if (s !== null) {
       n++;
-      assert.ok(s.durationMs >= 1000 && s.durationMs <= 3000);
+      const long = s.maxBytes === STALL_LONG_BYTES;
+      assert.ok(long ? s.durationMs >= 1000 && s.durationMs <= 3000 : s.durationMs >= 200 && s.durationMs <= 800, `${s.durationMs} ms`);
+      assert.ok(long || (s.maxBytes >= STALL_BRIEF_BYTES.min && s.maxBytes <= STALL_BRIEF_BYTES.max), `${s.maxBytes} bytes`);
     }
     assert.equal(planStall({ ...cfg, traffic: 'echo' }, serial), null);
   }

@@ -191,7 +191,8 @@ bool LanServer::start(const LanServerOptions& options, ListenInfo* info, ServerE
   hooks_->onLog(log);
 
   port_ = std::move(port);
-  table_.reset(new SessionTable(opt_.maxSessions, this));
+  if (opt_.probes) raceWindows_.enable();
+  table_.reset(new SessionTable(opt_.maxSessions, this, SessionId::kMaxGeneration, &raceWindows_));
   listenFd_ = lfd;
   wakeFd_ = wfd;
   state_.store(State::Running, std::memory_order_release);
@@ -534,6 +535,7 @@ void LanServer::trySend(Session* s) {
     // I4: one send in flight. seq_cst pairs with the queue push in Session::enqueue.
     if (s->sendFlag.exchange(1, std::memory_order_seq_cst) != 0) return;
     if (postNextSend(s)) return;
+    raceWindows_.hold(RaceWindow::SendFlagClear);
     s->sendFlag.store(0, std::memory_order_seq_cst);
 #ifdef LANSTRESS_FAULT_NO_SENDFLAG_RECHECK
     return;
@@ -543,6 +545,34 @@ void LanServer::trySend(Session* s) {
     if (!s->hasQueued() || s->disconnecting()) return;
 #endif
   }
+}
+
+// Race windows (race_windows.h): while this thread still holds sendFlag after
+// finding nothing to send, a probe packet is queued on the session through the
+// public sendPacket, as another thread's push would be. True when one was.
+bool LanServer::pushIntoSendFlagWindow(Session* s) {
+  if (opt_.mode != Mode::Echo || opt_.framing != Framing::Lan || s->disconnecting()) return false;
+  uint8_t payload[kProbeMaxPayload];
+  uint32_t n = windowProbeSeq_.fetch_add(1, std::memory_order_relaxed);
+  uint64_t id = s->id.load(std::memory_order_relaxed);
+  size_t len = buildProbePayload(payload, n, id);
+  watch_.probeCalls.fetch_add(1, std::memory_order_relaxed);
+  return sendPacket(id, payload, len);
+}
+
+// Once the window is closed (flag cleared and, on a correct server, re-checked),
+// the probe packet must be on its way: still queued with nobody holding the flag,
+// and unchanged a moment later, it is stranded (I4).
+void LanServer::checkSendFlagWindowClosed(Session* s) {
+  const SendNode* head = s->sendHead.load(std::memory_order_seq_cst);
+  if (head == nullptr || s->sendFlag.load(std::memory_order_seq_cst) != 0) return;
+  // Another thread may be between its push and its own exchange of the flag: give it a moment.
+  std::this_thread::sleep_for(std::chrono::microseconds(100));
+  if (s->disconnecting() || s->sendHead.load(std::memory_order_seq_cst) != head ||
+      s->sendFlag.load(std::memory_order_seq_cst) != 0) {
+    return;
+  }
+  watch_.strandedSend.fetch_add(1, std::memory_order_relaxed);
 }
 
 // Caller holds sendFlag. True when a send is now in flight (or the session
@@ -597,10 +627,12 @@ void LanServer::onSendComplete(Session* s, int64_t result) {
   sendBytes_.fetch_add(static_cast<uint64_t>(result), std::memory_order_relaxed);
   // A short write re-posts the rest; otherwise whatever queued meanwhile leaves in one gathered send.
   if (!postNextSend(s)) {
+    bool probed = raceWindows_.hold(RaceWindow::SendFlagClear) && pushIntoSendFlagWindow(s);
     s->sendFlag.store(0, std::memory_order_seq_cst);
 #ifndef LANSTRESS_FAULT_NO_SENDFLAG_RECHECK
     if (s->hasQueued() && !s->disconnecting()) trySend(s);
 #endif
+    if (probed) checkSendFlagWindowClosed(s);
   }
   table_->decRef(s);
 }

@@ -14,6 +14,7 @@
 
 #include "cidr.h"
 #include "completion_port.h"
+#include "race_windows.h"
 #include "framing.h"
 #include "prober.h"
 #include "session_table.h"
@@ -45,7 +46,8 @@ struct LanServerOptions {
   // SO_SNDBUF of every accepted socket in bytes; 0 leaves the kernel default.
   // A small one (Linux clamps to ~4.6 KB) makes sends asynchronous and short.
   uint32_t sendBuffer = 0;
-  // Runs the watch thread's probes (prober.h); its sweep runs either way.
+  // Runs the watch thread's probes (prober.h) and holds race windows open now
+  // and then (race_windows.h); the watch thread's sweep runs either way.
   bool probes = false;
 };
 
@@ -126,6 +128,8 @@ class LanServer final : private SessionReleaser {
   bool queuePacket(Session* s, Packet* p);
   void trySend(Session* s);
   bool postNextSend(Session* s);
+  bool pushIntoSendFlagWindow(Session* s);
+  void checkSendFlagWindowClosed(Session* s);
   void flushNow(Session* s);
   bool disconnectSession(Session* s, DisconnectReason reason);
   bool chance();
@@ -142,6 +146,8 @@ class LanServer final : private SessionReleaser {
   std::mutex lifecycleMu_;
   std::atomic<State> state_{State::Idle};
   std::unique_ptr<CompletionPort> port_;
+  RaceWindows raceWindows_;  // before table_: the table keeps a pointer to it
+  std::atomic<uint32_t> windowProbeSeq_{0};  // probe packets pushed into held send-flag windows
   std::unique_ptr<SessionTable> table_;
   int listenFd_ = -1;
   int wakeFd_ = -1;

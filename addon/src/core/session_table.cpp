@@ -2,10 +2,12 @@
 
 namespace lanstress {
 
-SessionTable::SessionTable(uint32_t capacity, SessionReleaser* releaser, uint64_t maxGeneration)
+SessionTable::SessionTable(uint32_t capacity, SessionReleaser* releaser, uint64_t maxGeneration,
+                           const RaceWindows* raceWindows)
     : capacity_(capacity),
       maxGeneration_(maxGeneration < SessionId::kMaxGeneration ? maxGeneration : SessionId::kMaxGeneration),
       releaser_(releaser),
+      raceWindows_(raceWindows),
       slots_(new Session[capacity]),
       next_(new uint32_t[capacity]) {
   // Slot 0 on top, so slots fill from the bottom and highWater stays low.
@@ -103,6 +105,7 @@ void SessionTable::decRef(Session* s) {
   }
 #ifndef LANSTRESS_FAULT_SKIP_RELEASE_FLAG_CHECK
   if (prev != 1) return;
+  if (raceWindows_) raceWindows_->hold(RaceWindow::ReleaseSwap);
   // I2: only the thread that swaps 0 -> flag releases. A concurrent acquire may
   // have raised the count in between; then its own decRef comes back here.
 #ifdef LANSTRESS_FAULT_RELEASE_SWAP_BLIND

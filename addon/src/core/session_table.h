@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "race_windows.h"
 #include "session.h"
 #include "session_id.h"
 
@@ -39,7 +40,9 @@ struct TableAnomalies {
 
 class SessionTable {
  public:
-  SessionTable(uint32_t capacity, SessionReleaser* releaser, uint64_t maxGeneration = SessionId::kMaxGeneration);
+  // raceWindows (may be null): decRef holds the release swap's window open now and then.
+  SessionTable(uint32_t capacity, SessionReleaser* releaser, uint64_t maxGeneration = SessionId::kMaxGeneration,
+               const RaceWindows* raceWindows = nullptr);
 
   uint32_t capacity() const { return capacity_; }
   Session& at(uint32_t slot) { return slots_[slot]; }
@@ -80,6 +83,7 @@ class SessionTable {
   uint32_t capacity_;
   uint64_t maxGeneration_;
   SessionReleaser* releaser_;
+  const RaceWindows* raceWindows_;
   std::unique_ptr<Session[]> slots_;
   std::unique_ptr<uint32_t[]> next_;
   std::atomic<uint32_t> freeHead_{kNone};
