@@ -677,6 +677,7 @@ void LanServer::releaseSession(Session* s) {
 #ifdef LANSTRESS_FAULT_RECYCLE_BEFORE_CLOSE
   table.recycle(s);  // fault: the slot is free again before its socket is closed and its queues dropped
 #endif
+  raceWindows_.hold(RaceWindow::ReleaseCleanup);
   if (abortive(reason)) abortiveClose(s->fd);
   else ::close(s->fd);
   s->fd = -1;

@@ -18,6 +18,7 @@ struct Hold {
 constexpr Hold kHolds[] = {
     /* SendFlagClear */ {256, 20, 200},
     /* ReleaseSwap   */ {8, 20, 200},
+    /* ReleaseCleanup */ {8, 50, 500},
 };
 
 // xorshift64*, one per thread: no shared state on the hot path.

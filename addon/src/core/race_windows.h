@@ -6,7 +6,9 @@
 // the last count, a thread swaps 0 -> release flag with a CAS (I2). A server
 // that forgot the re-check or the CAS is wrong only when another thread steps
 // into those nanoseconds, which on a real machine happens about never, so no
-// amount of traffic shows the bug. With the windows held open, the thread
+// amount of traffic shows the bug. Likewise a release that hands its slot back
+// before closing the socket and dropping the queues loses only when an accept
+// takes the slot in those microseconds. With the windows held open, the thread
 // about to close a window pauses now and then (a sleep, so the other threads
 // run), and the other thread's step lands inside it within seconds: a stranded
 // packet (strandedSend, lost echoes), a count raised on a released session
@@ -31,6 +33,7 @@ namespace lanstress {
 enum class RaceWindow : uint8_t {
   SendFlagClear,  // between "nothing left to send" and clearing sendFlag (I4)
   ReleaseSwap,    // between the last decrement and the 0 -> release flag swap (I2)
+  ReleaseCleanup, // inside release, before the socket is closed and the queues dropped (I3, I5)
 };
 
 class RaceWindows {
