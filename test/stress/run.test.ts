@@ -112,24 +112,13 @@ test('external target (plain Node echo server): passes, server gates unknown', {
   }
 });
 
-/** Echoes every packet, but flips one payload byte in every 50th: the integrity gate must catch it. */
-function startCorruptingServer(): Promise<{ port: number; close: () => void }> {
+/** A loopback server running `onSocket` for each connection; close() destroys them all. */
+function serve(onSocket: (s: net.Socket) => void): Promise<{ port: number; close: () => void }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((s) => {
     sockets.add(s);
-    let pending = Buffer.alloc(0);
-    let n = 0;
     s.on('error', () => s.destroy());
-    s.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16LE(0)) {
-        const len = pending.readUInt16LE(0);
-        const packet = Buffer.from(pending.subarray(0, 2 + len));
-        pending = pending.subarray(2 + len);
-        if (++n % 50 === 0 && len > 0) packet[packet.length - 1] ^= 0xff;
-        s.write(packet);
-      }
-    });
+    onSocket(s);
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () =>
@@ -142,6 +131,24 @@ function startCorruptingServer(): Promise<{ port: number; close: () => void }> {
       }),
     ),
   );
+}
+
+/** Echoes every packet, but flips one payload byte in every 50th: the integrity gate must catch it. */
+function startCorruptingServer(): Promise<{ port: number; close: () => void }> {
+  return serve((s) => {
+    let pending = Buffer.alloc(0);
+    let n = 0;
+    s.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16LE(0)) {
+        const len = pending.readUInt16LE(0);
+        const packet = Buffer.from(pending.subarray(0, 2 + len));
+        pending = pending.subarray(2 + len);
+        if (++n % 50 === 0 && len > 0) packet[packet.length - 1] ^= 0xff;
+        s.write(packet);
+      }
+    });
+  });
 }
 
 test('--gate fails (exit 1) on corrupted echoes from a broken server; without --gate the verdict still says fail', { timeout: 60_000 }, async () => {
@@ -255,23 +262,7 @@ test('the embedded server, SIGINT after ~2 s of a 30 s run: exit 4 within bounds
 
 /** Accepts and reads, never answers: every packet stays in flight, so the drain after a first SIGINT waits. */
 function startSilentServer(): Promise<{ port: number; close: () => void }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => s.destroy());
-    s.resume();
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        port: (server.address() as net.AddressInfo).port,
-        close: () => {
-          for (const s of sockets) s.destroy();
-          server.close();
-        },
-      }),
-    ),
-  );
+  return serve((s) => s.resume());
 }
 
 test('a second SIGINT while the first is still draining quits at once (exit 130)', { timeout: 60_000 }, async () => {
