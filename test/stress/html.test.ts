@@ -35,8 +35,17 @@ test('the HTML is one file: library inlined, no external resource, report text e
 
 function valueAt(report: RunReport, key: string): unknown {
   if (key === 'errors') return report.results.series.reduce((a, t) => a + t.errors, 0);
+  // A name may hold dots itself (client error codes such as stall.started): take the longest that is a key.
+  const parts = key.split('.');
   let at: unknown = report;
-  for (const part of key.split('.')) at = (at as Record<string, unknown>)[part];
+  for (let i = 0; i < parts.length; ) {
+    const obj = at as Record<string, unknown>;
+    let j = parts.length;
+    while (j > i && !(parts.slice(i, j).join('.') in obj)) j--;
+    if (j === i) return undefined;
+    at = obj[parts.slice(i, j).join('.')];
+    i = j;
+  }
   return at;
 }
 
