@@ -27,19 +27,6 @@ export function initWasm(): boolean {
   return wasmOk;
 }
 
-/** Async variant (hdr.initWebAssembly), for threads that prefer not to block. */
-export async function initWasmAsync(): Promise<boolean> {
-  if (wasmTried) return wasmOk;
-  wasmTried = true;
-  try {
-    await hdr.initWebAssembly();
-    wasmOk = true;
-  } catch {
-    wasmOk = false;
-  }
-  return wasmOk;
-}
-
 /** A histogram for recording. Call destroy() when done (a no-op for the JS build). */
 export function createHistogram(useWasm = wasmOk): Histogram {
   return hdr.build({
@@ -73,10 +60,6 @@ export function mergeEncoded(encoded: Iterable<string>): Histogram {
     total.add(decodeHistogram(e));
   }
   return total;
-}
-
-export function mergeEncodedToString(encoded: Iterable<string>): string {
-  return encodeHistogram(mergeEncoded(encoded));
 }
 
 export interface Percentiles {

@@ -4,18 +4,35 @@
  * these shapes, and the standalone `lanserver` prints the same stats object.
  */
 
-export type Backend = 'auto' | 'epoll' | 'io_uring';
-export type ServerMode = 'echo' | 'broadcast' | 'js';
-export type Framing = 'lan' | 'raw';
+/** The backends a server can be told to use by name, in the order `--backend all` runs them. */
+export const NAMED_BACKENDS = ['epoll', 'io_uring'] as const;
+export type NamedBackend = (typeof NAMED_BACKENDS)[number];
+/** auto: the best backend this kernel offers (ListenInfo says which). */
+export const BACKENDS = ['auto', ...NAMED_BACKENDS] as const;
+export type Backend = (typeof BACKENDS)[number];
 
-export type DisconnectReason =
-  | 'peerClosed'
-  | 'peerReset'
-  | 'protocol'
-  | 'sendQueueFull'
-  | 'kicked'
-  | 'stopping'
-  | 'ioError';
+export const SERVER_MODES = ['echo', 'broadcast', 'js'] as const;
+export type ServerMode = (typeof SERVER_MODES)[number];
+
+export const FRAMINGS = ['lan', 'raw'] as const;
+export type Framing = (typeof FRAMINGS)[number];
+
+/** Why a session was released, in the order the addon's stats list them. */
+export const DISCONNECT_REASONS = ['peerClosed', 'peerReset', 'protocol', 'sendQueueFull', 'kicked', 'stopping', 'ioError'] as const;
+export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
+
+/**
+ * Every server anomaly counter: each must stay 0 on a correct server (the always-on gate checks each one).
+ * - doubleRelease, ioCountUnderflow, releaseWithPendingIo: the session life cycle broke its own rules.
+ * - staleIdAccepted: a probe's sendPacket/disconnect on a released id returned true (a stale id reached a live session).
+ * - strandedSend: a live session kept packets queued with no send in flight for over a second (periodic sweep).
+ * - releaseStalled: a session marked for disconnect (and shut down) was still not released 3 s later.
+ * - dirtySlot: a reused slot was not clean (socket, queued packets or bytes, sendFlag left by release).
+ */
+export const ANOMALIES = [
+  'doubleRelease', 'ioCountUnderflow', 'releaseWithPendingIo', 'staleIdAccepted', 'strandedSend', 'releaseStalled', 'dirtySlot',
+] as const;
+export type Anomaly = (typeof ANOMALIES)[number];
 
 export interface ServerOptions {
   host: string;
@@ -64,20 +81,8 @@ export interface ServerStats {
   staleIdCalls: number;
   /** Calls made by the probe thread (--probes); its stale-id calls also count in staleIdCalls. */
   probeCalls: number;
-  /** Each must stay 0 on a correct server (the always-on gate: ANOMALIES in stress/run/metrics.ts). */
-  anomalies: {
-    doubleRelease: number;
-    ioCountUnderflow: number;
-    releaseWithPendingIo: number;
-    /** A probe's sendPacket/disconnect on a released id returned true: a stale id reached a live session. */
-    staleIdAccepted: number;
-    /** A live session kept packets queued with no send in flight for over a second (periodic sweep). */
-    strandedSend: number;
-    /** A session marked for disconnect (and shut down) was still not released 3 s later. */
-    releaseStalled: number;
-    /** A reused slot was not clean (socket, queued packets or bytes, sendFlag left by release). */
-    dirtySlot: number;
-  };
+  /** Each must stay 0 on a correct server (ANOMALIES). */
+  anomalies: Record<Anomaly, number>;
   /** Live sessions whose ioCount is above zero (posted I/O not yet completed). */
   pendingIoSessions: number;
   /** Sessions marked for disconnect but not yet released: zombies when this stays > 0 at a quiet moment. */
@@ -110,8 +115,6 @@ export interface ListenInfo {
   /** The backend actually chosen (auto resolved). */
   backend: Exclude<Backend, 'auto'>;
 }
-
-export interface AcceptEvent { id: bigint; ip: string; port: number }
 
 /** Handlers a TypeScript caller may give the native server. Events arrive in batches on the JS thread. */
 export interface NativeHandlers {

@@ -46,11 +46,6 @@ export function percentileOf(base64: string, percentile: number): number | null 
   return withHistogram(base64, (h) => (h.totalCount === 0 ? null : h.getValueAtPercentile(percentile) / 1000));
 }
 
-/** How many values an encoded histogram holds. */
-export function countOf(base64: string): number {
-  return withHistogram(base64, (h) => h.totalCount);
-}
-
 export interface LatencySummary {
   count: number;
   /** Milliseconds. */
