@@ -9,7 +9,9 @@ export type SendModel =
   | { kind: 'closed'; pipeline: number }
   | { kind: 'open'; rate: number };
 
-export type ChaosAction = 'rstMidBurst' | 'finInFlight' | 'closeAfterConnect' | 'closeMidPacket' | 'silence';
+/** What a chaos cut does to a connection, in --help order. */
+export const CHAOS_ACTIONS = ['rstMidBurst', 'finInFlight', 'closeAfterConnect', 'closeMidPacket', 'silence'] as const;
+export type ChaosAction = (typeof CHAOS_ACTIONS)[number];
 
 export interface ChaosConfig {
   /** Probability per connection per second of life that one action fires (0 = off). */
@@ -29,9 +31,8 @@ export interface ChaosConfig {
  * the server's receive-ring wrap, coalesced bursts, split writes, and connections that stop
  * reading for a while.
  */
-export type TrafficKind = 'echo' | 'broadcast' | 'badInput' | 'slowReader' | 'chaos';
-/** Every traffic kind, in --help order (one list: the run flags and the fleet's validation use it). */
-export const TRAFFIC_KINDS: readonly TrafficKind[] = ['echo', 'broadcast', 'badInput', 'slowReader', 'chaos'];
+export const TRAFFIC_KINDS = ['echo', 'broadcast', 'badInput', 'slowReader', 'chaos'] as const;
+export type TrafficKind = (typeof TRAFFIC_KINDS)[number];
 
 export interface FleetConfig {
   host: string;
@@ -80,15 +81,14 @@ export interface FleetConfig {
   offenderFraction?: number;
 }
 
-export interface IntegrityCounts {
-  ok: number;
-  corrupted: number;
-  reordered: number;
-  duplicated: number;
-  unexpected: number;
-  lost: number;
-  abandoned: number;
-}
+/** How each sent packet ended, in report order. */
+export const INTEGRITY_CLASSES = ['ok', 'corrupted', 'reordered', 'duplicated', 'unexpected', 'lost', 'abandoned'] as const;
+export type IntegrityClass = (typeof INTEGRITY_CLASSES)[number];
+/** The classes that must be 0: ok is the good count and abandoned is expected under chaos (cut on purpose). */
+export const INTEGRITY_ERRORS = ['corrupted', 'reordered', 'duplicated', 'unexpected', 'lost'] as const satisfies readonly IntegrityClass[];
+export type IntegrityError = (typeof INTEGRITY_ERRORS)[number];
+
+export type IntegrityCounts = Record<IntegrityClass, number>;
 
 export type ChaosCounts = Record<ChaosAction, number>;
 

@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import * as os from 'node:os';
 import { randomInt } from 'node:crypto';
-import type { Backend, Framing, ServerMode, ServerOptions } from './types';
+import { BACKENDS, FRAMINGS, SERVER_MODES as MODES, type ServerOptions } from './types';
 
 /** The command-line spelling of every option, used in every message so the user sees the flag to fix. */
 export const OPTION_FLAGS: Readonly<Record<keyof ServerOptions, string>> = {
@@ -25,9 +25,7 @@ export const OPTION_FLAGS: Readonly<Record<keyof ServerOptions, string>> = {
   probes: '--probes',
 };
 
-export const BACKENDS: readonly Backend[] = ['auto', 'epoll', 'io_uring'];
-export const MODES: readonly ServerMode[] = ['echo', 'broadcast', 'js'];
-export const FRAMINGS: readonly Framing[] = ['lan', 'raw'];
+export { BACKENDS, MODES, FRAMINGS };
 
 /** The wire header is 16 bits, so no payload can be longer than this whatever --max-payload says. */
 export const MAX_PAYLOAD_LIMIT = 65535;

@@ -3,15 +3,11 @@
  * resolved and checked options out. Pure: no I/O, so every rule is testable
  * and every bad option is reported at once (k6 style), each naming its flag.
  */
-import type { Backend, ServerMode } from '../../server/types';
-import { TRAFFIC_KINDS, type ChaosAction, type TrafficKind } from '../../dummy-client/types';
+import { NAMED_BACKENDS, SERVER_MODES as MODES, type Backend, type NamedBackend, type ServerMode } from '../../server/types';
+import { CHAOS_ACTIONS, TRAFFIC_KINDS as TRAFFIC, type ChaosAction, type TrafficKind } from '../../dummy-client/types';
 import { parseSourceIps } from './source-ips';
 
-export const CHAOS_ACTIONS: readonly ChaosAction[] = ['rstMidBurst', 'finInFlight', 'closeAfterConnect', 'closeMidPacket', 'silence'];
-/** The backends a server can be told to use by name, in the order `--backend all` runs them. */
-export const NAMED_BACKENDS: readonly NamedBackend[] = ['epoll', 'io_uring'];
-const MODES: readonly ServerMode[] = ['echo', 'broadcast', 'js'];
-const TRAFFIC: readonly TrafficKind[] = TRAFFIC_KINDS;
+export { CHAOS_ACTIONS, NAMED_BACKENDS, type NamedBackend };
 /** A connect not complete within this many ms is a connect error (ETIMEDOUT): a SYN nobody answers is retried by the kernel for minutes. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 /** The server's default sendQueueLimit (SPEC 2). */
@@ -25,7 +21,6 @@ const WIRE_MAX_PAYLOAD = 65535;
 
 export type Target = { kind: 'embedded' } | { kind: 'external'; host: string; port: number };
 
-export type NamedBackend = Exclude<Backend, 'auto'>;
 /**
  * What --backend asks for: one backend ('auto' lets the server pick), 'all' (every backend this
  * kernel offers) or a list; more than one means one whole run per backend, one after the other.
