@@ -4,8 +4,9 @@
  * Adding a scenario is one entry in scenarios/index.ts.
  */
 import type { RawRunArgs, RunOptions } from '../stress/run/options';
+import type { CompareOp } from '../stress/run/compare-op';
 
-export type CompareOp = '==' | '!=' | '>' | '>=' | '<' | '<=';
+export type { CompareOp };
 
 /**
  * An expected outcome, checked against a metric of the finished run

@@ -5,7 +5,8 @@
  */
 import Ajv, { type ErrorObject } from 'ajv';
 import { SCHEMA_VERSION } from './types';
-import { ANOMALIES } from '../run/metrics';
+import { ANOMALIES, DISCONNECT_REASONS } from '../../server/types';
+import { CHAOS_ACTIONS, INTEGRITY_CLASSES } from '../../dummy-client/types';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -41,9 +42,6 @@ const tick = object({
   behindSchedule: count,
 });
 
-const chaosActions = ['rstMidBurst', 'finInFlight', 'closeAfterConnect', 'closeMidPacket', 'silence'];
-const disconnectReasons = ['peerClosed', 'peerReset', 'protocol', 'sendQueueFull', 'kicked', 'stopping', 'ioError'];
-
 const serverStats = object(
   {
     accepted: count,
@@ -55,7 +53,7 @@ const serverStats = object(
     recvBytes: count,
     sendPackets: count,
     sendBytes: count,
-    disconnects: countsOf(disconnectReasons),
+    disconnects: countsOf(DISCONNECT_REASONS),
     staleIdCalls: count,
     anomalies: {
       // Every counter of ANOMALIES; reports from servers older than the probe and sweep counters lack those.
@@ -156,15 +154,15 @@ const reportBody = object({
       connect: percentiles,
       histograms: object({ corrected: { type: 'string' }, uncorrected: { type: 'string' }, connect: { type: 'string' } }),
     }),
-    integrity: countsOf(['ok', 'corrupted', 'reordered', 'duplicated', 'unexpected', 'lost', 'abandoned']),
+    integrity: countsOf(INTEGRITY_CLASSES),
     chaos: object({
-      counts: countsOf(chaosActions),
+      counts: countsOf(CHAOS_ACTIONS),
       cuts: {
         type: 'array',
         items: {
-          ...object({ serial: count, action: { enum: chaosActions }, seq: count, inFlight: count, atMs: nonNeg }),
+          ...object({ serial: count, action: { enum: [...CHAOS_ACTIONS] }, seq: count, inFlight: count, atMs: nonNeg }),
           // Optional: reports written before it was logged lack it.
-          properties: { serial: count, action: { enum: chaosActions }, seq: count, inFlight: count, bytesInFlight: count, atMs: nonNeg },
+          properties: { serial: count, action: { enum: [...CHAOS_ACTIONS] }, seq: count, inFlight: count, bytesInFlight: count, atMs: nonNeg },
         },
       },
     }),

@@ -2,24 +2,13 @@
  * Gate verdicts (SPEC 6). The integrity gate is always computed; whether a
  * failure changes the exit code is the caller's choice (--gate). Pure.
  */
-import type { CompareOp, ScenarioGate } from '../../scenarios/types';
+import type { ScenarioGate } from '../../scenarios/types';
 import type { RunOptions } from './options';
 import type { GateVerdict, RunReport } from '../report/types';
-import { ANOMALIES, type Metrics } from './metrics';
-
-/** The integrity classes that must be 0 (abandoned is expected under chaos, ok is the good count). */
-export const INTEGRITY_ERRORS = ['corrupted', 'reordered', 'duplicated', 'unexpected', 'lost'] as const;
-
-export function compare(actual: number, op: CompareOp, value: number): boolean {
-  switch (op) {
-    case '==': return actual === value;
-    case '!=': return actual !== value;
-    case '>': return actual > value;
-    case '>=': return actual >= value;
-    case '<': return actual < value;
-    case '<=': return actual <= value;
-  }
-}
+import { ANOMALIES } from '../../server/types';
+import { INTEGRITY_ERRORS } from '../../dummy-client/types';
+import { compareValues, type CompareOp } from './compare-op';
+import type { Metrics } from './metrics';
 
 function check(name: string, kind: GateVerdict['kind'], actual: number | null, op: CompareOp, value: number): GateVerdict {
   return {
@@ -29,7 +18,7 @@ function check(name: string, kind: GateVerdict['kind'], actual: number | null, o
     expected: `${op} ${value}`,
     unknown: actual === null,
     // An unknown gate is not a pass: a consumer that ignores `unknown` must not be told all is well.
-    pass: actual !== null && compare(actual, op, value),
+    pass: actual !== null && compareValues(actual, op, value),
   };
 }
 

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { packageRoot, standalonePath } from '../../server/addon';
-import { ANOMALIES } from '../../stress/run/metrics';
+import { ANOMALIES } from '../../server/types';
 import { LineReader, TestClient, isFinal, isListening, isStats, skipReason, standaloneArgs, waitUntil } from './helpers';
 
 const opts = { skip: skipReason('standalone'), timeout: 60_000 };

@@ -5,7 +5,7 @@ import type { ServerStats } from '../../server/types';
 import { echoFlood } from '../../scenarios/echo-flood';
 import { buildReport, type ServerOutcome } from '../../stress/run/build-report';
 import { resolveRunOptions } from '../../stress/run/options';
-import { ANOMALIES } from '../../stress/run/metrics';
+import { ANOMALIES } from '../../server/types';
 import type { RunReport } from '../../stress/report/types';
 
 export function encoded(valuesUs: number[]): string {

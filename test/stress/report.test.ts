@@ -7,7 +7,7 @@ import { validateReport } from '../../stress/report/schema';
 import { formatFailedGates, formatSummary, summaryData } from '../../stress/report/summary';
 import { reportFileName, writeReport } from '../../stress/report/write';
 import { failedGates } from '../../stress/run/gates';
-import { ANOMALIES } from '../../stress/run/metrics';
+import { ANOMALIES } from '../../server/types';
 import { embeddedOutcome, fleetResult, noAnomalies, sampleReport, serverStats } from './fixtures';
 
 const ANSI = /\x1b\[/;
