@@ -1,4 +1,4 @@
-import type { RunOptions } from '../stress/run/options';
+import type { RunOptions } from '../stress/run/option-types';
 import type { Scenario } from './types';
 
 /** The chaos server's send queue: small, so connections that stop reading hit it within a second or two. */

@@ -1,4 +1,4 @@
-import type { RunOptions } from '../stress/run/options';
+import type { RunOptions } from '../stress/run/option-types';
 import type { Scenario } from './types';
 
 const MIB = 1024 * 1024;

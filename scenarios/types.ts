@@ -3,7 +3,7 @@
  * and the outcomes it expects beyond the always-on integrity gate.
  * Adding a scenario is one entry in scenarios/index.ts.
  */
-import type { RawRunArgs, RunOptions } from '../stress/run/options';
+import type { GivenFlags, RunOptions } from '../stress/run/option-types';
 import type { CompareOp } from '../stress/run/compare-op';
 
 export type { CompareOp };
@@ -33,6 +33,6 @@ export interface Scenario {
    * Options that follow other options unless given on the command line (max-sessions keeps the
    * server's cap below --clients). Pure; the result is validated again.
    */
-  adjust?: (options: RunOptions, given: RawRunArgs) => RunOptions;
+  adjust?: (options: RunOptions, given: GivenFlags) => RunOptions;
   gates: ScenarioGate[];
 }

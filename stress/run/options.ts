@@ -3,7 +3,7 @@
  * resolved and checked options out. Pure: no I/O, so every rule is testable
  * and every bad option is reported at once (k6 style), each naming its flag.
  */
-import { NAMED_BACKENDS, SERVER_MODES as MODES, type Backend, type NamedBackend, type ServerMode } from '../../server/types';
+import { NAMED_BACKENDS, SERVER_MODES as MODES, type NamedBackend } from '../../server/types';
 import { CHAOS_ACTIONS, TRAFFIC_KINDS as TRAFFIC, type ChaosAction, type TrafficKind } from '../../dummy-client/types';
 import { parseSourceIps } from './source-ips';
 
@@ -19,68 +19,9 @@ export const MIN_PAYLOAD = 16;
 export const DEFAULT_MAX_PAYLOAD = 8192;
 const WIRE_MAX_PAYLOAD = 65535;
 
-export type Target = { kind: 'embedded' } | { kind: 'external'; host: string; port: number };
+import type { BackendRequest, RunOptions, Target } from './option-types';
 
-/**
- * What --backend asks for: one backend ('auto' lets the server pick), 'all' (every backend this
- * kernel offers) or a list; more than one means one whole run per backend, one after the other.
- */
-export type BackendRequest = Backend | 'all' | NamedBackend[];
-
-export interface RunOptions {
-  clients: number;
-  durationSec: number;
-  rampUpSec: number;
-  connectRate: number;
-  payload: { min: number; max: number };
-  /** Exactly one of pipeline / rate is set. */
-  pipeline: number | null;
-  rate: number | null;
-  chaos: number;
-  chaosActions: ChaosAction[];
-  seed: number;
-  target: Target;
-  backend: BackendRequest;
-  mode: ServerMode;
-  serverWorkers: number;
-  maxPayload: number;
-  maxSessions: number;
-  serverKick: number;
-  /** broadcast mode: sessions per room (0 = one room holding every session). */
-  room: number;
-  /** Microseconds the embedded server waits before each echo: a deliberately slower build, for compare. */
-  serverEchoDelayUs: number;
-  /** A native standalone `lanserver` (sanitizer or fault build) as the embedded server, or null for `stress server`. */
-  serverBin: string | null;
-  /** Embedded server: SO_SNDBUF of each accepted socket (0 = kernel default; small forces short, asynchronous sends). */
-  serverSendBuffer: number;
-  /** Embedded server: run its probe thread (stale-id calls, probe packets to live echo sessions). */
-  serverProbes: boolean;
-  workers: number;
-  traffic: TrafficKind;
-  /** Churn: close and reconnect each connection after this many ms (0 = keep alive). */
-  lifetimeMs: number;
-  /** Loopback source addresses to spread connections over (empty = the kernel's choice). */
-  sourceIps: string[];
-  /** Embedded server: bytes queued per session before a slow reader is disconnected (sendQueueFull). */
-  sendQueueLimit: number;
-  /** badInput / slowReader traffic: share of connections that misbehave (the rest send echoes). */
-  offenderFraction: number;
-  /** Set by a scenario that overfills the server (max-sessions): connections closed before any byte are refusals, not errors. */
-  expectRefused: boolean;
-  out: string;
-  gate: boolean;
-  thresholds: string[];
-  /** Stop the run as soon as a threshold is lost for good (stress/thresholds/live.ts). */
-  abortOnFail: boolean;
-  /** CI outputs (stress/ci-output): JUnit XML and a Markdown summary, or null. */
-  junit: string | null;
-  markdown: string | null;
-  json: boolean;
-  echoTimeoutMs: number;
-  drainTimeoutMs: number;
-  connectTimeoutMs: number;
-}
+export type { BackendRequest, RunOptions, Target };
 
 /** What yargs hands over: every value still a string, so a bad one can be quoted back. */
 export interface RawRunArgs {

@@ -5,7 +5,9 @@
  */
 import type { GateVerdict, Percentiles, RunReport } from '../report/types';
 import { percentileOf } from '../compare/histogram';
-import { compare, describeExpected, parseThreshold, type Threshold, type ThresholdMetric } from './grammar';
+import { findMetric } from '../run/metrics';
+import { compareValues } from '../run/compare-op';
+import { describeExpected, parseThreshold, type Threshold, type ThresholdMetric } from './grammar';
 
 const LISTED: Array<[number, keyof Percentiles]> = [
   [0, 'min'],
@@ -16,13 +18,8 @@ const LISTED: Array<[number, keyof Percentiles]> = [
   [100, 'max'],
 ];
 
-/** Sum of the per-second `errors` the live line shows. */
-export function totalErrors(report: RunReport): number {
-  return report.results.series.reduce((sum, tick) => sum + tick.errors, 0);
-}
-
 /**
- * The measured value of a threshold's metric: ms for latency, per second for rates.
+ * The measured value of a threshold's metric, in its registry unit (ms for latency).
  * null when it is unknown (server metrics of an external target) or there is no sample.
  */
 export function metricValue(report: RunReport, metric: ThresholdMetric): number | null {
@@ -37,30 +34,15 @@ export function metricValue(report: RunReport, metric: ThresholdMetric): number 
       if (listed) return p[listed[1]];
       return percentileOf(r.latency.histograms[metric.set], stat.percentile);
     }
-    case 'rate':
-      return metric.name === 'throughput' ? r.throughput.echoesPerSec : r.throughput.bytesPerSec;
-    case 'count':
-      switch (metric.name) {
-        case 'errors':
-          return totalErrors(report);
-        case 'connectErrors':
-          return r.connections.connectErrors;
-        case 'reconnects':
-          return r.connections.reconnects;
-        case 'leaked':
-          return report.server.leaked;
-        case 'sessions':
-          return report.server.finalSessions;
-        default:
-          return r.integrity[metric.name];
-      }
+    case 'metric':
+      return findMetric(metric.name)?.read(report) ?? null;
   }
 }
 
 export function evaluateThreshold(report: RunReport, t: Threshold): GateVerdict {
   const actual = metricValue(report, t.metric);
   const expected = describeExpected(t);
-  const serverSide = t.metric.kind === 'count' && (t.metric.name === 'leaked' || t.metric.name === 'sessions');
+  const serverSide = t.metric.kind === 'metric' && t.metric.name.startsWith('server.');
   if (actual === null && serverSide) {
     // An external target's server is not ours to inspect: the gate is unknown, neither pass nor fail.
     return { name: t.text, kind: 'threshold', pass: false, actual: null, expected: `${expected} (no server stats)`, unknown: true };
@@ -69,7 +51,7 @@ export function evaluateThreshold(report: RunReport, t: Threshold): GateVerdict 
     // A latency bound over a run that echoed nothing is not met: there is nothing to show it was.
     return { name: t.text, kind: 'threshold', pass: false, actual: null, expected: `${expected} (no samples)`, unknown: false };
   }
-  return { name: t.text, kind: 'threshold', pass: compare(actual, t.op, t.value), actual, expected, unknown: false };
+  return { name: t.text, kind: 'threshold', pass: compareValues(actual, t.op, t.value), actual, expected, unknown: false };
 }
 
 export function evaluateThresholds(report: RunReport, thresholds: ReadonlyArray<Threshold | string>): GateVerdict[] {

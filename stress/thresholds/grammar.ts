@@ -1,48 +1,37 @@
 /**
- * The threshold grammar of `stress run --threshold` (k6-like): `metric op value`.
+ * The threshold grammar of `stress run --threshold` (k6-like): `metric op value`. A metric is a
+ * latency statistic (any percentile, read from the histogram when the report does not list it) or
+ * any metric of the registry (stress/run/metrics.ts), by its name or its old short alias (`lost`).
  * parseThreshold is pure; every error names the expression it came from.
  */
-
-export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
+import { INTEGRITY_CLASSES } from '../../dummy-client/types';
+import { findMetric, type MetricUnit } from '../run/metrics';
+import { COMPARE_OPS, type CompareOp } from '../run/compare-op';
 
 export type LatencySet = 'corrected' | 'uncorrected' | 'connect';
 
-/** Metrics counted over the run that only ever grow while it lasts (an --abort-on-fail evaluator relies on it). */
+/** Metrics counted over the run that only ever grow while it lasts (an --abort-on-fail evaluator relies on it), by their short names. */
 export const MONOTONE_COUNTERS = [
   'errors',
   'connectErrors',
-  'ok',
-  'corrupted',
-  'reordered',
-  'duplicated',
-  'unexpected',
-  'lost',
-  'abandoned',
+  ...INTEGRITY_CLASSES,
 ] as const;
 export type MonotoneCounter = (typeof MONOTONE_COUNTERS)[number];
-
-const INTEGRITY = ['ok', 'corrupted', 'reordered', 'duplicated', 'unexpected', 'lost', 'abandoned'] as const;
-const SERVER = ['leaked', 'sessions'] as const;
-const COUNTS = ['errors', 'connectErrors', 'reconnects', ...INTEGRITY, ...SERVER] as const;
-const RATES = ['throughput', 'bytesPerSec'] as const;
-
-export type CountMetric = (typeof COUNTS)[number];
-export type RateMetric = (typeof RATES)[number];
 
 export type LatencyStat = { kind: 'mean' } | { kind: 'min' } | { kind: 'max' } | { kind: 'percentile'; percentile: number };
 
 export type ThresholdMetric =
   | { kind: 'latency'; set: LatencySet; stat: LatencyStat }
-  | { kind: 'rate'; name: RateMetric }
-  | { kind: 'count'; name: CountMetric };
+  /** name: the registry's name (integrity.lost, also when the user wrote lost). */
+  | { kind: 'metric'; name: string; unit: MetricUnit };
 
 export interface Threshold {
   /** The expression as the user wrote it (the gate's name). */
   text: string;
   metric: ThresholdMetric;
-  /** Canonical metric name, e.g. "corrected.p99", "throughput", "lost". */
+  /** The threshold's short metric name, e.g. "corrected.p99", "throughput", "lost" (a registry name where it has no alias). */
   metricName: string;
-  op: ThresholdOp;
+  op: CompareOp;
   /** Milliseconds for latency, echoes/s or bytes/s for rates, a plain number for counts. */
   value: number;
 }
@@ -65,15 +54,19 @@ export const THRESHOLD_HELP = `Thresholds (--threshold, repeatable): METRIC OP V
             ok corrupted reordered duplicated unexpected lost abandoned (integrity),
             leaked sessions (server; unknown against an external target);
             suffixes k M G, e.g. 'lost==0', 'connectErrors<10'
+  any other metric a scenario gate can name, e.g. 'server.anomalies.dirtySlot==0',
+            'integrity.lost==0', 'server.rssGrowthMiB<64', 'clientErrors.ECONNRESET<5'
   A broken threshold makes the run exit 1; a malformed one exits 2.`;
 
-const OPS: ThresholdOp[] = ['<=', '>=', '==', '!=', '<', '>'];
 const TIME_UNITS: Record<string, number> = { us: 0.001, 'µs': 0.001, ms: 1, s: 1000 };
 const SCALE_UNITS: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9 };
 
 function parsePercentile(expr: string, digits: string): number {
-  // p50 -> 50, p999 -> 99.9, p9999 -> 99.99, p99.5 -> 99.5: the first two digits are the whole part.
-  const p = digits.includes('.') ? Number(digits) : Number(digits.length <= 2 ? digits : `${digits.slice(0, 2)}.${digits.slice(2)}`);
+  // p50 -> 50, p99.5 -> 99.5, p100 -> 100, and k6's shorthand p999 -> 99.9, p9999 -> 99.99. The shorthand
+  // only reads after 99: p101 as 10.1 would be a guess nobody means.
+  const shorthand = !digits.includes('.') && digits.length > 2 && digits !== '100';
+  if (shorthand && !digits.startsWith('99')) throw new ThresholdError(expr, `percentile "p${digits}" is ambiguous: write it with a dot (p10.1, p99.9)`);
+  const p = shorthand ? Number(`99.${digits.slice(2)}`) : Number(digits);
   if (!Number.isFinite(p) || p < 0 || p > 100) throw new ThresholdError(expr, `percentile "p${digits}" is not between 0 and 100`);
   return p;
 }
@@ -88,7 +81,7 @@ function parseMetric(expr: string, raw: string): { metric: ThresholdMetric; name
       break;
     }
   }
-  for (const prefix of ['integrity.', 'server.', 'latency.']) if (set === null && text.startsWith(prefix)) text = text.slice(prefix.length);
+  if (set === null && text.startsWith('latency.')) text = text.slice('latency.'.length);
   const pm = /^p(\d+(?:\.\d+)?)$/.exec(text);
   const s = set ?? 'corrected';
   if (pm) {
@@ -99,12 +92,14 @@ function parseMetric(expr: string, raw: string): { metric: ThresholdMetric; name
     return { metric: { kind: 'latency', set: s, stat: { kind: text } }, name: `${s}.${text}` };
   }
   if (set !== null) throw new ThresholdError(expr, `"${raw}": after "${set}." comes a latency statistic (p50, p99, p999, mean, min, max)`);
-  if ((RATES as readonly string[]).includes(text)) return { metric: { kind: 'rate', name: text as RateMetric }, name: text };
-  if ((COUNTS as readonly string[]).includes(text)) return { metric: { kind: 'count', name: text as CountMetric }, name: text };
-  throw new ThresholdError(
-    expr,
-    `unknown metric "${raw}" (latency: p50 p90 p99 p999 mean min max, optionally uncorrected./connect.; rates: ${RATES.join(' ')}; counts: ${COUNTS.join(' ')})`,
-  );
+  const def = findMetric(raw);
+  if (def === undefined) {
+    throw new ThresholdError(
+      expr,
+      `unknown metric "${raw}" (latency: p50 p90 p99 p999 mean min max, optionally uncorrected./connect.; or a metric of the registry: throughput, bytesPerSec, errors, connectErrors, reconnects, lost, leaked, integrity.*, server.*, clientErrors.<code>)`,
+    );
+  }
+  return { metric: { kind: 'metric', name: def.name, unit: def.unit }, name: def.alias ?? def.name };
 }
 
 function parseValue(expr: string, raw: string, metric: ThresholdMetric): number {
@@ -112,7 +107,7 @@ function parseValue(expr: string, raw: string, metric: ThresholdMetric): number 
   if (!m) throw new ThresholdError(expr, `value "${raw}" is not a number with an optional unit`);
   const n = Number(m[1]);
   const unit = m[2] ?? '';
-  if (metric.kind === 'latency') {
+  if (metric.kind === 'latency' || metric.unit === 'ms') {
     if (unit === '') return n;
     const scale = TIME_UNITS[unit];
     if (scale === undefined) throw new ThresholdError(expr, `latency unit "${unit}" is not one of us, ms, s`);
@@ -131,9 +126,9 @@ export function parseThreshold(text: string): Threshold {
   const expr = text.trim();
   if (expr === '') throw new ThresholdError(text, 'empty expression');
   let at = -1;
-  let op: ThresholdOp | null = null;
+  let op: CompareOp | null = null;
   for (let i = 0; i < expr.length && op === null; i++) {
-    for (const candidate of OPS) {
+    for (const candidate of COMPARE_OPS) {
       if (expr.startsWith(candidate, i)) {
         at = i;
         op = candidate;
@@ -168,25 +163,8 @@ export function validateThresholds(texts: readonly string[]): string[] {
   return errors;
 }
 
-export function compare(actual: number, op: ThresholdOp, expected: number): boolean {
-  switch (op) {
-    case '<':
-      return actual < expected;
-    case '<=':
-      return actual <= expected;
-    case '>':
-      return actual > expected;
-    case '>=':
-      return actual >= expected;
-    case '==':
-      return actual === expected;
-    case '!=':
-      return actual !== expected;
-  }
-}
-
 /** "< 20 ms", "> 100000 /s", "== 0": the expected side as a GateVerdict shows it. */
 export function describeExpected(t: Threshold): string {
-  const unit = t.metric.kind === 'latency' ? ' ms' : t.metric.kind === 'rate' ? (t.metric.name === 'bytesPerSec' ? ' B/s' : ' /s') : '';
-  return `${t.op} ${Number(t.value.toPrecision(12))}${unit}`;
+  const unit = t.metric.kind === 'latency' ? 'ms' : t.metric.unit;
+  return `${t.op} ${Number(t.value.toPrecision(12))}${unit === '' ? '' : ` ${unit}`}`;
 }

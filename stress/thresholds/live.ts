@@ -45,7 +45,7 @@ export function createAbortEvaluator(thresholds: readonly Threshold[]): AbortEva
   const decidable = thresholds.filter(
     (t) =>
       isUpperBound(t) &&
-      ((t.metric.kind === 'count' && isMonotone(t.metric.name)) ||
+      ((t.metric.kind === 'metric' && isMonotone(t.metricName)) ||
         (t.metric.kind === 'latency' && t.metric.set === 'corrected' && t.metric.stat.kind === 'max')),
   );
   let errorsFromTicks = 0;
@@ -60,8 +60,8 @@ export function createAbortEvaluator(thresholds: readonly Threshold[]): AbortEva
         if (lost.has(t)) continue;
         let value: number | undefined;
         let reason: string;
-        if (t.metric.kind === 'count') {
-          const name = t.metric.name as MonotoneCounter;
+        if (t.metric.kind === 'metric') {
+          const name = t.metricName as MonotoneCounter;
           value = name === 'errors' ? Math.max(errorsFromTicks, counters.errors ?? 0) : counters[name];
           reason = `${name} reached ${value} by second ${tick.t} and can only grow`;
         } else {

@@ -5,6 +5,10 @@ import { evaluateThresholds, metricValue } from '../../stress/thresholds/evaluat
 import { createAbortEvaluator } from '../../stress/thresholds/live';
 import { makeReport } from './compare-fixture';
 import type { FleetTick } from '../../dummy-client/types';
+import { findMetric, reportMetrics } from '../../stress/run/metrics';
+import { integrityGates } from '../../stress/run/gates';
+import { SCENARIOS } from '../../scenarios';
+import { sampleReport } from './fixtures';
 
 test('valid expressions parse to metric, operator and a value in the metric unit', () => {
   const cases: Array<[string, string, string, number]> = [
@@ -141,4 +145,43 @@ test('abort evaluator settles only bounds that can never be won back', () => {
     ['max<10ms', 50],
   ]);
   assert.match(lost.find((l) => l.threshold.text === 'errors<3')?.reason ?? '', /errors reached 3 by second 3/);
+});
+
+test('the metric registry covers every metric the gates and thresholds name; old threshold spellings stay aliases', () => {
+  const report = sampleReport();
+  for (const gate of integrityGates(reportMetrics(report))) {
+    const name = gate.name.split(' ')[0] ?? '';
+    assert.ok(findMetric(name), `gate ${gate.name} names a metric the registry lacks`);
+  }
+  for (const s of SCENARIOS) for (const g of s.gates) assert.ok(findMetric(g.metric), `${s.name}: ${g.metric}`);
+  const aliases: Array<[string, string]> = [
+    ['lost', 'integrity.lost'], ['corrupted', 'integrity.corrupted'], ['ok', 'integrity.ok'], ['abandoned', 'integrity.abandoned'],
+    ['leaked', 'server.leaked'], ['sessions', 'server.sessions'], ['reconnects', 'connections.reconnects'],
+    ['bytesPerSec', 'throughput.bytes'], ['throughput', 'throughput'], ['errors', 'errors'], ['connectErrors', 'connectErrors'],
+  ];
+  for (const [old, name] of aliases) {
+    const byAlias = parseThreshold(`${old}<1`);
+    const byName = parseThreshold(`${name}<1`);
+    assert.deepEqual(byAlias.metric, byName.metric, old);
+    assert.ok(byAlias.metric.kind === 'metric' && byAlias.metric.name === name, old);
+    assert.equal(byAlias.metricName, old);
+    assert.deepEqual(evaluateThresholds(report, [`${old}<1`])[0]?.actual, evaluateThresholds(report, [`${name}<1`])[0]?.actual, old);
+  }
+  // Every registry metric is a threshold too, read the same way the gates read it.
+  const [dirty, growth] = evaluateThresholds(report, ['server.anomalies.dirtySlot==0', 'server.rssGrowthMiB<1000']);
+  assert.equal(dirty?.actual, reportMetrics(report)['server.anomalies.dirtySlot']);
+  assert.match(growth?.expected ?? '', /^< 1000 MiB/);
+});
+
+test('a metric the registry does not know is a usage error naming it (exit 2 from the run)', () => {
+  assert.throws(() => parseThreshold('server.noSuchCounter==0'), (e: unknown) => e instanceof ThresholdError && /unknown metric "server.noSuchCounter"/.test(e.message));
+  assert.match(validateThresholds(['integrity.lots==0'])[0] ?? '', /^--threshold: bad threshold "integrity.lots==0": unknown metric "integrity.lots"/);
+});
+
+test('a percentile shorthand reads only after 99: p101 is refused, not read as p10.1; p100 is the max', () => {
+  assert.throws(() => parseThreshold('p101<5ms'), (e: unknown) => e instanceof ThresholdError && /"p101" is ambiguous/.test(e.message));
+  const m = parseThreshold('p100<5ms').metric;
+  assert.ok(m.kind === 'latency' && m.stat.kind === 'percentile' && m.stat.percentile === 100);
+  const dotted = parseThreshold('p10.1<5ms').metric;
+  assert.ok(dotted.kind === 'latency' && dotted.stat.kind === 'percentile' && dotted.stat.percentile === 10.1);
 });

@@ -1,0 +1,76 @@
+/**
+ * The resolved options of a run: what the flags (stress/run/options.ts) produce and what scenarios
+ * (scenarios/) set as defaults, adjust and gate on. A leaf module of types, so scenarios/ and
+ * stress/run/ both read it without scenarios/ depending on the flag parsing that imports them.
+ */
+import type { Backend, ServerMode } from '../../server/types';
+import type { ChaosAction, TrafficKind } from '../../dummy-client/types';
+
+export type Target = { kind: 'embedded' } | { kind: 'external'; host: string; port: number };
+
+/**
+ * What --backend asks for: one backend ('auto' lets the server pick), 'all' (every backend this
+ * kernel offers) or a list; more than one means one whole run per backend, one after the other.
+ */
+export type BackendRequest = Backend | 'all' | Array<Exclude<Backend, 'auto'>>;
+
+export interface RunOptions {
+  clients: number;
+  durationSec: number;
+  rampUpSec: number;
+  connectRate: number;
+  payload: { min: number; max: number };
+  /** Exactly one of pipeline / rate is set. */
+  pipeline: number | null;
+  rate: number | null;
+  chaos: number;
+  chaosActions: ChaosAction[];
+  seed: number;
+  target: Target;
+  backend: BackendRequest;
+  mode: ServerMode;
+  serverWorkers: number;
+  maxPayload: number;
+  maxSessions: number;
+  serverKick: number;
+  /** broadcast mode: sessions per room (0 = one room holding every session). */
+  room: number;
+  /** Microseconds the embedded server waits before each echo: a deliberately slower build, for compare. */
+  serverEchoDelayUs: number;
+  /** A native standalone `lanserver` (sanitizer or fault build) as the embedded server, or null for `stress server`. */
+  serverBin: string | null;
+  /** Embedded server: SO_SNDBUF of each accepted socket (0 = kernel default; small forces short, asynchronous sends). */
+  serverSendBuffer: number;
+  /** Embedded server: run its probe thread (stale-id calls, probe packets to live echo sessions). */
+  serverProbes: boolean;
+  workers: number;
+  traffic: TrafficKind;
+  /** Churn: close and reconnect each connection after this many ms (0 = keep alive). */
+  lifetimeMs: number;
+  /** Loopback source addresses to spread connections over (empty = the kernel's choice). */
+  sourceIps: string[];
+  /** Embedded server: bytes queued per session before a slow reader is disconnected (sendQueueFull). */
+  sendQueueLimit: number;
+  /** badInput / slowReader traffic: share of connections that misbehave (the rest send echoes). */
+  offenderFraction: number;
+  /** Set by a scenario that overfills the server (max-sessions): connections closed before any byte are refusals, not errors. */
+  expectRefused: boolean;
+  out: string;
+  gate: boolean;
+  thresholds: string[];
+  /** Stop the run as soon as a threshold is lost for good (stress/thresholds/live.ts). */
+  abortOnFail: boolean;
+  /** CI outputs (stress/ci-output): JUnit XML and a Markdown summary, or null. */
+  junit: string | null;
+  markdown: string | null;
+  json: boolean;
+  echoTimeoutMs: number;
+  drainTimeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+/**
+ * The flags given on the command line, raw (RawRunArgs of stress/run/options.ts). A scenario only
+ * asks whether a flag was given, by the id it shares with its RunOptions field.
+ */
+export type GivenFlags = { readonly [K in keyof RunOptions]?: unknown };
