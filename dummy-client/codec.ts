@@ -1,5 +1,5 @@
 /**
- * The lan framing (SPEC 1) and the fleet's verifiable payloads. Pure: no I/O, no clocks.
+ * The lan framing (docs/protocol.md) and the fleet's verifiable payloads. Pure: no I/O, no clocks.
  *
  * Frame:   [u16 LE payload length L][L payload bytes]
  *

@@ -1,5 +1,5 @@
 /**
- * Per-connection echo checker (SPEC 3 integrity classes). Pure: the caller passes the clock.
+ * Per-connection echo checker (the integrity classes of docs/protocol.md). Pure: the caller passes the clock.
  *
  * Every echo gets exactly one class:
  *   ok         the bytes sent at that sequence, arriving after every earlier one already arrived

@@ -2,7 +2,7 @@ import type { Scenario } from './types';
 
 /**
  * A share of the clients send garbage, an oversize header or half a header, then stay silent.
- * SPEC 1: an oversize length is a protocol violation that disconnects that session only; the
+ * docs/protocol.md: an oversize length is a protocol violation that disconnects that session only; the
  * well-behaved clients beside them must not notice.
  */
 export const badInput: Scenario = {
