@@ -15,27 +15,28 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Parses one stdout line of `stress server --stats-json` or of the standalone lanserver.
- * Returns undefined for anything that is not a ServerLine (a human message, a partial line).
+ * Parses one stdout line of `stress server --stats-json` or of the standalone lanserver: the one
+ * parser of the server's line protocol (the embedded server's reader, the tests and the bench).
+ * Returns null for anything that is not a ServerLine (a human message, a partial line, another event).
  */
-export function parseServerLine(text: string): ServerLine | undefined {
+export function parseServerLine(text: string): ServerLine | null {
   const trimmed = text.trim();
-  if (!trimmed.startsWith('{')) return undefined;
+  if (!trimmed.startsWith('{')) return null;
   let value: unknown;
   try {
     value = JSON.parse(trimmed);
   } catch {
-    return undefined;
+    return null;
   }
-  if (!isRecord(value)) return undefined;
+  if (!isRecord(value)) return null;
   switch (value.event) {
     case 'listening':
-      return typeof value.port === 'number' && typeof value.host === 'string' ? (value as unknown as ServerLine) : undefined;
+      return typeof value.port === 'number' && typeof value.host === 'string' ? (value as unknown as ServerLine) : null;
     case 'stats':
     case 'final':
-      return typeof value.accepted === 'number' && isRecord(value.anomalies) ? (value as unknown as ServerLine) : undefined;
+      return typeof value.accepted === 'number' && isRecord(value.anomalies) ? (value as unknown as ServerLine) : null;
     default:
-      return undefined;
+      return null;
   }
 }
 

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { ListenInfo, ServerLine, ServerMode, ServerStats } from '../../server/types';
+import { parseServerLine } from '../../server/lines';
 import { SanitizerScanner, type SanitizerFindings } from '../sanitize/scan';
 import { sanitizerEnv, standaloneArgs } from '../sanitize/server-bin';
 
@@ -244,16 +245,6 @@ function watchParent(serverPid: number): void {
   const me = process.pid;
   const script = `trap '' INT HUP TERM; while kill -0 ${me} 2>/dev/null && kill -0 ${serverPid} 2>/dev/null; do sleep 1; done; kill -0 ${me} 2>/dev/null || kill -KILL ${serverPid} 2>/dev/null`;
   spawn('/bin/sh', ['-c', script], { stdio: 'ignore', detached: true }).unref();
-}
-
-export function parseServerLine(text: string): ServerLine | null {
-  if (!text.startsWith('{')) return null;
-  try {
-    const v = JSON.parse(text) as { event?: unknown };
-    return v.event === 'listening' || v.event === 'stats' || v.event === 'final' ? (v as ServerLine) : null;
-  } catch {
-    return null;
-  }
 }
 
 function delay(ms: number): Promise<void> {

@@ -235,7 +235,7 @@ export class LineReader {
       this.stdoutText += text;
       for (const raw of splitter.push(text)) {
         const line = parseServerLine(raw);
-        if (line === undefined) continue;
+        if (line === null) continue;
         this.lines.push(line);
         for (const listener of this.listeners) listener(line);
       }

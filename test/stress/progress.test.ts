@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatTick, Progress } from '../../stress/run/progress';
-import { parseServerLine } from '../../stress/run/embedded';
+import { parseServerLine } from '../../server/lines';
 import { tick } from './fixtures';
 
 function sink(isTTY: boolean): { isTTY: boolean; text: string; write(s: string): void } {
