@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { runFleet } from '../dummy-client/fleet';
+import { integrityErrors } from '../dummy-client/integrity';
 import type { FleetResult, IntegrityCounts } from '../dummy-client/types';
 import { EmbeddedServer } from '../stress/run/embedded';
 import { descriptorsNeeded, raiseOwnLimit } from '../stress/run/limits';
@@ -146,7 +147,7 @@ async function measure(kind: ServerKind, round: number, options: RunOptions, noF
       echoesPerSec: Math.round(echoed / Math.max(ticks.length, 1)),
       steadySeconds: steady.length,
       verified: i.ok,
-      integrityErrors: i.corrupted + i.reordered + i.duplicated + i.unexpected + i.lost,
+      integrityErrors: integrityErrors(i),
       integrity: i,
       p50Ms: lat.p50,
       p99Ms: lat.p99,

@@ -67,31 +67,42 @@ export interface ServerOptions {
   probes: boolean;
 }
 
-export interface ServerStats {
-  accepted: number;
-  rejected: { full: number; denied: number };
-  released: number;
-  sessions: number;
-  peakSessions: number;
-  recvPackets: number;
-  recvBytes: number;
-  sendPackets: number;
-  sendBytes: number;
-  disconnects: Record<DisconnectReason, number>;
-  staleIdCalls: number;
-  /** Calls made by the probe thread (--probes); its stale-id calls also count in staleIdCalls. */
+/**
+ * The plain counters of ServerStats, written once: the type, the report schema and the metric registry
+ * derive from this list (the C++ side prints the same names, addon/src/core/stats.cpp).
+ * - accepted, released: sessions accepted and released since start; sessions: live now; peakSessions: most at once.
+ * - recvPackets/recvBytes, sendPackets/sendBytes: what the server received and sent.
+ * - staleIdCalls: sendPacket/disconnect on an id already released (the probe thread's too).
+ * - pendingIoSessions: live sessions whose ioCount is above zero (posted I/O not yet completed).
+ * - disconnectingSessions: marked for disconnect but not yet released: zombies when this stays > 0 at a quiet moment.
+ * - freeSlots: session slots free for an accept.
+ */
+export const SERVER_COUNTERS = [
+  'accepted', 'released', 'sessions', 'peakSessions', 'recvPackets', 'recvBytes', 'sendPackets', 'sendBytes',
+  'staleIdCalls', 'pendingIoSessions', 'disconnectingSessions', 'freeSlots',
+] as const;
+export type ServerCounter = (typeof SERVER_COUNTERS)[number];
+
+/**
+ * Counters newer than the first servers, absent from their stats (and from reports of them):
+ * - probeCalls: calls made by the probe thread (--probes); its stale-id calls also count in staleIdCalls.
+ * - strandedSessions: live sessions with packets queued and no send in flight: must be 0 at a quiet moment.
+ * - livePackets: packets allocated and not yet freed: must be 0 once no session is left (else they leaked).
+ */
+export const NEWER_SERVER_COUNTERS = ['probeCalls', 'strandedSessions', 'livePackets'] as const;
+export type NewerServerCounter = (typeof NEWER_SERVER_COUNTERS)[number];
+
+/** Why an accepted connection was refused: the server was full, or an allow/deny rule said no. */
+export const REJECT_REASONS = ['full', 'denied'] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+export interface ServerStats extends Record<ServerCounter, number>, Partial<Record<NewerServerCounter, number>> {
+  /** Every current server prints it (readers of live stats rely on that); only reports of older servers lack it. */
   probeCalls: number;
+  rejected: Record<RejectReason, number>;
+  disconnects: Record<DisconnectReason, number>;
   /** Each must stay 0 on a correct server (ANOMALIES). */
   anomalies: Record<Anomaly, number>;
-  /** Live sessions whose ioCount is above zero (posted I/O not yet completed). */
-  pendingIoSessions: number;
-  /** Sessions marked for disconnect but not yet released: zombies when this stays > 0 at a quiet moment. */
-  disconnectingSessions: number;
-  /** Live sessions with packets queued and no send in flight: must be 0 at a quiet moment. Absent from older servers. */
-  strandedSessions?: number;
-  /** Packets allocated and not yet freed: must be 0 once no session is left (else they leaked). Absent from older servers. */
-  livePackets?: number;
-  freeSlots: number;
   /**
    * Zombies by name: sessions marked for disconnect whose ioCount is still above 0 (an I/O that
    * never completed keeps them from release). At most 16, lowest slot first; transient mid-run,

@@ -1,6 +1,8 @@
 /** A RunReport as Markdown for a CI step summary or a pull-request comment. Pure. */
-import { formatMs, formatScaled, mdCell } from '../compare/format';
+import { formatMs, formatScaled } from '../format/units';
+import { mdCell } from '../format/markdown';
 import { interruptedText } from '../report/interrupted';
+import { integrityErrors } from '../../dummy-client/integrity';
 import type { GateVerdict, RunReport } from '../report/types';
 
 const HEADLINE: Record<RunReport['verdict'], string> = { pass: '✅ PASS', fail: '❌ FAIL', interrupted: '⏹️ INTERRUPTED' };
@@ -18,7 +20,6 @@ export function toMarkdown(report: RunReport, label: string | null = null): stri
   const c = r.latency.corrected;
   const failed = report.gates.filter((g) => !g.unknown && !g.pass);
   const commit = m.git.commit === null ? 'no git' : `${m.git.commit.slice(0, 10)}${m.git.dirty ? '-dirty' : ''}`;
-  const integrityErrors = r.integrity.corrupted + r.integrity.reordered + r.integrity.duplicated + r.integrity.unexpected + r.integrity.lost;
   const out: string[] = [
     `## lanstress \`${mdCell(report.scenario.name)}\`${label === null ? '' : ` on ${mdCell(label)}`}: ${HEADLINE[report.verdict]}`,
     '',
@@ -28,7 +29,7 @@ export function toMarkdown(report: RunReport, label: string | null = null): stri
     '',
     '| echoes/s | bytes/s | p50 | p90 | p99 | p99.9 | max | connect errors | integrity errors | leaked |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    `| ${formatScaled(r.throughput.echoesPerSec)} | ${formatScaled(r.throughput.bytesPerSec)}B | ${formatMs(c.p50)} ms | ${formatMs(c.p90)} ms | ${formatMs(c.p99)} ms | ${formatMs(c.p999)} ms | ${formatMs(c.max)} ms | ${r.connections.connectErrors} | ${integrityErrors} | ${report.server.leaked ?? 'n/a'} |`,
+    `| ${formatScaled(r.throughput.echoesPerSec)} | ${formatScaled(r.throughput.bytesPerSec)}B | ${formatMs(c.p50)} ms | ${formatMs(c.p90)} ms | ${formatMs(c.p99)} ms | ${formatMs(c.p999)} ms | ${formatMs(c.max)} ms | ${r.connections.connectErrors} | ${integrityErrors(r.integrity)} | ${report.server.leaked ?? 'n/a'} |`,
     '',
   ];
   if (failed.length > 0) out.push(`**Failed:** ${failed.map((g) => `\`${mdCell(g.name)}\``).join(', ')}`, '');

@@ -6,9 +6,12 @@
  * and the noise estimated from the per-second samples. Pure.
  */
 import type { RunReport } from '../report/types';
-import { latencySummary } from './histogram';
+import { latencySummary } from '../report/histogram';
+import { findMetric, type MetricUnit } from '../run/metrics';
+import { INTEGRITY_ERRORS } from '../../dummy-client/types';
 import { bandAround, countNoise, logSpreadNoise } from './noise';
 
+/** A compared metric always has a direction: 'none' registry metrics are not compared. */
 export type Better = 'lower' | 'higher';
 /** noise: judged against threshold and noise; zero: any increase is worse; info: shown, never judged. */
 export type Tolerance = 'noise' | 'zero' | 'info';
@@ -26,7 +29,7 @@ interface Derived {
 interface MetricDef {
   key: string;
   label: string;
-  unit: 'ms' | '/s' | 'B/s' | '';
+  unit: MetricUnit;
   better: Better;
   tolerance: Tolerance;
   value(d: Derived): number | null;
@@ -69,46 +72,42 @@ function sum(xs: Record<string, number>): number {
 
 const lat = (d: Derived, v: number): number | null => (d.corrected.count === 0 ? null : v);
 
+/**
+ * A row for a registry metric: its unit and direction come from the registry; the value is read
+ * here, from the decoded histograms, so base and head are measured the same way whatever their versions.
+ */
+function row(key: string, metric: string, label: string, tolerance: Tolerance, value: MetricDef['value'], noise?: MetricDef['noise']): MetricDef {
+  const def = findMetric(metric);
+  if (def === undefined || def.better === 'none') throw new Error(`compare row ${key}: ${metric} is not a registry metric with a direction`);
+  const base = { key, label, unit: def.unit, better: def.better, tolerance, value };
+  return noise === undefined ? base : { ...base, noise };
+}
+
 export const METRICS: readonly MetricDef[] = [
-  {
-    key: 'throughput', label: 'throughput (echoes/s)', unit: '/s', better: 'higher', tolerance: 'noise',
-    value: (d) => d.report.results.throughput.echoesPerSec,
-    noise: spreadNoise((t) => t.echoed, (d) => d.report.results.throughput.echoesPerSec),
-  },
-  {
-    key: 'bytesPerSec', label: 'bytes echoed/s', unit: 'B/s', better: 'higher', tolerance: 'noise',
-    value: (d) => d.report.results.throughput.bytesPerSec,
-    noise: spreadNoise((t) => t.bytesEchoed, (d) => d.report.results.throughput.bytesPerSec),
-  },
-  { key: 'p50', label: 'latency p50', unit: 'ms', better: 'lower', tolerance: 'noise', value: (d) => lat(d, d.corrected.p50), noise: spreadNoise((t) => t.p50, (d) => lat(d, d.corrected.p50)) },
-  { key: 'p90', label: 'latency p90', unit: 'ms', better: 'lower', tolerance: 'noise', value: (d) => lat(d, d.corrected.p90), noise: spreadNoise((t) => t.p99, (d) => lat(d, d.corrected.p90)) },
-  { key: 'p99', label: 'latency p99', unit: 'ms', better: 'lower', tolerance: 'noise', value: (d) => lat(d, d.corrected.p99), noise: spreadNoise((t) => t.p99, (d) => lat(d, d.corrected.p99)) },
-  { key: 'p999', label: 'latency p99.9', unit: 'ms', better: 'lower', tolerance: 'noise', value: (d) => lat(d, d.corrected.p999), noise: spreadNoise((t) => t.p99, (d) => lat(d, d.corrected.p999)) },
+  row('throughput', 'throughput', 'throughput (echoes/s)', 'noise', (d) => d.report.results.throughput.echoesPerSec,
+    spreadNoise((t) => t.echoed, (d) => d.report.results.throughput.echoesPerSec)),
+  row('bytesPerSec', 'throughput.bytes', 'bytes echoed/s', 'noise', (d) => d.report.results.throughput.bytesPerSec,
+    spreadNoise((t) => t.bytesEchoed, (d) => d.report.results.throughput.bytesPerSec)),
+  row('p50', 'p50', 'latency p50', 'noise', (d) => lat(d, d.corrected.p50), spreadNoise((t) => t.p50, (d) => lat(d, d.corrected.p50))),
+  row('p90', 'p90', 'latency p90', 'noise', (d) => lat(d, d.corrected.p90), spreadNoise((t) => t.p99, (d) => lat(d, d.corrected.p90))),
+  row('p99', 'p99', 'latency p99', 'noise', (d) => lat(d, d.corrected.p99), spreadNoise((t) => t.p99, (d) => lat(d, d.corrected.p99))),
+  row('p999', 'p999', 'latency p99.9', 'noise', (d) => lat(d, d.corrected.p999), spreadNoise((t) => t.p99, (d) => lat(d, d.corrected.p999))),
   // The mean moves with the tail, so it takes the tail's (p99's) noise.
-  { key: 'mean', label: 'latency mean', unit: 'ms', better: 'lower', tolerance: 'noise', value: (d) => lat(d, d.corrected.mean), noise: spreadNoise((t) => t.p99, (d) => lat(d, d.corrected.mean)) },
+  row('mean', 'mean', 'latency mean', 'noise', (d) => lat(d, d.corrected.mean), spreadNoise((t) => t.p99, (d) => lat(d, d.corrected.mean))),
   // One sample decides the max: shown for the eye, never called a regression.
-  { key: 'max', label: 'latency max', unit: 'ms', better: 'lower', tolerance: 'info', value: (d) => lat(d, d.corrected.max) },
-  { key: 'uncorrected.p99', label: 'uncorrected p99', unit: 'ms', better: 'lower', tolerance: 'noise', value: (d) => d.uncorrectedP99, noise: spreadNoise((t) => t.p99, (d) => d.uncorrectedP99) },
-  { key: 'connect.p99', label: 'connect p99', unit: 'ms', better: 'lower', tolerance: 'info', value: (d) => d.connectP99 },
-  {
-    key: 'connectErrors', label: 'connect errors', unit: '', better: 'lower', tolerance: 'noise',
-    value: (d) => d.report.results.connections.connectErrors,
-    noise: (a, b) => countNoise(a.report.results.connections.connectErrors, b.report.results.connections.connectErrors),
-  },
-  {
-    key: 'clientErrors', label: 'client errors', unit: '', better: 'lower', tolerance: 'noise',
-    value: (d) => sum(d.report.results.clientErrors),
-    noise: (a, b) => countNoise(sum(a.report.results.clientErrors), sum(b.report.results.clientErrors)),
-  },
-  ...(['corrupted', 'reordered', 'duplicated', 'unexpected', 'lost'] as const).map(
-    (k): MetricDef => ({ key: k, label: `integrity ${k}`, unit: '', better: 'lower', tolerance: 'zero', value: (d) => d.report.results.integrity[k] }),
-  ),
-  { key: 'leaked', label: 'server leaked', unit: '', better: 'lower', tolerance: 'zero', value: (d) => d.report.server.leaked },
-  {
-    key: 'anomalies', label: 'server anomalies', unit: '', better: 'lower', tolerance: 'zero',
-    value: (d) => (d.report.server.stats === null ? null : sum(d.report.server.stats.anomalies)),
-  },
-  { key: 'crashed', label: 'server crashed', unit: '', better: 'lower', tolerance: 'zero', value: (d) => (d.report.target.kind === 'external' ? null : d.report.server.crashed ? 1 : 0) },
+  row('max', 'max', 'latency max', 'info', (d) => lat(d, d.corrected.max)),
+  row('uncorrected.p99', 'latency.uncorrected.p99', 'uncorrected p99', 'noise', (d) => d.uncorrectedP99, spreadNoise((t) => t.p99, (d) => d.uncorrectedP99)),
+  row('connect.p99', 'connect.p99', 'connect p99', 'info', (d) => d.connectP99),
+  row('connectErrors', 'connectErrors', 'connect errors', 'noise', (d) => d.report.results.connections.connectErrors,
+    (a, b) => countNoise(a.report.results.connections.connectErrors, b.report.results.connections.connectErrors)),
+  row('clientErrors', 'clientErrors.total', 'client errors', 'noise', (d) => sum(d.report.results.clientErrors),
+    (a, b) => countNoise(sum(a.report.results.clientErrors), sum(b.report.results.clientErrors))),
+  ...INTEGRITY_ERRORS.map((k) => row(k, `integrity.${k}`, `integrity ${k}`, 'zero', (d) => d.report.results.integrity[k])),
+  row('leaked', 'server.leaked', 'server leaked', 'zero', (d) => d.report.server.leaked),
+  // The registry judges each anomaly on its own (a gate each); a comparison shows their total.
+  { key: 'anomalies', label: 'server anomalies', unit: '', better: 'lower', tolerance: 'zero',
+    value: (d) => (d.report.server.stats === null ? null : sum(d.report.server.stats.anomalies)) },
+  row('crashed', 'server.crashed', 'server crashed', 'zero', (d) => (d.report.target.kind === 'external' ? null : d.report.server.crashed ? 1 : 0)),
   // User thresholds are left out: two runs may be judged against different ones, and the
   // latency and throughput rows above already compare what thresholds measure.
   {

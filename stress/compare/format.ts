@@ -5,40 +5,8 @@
 import chalk from 'chalk';
 import Table from 'cli-table3';
 import type { Cell, Comparison, Row, Status } from './compare';
-
-/** A number in its unit, short enough for a table cell. */
-export function formatValue(v: number | null, unit: Row['unit']): string {
-  if (v === null) return 'n/a';
-  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-  switch (unit) {
-    case 'ms':
-      return `${formatMs(v)} ms`;
-    case '/s':
-      return `${formatScaled(v)}/s`;
-    case 'B/s':
-      return `${formatScaled(v)}B/s`;
-    default:
-      return Number.isInteger(v) ? String(v) : v.toFixed(2);
-  }
-}
-
-/** Three significant digits, never exponent notation: 0.0123, 1.23, 12.3, 1234. */
-export function formatMs(v: number): string {
-  const a = Math.abs(v);
-  if (a === 0) return '0';
-  if (a >= 100) return v.toFixed(0);
-  const decimals = Math.min(6, Math.max(0, 2 - Math.floor(Math.log10(a))));
-  return v.toFixed(decimals);
-}
-
-/** 950, 12.3k, 1.23M, 4.56G. */
-export function formatScaled(v: number): string {
-  const a = Math.abs(v);
-  if (a >= 1e9) return `${(v / 1e9).toPrecision(3)}G`;
-  if (a >= 1e6) return `${(v / 1e6).toPrecision(3)}M`;
-  if (a >= 1e4) return `${(v / 1e3).toPrecision(3)}k`;
-  return Number.isInteger(v) ? String(v) : v.toFixed(1);
-}
+import { formatValue } from '../format/units';
+import { mdCell } from '../format/markdown';
 
 function signed(text: string, v: number): string {
   return v > 0 ? `+${text}` : text;
@@ -106,11 +74,6 @@ export function formatComparison(c: Comparison, opts: CompareFormatOptions): str
     out.push(k.red.bold(`${c.regressions.length} regression${c.regressions.length === 1 ? '' : 's'}${thresholdText(c)}: ${list}`));
   }
   return out.join('\n');
-}
-
-/** Markdown table cells: pipes and line breaks would break the table, HTML would render. */
-export function mdCell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 const STATUS_MD: Record<Status, string> = {

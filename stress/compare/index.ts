@@ -1,4 +1,3 @@
 export { compareReports, incomparable, buildIdentity, buildDifferences, METRICS, type Comparison, type Row, type Cell, type Status } from './compare';
-export { formatComparison, comparisonMarkdown, formatValue, formatMs, formatScaled } from './format';
+export { formatComparison, comparisonMarkdown } from './format';
 export { loadReport, loadComparable, parseReportJson, asRunReport, ReportInputError } from './load';
-export { latencySpectrum, latencySummary, percentileOf } from './histogram';

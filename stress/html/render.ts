@@ -5,14 +5,16 @@
  * reading the chart library from node_modules.
  */
 import type { GateVerdict, Percentiles, RunReport } from '../report/types';
-import { latencySpectrum } from '../compare/histogram';
-import { formatMs, formatScaled } from '../compare/format';
+import { latencySpectrum } from '../report/histogram';
+import { formatMs, formatScaled } from '../format/units';
 import { uplotAssets } from './assets';
 import { CHART_SCRIPT } from './chart-script';
 import { interruptedText } from '../report/interrupted';
 import { esc, jsonForScript } from './escape';
+import { INTEGRITY_ERRORS } from '../../dummy-client/types';
+import { NEWER_SERVER_COUNTERS, REJECT_REASONS, SERVER_COUNTERS, type NewerServerCounter, type ServerCounter } from '../../server/types';
 
-const INTEGRITY_ERRORS = new Set(['corrupted', 'reordered', 'duplicated', 'unexpected', 'lost']);
+const INTEGRITY_ERROR_SET: ReadonlySet<string> = new Set(INTEGRITY_ERRORS);
 
 type Cell = string | number | boolean | null | undefined | { html: string };
 
@@ -129,25 +131,40 @@ ${card('errors', num('errors', errors))}
 </div>`;
 }
 
+/** A row for every server counter: a counter added to the list does not compile until it has a label here. */
+const SERVER_COUNTER_LABELS: Record<ServerCounter | NewerServerCounter, string> = {
+  accepted: 'accepted',
+  released: 'released',
+  sessions: 'sessions (last stats)',
+  peakSessions: 'peak sessions',
+  recvPackets: 'packets received',
+  recvBytes: 'bytes received',
+  sendPackets: 'packets sent',
+  sendBytes: 'bytes sent',
+  staleIdCalls: 'stale id calls',
+  pendingIoSessions: 'pending-I/O sessions',
+  disconnectingSessions: 'disconnecting sessions',
+  freeSlots: 'free slots',
+  probeCalls: 'probe calls',
+  strandedSessions: 'stranded sessions',
+  livePackets: 'live packets',
+};
+
 function serverSection(r: RunReport): string {
   const s = r.server;
   if (s.stats === null) {
     return `<section><h2>Server</h2><p>External target ${esc(r.target.host)}:${esc(r.target.port)}: its stats are unknown.</p></section>`;
   }
   const st = s.stats;
+  const counters = [...SERVER_COUNTERS, ...NEWER_SERVER_COUNTERS].flatMap((k): Cell[][] => {
+    const v = st[k];
+    return v === undefined ? [] : [[SERVER_COUNTER_LABELS[k], num(`server.stats.${k}`, v)]];
+  });
   const rows: Cell[][] = [
-    ['accepted', num('server.stats.accepted', st.accepted)],
-    ['rejected (full / denied)', { html: `${num('server.stats.rejected.full', st.rejected.full).html} / ${num('server.stats.rejected.denied', st.rejected.denied).html}` }],
-    ['released', num('server.stats.released', st.released)],
+    ...counters,
+    ...REJECT_REASONS.map((k): Cell[] => [`rejected (${k})`, num(`server.stats.rejected.${k}`, st.rejected[k])]),
     ['sessions at the end', num('server.finalSessions', s.finalSessions)],
     ['leaked', { html: `${num('server.leaked', s.leaked).html} ${s.leaked === 0 ? '' : badge(false).html}` }],
-    ['peak sessions', num('server.stats.peakSessions', st.peakSessions)],
-    ['packets received / sent', { html: `${num('server.stats.recvPackets', st.recvPackets).html} / ${num('server.stats.sendPackets', st.sendPackets).html}` }],
-    ['bytes received / sent', { html: `${num('server.stats.recvBytes', st.recvBytes).html} / ${num('server.stats.sendBytes', st.sendBytes).html}` }],
-    ['stale id calls', num('server.stats.staleIdCalls', st.staleIdCalls)],
-    ['pending-I/O sessions', num('server.stats.pendingIoSessions', st.pendingIoSessions)],
-    ['disconnecting sessions', num('server.stats.disconnectingSessions', st.disconnectingSessions)],
-    ['free slots', num('server.stats.freeSlots', st.freeSlots)],
     ['crashed', { html: s.crashed ? badge(false).html : 'no' }],
     ['exit', `code ${s.exitCode ?? '—'}${s.signal ? `, signal ${s.signal}` : ''}`],
   ];
@@ -213,7 +230,7 @@ export function renderHtml(report: RunReport, opts: RenderOptions = {}): string 
   const integrityRows = Object.entries(res.integrity).map(([k, v]): Cell[] => [
     k,
     num(`results.integrity.${k}`, v),
-    INTEGRITY_ERRORS.has(k) ? badge(v === 0) : k === 'abandoned' ? 'expected under chaos' : '',
+    INTEGRITY_ERROR_SET.has(k) ? badge(v === 0) : k === 'abandoned' ? 'expected under chaos' : '',
   ]);
   const chaosRows = Object.entries(res.chaos.counts).map(([k, v]): Cell[] => [k, num(`results.chaos.counts.${k}`, v)]);
   const errorRows = Object.entries(res.clientErrors).map(([k, v]): Cell[] => [k, num(`results.clientErrors.${k}`, v)]);

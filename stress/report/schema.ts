@@ -5,7 +5,7 @@
  */
 import Ajv, { type ErrorObject } from 'ajv';
 import { SCHEMA_VERSION } from './types';
-import { ANOMALIES, DISCONNECT_REASONS } from '../../server/types';
+import { ANOMALIES, DISCONNECT_REASONS, NEWER_SERVER_COUNTERS, REJECT_REASONS, SERVER_COUNTERS } from '../../server/types';
 import { CHAOS_ACTIONS, INTEGRITY_CLASSES } from '../../dummy-client/types';
 
 type JsonSchema = Record<string, unknown>;
@@ -14,11 +14,12 @@ const nonNeg = { type: 'number', minimum: 0 };
 const count = { type: 'integer', minimum: 0 };
 const nullableCount = { type: ['integer', 'null'], minimum: 0 };
 
-function object(properties: Record<string, JsonSchema>, extra = false): JsonSchema {
-  return { type: 'object', required: Object.keys(properties), properties, additionalProperties: extra };
+/** Every property of `properties` is required; those of `optional` are checked when present (counters older reports lack). */
+function object(properties: Record<string, JsonSchema>, extra = false, optional: Record<string, JsonSchema> = {}): JsonSchema & { properties: Record<string, JsonSchema> } {
+  return { type: 'object', required: Object.keys(properties), properties: { ...properties, ...optional }, additionalProperties: extra };
 }
 
-function countsOf(names: readonly string[]): JsonSchema {
+function countsOf(names: readonly string[]): ReturnType<typeof object> {
   return object(Object.fromEntries(names.map((n) => [n, count])));
 }
 
@@ -44,28 +45,18 @@ const tick = object({
 
 const serverStats = object(
   {
-    accepted: count,
-    rejected: countsOf(['full', 'denied']),
-    released: count,
-    sessions: count,
-    peakSessions: count,
-    recvPackets: count,
-    recvBytes: count,
-    sendPackets: count,
-    sendBytes: count,
+    ...countsOf(SERVER_COUNTERS).properties,
+    rejected: countsOf(REJECT_REASONS),
     disconnects: countsOf(DISCONNECT_REASONS),
-    staleIdCalls: count,
     anomalies: {
       // Every counter of ANOMALIES; reports from servers older than the probe and sweep counters lack those.
       ...countsOf(['doubleRelease', 'ioCountUnderflow', 'releaseWithPendingIo']),
       properties: Object.fromEntries(ANOMALIES.map((n) => [n, count])),
     },
-    pendingIoSessions: count,
-    disconnectingSessions: count,
-    freeSlots: count,
   },
   // Newer servers may add counters; the named ones are what gates read.
   true,
+  Object.fromEntries(NEWER_SERVER_COUNTERS.map((n) => [n, count])),
 );
 
 const gate = object({

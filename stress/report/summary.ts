@@ -8,6 +8,7 @@ import Table from 'cli-table3';
 import type { ServerStats } from '../../server/types';
 import { interruptedText } from './interrupted';
 import { anomalyTotal } from '../run/metrics';
+import { formatBytes, formatCount, formatMsFixed } from '../format/units';
 import type { GateVerdict, Percentiles, RunReport } from './types';
 
 export interface SummaryOptions {
@@ -59,24 +60,6 @@ export function summaryData(r: RunReport): SummaryData {
   };
 }
 
-function fmtMs(v: number): string {
-  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
-}
-
-function fmtCount(v: number): string {
-  if (v >= 1e9) return `${(v / 1e9).toFixed(2)}G`;
-  if (v >= 1e6) return `${(v / 1e6).toFixed(2)}M`;
-  if (v >= 1e4) return `${(v / 1e3).toFixed(1)}k`;
-  return String(Math.round(v * 100) / 100);
-}
-
-function fmtBytes(v: number): string {
-  if (v >= 1 << 30) return `${(v / (1 << 30)).toFixed(2)} GiB`;
-  if (v >= 1 << 20) return `${(v / (1 << 20)).toFixed(2)} MiB`;
-  if (v >= 1 << 10) return `${(v / (1 << 10)).toFixed(1)} KiB`;
-  return `${Math.round(v)} B`;
-}
-
 function table(head: string[], colors: boolean): Table.Table {
   return new Table({
     head,
@@ -85,7 +68,7 @@ function table(head: string[], colors: boolean): Table.Table {
 }
 
 function latencyRow(name: string, p: Percentiles): string[] {
-  return [name, fmtMs(p.p50), fmtMs(p.p90), fmtMs(p.p99), fmtMs(p.p999), fmtMs(p.max), fmtMs(p.mean), String(p.count)];
+  return [name, formatMsFixed(p.p50), formatMsFixed(p.p90), formatMsFixed(p.p99), formatMsFixed(p.p999), formatMsFixed(p.max), formatMsFixed(p.mean), String(p.count)];
 }
 
 function verdictCell(g: GateVerdict, c: chalk.Chalk): string {
@@ -106,13 +89,13 @@ export function formatSummary(r: RunReport, opts: SummaryOptions): string {
   const tp = res.throughput;
   const thr = table(['Throughput', 'total', 'per second'], opts.colors);
   thr.push(
-    ['echoes', fmtCount(tp.echoed), fmtCount(tp.echoesPerSec)],
-    ['bytes echoed', fmtBytes(tp.bytesEchoed), `${fmtBytes(tp.bytesPerSec)}/s`],
-    ['packets sent', fmtCount(tp.sent), ''],
-    ['behind schedule', fmtCount(tp.behindSchedule), ''],
-    ['late (after echo timeout)', fmtCount(tp.late ?? 0), ''],
+    ['echoes', formatCount(tp.echoed), formatCount(tp.echoesPerSec)],
+    ['bytes echoed', formatBytes(tp.bytesEchoed), `${formatBytes(tp.bytesPerSec)}/s`],
+    ['packets sent', formatCount(tp.sent), ''],
+    ['behind schedule', formatCount(tp.behindSchedule), ''],
+    ['late (after echo timeout)', formatCount(tp.late ?? 0), ''],
   );
-  if ((tp.probes ?? 0) > 0) thr.push(['server probes received', fmtCount(tp.probes ?? 0), '']);
+  if ((tp.probes ?? 0) > 0) thr.push(['server probes received', formatCount(tp.probes ?? 0), '']);
   out.push(thr.toString());
 
   const cn = res.connections;
@@ -179,7 +162,7 @@ function serverTable(r: RunReport, c: chalk.Chalk, colors: boolean): string {
   const ids = zombieIds(s.stats).concat(zombieIds(q));
   if (ids.length > 0) t.push(['zombie session ids', c.red([...new Set(ids)].join('\n'))]);
   if (s.memory !== undefined && s.memory !== null) {
-    t.push(['RSS at listen / peak', `${fmtBytes(s.memory.rssAtListenKiB * 1024)} / ${fmtBytes(s.memory.peakRssKiB * 1024)}`]);
+    t.push(['RSS at listen / peak', `${formatBytes(s.memory.rssAtListenKiB * 1024)} / ${formatBytes(s.memory.peakRssKiB * 1024)}`]);
   }
   if (s.sanitizer !== undefined && s.sanitizer.count > 0) {
     const first = s.sanitizer.reports.map((rep) => rep.lines.slice(0, 6).join('\n')).slice(0, 3);

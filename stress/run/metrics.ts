@@ -5,8 +5,9 @@
  * a server metric when the target is external. Pure.
  */
 import type { Percentiles, RunReport } from '../report/types';
-import { ANOMALIES, DISCONNECT_REASONS, type ServerStats } from '../../server/types';
+import { ANOMALIES, DISCONNECT_REASONS, REJECT_REASONS, SERVER_COUNTERS, type ServerCounter, type ServerStats } from '../../server/types';
 import { CHAOS_ACTIONS, INTEGRITY_CLASSES, INTEGRITY_ERRORS } from '../../dummy-client/types';
+import { integrityErrors } from '../../dummy-client/integrity';
 
 /** '' is a plain count. */
 export type MetricUnit = 'ms' | '/s' | 'B/s' | 'MiB' | '%' | '';
@@ -44,8 +45,15 @@ const LATENCY_SETS = [
   { prefix: 'latency.uncorrected', set: 'uncorrected', what: 'echo latency as sent (uncorrected)' },
   { prefix: 'connect', set: 'connect', what: 'connect latency' },
 ] as const;
-const SERVER_COUNTERS = ['accepted', 'released', 'peakSessions', 'recvPackets', 'recvBytes', 'sendPackets', 'sendBytes', 'staleIdCalls'] as const;
-const QUIET_COUNTERS = ['pendingIoSessions', 'disconnectingSessions', 'freeSlots'] as const;
+/**
+ * Where each server counter is read: the traffic counters from the final stats; the session-state
+ * counters at the quiet moment (stop() releases everything, so the final stats would always say 0).
+ * server.sessions is the session count after the run (finalSessions), and server.probeCalls is newer.
+ */
+const QUIET_COUNTERS = ['pendingIoSessions', 'disconnectingSessions', 'freeSlots'] as const satisfies readonly ServerCounter[];
+const FINAL_COUNTERS = SERVER_COUNTERS.filter(
+  (k): k is Exclude<ServerCounter, (typeof QUIET_COUNTERS)[number] | 'sessions'> => k !== 'sessions' && !(QUIET_COUNTERS as readonly string[]).includes(k),
+);
 
 /** A server's stats are known only for the embedded server, and only once it printed them. */
 function serverStats(r: RunReport): ServerStats | null {
@@ -71,7 +79,7 @@ const integrityMetrics: MetricDef[] = [
   ...INTEGRITY_CLASSES.map((k) =>
     count(`integrity.${k}`, k === 'ok' ? 'higher' : INTEGRITY_ERROR_SET.has(k) ? 'lower' : 'none', `packets that ended ${k}`, (r) => r.results.integrity[k], k),
   ),
-  count('integrity.errors', 'lower', 'corrupted + reordered + duplicated + unexpected + lost', (r) => sum(INTEGRITY_ERRORS.map((k) => r.results.integrity[k]))),
+  count('integrity.errors', 'lower', 'corrupted + reordered + duplicated + unexpected + lost', (r) => integrityErrors(r.results.integrity)),
 ];
 
 const latencyMetrics: MetricDef[] = [
@@ -112,9 +120,9 @@ const serverMetrics: MetricDef[] = [
   count('server.crashed', 'lower', '1 when the embedded server died during the run', (r) => embeddedOnly(r, (e) => Number(e.server.crashed))),
   count('server.leaked', 'lower', 'sessions accepted and never released', (r) => embeddedOnly(r, (e) => e.server.leaked), 'leaked'),
   count('server.sessions', 'lower', 'sessions still open at the end', (r) => embeddedOnly(r, (e) => e.server.finalSessions), 'sessions'),
-  ...SERVER_COUNTERS.map((k) => count(`server.${k}`, 'none', `server stats ${k}`, (r) => serverStats(r)?.[k] ?? null)),
+  ...FINAL_COUNTERS.map((k) => count(`server.${k}`, 'none', `server stats ${k}`, (r) => serverStats(r)?.[k] ?? null)),
   count('server.probeCalls', 'none', "calls made by the server's probe thread", (r) => serverStats(r)?.probeCalls ?? null),
-  ...(['full', 'denied'] as const).map((k) => count(`server.rejected.${k}`, 'none', `connections refused (${k})`, (r) => serverStats(r)?.rejected[k] ?? null)),
+  ...REJECT_REASONS.map((k) => count(`server.rejected.${k}`, 'none', `connections refused (${k})`, (r) => serverStats(r)?.rejected[k] ?? null)),
   ...DISCONNECT_REASONS.map((k) => count(`server.disconnects.${k}`, 'none', `sessions released for ${k}`, (r) => serverStats(r)?.disconnects[k] ?? null)),
   // A report from a server older than a counter lacks it: unknown, not 0.
   ...ANOMALIES.map((k) => count(`server.anomalies.${k}`, 'lower', `anomaly ${k} (must be 0)`, (r) => serverStats(r)?.anomalies[k] ?? null)),

@@ -4,7 +4,7 @@
  * percentile the report does not list.
  */
 import type { GateVerdict, Percentiles, RunReport } from '../report/types';
-import { percentileOf } from '../compare/histogram';
+import { percentileOf } from '../report/histogram';
 import { findMetric } from '../run/metrics';
 import { compareValues } from '../run/compare-op';
 import { describeExpected, parseThreshold, type Threshold, type ThresholdMetric } from './grammar';
