@@ -1,7 +1,9 @@
 /**
  * One client connection: a net.Socket speaking the lan framing, its send model (closed or open
- * loop), its checker, and the chaos actions that cut it on purpose. The pool (pool.ts) owns the
- * connections of one worker, paces connects, drives timers and decides reconnects.
+ * loop) and its checker. The chaos actions that cut it on purpose live in chaos-actions.ts, the
+ * traffic that misbehaves on purpose (bad input, slow reader, split writes, stalls) in
+ * misbehaving.ts. The pool (pool.ts) owns the connections of one worker, paces connects, drives
+ * timers and decides reconnects.
  *
  * Send models:
  *  - closed loop: keep `pipeline` packets in flight; refill after each read, in one write.
@@ -33,7 +35,9 @@ import {
   writeSmallEchoPayload,
 } from './codec';
 import { BroadcastChecker, EchoChecker, Verdict } from './integrity';
-import { planChaosWrite, planStall, type StallPlan } from './chaos-traffic';
+import { planChaosWrite, planStall } from './chaos-traffic';
+import { CLOSING_GRACE_MS, performChaosAction, planChaos, type ChaosPlan } from './chaos-actions';
+import { SlowReaderFlood, SplitWrite, Stall, isOffender, writeBadInput, type StallHost } from './misbehaving';
 
 /** Open-loop in-flight cap: one millisecond's worth of packets, at least one. */
 export function openLoopInFlight(ratePerSec: number): number {
@@ -41,39 +45,8 @@ export function openLoopInFlight(ratePerSec: number): number {
 }
 /** Broadcast traffic has no echo to wait for: a closed-loop config sends at this rate per connection. */
 export const BROADCAST_DEFAULT_RATE = 10;
-/** Packets per chaos RST burst. */
-const RST_BURST = 4;
-/** How long a half-closed or half-written connection may wait for the server to close it. */
-const CLOSING_GRACE_MS = 2000;
-/** Bytes of ready-made frames a slow reader writes at a time. */
-const FLOOD_CHUNK_BYTES = 64 * 1024;
-/** Chunks a slow reader writes before it yields to the event loop. */
-const SLOW_READER_TURN = 4;
-/** One flood chunk per payload size, per thread: slow readers write the same bytes over and over. */
-const floodChunks = new Map<number, { buf: Buffer; packets: number }>();
-
-function floodChunk(payload: number): { buf: Buffer; packets: number } {
-  let c = floodChunks.get(payload);
-  if (c === undefined) {
-    const frame = FRAME_HEADER_BYTES + payload;
-    const packets = Math.max(1, Math.floor(FLOOD_CHUNK_BYTES / frame));
-    const buf = Buffer.alloc(packets * frame, 0x5f);
-    for (let i = 0; i < packets; i++) buf.writeUInt16LE(payload, i * frame);
-    c = { buf, packets };
-    floodChunks.set(payload, c);
-  }
-  return c;
-}
-/**
- * A detectable bad input (oversize or garbage header) still unanswered this long after it was
- * written, when the fleet stops, means the server ignored it.
- */
-export const BAD_INPUT_GRACE_MS = 1000;
 /** Most packets written in one batch (bounds the staging allocation). */
 const MAX_BATCH = 256;
-/** A stalled connection (chaos traffic) writes this many packets at a time, this many times per turn. */
-const STALL_BATCH = 64;
-const STALL_TURN = 4;
 /**
  * Every socket of this thread reads into this one buffer (net's `onread`): a read is handled in full
  * (frames checked, a trailing partial frame copied by the decoder) before the next read. It spares
@@ -137,49 +110,6 @@ export type ConnState = 'connecting' | 'open' | 'closing' | 'closed';
  */
 export type CutReason = ChaosAction | 'lifetime' | 'badInput' | 'slowReader' | 'server' | 'refused' | 'stall' | 'junk';
 
-/** Whether connection `serial` misbehaves (badInput / slowReader traffic): drawn from (seed, serial) alone. */
-export function isOffender(config: FleetConfig, serial: number): boolean {
-  if (config.traffic !== 'badInput' && config.traffic !== 'slowReader') return false;
-  const fraction = config.offenderFraction ?? 1;
-  if (fraction >= 1) return true;
-  return mix32((config.seed ^ mix32(serial ^ 0x0bad1)) >>> 0) / 2 ** 32 < fraction;
-}
-
-/** Chaos plan of one connection, drawn from (seed, serial) alone so a replay cuts the same ones. */
-export interface ChaosPlan {
-  /** Life in ms at which the action fires; Infinity when never. */
-  atLifeMs: number;
-  action: ChaosAction | null;
-  reconnectDelayMs: number;
-  silenceMs: number;
-  /** closeMidPacket: stop inside the payload (true) or inside the 2-byte header (false). */
-  partialPayload: boolean;
-}
-
-export function planChaos(config: FleetConfig, serial: number): ChaosPlan {
-  const rng = new Prng(mix32((config.seed ^ mix32(serial ^ 0x0c4a05)) >>> 0));
-  const { probability, actions, reconnectDelayMs } = config.chaos;
-  const u = rng.next();
-  const pick = rng.next();
-  const delay = rng.next();
-  const silence = rng.next();
-  const mid = rng.next();
-  const plan: ChaosPlan = {
-    atLifeMs: Infinity,
-    action: null,
-    reconnectDelayMs: Math.round(reconnectDelayMs.min + delay * Math.max(0, reconnectDelayMs.max - reconnectDelayMs.min)),
-    silenceMs: 500 + Math.round(silence * 1500),
-    partialPayload: mid < 0.5,
-  };
-  if (probability <= 0 || actions.length === 0) return plan;
-  // The first second of life (1, 2, ...) in which a per-second draw with this probability hits.
-  const second = probability >= 1 ? 1 : Math.max(1, Math.ceil(Math.log(1 - u) / Math.log(1 - probability)));
-  plan.action = actions[Math.min(actions.length - 1, Math.floor(pick * actions.length))]!;
-  // closeAfterConnect fires on connect when drawn for the first second; otherwise at that second.
-  plan.atLifeMs = plan.action === 'closeAfterConnect' && second === 1 ? 0 : second * 1000;
-  return plan;
-}
-
 export class Connection {
   state: ConnState = 'connecting';
   /** Set when the scenario cut this connection on purpose: its in-flight packets are abandoned. */
@@ -219,17 +149,12 @@ export class Connection {
   private nowCache = 0;
   /** Bytes ever received: a connection the server closes before any is a refusal (maxSessions). */
   private received = 0;
-  /** slowReader: packets flooded (never read back, so all abandoned at the end). */
-  private flooded = 0;
-  /** chaos traffic: the rest of a write sent in pieces, or null; nothing else is written meanwhile. */
-  private split: { buf: Buffer; cuts: number[]; piece: number; pauseMs: number; cancel: (() => void) | null } | null = null;
-  private readonly stallPlan: StallPlan | null;
-  /** none -> stalled (not reading, still sending) -> done. A server cut once stalled is expected. */
-  private stallPhase: 'none' | 'stalled' | 'done' = 'none';
-  private stallEndNs = 0;
-  private stallBytes = 0;
-  /** Echo timeouts wait until then: a stall's echoes come back late by design. */
-  private quietUntilNs = 0;
+  /** slowReader traffic, once flooding. */
+  private slowReader: SlowReaderFlood | null = null;
+  /** chaos traffic: a write under way in pieces, or null; nothing else is written meanwhile. */
+  private split: SplitWrite | null = null;
+  /** chaos traffic: this connection's stall, if it is planned one. A server cut once stalled is expected. */
+  private readonly stall: Stall | null;
 
   constructor(
     private readonly host: ConnectionHost,
@@ -243,7 +168,8 @@ export class Connection {
     this.broadcast = cfg.traffic === 'broadcast' ? new BroadcastChecker(host.integrity) : null;
     this.decoder = new FrameDecoder(256, largestPayloadReceived(cfg), this.onJunk);
     this.offender = isOffender(cfg, serial);
-    this.stallPlan = planStall(cfg, serial);
+    const stallPlan = planStall(cfg, serial);
+    this.stall = stallPlan === null ? null : new Stall(stallPlan, this.stallHost());
     this.plan = planChaos(cfg, serial);
     // Offenders already misbehave on purpose; chaos is for the well-behaved.
     if (this.offender) {
@@ -254,6 +180,25 @@ export class Connection {
     this.periodNs = rate > 0 ? 1e9 / rate : 0;
     this.inFlightCap = openLoopInFlight(rate);
     this.cutOnSchedule = cfg.sendModel.kind === 'open' && this.broadcast === null;
+  }
+
+  /** What this connection's stall may do to it. */
+  private stallHost(): StallHost {
+    return {
+      canSend: () => this.canSend(),
+      writeEchoes: (n) => this.writeEcho(n, this.host.nowNs(), false, true),
+      tally: (key) => this.host.tally(key),
+      requestPump: () => this.host.requestPump(this),
+    };
+  }
+
+  /** Open, with a socket, and allowed to send (not cut, not stopping). */
+  private canSend(): boolean {
+    return this.socket !== null && this.sending && this.state === 'open';
+  }
+
+  private get stalled(): boolean {
+    return this.stall !== null && this.stall.phase === 'stalled';
   }
 
   /** Packets in flight that still count (an echo is awaited, overdue ones included). */
@@ -344,7 +289,7 @@ export class Connection {
   private readonly onClose = (): void => {
     const connected = this.state !== 'connecting';
     if (connected && this.cutAction === null && !this.finished) {
-      if (this.stallPhase !== 'none') this.cutAction = 'stall';
+      if (this.stall !== null && this.stall.phase !== 'none') this.cutAction = 'stall';
       else if (this.received === 0 && this.host.config.serverMayRefuse === true) this.cutAction = 'refused';
       else if (this.host.config.serverMayCut === true) this.cutAction = 'server';
     }
@@ -359,7 +304,7 @@ export class Connection {
   finish(): void {
     if (this.finished) return;
     this.finished = true;
-    this.host.integrity.abandoned += this.flooded;
+    this.host.integrity.abandoned += this.slowReader?.flooded ?? 0;
     this.checker.finish(this.cutAction !== null);
   }
 
@@ -367,7 +312,7 @@ export class Connection {
   pump(nowNs: number): void {
     if (!this.sending || this.state !== 'open' || this.socket === null) return;
     // A split write finishes first (it asks for a pump then); a stall sends on its own.
-    if (this.split !== null || this.stallPhase === 'stalled') return;
+    if (this.split !== null || this.stalled) return;
     if (this.broadcast !== null) {
       this.pumpBroadcast(nowNs);
       return;
@@ -439,46 +384,12 @@ export class Connection {
     return total;
   }
 
-  /** A split write: the first piece now, each next one after a pause (the server sees partial frames). */
+  /** chaos traffic: a write in pieces; when it ends, the send model goes on. */
   private writePieces(buf: Buffer, cuts: number[], pauseMs: number): void {
-    this.socket!.write(buf.subarray(0, cuts[0]));
-    this.split = { buf, cuts, piece: 1, pauseMs, cancel: null };
-    this.scheduleNextPiece();
-  }
-
-  private scheduleNextPiece(): void {
-    const sp = this.split!;
-    const run = (): void => {
-      sp.cancel = null;
-      this.writeNextPiece();
-    };
-    if (sp.pauseMs === 0) {
-      const t = setImmediate(run);
-      sp.cancel = () => clearImmediate(t);
-    } else {
-      const t = setTimeout(run, sp.pauseMs);
-      sp.cancel = () => clearTimeout(t);
-    }
-  }
-
-  private writeNextPiece(): void {
-    const sp = this.split;
-    if (sp === null) return;
-    const s = this.socket;
-    if (s === null || s.destroyed) {
+    this.split = new SplitWrite(this.socket!, buf, cuts, pauseMs, (completed) => {
       this.split = null;
-      return;
-    }
-    const from = sp.cuts[sp.piece - 1]!;
-    const last = sp.piece === sp.cuts.length;
-    s.write(sp.buf.subarray(from, last ? sp.buf.length : sp.cuts[sp.piece]!));
-    sp.piece++;
-    if (!last) {
-      this.scheduleNextPiece();
-      return;
-    }
-    this.split = null;
-    if (this.sending && this.state === 'open') this.host.requestPump(this);
+      if (completed && this.sending && this.state === 'open') this.host.requestPump(this);
+    });
   }
 
   /** Writes the rest of a split write at once: before anything else is written or the socket ends. */
@@ -486,53 +397,23 @@ export class Connection {
     const sp = this.split;
     if (sp === null) return;
     this.split = null;
-    sp.cancel?.();
-    const s = this.socket;
-    if (s !== null && !s.destroyed) s.write(sp.buf.subarray(sp.cuts[sp.piece - 1]!));
+    sp.flush();
   }
 
-  /**
-   * chaos traffic: stop reading and keep sending checked echoes while the kernel takes them (bounded:
-   * no write while the socket needs a drain, at most the plan's maxBytes). The server's send queue
-   * fills; it may cut this connection (sendQueueFull), which is then expected (cutAction 'stall').
-   */
-  private startStall(nowNs: number): void {
-    const s = this.socket!;
+  private startStall(stall: Stall, nowNs: number): void {
     this.flushSplit();
-    this.stallPhase = 'stalled';
-    this.stallEndNs = nowNs + this.stallPlan!.durationMs * 1e6;
-    this.host.tally('stall.started');
-    s.pause();
-    s.on('drain', this.stallFlood);
-    this.stallFlood();
+    stall.start(this.socket!, nowNs);
   }
 
-  private readonly stallFlood = (): void => {
-    const s = this.socket;
-    if (s === null || this.stallPhase !== 'stalled' || !this.sending || this.state !== 'open') return;
-    for (let i = 0; i < STALL_TURN; i++) {
-      if (s.writableNeedDrain || s.destroyed || this.stallBytes >= this.stallPlan!.maxBytes) return;
-      this.stallBytes += this.writeEcho(STALL_BATCH, this.host.nowNs(), false, true);
-    }
-    setImmediate(this.stallFlood);
-  };
-
-  /** Reads again: every echo of the stall must still check out. */
-  private endStall(nowNs: number): void {
-    this.stallPhase = 'done';
-    this.quietUntilNs = nowNs + this.host.config.echoTimeoutMs * 1e6;
-    const s = this.socket;
-    if (s === null) return;
-    s.off('drain', this.stallFlood);
-    s.resume();
-    this.host.requestPump(this);
+  private endStall(stall: Stall, nowNs: number): void {
+    stall.end(this.socket, nowNs, this.host.config.echoTimeoutMs);
   }
 
   /** The run is ending: no more sends; a split write completes and a stall ends, so echoes drain. */
   stopSending(): void {
     this.sending = false;
     this.flushSplit();
-    if (this.stallPhase === 'stalled') this.endStall(this.host.nowNs());
+    if (this.stall !== null && this.stalled) this.endStall(this.stall, this.host.nowNs());
   }
 
   private pumpBroadcast(nowNs: number): void {
@@ -580,60 +461,20 @@ export class Connection {
 
   /** badInput traffic: one kind of garbage, then silence; the server is expected to disconnect. */
   private sendBadInput(): void {
-    const s = this.socket!;
     this.sending = false;
     this.cutAction = 'badInput';
-    const kind = this.rng.int(0, 2);
-    let buf: Buffer;
-    if (kind === 0) {
-      // A header announcing more than any maxPayload below 65535 allows, then some bytes.
-      buf = Buffer.alloc(FRAME_HEADER_BYTES + 64, 0xa5);
-      buf.writeUInt16LE(0xffff, 0);
-    } else if (kind === 1) {
-      buf = Buffer.from([0x10]);
-    } else {
-      buf = Buffer.allocUnsafe(128);
-      for (let i = 0; i < buf.length; i++) buf[i] = this.rng.int(0, 255);
-      // Random bytes, but a length no default server accepts (>= 32768 > the default maxPayload 8192), so it is detectable.
-      buf[1] = buf[1]! | 0x80;
-    }
-    this.host.countError(`badInput.${kind === 0 ? 'oversize' : kind === 1 ? 'halfHeader' : 'garbage'}`);
+    const kind = writeBadInput(this.socket!, this.rng);
+    this.host.countError(`badInput.${kind}`);
     // A half header is legal so far: the server can only wait, so it is never expected to answer.
-    if (kind !== 1) this.detectableBadInputAtNs = this.host.nowNs();
-    s.write(buf);
+    if (kind !== 'halfHeader') this.detectableBadInputAtNs = this.host.nowNs();
   }
 
-  /**
-   * slowReader traffic: stop reading at once and flood valid frames while the kernel takes them.
-   * The echoes pile up in the server's send queue until sendQueueLimit disconnects the session
-   * (sendQueueFull). Nothing is read back, so nothing is checked: the frames are one ready-made
-   * chunk written again and again (cheap enough to fill the kernel buffers, several MiB, in a
-   * moment), and every one is abandoned. Client memory stays bounded: it writes only while its
-   * socket does not need a drain.
-   */
+  /** slowReader traffic: stop reading and flood (misbehaving.ts); everything it sends is abandoned. */
   private startSlowReader(): void {
-    const s = this.socket!;
     this.cutAction = 'slowReader';
-    s.pause();
-    s.on('drain', this.flood);
-    this.flood();
+    this.slowReader = new SlowReaderFlood(this.socket!, this.host.config.payload.max, this.host.counters, () => this.canSend());
+    this.slowReader.start();
   }
-
-  private readonly flood = (): void => {
-    const s = this.socket;
-    if (s === null || !this.sending || this.state !== 'open') return;
-    const chunk = floodChunk(this.host.config.payload.max);
-    const c = this.host.counters;
-    // A bounded turn, so one fast kernel cannot keep the worker from its other connections.
-    for (let i = 0; i < SLOW_READER_TURN; i++) {
-      if (s.writableNeedDrain || s.destroyed) return;
-      s.write(chunk.buf);
-      this.flooded += chunk.packets;
-      c.sent += chunk.packets;
-      c.bytesSent += chunk.buf.length;
-    }
-    setImmediate(this.flood);
-  };
 
   /** Periodic checks: echo timeouts, chaos, churn, closing deadlines. */
   housekeeping(nowNs: number): void {
@@ -651,8 +492,9 @@ export class Connection {
       return;
     }
     if (this.state !== 'open') return;
-    if (this.stallPhase === 'stalled' && nowNs >= this.stallEndNs) this.endStall(nowNs);
-    const awaitingEchoes = this.stallPhase !== 'stalled' && nowNs >= this.quietUntilNs;
+    const stall = this.stall;
+    if (stall !== null && stall.over(nowNs)) this.endStall(stall, nowNs);
+    const awaitingEchoes = !this.stalled && nowNs >= (stall?.quietUntilNs ?? 0);
     if (this.broadcast === null && !this.finished && this.cutAction === null && awaitingEchoes && cfg.echoTimeoutMs > 0) {
       const oldest = this.checker.oldestSentNs;
       if (oldest >= 0 && nowNs - oldest > cfg.echoTimeoutMs * 1e6) {
@@ -662,9 +504,7 @@ export class Connection {
     }
     if (!this.sending) return;
     const lifeMs = (nowNs - this.openedAtNs) / 1e6;
-    if (this.stallPlan !== null && this.stallPhase === 'none' && this.cutAction === null && lifeMs >= this.stallPlan.atLifeMs) {
-      this.startStall(nowNs);
-    }
+    if (stall !== null && this.cutAction === null && stall.due(lifeMs)) this.startStall(stall, nowNs);
     if (this.plan.action !== null && lifeMs >= this.plan.atLifeMs && !this.cutOnSchedule) {
       this.cut(this.plan.action);
       return;
@@ -706,7 +546,7 @@ export class Connection {
     this.socket?.destroy();
   }
 
-  /** Performs one chaos action now. */
+  /** Performs one chaos action now (chaos-actions.ts); what is in flight is abandoned. */
   cut(action: ChaosAction): void {
     const s = this.socket;
     if (s === null || this.state !== 'open') return;
@@ -714,48 +554,21 @@ export class Connection {
     // A cut writes whole frames of its own (or a partial one on purpose): a split write completes first.
     this.flushSplit();
     this.cutAction = action;
+    this.sending = false;
     this.host.chaosCounts[action]++;
-    switch (action) {
-      case 'rstMidBurst':
-        // Packets written right before the RST are in flight on purpose: they are abandoned.
-        // In a broadcast room they must still be broadcast packets: receivers check every one.
-        if (this.broadcast !== null) this.writeBroadcast(RST_BURST);
-        else this.writeEcho(RST_BURST, now, false, true);
-        this.sending = false;
-        this.host.recordCut(this, action);
-        s.resetAndDestroy();
-        return;
-      case 'finInFlight':
-        this.host.recordCut(this, action);
-        this.sending = false;
-        this.state = 'closing';
-        this.closingDeadlineNs = now + CLOSING_GRACE_MS * 1e6;
-        // Half close: keep reading the echoes of what is in flight until the server closes.
-        s.end();
-        return;
-      case 'closeAfterConnect':
-        this.host.recordCut(this, action);
-        this.sending = false;
-        s.destroy();
-        return;
-      case 'closeMidPacket': {
-        this.host.recordCut(this, action);
-        this.sending = false;
-        const len = Math.max(this.host.config.payload.min, ECHO_HEADER_BYTES);
-        const partial = Buffer.alloc(this.plan.partialPayload ? FRAME_HEADER_BYTES + (len >> 1) : 1, 0x5a);
-        if (partial.length > 1) partial.writeUInt16LE(len, 0);
-        this.state = 'closing';
-        this.closingDeadlineNs = now + CLOSING_GRACE_MS * 1e6;
-        s.end(partial);
-        return;
-      }
-      case 'silence':
-        this.host.recordCut(this, action);
-        this.sending = false;
-        s.pause();
-        this.state = 'closing';
-        this.closingDeadlineNs = now + this.plan.silenceMs * 1e6;
-        return;
-    }
+    const closingMs = performChaosAction(s, action, this.plan, this.host.config, (packets) => this.writeBurst(packets, now));
+    this.host.recordCut(this, action);
+    if (closingMs === null) return;
+    this.state = 'closing';
+    this.closingDeadlineNs = now + closingMs * 1e6;
+  }
+
+  /**
+   * Packets written right before an RST, in flight on purpose (abandoned). In a broadcast room they
+   * must still be broadcast packets: receivers check every one.
+   */
+  private writeBurst(packets: number, nowNs: number): void {
+    if (this.broadcast !== null) this.writeBroadcast(packets);
+    else this.writeEcho(packets, nowNs, false, true);
   }
 }

@@ -1,15 +1,15 @@
 /**
- * runFleet: the main-thread side of the fleet. It never touches a socket: it spawns the workers,
- * splits the clients exactly between them, asks each for an interval report once a second,
- * merges those into a FleetTick, and at the end stops them (they drain and classify) and merges
- * their final reports into the FleetResult.
+ * runFleet: the main-thread side of the fleet. It never touches a socket. Its phases: spawn the
+ * workers (the clients split exactly between them), open (start them all at once when every one is
+ * ready), load (ask each for an interval report once a second and merge those into a FleetTick),
+ * drain (stop them: they let in-flight packets return and classify the rest), collect their final
+ * reports, and aggregate those into the FleetResult (aggregate.ts, pure).
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { TRAFFIC_KINDS, type ChaosCut, type FleetConfig, type FleetResult, type FleetTick } from './types';
-import { addCounts, emptyCounts } from './integrity';
-import { encodeHistogram, mergeEncoded } from './latency';
-import { MAX_CUTS, emptyChaosCounts, type FinalReport, type IntervalReport, type PoolInit } from './pool';
+import { TRAFFIC_KINDS, type FleetConfig, type FleetResult, type FleetTick } from './types';
+import { aggregateResult, aggregateTick } from './aggregate';
+import type { FinalReport, IntervalReport, PoolInit } from './pool';
 import type { MainToWorker, WorkerToMain } from './worker';
 
 export interface RunFleetOptions {
@@ -82,175 +82,165 @@ export function workerFile(): string {
   return path.join(__dirname, 'worker.js');
 }
 
-function percentileMs(h: ReturnType<typeof mergeEncoded>, p: number): number | null {
-  return h.totalCount === 0 ? null : h.getValueAtPercentile(p) / 1000;
+/** The client process's CPU between two reads, percent of one core. */
+class CpuMeter {
+  private cpu = process.cpuUsage();
+  private wall = performance.now();
+  readonly samples: number[] = [];
+
+  restart(): void {
+    this.cpu = process.cpuUsage();
+    this.wall = performance.now();
+  }
+
+  /** CPU since the last read (or restart), kept as a sample. */
+  read(): number {
+    const used = process.cpuUsage(this.cpu);
+    const wall = performance.now();
+    const percent = ((used.user + used.system) / 1000 / Math.max(1, wall - this.wall)) * 100;
+    this.cpu = process.cpuUsage();
+    this.wall = wall;
+    this.samples.push(percent);
+    return percent;
+  }
+}
+
+/** Phase 1: one worker per share of the clients. */
+function spawnWorkers(config: FleetConfig, file: string): Worker[] {
+  const nWorkers = Math.max(1, Math.min(config.workers, Math.max(1, config.clients)));
+  return splitClients(config.clients, nWorkers).map(([slotFrom, slotTo]) => {
+    const init: PoolInit = { config, slotFrom, slotTo };
+    return new Worker(file, { workerData: init });
+  });
+}
+
+/** One run of the fleet, from spawned workers to the FleetResult; each phase is a method. */
+class FleetRun {
+  private failed = false;
+  private stopping = false;
+  private ready = 0;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private t = 0;
+  private readonly ticks: FleetTick[] = [];
+  /** Interval reports by second, until every worker's has come. */
+  private readonly pending = new Map<number, IntervalReport[]>();
+  private readonly finals: Array<FinalReport | null>;
+  private finalCount = 0;
+  private readonly cpu = new CpuMeter();
+  private readonly onAbort = (): void => this.stop();
+
+  constructor(
+    private readonly config: FleetConfig,
+    private readonly workers: Worker[],
+    private readonly opts: RunFleetOptions,
+    private readonly resolve: (r: FleetResult) => void,
+    private readonly reject: (e: Error) => void,
+  ) {
+    this.finals = workers.map(() => null);
+  }
+
+  listen(): void {
+    this.workers.forEach((w, idx) => {
+      w.on('message', (msg: WorkerToMain) => this.onMessage(idx, msg));
+      w.on('error', (err) => this.fail(new Error(`fleet worker ${idx} crashed: ${err.message}`, { cause: err })));
+      w.on('exit', (code) => {
+        if (this.finals[idx] === null && !this.failed) this.fail(new Error(`fleet worker ${idx} exited (code ${code}) before its final report`));
+      });
+    });
+    if (this.opts.signal?.aborted) this.stop();
+    else this.opts.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private onMessage(idx: number, msg: WorkerToMain): void {
+    if (this.failed) return;
+    switch (msg.type) {
+      case 'ready':
+        if (++this.ready === this.workers.length && !this.stopping) this.open();
+        return;
+      case 'interval':
+        this.collectInterval(msg.t, msg.report);
+        return;
+      case 'final':
+        this.collectFinal(idx, msg.report);
+        return;
+    }
+  }
+
+  private send(msg: MainToWorker): void {
+    for (const w of this.workers) w.postMessage(msg);
+  }
+
+  /** Phase 2: every worker is ready, so all start together; then one tick a second until the end. */
+  private open(): void {
+    this.send({ type: 'start', epochMs: Date.now() });
+    this.cpu.restart();
+    const totalTicks = Math.ceil(this.config.rampUpSec + this.config.durationSec);
+    this.tickTimer = setInterval(() => {
+      this.t++;
+      this.send({ type: 'tick', t: this.t });
+      if (this.t >= totalTicks) this.stop();
+    }, 1000);
+  }
+
+  /** Phase 3 (load): a second is reported once every worker's interval for it has come. */
+  private collectInterval(t: number, report: IntervalReport): void {
+    const list = this.pending.get(t) ?? [];
+    list.push(report);
+    if (list.length < this.workers.length) {
+      this.pending.set(t, list);
+      return;
+    }
+    this.pending.delete(t);
+    const tick = aggregateTick(t, list, this.cpu.read());
+    this.ticks.push(tick);
+    try {
+      this.opts.onTick?.(tick);
+    } catch (err) {
+      this.fail(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** Phase 4 (drain): at the end or on abort; the workers drain, classify and send their final reports. */
+  private stop(): void {
+    if (this.stopping || this.failed) return;
+    this.stopping = true;
+    if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    this.send({ type: 'stop' });
+  }
+
+  /** Phase 5 (collect), then phase 6 (aggregate) once every worker's final report is in. */
+  private collectFinal(idx: number, report: FinalReport): void {
+    this.finals[idx] = report;
+    if (++this.finalCount < this.workers.length) return;
+    this.cleanup();
+    this.resolve(
+      aggregateResult({
+        clients: this.config.clients,
+        workers: this.workers.length,
+        finals: this.finals as FinalReport[],
+        ticks: this.ticks,
+        cpuSamples: this.cpu.samples,
+      }),
+    );
+  }
+
+  private fail(err: Error): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.cleanup();
+    for (const w of this.workers) void w.terminate();
+    this.reject(err);
+  }
+
+  private cleanup(): void {
+    if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    this.opts.signal?.removeEventListener('abort', this.onAbort);
+  }
 }
 
 export async function runFleet(config: FleetConfig, opts: RunFleetOptions = {}): Promise<FleetResult> {
   const errs = validateFleetConfig(config);
   if (errs.length > 0) throw new RangeError(`invalid fleet config:\n  ${errs.join('\n  ')}`);
-  const nWorkers = Math.max(1, Math.min(config.workers, Math.max(1, config.clients)));
-  const ranges = splitClients(config.clients, nWorkers);
-  const workers = ranges.map(([slotFrom, slotTo]) => {
-    const init: PoolInit = { config, slotFrom, slotTo };
-    return new Worker(opts.workerFile ?? workerFile(), { workerData: init });
-  });
-
-  return new Promise<FleetResult>((resolve, reject) => {
-    let failed = false;
-    let ready = 0;
-    let tickTimer: NodeJS.Timeout | null = null;
-    let t = 0;
-    let stopping = false;
-    const ticks: FleetTick[] = [];
-    const pending = new Map<number, IntervalReport[]>();
-    const finals: Array<FinalReport | null> = workers.map(() => null);
-    let finalCount = 0;
-    let cpuLast = process.cpuUsage();
-    let wallLast = performance.now();
-    const cpuSamples: number[] = [];
-
-    const fail = (err: Error): void => {
-      if (failed) return;
-      failed = true;
-      cleanup();
-      for (const w of workers) void w.terminate();
-      reject(err);
-    };
-    const cleanup = (): void => {
-      if (tickTimer !== null) clearInterval(tickTimer);
-      opts.signal?.removeEventListener('abort', onAbort);
-    };
-    const send = (msg: MainToWorker): void => {
-      for (const w of workers) w.postMessage(msg);
-    };
-    const stop = (): void => {
-      if (stopping || failed) return;
-      stopping = true;
-      if (tickTimer !== null) clearInterval(tickTimer);
-      send({ type: 'stop' });
-    };
-    const onAbort = (): void => stop();
-
-    const emitTick = (tick: number, reports: IntervalReport[]): void => {
-      const h = mergeEncoded(reports.map((r) => r.histogram));
-      const cpu = process.cpuUsage(cpuLast);
-      const wall = performance.now();
-      const cpuPercent = ((cpu.user + cpu.system) / 1000 / Math.max(1, wall - wallLast)) * 100;
-      cpuLast = process.cpuUsage();
-      wallLast = wall;
-      cpuSamples.push(cpuPercent);
-      const sum = (f: (r: IntervalReport) => number): number => reports.reduce((a, r) => a + f(r), 0);
-      const ft: FleetTick = {
-        t: tick,
-        connections: sum((r) => r.connections),
-        connecting: sum((r) => r.connecting),
-        sent: sum((r) => r.sent),
-        echoed: sum((r) => r.echoed),
-        bytesSent: sum((r) => r.bytesSent),
-        bytesEchoed: sum((r) => r.bytesEchoed),
-        p50: percentileMs(h, 50),
-        p99: percentileMs(h, 99),
-        errors: sum((r) => r.errors),
-        lagMs: Math.max(0, ...reports.map((r) => r.lagMs)),
-        cpuPercent: Math.round(cpuPercent * 10) / 10,
-        behindSchedule: sum((r) => r.behindSchedule),
-      };
-      ticks.push(ft);
-      try {
-        opts.onTick?.(ft);
-      } catch (err) {
-        fail(err instanceof Error ? err : new Error(String(err)));
-      }
-    };
-
-    const finish = (): void => {
-      cleanup();
-      const reports = finals as FinalReport[];
-      const integrity = emptyCounts();
-      const chaos = emptyChaosCounts();
-      const errors: Record<string, number> = {};
-      const cuts: ChaosCut[] = [];
-      const totals = { sent: 0, echoed: 0, bytesSent: 0, bytesEchoed: 0, behindSchedule: 0, late: 0, probes: 0 };
-      const conns = { target: config.clients, opened: 0, peak: 0, reconnects: 0, connectErrors: 0 };
-      let maxLagMs = 0;
-      for (const r of reports) {
-        addCounts(integrity, r.integrity);
-        for (const k of Object.keys(chaos) as Array<keyof typeof chaos>) chaos[k] += r.chaos[k];
-        for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
-        cuts.push(...r.cuts);
-        totals.sent += r.counters.sent;
-        totals.echoed += r.counters.echoed;
-        totals.bytesSent += r.counters.bytesSent;
-        totals.bytesEchoed += r.counters.bytesEchoed;
-        totals.behindSchedule += r.counters.behindSchedule;
-        totals.late += r.counters.late;
-        totals.probes += r.counters.probes;
-        conns.opened += r.counters.opened;
-        conns.reconnects += r.counters.reconnects;
-        conns.connectErrors += r.counters.connectErrors;
-        conns.peak += r.peak;
-        maxLagMs = Math.max(maxLagMs, r.maxLagMs);
-      }
-      conns.peak = Math.min(config.clients, Math.max(conns.peak, ...ticks.map((x) => x.connections)));
-      cuts.sort((a, b) => a.atMs - b.atMs || a.serial - b.serial);
-      const meanCpu = cpuSamples.length === 0 ? 0 : cpuSamples.reduce((a, b) => a + b, 0) / cpuSamples.length;
-      resolve({
-        ticks,
-        totals,
-        connections: conns,
-        integrity,
-        chaos,
-        cuts: cuts.slice(0, MAX_CUTS),
-        errors,
-        histograms: {
-          corrected: encodeHistogram(mergeEncoded(reports.map((r) => r.histograms.corrected))),
-          uncorrected: encodeHistogram(mergeEncoded(reports.map((r) => r.histograms.uncorrected))),
-          connect: encodeHistogram(mergeEncoded(reports.map((r) => r.histograms.connect))),
-        },
-        client: { maxLagMs: Math.round(maxLagMs * 10) / 10, meanCpuPercent: Math.round(meanCpu * 10) / 10, workers: nWorkers },
-      });
-    };
-
-    workers.forEach((w, idx) => {
-      w.on('message', (msg: WorkerToMain) => {
-        if (failed) return;
-        switch (msg.type) {
-          case 'ready':
-            if (++ready === workers.length && !stopping) {
-              send({ type: 'start', epochMs: Date.now() });
-              cpuLast = process.cpuUsage();
-              wallLast = performance.now();
-              const totalTicks = Math.ceil(config.rampUpSec + config.durationSec);
-              tickTimer = setInterval(() => {
-                t++;
-                send({ type: 'tick', t });
-                if (t >= totalTicks) stop();
-              }, 1000);
-            }
-            return;
-          case 'interval': {
-            const list = pending.get(msg.t) ?? [];
-            list.push(msg.report);
-            if (list.length === workers.length) {
-              pending.delete(msg.t);
-              emitTick(msg.t, list);
-            } else pending.set(msg.t, list);
-            return;
-          }
-          case 'final':
-            finals[idx] = msg.report;
-            if (++finalCount === workers.length) finish();
-            return;
-        }
-      });
-      w.on('error', (err) => fail(new Error(`fleet worker ${idx} crashed: ${err.message}`, { cause: err })));
-      w.on('exit', (code) => {
-        if (finals[idx] === null && !failed) fail(new Error(`fleet worker ${idx} exited (code ${code}) before its final report`));
-      });
-    });
-
-    if (opts.signal?.aborted) stop();
-    else opts.signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  const workers = spawnWorkers(config, opts.workerFile ?? workerFile());
+  return new Promise<FleetResult>((resolve, reject) => new FleetRun(config, workers, opts, resolve, reject).listen());
 }

@@ -11,7 +11,8 @@
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import type { Histogram } from 'hdr-histogram-js';
 import type { ChaosAction, ChaosCounts, ChaosCut, FleetConfig, IntegrityCounts, TrafficCounters } from './types';
-import { BAD_INPUT_GRACE_MS, Connection, type ConnectionHost, type PoolCounters } from './connection';
+import { Connection, type ConnectionHost, type PoolCounters } from './connection';
+import { BAD_INPUT_GRACE_MS } from './misbehaving';
 import { emptyCounts, integrityErrors } from './integrity';
 import { createHistogram, encodeHistogram, recordUs } from './latency';
 
@@ -432,7 +433,7 @@ export class ConnectionPool implements ConnectionHost {
       if (c === null) continue;
       c.stopSending();
       if (c.state === 'connecting') c.destroy();
-      // An oversize or garbage header the server let stand: SPEC 1 says it must disconnect such a session.
+      // An oversize or garbage header the server let stand: docs/protocol.md says it must disconnect such a session.
       const bad = c.detectableBadInputAtNs;
       if (c.state === 'open' && bad >= 0 && stopNs - bad > BAD_INPUT_GRACE_MS * 1e6) this.countError('badInput.ignored');
     }

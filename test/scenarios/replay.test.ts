@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findScenario } from '../../scenarios';
-import { planChaos } from '../../dummy-client/connection';
+import { planChaos } from '../../dummy-client/chaos-actions';
 import { resolveRunOptions } from '../../stress/run/options';
 import { fleetConfig } from '../../stress/run/orchestrate';
 import type { RunReport } from '../../stress/report/types';
