@@ -87,6 +87,10 @@ export type IntegrityClass = (typeof INTEGRITY_CLASSES)[number];
 /** The classes that must be 0: ok is the good count and abandoned is expected under chaos (cut on purpose). */
 export const INTEGRITY_ERRORS = ['corrupted', 'reordered', 'duplicated', 'unexpected', 'lost'] as const satisfies readonly IntegrityClass[];
 export type IntegrityError = (typeof INTEGRITY_ERRORS)[number];
+const INTEGRITY_ERROR_SET: ReadonlySet<string> = new Set(INTEGRITY_ERRORS);
+export function isIntegrityError(name: string): name is IntegrityError {
+  return INTEGRITY_ERROR_SET.has(name);
+}
 
 export type IntegrityCounts = Record<IntegrityClass, number>;
 

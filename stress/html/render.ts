@@ -11,10 +11,8 @@ import { uplotAssets } from './assets';
 import { CHART_SCRIPT } from './chart-script';
 import { interruptedText } from '../report/interrupted';
 import { esc, jsonForScript } from './escape';
-import { INTEGRITY_ERRORS } from '../../dummy-client/types';
+import { isIntegrityError } from '../../dummy-client/types';
 import { NEWER_SERVER_COUNTERS, REJECT_REASONS, SERVER_COUNTERS, type NewerServerCounter, type ServerCounter } from '../../server/types';
-
-const INTEGRITY_ERROR_SET: ReadonlySet<string> = new Set(INTEGRITY_ERRORS);
 
 type Cell = string | number | boolean | null | undefined | { html: string };
 
@@ -230,7 +228,7 @@ export function renderHtml(report: RunReport, opts: RenderOptions = {}): string 
   const integrityRows = Object.entries(res.integrity).map(([k, v]): Cell[] => [
     k,
     num(`results.integrity.${k}`, v),
-    INTEGRITY_ERROR_SET.has(k) ? badge(v === 0) : k === 'abandoned' ? 'expected under chaos' : '',
+    isIntegrityError(k) ? badge(v === 0) : k === 'abandoned' ? 'expected under chaos' : '',
   ]);
   const chaosRows = Object.entries(res.chaos.counts).map(([k, v]): Cell[] => [k, num(`results.chaos.counts.${k}`, v)]);
   const errorRows = Object.entries(res.clientErrors).map(([k, v]): Cell[] => [k, num(`results.clientErrors.${k}`, v)]);

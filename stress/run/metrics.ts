@@ -6,7 +6,7 @@
  */
 import type { Percentiles, RunReport } from '../report/types';
 import { ANOMALIES, DISCONNECT_REASONS, REJECT_REASONS, SERVER_COUNTERS, type ServerCounter, type ServerStats } from '../../server/types';
-import { CHAOS_ACTIONS, INTEGRITY_CLASSES, INTEGRITY_ERRORS } from '../../dummy-client/types';
+import { CHAOS_ACTIONS, INTEGRITY_CLASSES, isIntegrityError } from '../../dummy-client/types';
 import { integrityErrors } from '../../dummy-client/integrity';
 
 /** '' is a plain count. */
@@ -73,11 +73,9 @@ function count(name: string, better: Better, description: string, read: (r: RunR
   return alias === undefined ? { name, unit: '', better, description, read } : { name, unit: '', better, description, read, alias };
 }
 
-const INTEGRITY_ERROR_SET: ReadonlySet<string> = new Set(INTEGRITY_ERRORS);
-
 const integrityMetrics: MetricDef[] = [
   ...INTEGRITY_CLASSES.map((k) =>
-    count(`integrity.${k}`, k === 'ok' ? 'higher' : INTEGRITY_ERROR_SET.has(k) ? 'lower' : 'none', `packets that ended ${k}`, (r) => r.results.integrity[k], k),
+    count(`integrity.${k}`, k === 'ok' ? 'higher' : isIntegrityError(k) ? 'lower' : 'none', `packets that ended ${k}`, (r) => r.results.integrity[k], k),
   ),
   count('integrity.errors', 'lower', 'corrupted + reordered + duplicated + unexpected + lost', (r) => integrityErrors(r.results.integrity)),
 ];
