@@ -19,7 +19,7 @@ export interface ScenarioGate {
   value: number | ((options: RunOptions) => number);
   /** Why this outcome is expected: shown next to a failing verdict. */
   why: string;
-  /** Judged only when this holds for the run's options (e.g. a kick count only when --server-kick > 0). */
+  /** Judged only when this holds for the run's options (e.g. a kick count only when --kick > 0). */
   when?: (options: RunOptions) => boolean;
 }
 

@@ -2,28 +2,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import { randomInt } from 'node:crypto';
 import { BACKENDS, FRAMINGS, SERVER_MODES as MODES, type ServerOptions } from './types';
-
-/** The command-line spelling of every option, used in every message so the user sees the flag to fix. */
-export const OPTION_FLAGS: Readonly<Record<keyof ServerOptions, string>> = {
-  host: '--host',
-  port: '--port',
-  workers: '--workers',
-  maxSessions: '--max-sessions',
-  maxPayload: '--max-payload',
-  sendQueueLimit: '--send-queue-limit',
-  backlog: '--backlog',
-  backend: '--backend',
-  mode: '--mode',
-  framing: '--framing',
-  allow: '--allow',
-  deny: '--deny',
-  room: '--room',
-  kick: '--kick',
-  echoDelayUs: '--echo-delay-us',
-  seed: '--seed',
-  sendBuffer: '--send-buffer',
-  probes: '--probes',
-};
+import type { Flag } from '../stress/flags/table';
 
 export { BACKENDS, MODES, FRAMINGS };
 
@@ -32,22 +11,44 @@ export const MAX_PAYLOAD_LIMIT = 65535;
 const HEADER_BYTES = 2;
 const MAX_SEED = 0xffff_ffff;
 
-interface IntRange { min: number; max: number }
+/**
+ * The server's options as flags, one line each: `stress server` derives its yargs options and
+ * --help from this table, and every message below names the flag from it. The standalone
+ * lanserver reads the same spellings (the embedded server's argv is built from them).
+ */
+export const SERVER_FLAGS = [
+  { name: 'host', key: 'host', type: 'string', init: '127.0.0.1', side: 'server', describe: 'IPv4 loopback address to bind (127.0.0.0/8; the native server is IPv4-only)' },
+  { name: 'port', key: 'port', type: 'int', range: [0, 65535], init: 0, side: 'server', describe: 'TCP port; 0 picks a free port (printed at startup)' },
+  { name: 'workers', key: 'workers', type: 'int', range: [1, 256], shown: 'CPU cores', side: 'server', describe: 'server worker threads (`stress run --server-workers`)' },
+  { name: 'max-sessions', key: 'maxSessions', type: 'int', range: [1, 1_000_000], init: 10000, side: 'server', describe: 'sessions past this are rejected (reason full)' },
+  { name: 'max-payload', key: 'maxPayload', type: 'int', range: [0, MAX_PAYLOAD_LIMIT], init: 8192, side: 'server', describe: 'largest payload L accepted' },
+  { name: 'send-queue-limit', key: 'sendQueueLimit', type: 'int', range: [1, 1 << 30], init: 1 << 20, side: 'server', describe: 'bytes queued per session before it is dropped (sendQueueFull)' },
+  { name: 'backlog', key: 'backlog', type: 'int', range: [1, 65535], init: 4096, side: 'server', describe: 'listen backlog' },
+  { name: 'backend', key: 'backend', type: 'enum', choices: BACKENDS, init: 'auto', side: 'server', describe: 'completion backend' },
+  { name: 'mode', key: 'mode', type: 'enum', choices: MODES, init: 'echo', side: 'server', describe: 'what the server does with a packet' },
+  { name: 'framing', key: 'framing', type: 'enum', choices: FRAMINGS, init: 'lan', side: 'server', describe: 'lan (2-byte length prefix) or raw' },
+  { name: 'allow', key: 'allow', type: 'string', repeatable: true, side: 'server', describe: 'CIDR allowed to connect; none = everyone' },
+  { name: 'deny', key: 'deny', type: 'string', repeatable: true, side: 'server', describe: 'CIDR refused, checked before --allow' },
+  { name: 'room', key: 'room', type: 'int', range: [0, 1_000_000], init: 0, side: 'server', describe: 'broadcast mode: sessions per room (0 = one room)' },
+  { name: 'kick', key: 'kick', type: 'number', range: [0, 1], init: 0, side: 'server', describe: 'probability per packet that the server kicks the session' },
+  { name: 'echo-delay-us', key: 'echoDelayUs', type: 'int', range: [0, 10_000_000], init: 0, side: 'server', describe: 'delay before each echo, in microseconds' },
+  { name: 'seed', key: 'seed', type: 'int', range: [0, MAX_SEED], shown: 'random', side: 'server', describe: 'seed for server-side chaos' },
+  { name: 'send-buffer', key: 'sendBuffer', type: 'int', range: [0, 16 * 1024 * 1024], init: 0, side: 'server', describe: 'SO_SNDBUF of each accepted socket in bytes (0 = kernel default; small forces short, asynchronous sends)' },
+  { name: 'probes', key: 'probes', type: 'bool', init: false, side: 'server', describe: 'probe thread: stale-id sendPacket/disconnect and, in echo mode, probe packets to live sessions' },
+] as const satisfies ReadonlyArray<Flag & { key: keyof ServerOptions }>;
 
-const INT_RANGES = {
-  port: { min: 0, max: 65535 },
-  workers: { min: 1, max: 256 },
-  maxSessions: { min: 1, max: 1_000_000 },
-  maxPayload: { min: 0, max: MAX_PAYLOAD_LIMIT },
-  sendQueueLimit: { min: 1, max: 1 << 30 },
-  backlog: { min: 1, max: 65535 },
-  room: { min: 0, max: 1_000_000 },
-  echoDelayUs: { min: 0, max: 10_000_000 },
-  seed: { min: 0, max: MAX_SEED },
-  sendBuffer: { min: 0, max: 16 * 1024 * 1024 },
-} satisfies Partial<Record<keyof ServerOptions, IntRange>>;
+type ServerFlag = (typeof SERVER_FLAGS)[number];
+type IntKey = Extract<ServerFlag, { type: 'int' }>['key'];
 
-/** Defaults of SPEC section 2. Not pure: the worker count follows the machine and the seed is random. */
+/** The command-line spelling of every option, used in every message so the user sees the flag to fix. */
+export const OPTION_FLAGS = Object.fromEntries(SERVER_FLAGS.map((f) => [f.key, `--${f.name}`])) as Readonly<Record<keyof ServerOptions, string>>;
+
+
+const INT_RANGES = Object.fromEntries(
+  SERVER_FLAGS.filter((f) => f.type === 'int').map((f) => [f.key, { min: f.range[0], max: f.range[1] }]),
+) as Readonly<Record<IntKey, { min: number; max: number }>>;
+
+/** The defaults. Not pure: the worker count follows the machine and the seed is random. */
 export function defaultServerOptions(): ServerOptions {
   return {
     host: '127.0.0.1',
@@ -147,6 +148,14 @@ export function parseCidr(text: string): { cidr: string } | { error: string } {
   return { cidr: `${addr}/${prefix}` };
 }
 
+/** The native server binds IPv4 only, so ::1, though loopback, is refused here rather than by the addon. */
+function checkHost(host: unknown): string | null {
+  if (typeof host !== 'string' || !net.isIP(host)) return `--host must be a loopback IP address (127.0.0.0/8), got ${show(host)}`;
+  if (!isLoopbackAddress(host)) return `--host must be a loopback address (127.0.0.0/8), got ${host}: this tool only serves loopback`;
+  if (net.isIPv6(host)) return `--host ${host}: the native server is IPv4-only: use a loopback address in 127.0.0.0/8 such as 127.0.0.1`;
+  return null;
+}
+
 /**
  * Merges `raw` over `defaults` and checks every option, collecting every problem
  * rather than stopping at the first (like k6): the user fixes a command line in one go.
@@ -210,11 +219,8 @@ export function resolveServerOptions(raw: RawServerOptions, defaults: ServerOpti
   };
 
   const hostValue = pick('host');
-  if (typeof hostValue !== 'string' || (!net.isIP(hostValue))) {
-    problems.push(`--host must be a loopback IP address (127.0.0.0/8 or ::1), got ${show(hostValue)}`);
-  } else if (!isLoopbackAddress(hostValue)) {
-    problems.push(`--host must be a loopback address (127.0.0.0/8 or ::1), got ${hostValue}: this tool only serves loopback`);
-  }
+  const hostProblem = checkHost(hostValue);
+  if (hostProblem !== null) problems.push(hostProblem);
 
   const options: ServerOptions = {
     host: hostValue as string,

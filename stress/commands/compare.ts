@@ -4,6 +4,7 @@
  * 2 for a missing or invalid file, reports that cannot be compared, or an interrupted
  * baseline (unless --allow-interrupted).
  */
+import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { compareReports, incomparable } from '../compare/compare';
 import { comparisonMarkdown, formatComparison } from '../compare/format';
@@ -15,7 +16,11 @@ export interface CompareArgs {
   head: string;
   more?: string[];
   'fail-on-regression'?: string;
-  markdown?: boolean;
+  /**
+   * A path: also write the Markdown comment there (as run and report do); '-': print it instead of
+   * the table. '' or true is the old switch spelling (same as '-'), deprecated.
+   */
+  markdown?: string | boolean;
   'allow-interrupted'?: boolean;
 }
 
@@ -33,7 +38,23 @@ export function parsePercent(text: string): number | null {
   return n <= 10 ? n : null;
 }
 
+/** Where --markdown sends the comment: nowhere, stdout instead of the table, or a file beside it. */
+function markdownTarget(args: CompareArgs, io: CommandIo): { kind: 'none' } | { kind: 'stdout' } | { kind: 'file'; path: string } {
+  const value = args.markdown;
+  if (value === undefined || value === false) return { kind: 'none' };
+  if (value === '') io.err('stress compare: warning: --markdown without a value is deprecated, use --markdown - (print it instead of the table) or --markdown FILE');
+  if (value === true || value === '' || value === '-') return { kind: 'stdout' };
+  return { kind: 'file', path: value };
+}
+
 export function compareCommandRun(args: CompareArgs, io: CommandIo): number {
+  const markdown = markdownTarget(args, io);
+  // The old switch written before the reports (--markdown a.json b.json) now reads a.json as the
+  // path: refuse rather than write Markdown over a report.
+  if (markdown.kind === 'file' && markdown.path.endsWith('.json')) {
+    io.err(`stress compare: --markdown ${JSON.stringify(markdown.path)}: names a JSON file, not a Markdown one (to print the comment, use --markdown -)`);
+    return EXIT.usage;
+  }
   let threshold = 0;
   const gate = args['fail-on-regression'] !== undefined;
   if (gate) {
@@ -54,7 +75,8 @@ export function compareCommandRun(args: CompareArgs, io: CommandIo): number {
     const why = incomparable(files, reports);
     if (why !== null) throw new ReportInputError(why);
     const comparison = compareReports(files, reports, threshold);
-    io.out(args.markdown ? comparisonMarkdown(comparison) : formatComparison(comparison, { colors: io.colors }) + '\n');
+    if (markdown.kind === 'file') writeFileSync(markdown.path, comparisonMarkdown(comparison));
+    io.out(markdown.kind === 'stdout' ? comparisonMarkdown(comparison) : formatComparison(comparison, { colors: io.colors }) + '\n');
     return gate && comparison.regressions.length > 0 ? EXIT.gateFailed : EXIT.pass;
   } catch (e) {
     if (e instanceof ReportInputError) {
@@ -77,7 +99,10 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
         type: 'string',
         describe: 'exit 1 when a metric is worse than the base by more than this percentage and the noise (e.g. 5%)',
       })
-      .option('markdown', { type: 'boolean', describe: 'print a Markdown pull-request comment instead of the table' })
+      .option('markdown', {
+        type: 'string',
+        describe: 'also write a Markdown pull-request comment to this path, as run and report do; - prints it instead of the table (the bare switch is a deprecated spelling of -)',
+      })
       .option('allow-interrupted', { type: 'boolean', describe: 'accept an interrupted run (verdict interrupted) as the baseline; refused by default (exit 2)' })
       .example('$0 compare reports/base.json reports/head.json --fail-on-regression 5%', 'CI: exit 1 on a regression past 5% and the noise') as unknown as Argv<CompareArgs>,
   handler: (args) => {

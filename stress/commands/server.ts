@@ -1,46 +1,26 @@
-import type { Argv, CommandModule, Options } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
+import { hideBin } from 'yargs/helpers';
 import { AddonNotBuiltError } from '../../server/addon';
 import { formatListening, formatStats } from '../../server/format';
 import { LanServer } from '../../server/lan-server';
 import { listeningLine, statsLine } from '../../server/lines';
-import { defaultServerOptions, resolveServerOptions } from '../../server/options';
+import { defaultServerOptions, resolveServerOptions, SERVER_FLAGS } from '../../server/options';
 import type { RawServerOptions } from '../../server/options';
 import type { ListenInfo, ServerLine, ServerOptions } from '../../server/types';
+import { scanArgv } from '../flags/argv';
+import { hideYargsTypes, rawValues, yargsOptions, type Flag } from '../flags/table';
 
-/*
- * Numeric flags are declared as strings so the validator sees exactly what was typed
- * ("--port abc" reports "got abc", not "got NaN"), and choices are not given to yargs so
- * that every bad option is reported at once by resolveServerOptions instead of yargs
- * stopping at the first.
- */
-const serverOptions = {
-  host: { type: 'string', describe: 'loopback address to bind (127.0.0.0/8 or ::1)', defaultDescription: '127.0.0.1' },
-  port: { type: 'string', describe: 'TCP port; 0 picks a free port (printed at startup)', defaultDescription: '0' },
-  workers: { type: 'string', describe: 'completion worker threads', defaultDescription: 'CPU cores' },
-  'max-sessions': { type: 'string', describe: 'sessions past this are rejected (reason full)', defaultDescription: '10000' },
-  'max-payload': { type: 'string', describe: 'largest payload L accepted, up to 65535', defaultDescription: '8192' },
-  'send-queue-limit': { type: 'string', describe: 'bytes queued per session before it is dropped (sendQueueFull)', defaultDescription: '1048576' },
-  backlog: { type: 'string', describe: 'listen backlog', defaultDescription: '4096' },
-  mode: { type: 'string', describe: 'echo | broadcast | js', defaultDescription: 'echo' },
-  backend: { type: 'string', describe: 'auto | epoll | io_uring', defaultDescription: 'auto' },
-  framing: { type: 'string', describe: 'lan (2-byte length prefix) | raw', defaultDescription: 'lan' },
-  allow: { type: 'string', array: true, describe: 'CIDR allowed to connect (repeatable); none = everyone' },
-  deny: { type: 'string', array: true, describe: 'CIDR refused (repeatable), checked before --allow' },
-  room: { type: 'string', describe: 'broadcast mode: sessions per room (0 = one room)', defaultDescription: '0' },
-  kick: { type: 'string', describe: 'probability per packet that the server kicks the session', defaultDescription: '0' },
-  'echo-delay-us': { type: 'string', describe: 'delay before each echo, in microseconds', defaultDescription: '0' },
-  seed: { type: 'string', describe: 'seed for server-side chaos', defaultDescription: 'random' },
-  'send-buffer': { type: 'string', describe: 'SO_SNDBUF of each accepted socket in bytes (0 = kernel default; small forces short, asynchronous sends)', defaultDescription: '0' },
-  probes: { type: 'boolean', describe: 'probe thread: stale-id sendPacket/disconnect and, in echo mode, probe packets to live sessions' },
-  'stats-json': { type: 'boolean', default: false, describe: 'print one JSON line per event: listening, stats (each interval), final' },
-  'stats-interval-ms': { type: 'string', describe: 'milliseconds between stats lines', defaultDescription: '1000' },
-} satisfies Record<string, Options>;
+/** What only the command adds to the server's options: how it reports. */
+const OUTPUT_FLAGS = [
+  { name: 'stats-json', type: 'bool', init: false, side: 'output', describe: 'print one JSON line per event: listening, stats (each interval), final' },
+  { name: 'stats-interval-ms', type: 'int', range: [10, 3_600_000], init: 1000, side: 'output', describe: 'milliseconds between stats lines' },
+] as const satisfies readonly Flag[];
 
-type ServerArgs = {
-  [K in keyof typeof serverOptions]?: (typeof serverOptions)[K] extends { type: 'boolean' }
-    ? boolean
-    : (typeof serverOptions)[K] extends { array: true } ? string[] : string;
-};
+/** Every flag of `stress server`: the server's table (server/options.ts) and the output flags. */
+const SERVER_COMMAND_FLAGS: readonly Flag[] = [...SERVER_FLAGS, ...OUTPUT_FLAGS];
+
+/** What yargs hands the handler: every flag by its spelling. */
+type ServerArgs = Readonly<Record<string, unknown>>;
 
 /** Where the command writes; a parameter so the command's logic does not reach for globals. */
 export interface ServerCommandIo {
@@ -63,27 +43,21 @@ const processIo: ServerCommandIo = {
   err: (text) => process.stderr.write(text + '\n'),
 };
 
+/** The server's options as typed, keyed by ServerOptions field; absent flags are left out (the defaults apply). */
 function rawOptions(args: ServerArgs): RawServerOptions {
-  return {
-    host: args.host,
-    port: args.port,
-    workers: args.workers,
-    maxSessions: args['max-sessions'],
-    maxPayload: args['max-payload'],
-    sendQueueLimit: args['send-queue-limit'],
-    backlog: args.backlog,
-    mode: args.mode,
-    backend: args.backend,
-    framing: args.framing,
-    allow: args.allow,
-    deny: args.deny,
-    room: args.room,
-    kick: args.kick,
-    echoDelayUs: args['echo-delay-us'],
-    seed: args.seed,
-    sendBuffer: args['send-buffer'],
-    probes: args.probes,
-  };
+  const values = rawValues(SERVER_FLAGS, args);
+  const raw: Record<string, unknown> = {};
+  for (const flag of SERVER_FLAGS) {
+    const value = values.get(flag.name);
+    if (value !== undefined) raw[flag.key] = value;
+  }
+  return raw as RawServerOptions;
+}
+
+/** `stress server` reads no positionals. */
+function extraPositionals(args: ServerArgs): string[] {
+  const rest = Array.isArray(args._) ? args._.map(String) : [];
+  return rest.filter((word) => word !== 'server').map((word) => `unexpected argument '${word}'`);
 }
 
 function parseInterval(text: string | undefined, problems: string[]): number {
@@ -127,10 +101,13 @@ function waitForSignal(): Promise<NodeJS.Signals> {
 }
 
 /** Runs `stress server` until SIGINT/SIGTERM; resolves to the process exit code. */
-export async function runServerCommand(args: ServerArgs, io: ServerCommandIo = processIo): Promise<number> {
+export async function runServerCommand(args: ServerArgs, io: ServerCommandIo = processIo, argv: readonly string[] = hideBin(process.argv)): Promise<number> {
+  const scan = scanArgv(argv, SERVER_COMMAND_FLAGS);
+  for (const warning of scan.warnings) io.err(`stress server: warning: ${warning}`);
   const resolved = resolveServerOptions(rawOptions(args), defaultServerOptions());
-  const problems = resolved.ok ? [] : [...resolved.problems];
-  const intervalMs = parseInterval(args['stats-interval-ms'], problems);
+  const problems = [...scan.problems, ...extraPositionals(args), ...(resolved.ok ? [] : resolved.problems)];
+  const interval = rawValues(OUTPUT_FLAGS, args).get('stats-interval-ms');
+  const intervalMs = parseInterval(typeof interval === 'string' ? interval : undefined, problems);
   if (!resolved.ok || problems.length > 0) {
     for (const problem of problems) io.err(`stress server: ${problem}`);
     return 2;
@@ -177,7 +154,7 @@ export async function runServerCommand(args: ServerArgs, io: ServerCommandIo = p
 export const serverCommand: CommandModule<object, ServerArgs> = {
   command: 'server',
   describe: 'run the native LanServer on loopback until SIGINT/SIGTERM',
-  builder: (yargs: Argv<object>) => yargs.options(serverOptions) as unknown as Argv<ServerArgs>,
+  builder: (yargs: Argv<object>) => hideYargsTypes(yargs).options(yargsOptions(SERVER_COMMAND_FLAGS)).strict(false) as unknown as Argv<ServerArgs>,
   handler: async (args) => {
     process.exitCode = await runServerCommand(args);
   },

@@ -66,7 +66,7 @@ export interface RunReport {
       behindSchedule: number;
       /** Echoes that came after --echo-timeout (counted ok or reordered in integrity); absent in older reports. */
       late?: number;
-      /** Valid server probe packets received (--server-probes; not echoes, not an integrity class); absent in older reports. */
+      /** Valid server probe packets received (--probes; not echoes, not an integrity class); absent in older reports. */
       probes?: number;
     };
     series: FleetTick[];

@@ -1,69 +1,30 @@
 /**
- * The run flags of SPEC section 4: raw strings from the command line in,
- * resolved and checked options out. Pure: no I/O, so every rule is testable
- * and every bad option is reported at once (k6 style), each naming its flag.
+ * The run flags: one table (RUN_FLAGS) from which the yargs options and --help, the raw
+ * arguments, the defaults, the parsing, the report's options record and the embedded
+ * server's argv are derived. Pure: no I/O, so every rule is testable and every bad option
+ * is reported at once (k6 style), each naming its flag.
  */
-import { NAMED_BACKENDS, SERVER_MODES as MODES, type NamedBackend } from '../../server/types';
-import { CHAOS_ACTIONS, TRAFFIC_KINDS as TRAFFIC, type ChaosAction, type TrafficKind } from '../../dummy-client/types';
+import { SERVER_MODES, NAMED_BACKENDS, type Backend, type NamedBackend, type ServerMode } from '../../server/types';
+import { CHAOS_ACTIONS, TRAFFIC_KINDS, type TrafficKind } from '../../dummy-client/types';
+import type { Flag, RawValue } from '../flags/table';
+import { Problems, readChoice, readList, readNumber, readText } from '../flags/values';
 import { parseSourceIps } from './source-ips';
+import type { BackendRequest, RunOptions, Target } from './option-types';
 
-export { CHAOS_ACTIONS, NAMED_BACKENDS, type NamedBackend };
+export { NAMED_BACKENDS, type NamedBackend };
+export type { BackendRequest, RunOptions, Target };
 /** A connect not complete within this many ms is a connect error (ETIMEDOUT): a SYN nobody answers is retried by the kernel for minutes. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
-/** The server's default sendQueueLimit (SPEC 2). */
+/** The server's default sendQueueLimit. */
 export const DEFAULT_SEND_QUEUE_LIMIT = 1 << 20;
 
 /** The verification header every payload carries: serial u32, sequence u32, send time u64. */
 export const MIN_PAYLOAD = 16;
-/** The server's default maxPayload (SPEC 1); the wire format caps it at 65535. */
+/** The server's default maxPayload; the wire format caps it at 65535. */
 export const DEFAULT_MAX_PAYLOAD = 8192;
 const WIRE_MAX_PAYLOAD = 65535;
-
-import type { BackendRequest, RunOptions, Target } from './option-types';
-
-export type { BackendRequest, RunOptions, Target };
-
-/** What yargs hands over: every value still a string, so a bad one can be quoted back. */
-export interface RawRunArgs {
-  clients?: string;
-  duration?: string;
-  rampUp?: string;
-  connectRate?: string;
-  payload?: string;
-  pipeline?: string;
-  rate?: string;
-  chaos?: string;
-  chaosActions?: string;
-  seed?: string;
-  target?: string;
-  backend?: string;
-  mode?: string;
-  serverWorkers?: string;
-  maxPayload?: string;
-  maxSessions?: string;
-  serverKick?: string;
-  room?: string;
-  serverEchoDelayUs?: string;
-  serverBin?: string;
-  serverSendBuffer?: string;
-  serverProbes?: boolean;
-  workers?: string;
-  traffic?: string;
-  lifetime?: string;
-  sourceIps?: string;
-  sendQueueLimit?: string;
-  offenders?: string;
-  out?: string;
-  gate?: boolean;
-  threshold?: string[];
-  abortOnFail?: boolean;
-  junit?: string;
-  markdown?: string;
-  json?: boolean;
-  echoTimeout?: string;
-  drainTimeout?: string;
-  connectTimeout?: string;
-}
+const MAX_SEED = 2 ** 32 - 1;
+const DAY_S = 24 * 3600;
 
 export interface Environment {
   cores: number;
@@ -71,55 +32,80 @@ export interface Environment {
   randomSeed: number;
 }
 
+/** The command line spells traffic kinds as the scenarios do (bad-input); the fleet's names stay camelCase. */
+const trafficFlagValue = (kind: TrafficKind): string => kind.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const TRAFFIC_BY_FLAG_VALUE = new Map(TRAFFIC_KINDS.map((k) => [trafficFlagValue(k), k]));
+const TRAFFIC_OLD_SPELLINGS = Object.fromEntries(TRAFFIC_KINDS.filter((k) => trafficFlagValue(k) !== k).map((k) => [k, trafficFlagValue(k)]));
+
+/**
+ * A run flag: `id` is its key in RawRunArgs and in the report's options record (stable across
+ * renames), `key` the RunOptions field it sets, `init` its built-in default, `server` the
+ * `stress server` / standalone lanserver flag it becomes in the embedded server's argv.
+ */
+interface RunFlag extends Flag {
+  readonly id: string;
+  readonly key: keyof RunOptions;
+  readonly init: unknown;
+  readonly server?: string;
+}
+
+const cores = (env: Environment): number => env.cores;
+
+// One line per flag. side: fleet (the clients), server (the embedded server only: refused with an
+// external --target), both (the fleet and the embedded server), run (the run as a whole), output.
+export const RUN_FLAGS = [
+  { name: 'clients', id: 'clients', key: 'clients', type: 'int', range: [1, 1_000_000], init: 1000, side: 'fleet', describe: 'connections to open' },
+  { name: 'duration', id: 'duration', key: 'durationSec', type: 'duration', unit: 's', range: [1, DAY_S], init: 10, side: 'run', describe: 'load time after the ramp-up starts' },
+  { name: 'ramp-up', id: 'rampUp', key: 'rampUpSec', type: 'duration', unit: 's', range: [0, DAY_S], init: 0, side: 'fleet', describe: 'spread opening the connections over this time' },
+  { name: 'connect-rate', id: 'connectRate', key: 'connectRate', type: 'number', range: [1, 1_000_000], init: 2000, side: 'fleet', describe: 'new connections per second, across the fleet' },
+  { name: 'payload', id: 'payload', key: 'payload', type: 'string', init: { min: MIN_PAYLOAD, max: MIN_PAYLOAD }, shown: String(MIN_PAYLOAD), side: 'fleet', describe: 'payload bytes: N or MIN-MAX (min 16, max --max-payload)' },
+  { name: 'pipeline', id: 'pipeline', key: 'pipeline', type: 'int', range: [1, 10_000], init: 1, side: 'fleet', describe: 'closed loop: packets in flight per connection' },
+  { name: 'rate', id: 'rate', key: 'rate', type: 'number', range: [0.001, 1_000_000], init: null, shown: 'none', side: 'fleet', describe: 'open loop: packets per second per connection (excludes --pipeline)' },
+  { name: 'chaos', id: 'chaos', key: 'chaos', type: 'number', range: [0, 1], init: 0, side: 'fleet', describe: 'probability per connection-second of a chaos cut' },
+  { name: 'chaos-actions', id: 'chaosActions', key: 'chaosActions', type: 'list', choices: CHAOS_ACTIONS, init: CHAOS_ACTIONS, shown: 'all', side: 'fleet', describe: 'chaos actions to draw from' },
+  { name: 'seed', id: 'seed', key: 'seed', type: 'int', range: [0, MAX_SEED], init: (env: Environment) => env.randomSeed, shown: 'random', side: 'both', server: '--seed', describe: 'seed for payloads and chaos, client and server side (printed in the report for replay)' },
+  { name: 'target', id: 'target', key: 'target', type: 'string', init: { kind: 'embedded' }, shown: 'embedded', side: 'run', describe: "'embedded' (start the shipped server) or a loopback host:port" },
+  { name: 'backend', id: 'backend', key: 'backend', type: 'list', choices: ['auto', 'all', ...NAMED_BACKENDS], init: 'auto', shown: 'auto (chaos: all)', side: 'server', server: '--backend', describe: 'embedded server backend; all = every backend this kernel has; several = one whole run per backend, one report each, the worst exit code' },
+  { name: 'mode', id: 'mode', key: 'mode', type: 'enum', choices: SERVER_MODES, init: 'echo', side: 'both', server: '--mode', describe: 'embedded server mode (broadcast also makes the fleet check broadcasts)' },
+  { name: 'server-workers', id: 'serverWorkers', key: 'serverWorkers', type: 'int', range: [1, 256], init: cores, shown: 'CPU cores', side: 'server', server: '--workers', describe: 'embedded server worker threads (`stress server --workers`)' },
+  { name: 'max-payload', id: 'maxPayload', key: 'maxPayload', type: 'size', range: [MIN_PAYLOAD, WIRE_MAX_PAYLOAD], init: DEFAULT_MAX_PAYLOAD, side: 'both', server: '--max-payload', describe: "embedded server's largest accepted payload" },
+  { name: 'max-sessions', id: 'maxSessions', key: 'maxSessions', type: 'int', range: [1, 1_000_000], init: 10_000, shown: 'max(10000, clients)', side: 'server', server: '--max-sessions', describe: "embedded server's session cap" },
+  { name: 'kick', id: 'serverKick', key: 'serverKick', type: 'number', range: [0, 1], init: 0, side: 'server', server: '--kick', deprecated: ['server-kick'], describe: 'probability per packet that the embedded server kicks the session' },
+  { name: 'room', id: 'room', key: 'room', type: 'int', range: [0, 1_000_000], init: 0, side: 'server', server: '--room', describe: 'embedded server, broadcast mode: sessions per room (0 = one room of everyone)' },
+  { name: 'echo-delay-us', id: 'serverEchoDelayUs', key: 'serverEchoDelayUs', type: 'int', range: [0, 10_000_000], init: 0, side: 'server', server: '--echo-delay-us', deprecated: ['server-echo-delay-us'], describe: 'embedded server waits this many microseconds before each echo (a slower build to compare)' },
+  { name: 'server-bin', id: 'serverBin', key: 'serverBin', type: 'string', init: null, shown: 'none', side: 'server', describe: 'run this standalone lanserver (e.g. addon/out/asan/lanserver) as the embedded server; its sanitizer reports fail the server.sanitizer gate' },
+  { name: 'send-buffer', id: 'serverSendBuffer', key: 'serverSendBuffer', type: 'size', range: [0, 16 * 1024 * 1024], init: 0, side: 'server', server: '--send-buffer', deprecated: ['server-send-buffer'], describe: "embedded server's SO_SNDBUF per accepted socket (0 = kernel default; small forces short, asynchronous sends)" },
+  { name: 'probes', id: 'serverProbes', key: 'serverProbes', type: 'bool', init: false, side: 'server', server: '--probes', deprecated: ['server-probes'], describe: 'embedded server runs its probe thread: stale-id sendPacket/disconnect (staleIdAccepted) and probe packets to live echo sessions' },
+  { name: 'client-workers', id: 'workers', key: 'workers', type: 'int', range: [1, 256], init: cores, shown: 'CPU cores', side: 'fleet', deprecated: ['workers'], describe: 'client worker threads' },
+  { name: 'traffic', id: 'traffic', key: 'traffic', type: 'enum', choices: TRAFFIC_KINDS.map(trafficFlagValue), init: 'echo', shown: 'echo (chaos: chaos)', side: 'fleet', describe: 'what the fleet sends' },
+  { name: 'lifetime', id: 'lifetime', key: 'lifetimeMs', type: 'duration', unit: 'ms', range: [0, DAY_S * 1000], init: 0, side: 'fleet', describe: 'churn: reconnect each connection after this time (0 = keep)' },
+  { name: 'source-ips', id: 'sourceIps', key: 'sourceIps', type: 'string', init: [], shown: 'none', side: 'fleet', describe: 'spread connections over loopback sources: a count, A-B range or comma list (past ~28k ports of one address)' },
+  { name: 'send-queue-limit', id: 'sendQueueLimit', key: 'sendQueueLimit', type: 'size', range: [1, 1 << 30], init: DEFAULT_SEND_QUEUE_LIMIT, side: 'server', server: '--send-queue-limit', describe: "embedded server's bytes queued per session before a slow reader is cut" },
+  { name: 'offenders', id: 'offenders', key: 'offenderFraction', type: 'number', range: [0, 1], init: 1, side: 'fleet', describe: 'bad-input / slow-reader traffic: share of connections that misbehave' },
+  { name: 'out', id: 'out', key: 'out', type: 'string', init: 'reports', side: 'output', describe: 'directory for the JSON report' },
+  { name: 'gate', id: 'gate', key: 'gate', type: 'bool', init: false, side: 'run', describe: 'exit 1 when any gate fails (integrity, leaks, anomalies, thresholds)' },
+  { name: 'threshold', id: 'threshold', key: 'thresholds', type: 'string', repeatable: true, init: [], shown: 'none', side: 'run', describe: "user gate: 'p99<20ms', 'throughput>100000', 'connectErrors==0'" },
+  { name: 'abort-on-fail', id: 'abortOnFail', key: 'abortOnFail', type: 'bool', init: false, side: 'run', describe: 'stop the run as soon as a threshold is lost for good (errors, lost, max latency...)' },
+  { name: 'junit', id: 'junit', key: 'junit', type: 'string', init: null, shown: 'none', side: 'output', describe: 'also write JUnit XML to this path: one test case per gate and threshold' },
+  { name: 'markdown', id: 'markdown', key: 'markdown', type: 'string', init: null, shown: 'none', side: 'output', describe: 'also write a Markdown summary to this path (for a CI step summary)' },
+  { name: 'json', id: 'json', key: 'json', type: 'bool', init: false, side: 'output', describe: 'print {report, summary} as JSON and nothing else on stdout' },
+  { name: 'echo-timeout', id: 'echoTimeout', key: 'echoTimeoutMs', type: 'duration', unit: 'ms', range: [1, 600_000], init: 5000, side: 'fleet', describe: 'an echo never seen after this long counts as lost' },
+  { name: 'drain-timeout', id: 'drainTimeout', key: 'drainTimeoutMs', type: 'duration', unit: 'ms', range: [0, 600_000], init: 5000, side: 'fleet', describe: 'wait this long for in-flight echoes at the end' },
+  { name: 'connect-timeout', id: 'connectTimeout', key: 'connectTimeoutMs', type: 'duration', unit: 'ms', range: [1, 600_000], init: DEFAULT_CONNECT_TIMEOUT_MS, side: 'fleet', describe: 'a connect not complete after this long counts as a connect error (ETIMEDOUT)' },
+] as const satisfies readonly RunFlag[];
+
+type RunFlagEntry = (typeof RUN_FLAGS)[number];
+
+/** Every RunOptions field is set by a flag, except what only a scenario decides. */
+type Uncovered = Exclude<keyof RunOptions, RunFlagEntry['key'] | 'expectRefused'>;
+export type RunFlagsCoverRunOptions = Uncovered extends never ? true : { missing: Uncovered };
+
+/** The flags as typed: text, a switch, or every occurrence of a repeatable flag. */
+export type RawRunArgs = {
+  [E in RunFlagEntry as E['id']]?: E['type'] extends 'bool' ? boolean : E extends { repeatable: true } ? string[] : string;
+};
+
 export type Resolved = { ok: true; options: RunOptions } | { ok: false; errors: string[] };
-
-/** Collects one message per bad flag instead of stopping at the first. */
-class Problems {
-  readonly errors: string[] = [];
-  add(flag: string, raw: string, why: string): void {
-    this.errors.push(`--${flag} ${JSON.stringify(raw)}: ${why}`);
-  }
-}
-
-function parseNumber(text: string): number | null {
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text.trim())) return null;
-  return Number(text);
-}
-
-function integer(p: Problems, flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined) return fallback;
-  const n = parseNumber(raw);
-  if (n === null || !Number.isInteger(n)) {
-    p.add(flag, raw, 'must be a whole number');
-    return fallback;
-  }
-  if (n < min || n > max) {
-    p.add(flag, raw, `must be between ${min} and ${max}`);
-    return fallback;
-  }
-  return n;
-}
-
-function real(p: Problems, flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined) return fallback;
-  const n = parseNumber(raw);
-  if (n === null || !Number.isFinite(n)) {
-    p.add(flag, raw, 'must be a number');
-    return fallback;
-  }
-  if (n < min || n > max) {
-    p.add(flag, raw, `must be between ${min} and ${max}`);
-    return fallback;
-  }
-  return n;
-}
-
-function choice<T extends string>(p: Problems, flag: string, raw: string | undefined, fallback: T, allowed: readonly T[]): T {
-  if (raw === undefined) return fallback;
-  if ((allowed as readonly string[]).includes(raw)) return raw as T;
-  p.add(flag, raw, `must be one of ${allowed.join(', ')}`);
-  return fallback;
-}
 
 /** 127.0.0.0/8, localhost and ::1: this tool only ever loads the loopback interface. */
 export function isLoopbackHost(host: string): boolean {
@@ -128,13 +114,12 @@ export function isLoopbackHost(host: string): boolean {
   return m !== null && m.slice(1).every((o) => Number(o) <= 255);
 }
 
-function target(p: Problems, raw: string | undefined, fallback: Target): Target {
-  if (raw === undefined) return fallback;
+function target(p: Problems, raw: string): Target | undefined {
   if (raw === 'embedded') return { kind: 'embedded' };
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(raw) ?? /^([^:]+):(\d+)$/.exec(raw);
   if (m === null) {
     p.add('target', raw, "must be 'embedded' or host:port (for IPv6: [::1]:port)");
-    return fallback;
+    return undefined;
   }
   const host = m[1]!;
   const port = Number(m[2]);
@@ -147,73 +132,160 @@ function target(p: Problems, raw: string | undefined, fallback: Target): Target 
     p.add('target', raw, 'port must be between 1 and 65535');
     ok = false;
   }
-  return ok ? { kind: 'external', host, port } : fallback;
+  return ok ? { kind: 'external', host, port } : undefined;
 }
 
-function payloadRange(p: Problems, raw: string | undefined, fallback: { min: number; max: number }, maxPayload: number): { min: number; max: number } {
-  const range = raw === undefined ? fallback : parseRange(p, raw);
-  if (range === null) return fallback;
-  const text = raw ?? `${range.min}-${range.max}`;
-  let ok = true;
-  if (range.min < MIN_PAYLOAD) {
-    p.add('payload', text, `must be at least ${MIN_PAYLOAD} bytes (the verification header)`);
-    ok = false;
-  }
-  if (range.max > maxPayload) {
-    p.add('payload', text, `must be at most ${maxPayload} bytes (the server's --max-payload)`);
-    ok = false;
-  }
-  return ok ? range : fallback;
-}
-
-function parseRange(p: Problems, raw: string): { min: number; max: number } | null {
+function payloadRange(p: Problems, raw: string): { min: number; max: number } | undefined {
   const m = /^(\d+)(?:-(\d+))?$/.exec(raw.trim());
   if (m === null) {
     p.add('payload', raw, 'must be a size N or a range MIN-MAX in bytes');
-    return null;
+    return undefined;
   }
   const min = Number(m[1]);
   const max = m[2] === undefined ? min : Number(m[2]);
   if (min > max) {
     p.add('payload', raw, `range is reversed: ${min} > ${max}`);
-    return null;
+    return undefined;
   }
   return { min, max };
 }
 
-function backendRequest(p: Problems, raw: string | undefined, fallback: BackendRequest): BackendRequest {
-  if (raw === undefined) return fallback;
+function backendRequest(p: Problems, raw: string): BackendRequest | undefined {
   const text = raw.trim();
   if (text === 'auto' || text === 'all') return text;
   const names = text.split(',').map((s) => s.trim());
-  const bad = names.filter((n) => !(NAMED_BACKENDS as readonly string[]).includes(n));
-  if (names.length === 0 || bad.length > 0) {
+  if (names.some((n) => !(NAMED_BACKENDS as readonly string[]).includes(n))) {
     p.add('backend', raw, `must be auto, all, or one or a comma list of ${NAMED_BACKENDS.join(', ')}`);
-    return fallback;
+    return undefined;
   }
   const list = [...new Set(names)] as NamedBackend[];
   return list.length === 1 ? list[0]! : list;
 }
 
-function chaosActions(p: Problems, raw: string | undefined, fallback: ChaosAction[]): ChaosAction[] {
-  if (raw === undefined) return fallback;
-  const names = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  const bad = names.filter((n) => !(CHAOS_ACTIONS as readonly string[]).includes(n));
-  if (names.length === 0 || bad.length > 0) {
-    p.add('chaos-actions', raw, `must be a comma list of ${CHAOS_ACTIONS.join(', ')}`);
-    return fallback;
-  }
-  return [...new Set(names)] as ChaosAction[];
-}
-
-function sourceIps(p: Problems, raw: string | undefined, fallback: string[]): string[] {
-  if (raw === undefined) return fallback;
+function sourceIps(p: Problems, raw: string): string[] | undefined {
   const r = parseSourceIps(raw);
   if ('error' in r) {
     p.add('source-ips', raw, `${r.error}; give a count (e.g. 8), a range like 127.0.0.2-127.0.0.9, or a comma list`);
-    return fallback;
+    return undefined;
   }
   return r.ips;
+}
+
+const TEXT_WHAT: Partial<Record<keyof RunOptions, string>> = {
+  out: 'a directory path',
+  junit: 'a file path',
+  markdown: 'a file path',
+  serverBin: 'the path of a standalone lanserver',
+};
+
+/** Parses one given flag by its table type (or its own grammar); undefined when bad (the problem is recorded). */
+function parseFlag(p: Problems, flag: RunFlagEntry, raw: string | boolean | string[], warn: (text: string) => void): unknown {
+  if (typeof raw === 'boolean' || Array.isArray(raw)) return raw;
+  switch (flag.key) {
+    case 'payload': return payloadRange(p, raw);
+    case 'target': return target(p, raw);
+    case 'backend': return backendRequest(p, raw);
+    case 'sourceIps': return sourceIps(p, raw);
+    case 'traffic': {
+      const value = readChoice(p, flag, raw, warn, TRAFFIC_OLD_SPELLINGS);
+      return value === undefined ? undefined : TRAFFIC_BY_FLAG_VALUE.get(value);
+    }
+  }
+  switch (flag.type) {
+    case 'int': case 'number': case 'duration': case 'size': return readNumber(p, flag, raw);
+    case 'enum': return readChoice(p, flag, raw, warn);
+    case 'list': return readList(p, flag, raw);
+    case 'string': return readText(p, flag, raw, TEXT_WHAT[flag.key] ?? 'given');
+  }
+  return raw;
+}
+
+export function defaultOptions(env: Environment): RunOptions {
+  const options: Record<string, unknown> = { expectRefused: false };
+  for (const flag of RUN_FLAGS) {
+    const init: unknown = flag.init;
+    options[flag.key] = typeof init === 'function' ? (init as (e: Environment) => unknown)(env) : Array.isArray(init) ? [...(init as unknown[])] : init;
+  }
+  return options as unknown as RunOptions;
+}
+
+/** The flags given on the command line, parsed, keyed by RunOptions field; every bad one recorded. */
+function givenOptions(p: Problems, raw: RawRunArgs, warn: (text: string) => void): Partial<RunOptions> {
+  const given: Record<string, unknown> = {};
+  const values = raw as Readonly<Record<string, RawValue>>;
+  for (const flag of RUN_FLAGS) {
+    const value = values[flag.id];
+    if (value === undefined) continue;
+    const parsed = parseFlag(p, flag, value, warn);
+    if (parsed !== undefined) given[flag.key] = parsed;
+  }
+  return given as Partial<RunOptions>;
+}
+
+/** The rules between flags, each naming the flag to fix. */
+function crossChecks(p: Problems, raw: RawRunArgs, o: RunOptions): void {
+  if (raw.rampUp !== undefined && o.rampUpSec >= o.durationSec && o.durationSec > 0) {
+    p.add('ramp-up', raw.rampUp, `must be shorter than --duration (${o.durationSec} s)`);
+  }
+  if (o.payload.min < MIN_PAYLOAD) p.add('payload', raw.payload ?? `${o.payload.min}-${o.payload.max}`, `must be at least ${MIN_PAYLOAD} bytes (the verification header)`);
+  if (o.payload.max > o.maxPayload) p.add('payload', raw.payload ?? `${o.payload.min}-${o.payload.max}`, `must be at most ${o.maxPayload} bytes (the server's --max-payload)`);
+  if (o.sendQueueLimit < o.maxPayload + 2) {
+    p.add('send-queue-limit', raw.sendQueueLimit ?? String(o.sendQueueLimit), `must hold one whole packet: at least --max-payload + 2 (${o.maxPayload + 2})`);
+  }
+  if (o.serverBin !== null && o.mode === 'js') {
+    p.add('server-bin', o.serverBin, 'the standalone lanserver has no js mode (it needs Node): use echo or broadcast');
+  }
+  if (o.target.kind === 'external') {
+    const values = raw as Readonly<Record<string, RawValue>>;
+    for (const flag of RUN_FLAGS) {
+      const value = values[flag.id];
+      if (flag.side === 'server' && value !== undefined) p.add(flag.name, String(value), 'configures the embedded server, but --target names an external one');
+    }
+  }
+}
+
+/** --pipeline (closed loop) and --rate (open loop) exclude each other; giving one clears the other. */
+function sendModel(p: Problems, raw: RawRunArgs, given: Partial<RunOptions>, base: RunOptions): Pick<RunOptions, 'pipeline' | 'rate'> {
+  if (raw.pipeline !== undefined && raw.rate !== undefined) {
+    p.add('pipeline', raw.pipeline, '--pipeline (closed loop) and --rate (open loop) cannot be used together');
+    return { pipeline: base.pipeline, rate: base.rate };
+  }
+  if (raw.pipeline !== undefined) return { pipeline: given.pipeline ?? 1, rate: null };
+  if (raw.rate !== undefined) return { pipeline: null, rate: given.rate ?? 1 };
+  return base.pipeline === null && base.rate === null ? { pipeline: 1, rate: null } : { pipeline: base.pipeline, rate: base.rate };
+}
+
+/**
+ * A broadcast server sends every packet to its room: only the broadcast payload checks can verify
+ * that, and an echo server never answers them. So --mode alone also picks what the fleet sends.
+ */
+function trafficFor(raw: RawRunArgs, mode: ServerMode, base: RunOptions): TrafficKind {
+  if (raw.mode === undefined) return base.traffic;
+  if (mode === 'broadcast') return 'broadcast';
+  return base.traffic === 'broadcast' ? 'echo' : base.traffic;
+}
+
+/**
+ * Flags win over scenario defaults, which win over the built-in defaults.
+ * Every rule is checked and every failure reported, each naming its flag.
+ * `warn` hears the deprecated values used (--traffic badInput).
+ */
+export function resolveRunOptions(raw: RawRunArgs, scenarioDefaults: Partial<RunOptions>, env: Environment, warn: (text: string) => void = () => {}): Resolved {
+  const base: RunOptions = { ...defaultOptions(env), ...scenarioDefaults };
+  const p = new Problems();
+  const given = givenOptions(p, raw, warn);
+  const clients = given.clients ?? base.clients;
+  // Room for every client unless a scenario or the user sets the cap on purpose (max-sessions).
+  if (scenarioDefaults.maxSessions === undefined) base.maxSessions = Math.max(base.maxSessions, clients);
+  const mode = given.mode ?? base.mode;
+  const options: RunOptions = {
+    ...base,
+    traffic: trafficFor(raw, mode, base),
+    ...given,
+    ...sendModel(p, raw, given, base),
+  };
+  crossChecks(p, raw, options);
+  return p.errors.length > 0 ? { ok: false, errors: p.errors } : { ok: true, options };
 }
 
 /** A long list is recorded as its ends and size: the report keeps every option, not every address. */
@@ -223,197 +295,34 @@ function sourceIpsRecord(ips: string[]): string | string[] | null {
   return `${ips[0]}..${ips[ips.length - 1]} (${ips.length} addresses)`;
 }
 
-export function defaultOptions(env: Environment): RunOptions {
-  return {
-    clients: 1000,
-    durationSec: 10,
-    rampUpSec: 0,
-    connectRate: 2000,
-    payload: { min: MIN_PAYLOAD, max: MIN_PAYLOAD },
-    pipeline: 1,
-    rate: null,
-    chaos: 0,
-    chaosActions: [...CHAOS_ACTIONS],
-    seed: env.randomSeed,
-    target: { kind: 'embedded' },
-    backend: 'auto',
-    mode: 'echo',
-    serverWorkers: env.cores,
-    maxPayload: DEFAULT_MAX_PAYLOAD,
-    maxSessions: 10000,
-    serverKick: 0,
-    room: 0,
-    serverEchoDelayUs: 0,
-    serverBin: null,
-    serverSendBuffer: 0,
-    serverProbes: false,
-    workers: env.cores,
-    traffic: 'echo',
-    lifetimeMs: 0,
-    sourceIps: [],
-    sendQueueLimit: DEFAULT_SEND_QUEUE_LIMIT,
-    offenderFraction: 1,
-    expectRefused: false,
-    out: 'reports',
-    gate: false,
-    thresholds: [],
-    abortOnFail: false,
-    junit: null,
-    markdown: null,
-    json: false,
-    echoTimeoutMs: 5000,
-    drainTimeoutMs: 5000,
-    connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
-  };
+type RecordValue = string | number | boolean | string[] | null;
+
+function recordValue(o: RunOptions, key: keyof RunOptions): RecordValue {
+  switch (key) {
+    case 'payload': return o.payload.min === o.payload.max ? String(o.payload.min) : `${o.payload.min}-${o.payload.max}`;
+    case 'target': return o.target.kind === 'embedded' ? 'embedded' : `${o.target.host}:${o.target.port}`;
+    case 'sourceIps': return sourceIpsRecord(o.sourceIps);
+    default: return o[key] as RecordValue;
+  }
 }
 
-/**
- * Flags win over scenario defaults, which win over the built-in defaults.
- * Every rule is checked and every failure reported, each naming its flag.
- */
-export function resolveRunOptions(raw: RawRunArgs, scenarioDefaults: Partial<RunOptions>, env: Environment): Resolved {
-  const base: RunOptions = { ...defaultOptions(env), ...scenarioDefaults };
-  const p = new Problems();
-  const maxPayload = integer(p, 'max-payload', raw.maxPayload, base.maxPayload, MIN_PAYLOAD, WIRE_MAX_PAYLOAD);
-  const durationSec = real(p, 'duration', raw.duration, base.durationSec, 1, 24 * 3600);
-  const rampUpSec = real(p, 'ramp-up', raw.rampUp, base.rampUpSec, 0, 24 * 3600);
-  if (raw.rampUp !== undefined && rampUpSec >= durationSec && durationSec > 0) {
-    p.add('ramp-up', raw.rampUp, `must be shorter than --duration (${durationSec} s)`);
-  }
-
-  let pipeline = base.pipeline;
-  let rate = base.rate;
-  if (raw.pipeline !== undefined && raw.rate !== undefined) {
-    p.add('pipeline', raw.pipeline, '--pipeline (closed loop) and --rate (open loop) cannot be used together');
-  } else if (raw.pipeline !== undefined) {
-    pipeline = integer(p, 'pipeline', raw.pipeline, 1, 1, 10000);
-    rate = null;
-  } else if (raw.rate !== undefined) {
-    rate = real(p, 'rate', raw.rate, 1, 0.001, 1_000_000);
-    pipeline = null;
-  }
-  if (pipeline === null && rate === null) pipeline = 1;
-
-  const clients = integer(p, 'clients', raw.clients, base.clients, 1, 1_000_000);
-  // Room for every client unless a scenario or the user sets the cap on purpose (max-sessions).
-  if (scenarioDefaults.maxSessions === undefined) base.maxSessions = Math.max(base.maxSessions, clients);
-  const mode = choice(p, 'mode', raw.mode, base.mode, MODES);
-  // A broadcast server sends every packet to its room: only the broadcast payload checks can verify
-  // that, and an echo server never answers them. So --mode alone also picks what the fleet sends.
-  const trafficDefault: TrafficKind =
-    raw.mode === undefined ? base.traffic : mode === 'broadcast' ? 'broadcast' : base.traffic === 'broadcast' ? 'echo' : base.traffic;
-  const options: RunOptions = {
-    clients,
-    durationSec,
-    rampUpSec,
-    connectRate: real(p, 'connect-rate', raw.connectRate, base.connectRate, 1, 1_000_000),
-    payload: payloadRange(p, raw.payload, base.payload, maxPayload),
-    pipeline,
-    rate,
-    chaos: real(p, 'chaos', raw.chaos, base.chaos, 0, 1),
-    chaosActions: chaosActions(p, raw.chaosActions, base.chaosActions),
-    seed: integer(p, 'seed', raw.seed, base.seed, 0, 2 ** 32 - 1),
-    target: target(p, raw.target, base.target),
-    backend: backendRequest(p, raw.backend, base.backend),
-    mode,
-    serverWorkers: integer(p, 'server-workers', raw.serverWorkers, base.serverWorkers, 1, 256),
-    maxPayload,
-    maxSessions: integer(p, 'max-sessions', raw.maxSessions, base.maxSessions, 1, 1_000_000),
-    serverKick: real(p, 'server-kick', raw.serverKick, base.serverKick, 0, 1),
-    room: integer(p, 'room', raw.room, base.room, 0, 1_000_000),
-    serverEchoDelayUs: integer(p, 'server-echo-delay-us', raw.serverEchoDelayUs, base.serverEchoDelayUs, 0, 10_000_000),
-    serverBin: raw.serverBin ?? base.serverBin,
-    serverSendBuffer: integer(p, 'server-send-buffer', raw.serverSendBuffer, base.serverSendBuffer, 0, 16 * 1024 * 1024),
-    serverProbes: raw.serverProbes ?? base.serverProbes,
-    workers: integer(p, 'workers', raw.workers, base.workers, 1, 256),
-    traffic: choice(p, 'traffic', raw.traffic, trafficDefault, TRAFFIC),
-    lifetimeMs: integer(p, 'lifetime', raw.lifetime, base.lifetimeMs, 0, 24 * 3600 * 1000),
-    sourceIps: sourceIps(p, raw.sourceIps, base.sourceIps),
-    sendQueueLimit: integer(p, 'send-queue-limit', raw.sendQueueLimit, base.sendQueueLimit, 1, 1 << 30),
-    offenderFraction: real(p, 'offenders', raw.offenders, base.offenderFraction, 0, 1),
-    expectRefused: base.expectRefused,
-    out: raw.out === undefined ? base.out : raw.out,
-    gate: raw.gate ?? base.gate,
-    thresholds: raw.threshold ?? base.thresholds,
-    abortOnFail: raw.abortOnFail ?? base.abortOnFail,
-    junit: raw.junit ?? base.junit,
-    markdown: raw.markdown ?? base.markdown,
-    json: raw.json ?? base.json,
-    echoTimeoutMs: integer(p, 'echo-timeout', raw.echoTimeout, base.echoTimeoutMs, 1, 600_000),
-    drainTimeoutMs: integer(p, 'drain-timeout', raw.drainTimeout, base.drainTimeoutMs, 0, 600_000),
-    connectTimeoutMs: integer(p, 'connect-timeout', raw.connectTimeout, base.connectTimeoutMs, 1, 600_000),
-  };
-  if (options.sendQueueLimit < options.maxPayload + 2) {
-    p.add('send-queue-limit', raw.sendQueueLimit ?? String(options.sendQueueLimit), `must hold one whole packet: at least --max-payload + 2 (${options.maxPayload + 2})`);
-  }
-  if (raw.serverBin !== undefined && raw.serverBin.trim() === '') p.add('server-bin', raw.serverBin, 'must be the path of a standalone lanserver');
-  if (options.serverBin !== null && options.mode === 'js') {
-    p.add('server-bin', options.serverBin, 'the standalone lanserver has no js mode (it needs Node): use echo or broadcast');
-  }
-  if (raw.out !== undefined && raw.out.trim() === '') p.add('out', raw.out, 'must be a directory path');
-  if (raw.junit !== undefined && raw.junit.trim() === '') p.add('junit', raw.junit, 'must be a file path');
-  if (raw.markdown !== undefined && raw.markdown.trim() === '') p.add('markdown', raw.markdown, 'must be a file path');
-  if (options.target.kind === 'external') {
-    const serverOnly: Array<[string, string | undefined]> = [
-      ['backend', raw.backend],
-      ['server-workers', raw.serverWorkers],
-      ['server-kick', raw.serverKick],
-      ['room', raw.room],
-      ['server-echo-delay-us', raw.serverEchoDelayUs],
-      ['max-sessions', raw.maxSessions],
-      ['server-bin', raw.serverBin],
-      ['server-send-buffer', raw.serverSendBuffer],
-      ['server-probes', raw.serverProbes === undefined ? undefined : String(raw.serverProbes)],
-      ['send-queue-limit', raw.sendQueueLimit],
-    ];
-    for (const [flag, value] of serverOnly) {
-      if (value !== undefined) p.add(flag, value, 'configures the embedded server, but --target names an external one');
-    }
-  }
-  return p.errors.length > 0 ? { ok: false, errors: p.errors } : { ok: true, options };
+/** The report's flat view of the options: strings, numbers, booleans, lists, keyed by each flag's stable id. */
+export function optionsRecord(o: RunOptions): Record<string, RecordValue> {
+  const record: Record<string, RecordValue> = {};
+  for (const flag of RUN_FLAGS) record[flag.id] = recordValue(o, flag.key);
+  record.expectRefused = o.expectRefused;
+  return record;
 }
 
-/** The report's flat view of the options: strings, numbers, booleans, lists. */
-export function optionsRecord(o: RunOptions): Record<string, string | number | boolean | string[] | null> {
-  return {
-    clients: o.clients,
-    duration: o.durationSec,
-    rampUp: o.rampUpSec,
-    connectRate: o.connectRate,
-    payload: o.payload.min === o.payload.max ? String(o.payload.min) : `${o.payload.min}-${o.payload.max}`,
-    pipeline: o.pipeline,
-    rate: o.rate,
-    chaos: o.chaos,
-    chaosActions: o.chaosActions,
-    seed: o.seed,
-    target: o.target.kind === 'embedded' ? 'embedded' : `${o.target.host}:${o.target.port}`,
-    backend: o.backend,
-    mode: o.mode,
-    serverWorkers: o.serverWorkers,
-    maxPayload: o.maxPayload,
-    maxSessions: o.maxSessions,
-    serverKick: o.serverKick,
-    room: o.room,
-    serverEchoDelayUs: o.serverEchoDelayUs,
-    serverBin: o.serverBin,
-    serverSendBuffer: o.serverSendBuffer,
-    serverProbes: o.serverProbes,
-    workers: o.workers,
-    traffic: o.traffic,
-    lifetime: o.lifetimeMs,
-    sourceIps: sourceIpsRecord(o.sourceIps),
-    sendQueueLimit: o.sendQueueLimit,
-    offenders: o.offenderFraction,
-    expectRefused: o.expectRefused,
-    out: o.out,
-    gate: o.gate,
-    threshold: o.thresholds,
-    abortOnFail: o.abortOnFail,
-    junit: o.junit,
-    markdown: o.markdown,
-    json: o.json,
-    echoTimeout: o.echoTimeoutMs,
-    drainTimeout: o.drainTimeoutMs,
-    connectTimeout: o.connectTimeoutMs,
-  };
+/** The embedded server's flags for these options, each under its `stress server` / standalone spelling. */
+export function embeddedServerFlags(o: RunOptions & { backend: Backend }): string[] {
+  const argv: string[] = [];
+  for (const flag of RUN_FLAGS) {
+    if (!('server' in flag)) continue;
+    const value = o[flag.key];
+    if (typeof value === 'boolean') {
+      if (value) argv.push(flag.server);
+    } else argv.push(flag.server, String(value));
+  }
+  return argv;
 }

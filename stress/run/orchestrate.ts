@@ -28,7 +28,7 @@ import { EmbeddedServer, type ServerExit } from './embedded';
 import { EXIT, UsageError, worstExit } from './exit-codes';
 import { failedGates } from './gates';
 import { childLimitProblem, descriptorsNeeded, raiseOwnLimit } from './limits';
-import type { RunOptions } from './options';
+import { embeddedServerFlags, type RunOptions } from './options';
 import { formatTick, Progress, type ProgressSink } from './progress';
 import { RssTracker } from './rss';
 import { serverBinProblem, type ServerBinBuild } from '../sanitize/server-bin';
@@ -79,24 +79,9 @@ export function fleetConfig(o: RunOptions, host: string, port: number): FleetCon
 /** The options of one run: --backend resolved to the one backend this run's server uses. */
 export type SingleRunOptions = RunOptions & { backend: Backend };
 
+/** The embedded `stress server` child's argv: stats on stdout, a free loopback port, then every server-side flag of the table. */
 export function serverArgs(o: SingleRunOptions): string[] {
-  return [
-    '--stats-json',
-    '--host', '127.0.0.1',
-    '--port', '0',
-    '--workers', String(o.serverWorkers),
-    '--backend', o.backend,
-    '--mode', o.mode,
-    '--max-payload', String(o.maxPayload),
-    '--max-sessions', String(o.maxSessions),
-    '--send-queue-limit', String(o.sendQueueLimit),
-    '--kick', String(o.serverKick),
-    '--room', String(o.room),
-    '--echo-delay-us', String(o.serverEchoDelayUs),
-    '--seed', String(o.seed),
-    '--send-buffer', String(o.serverSendBuffer),
-    ...(o.serverProbes ? ['--probes'] : []),
-  ];
+  return ['--stats-json', '--host', '127.0.0.1', '--port', '0', ...embeddedServerFlags(o)];
 }
 
 /** Connects once to an external target so a typo fails fast as bad input, not as a run full of errors. */

@@ -35,7 +35,7 @@ export interface PlanOptions {
  * rstMidBurst: it writes echo-format packets that a room's receivers would count as corrupted.
  */
 const SCENARIOS: ReadonlyArray<{ name: string; fallback: string[] }> = [
-  { name: 'chaos', fallback: ['--chaos', '0.3', '--server-kick', '0.0005', '--payload', '16-512', '--pipeline', '4'] },
+  { name: 'chaos', fallback: ['--chaos', '0.3', '--kick', '0.0005', '--payload', '16-512', '--pipeline', '4'] },
   {
     name: 'broadcast',
     fallback: ['--mode', 'broadcast', '--room', '8', '--rate', '20', '--payload', '16-128', '--chaos', '0.1',

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultServerOptions, isLoopbackAddress, parseCidr, resolveServerOptions } from '../../server/options';
+import { defaultServerOptions, isLoopbackAddress, OPTION_FLAGS, parseCidr, resolveServerOptions, SERVER_FLAGS } from '../../server/options';
 import type { ServerOptions } from '../../server/types';
 
 const DEFAULTS: ServerOptions = { ...defaultServerOptions(), workers: 2, seed: 1 };
@@ -85,7 +85,7 @@ test('every problem is reported at once', () => {
 });
 
 test('only loopback hosts are served', () => {
-  for (const ok of ['127.0.0.1', '127.1.2.3', '::1', '0:0:0:0:0:0:0:1', '0000::0001']) {
+  for (const ok of ['127.0.0.1', '127.1.2.3']) {
     assert.equal(resolveServerOptions({ host: ok }, DEFAULTS).ok, true, ok);
   }
   for (const bad of ['0.0.0.0', '192.168.1.1', '::', '::2', '::ffff:8.8.8.8', '1::1', 'localhost', '', 'example.com']) {
@@ -94,6 +94,26 @@ test('only loopback hosts are served', () => {
     assert.match(r.problems[0], /^--host must be a loopback/);
   }
   assert.match(resolveServerOptions({ host: '8.8.8.8' }, DEFAULTS).problems[0], /this tool only serves loopback/);
+});
+
+test('::1 is loopback but refused with a clear message: the native server is IPv4-only', () => {
+  for (const v6 of ['::1', '0:0:0:0:0:0:0:1', '0000::0001']) {
+    const r = resolveServerOptions({ host: v6 }, DEFAULTS);
+    assert.equal(r.ok, false, v6);
+    assert.deepEqual(r.problems, [`--host ${v6}: the native server is IPv4-only: use a loopback address in 127.0.0.0/8 such as 127.0.0.1`]);
+  }
+});
+
+test('stress server --help offers what the check accepts: no ::1', () => {
+  const host = SERVER_FLAGS.find((f) => f.name === 'host');
+  assert.ok(host !== undefined);
+  assert.doesNotMatch(host.describe, /::1/);
+  assert.match(host.describe, /IPv4-only/);
+});
+
+test('the flag table names every option, with the ranges the checks use', () => {
+  assert.deepEqual(Object.keys(OPTION_FLAGS).sort(), Object.keys(DEFAULTS).sort());
+  assert.deepEqual(resolveServerOptions({ workers: 257 }, DEFAULTS).problems, ['--workers must be an integer from 1 to 256, got 257']);
 });
 
 test('isLoopbackAddress reads IPv6 in every spelling', () => {

@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isLoopbackHost, optionsRecord, resolveRunOptions, type RawRunArgs, type Resolved } from '../../stress/run/options';
+import { isLoopbackHost, optionsRecord, resolveRunOptions, RUN_FLAGS, type RawRunArgs, type Resolved } from '../../stress/run/options';
 import { serverArgs } from '../../stress/run/orchestrate';
+import { scanArgv } from '../../stress/flags/argv';
+import { yargsOptions } from '../../stress/flags/table';
+import { CHAOS_ACTIONS } from '../../dummy-client/types';
 
 const env = { cores: 2, randomSeed: 42 };
 
@@ -60,9 +63,9 @@ test('each bad flag is named', () => {
     [{ 'chaosActions': 'rstMidBurst,explode' }, /--chaos-actions/],
     [{ rampUp: '20', duration: '10' }, /--ramp-up "20": must be shorter than --duration/],
     [{ target: '127.0.0.1:9000', serverWorkers: '4' }, /--server-workers "4": configures the embedded server/],
-    [{ serverSendBuffer: '-1' }, /--server-send-buffer "-1": must be between 0 and 16777216/],
-    [{ serverSendBuffer: '20000000' }, /--server-send-buffer "20000000": must be between 0 and 16777216/],
-    [{ target: '127.0.0.1:9000', serverProbes: true }, /--server-probes "true": configures the embedded server/],
+    [{ serverSendBuffer: '-1' }, /--send-buffer "-1": must be between 0 and 16777216/],
+    [{ serverSendBuffer: '20000000' }, /--send-buffer "20000000": must be between 0 and 16777216/],
+    [{ target: '127.0.0.1:9000', serverProbes: true }, /--probes "true": configures the embedded server/],
   ];
   for (const [raw, pattern] of cases) {
     const errors = errorsOf(resolveRunOptions(raw, {}, env));
@@ -73,7 +76,7 @@ test('each bad flag is named', () => {
 
 test('every bad option is reported at once', () => {
   const errors = errorsOf(resolveRunOptions({ clients: '0', duration: 'x', payload: '3-1', target: '10.0.0.1:80', workers: '0' }, {}, env));
-  for (const flag of ['--clients', '--duration', '--payload', '--target', '--workers']) {
+  for (const flag of ['--clients', '--duration', '--payload', '--target', '--client-workers']) {
     assert.ok(errors.some((e) => e.startsWith(flag)), `${flag} missing from ${errors.join('; ')}`);
   }
   assert.equal(errors.length, 5);
@@ -95,7 +98,7 @@ test('loopback hosts: 127.0.0.0/8, localhost, ::1 only', () => {
   assert.deepEqual(ok({ target: '[::1]:8080' }).target, { kind: 'external', host: '::1', port: 8080 });
 });
 
-test('--server-send-buffer and --server-probes reach the embedded server and the report', () => {
+test('--send-buffer and --probes reach the embedded server and the report', () => {
   const plain = ok({});
   assert.deepEqual([plain.serverSendBuffer, plain.serverProbes], [0, false]);
   const o = ok({ serverSendBuffer: '4096', serverProbes: true });
@@ -122,4 +125,78 @@ test('--mode broadcast checks broadcast traffic unless told otherwise', () => {
   assert.equal(ok({ mode: 'broadcast' }, { mode: 'echo', traffic: 'echo' }).traffic, 'broadcast', 'the flag wins over a scenario');
   assert.equal(ok({ mode: 'echo' }, { mode: 'broadcast', traffic: 'broadcast' }).traffic, 'echo');
   assert.equal(ok({}, { mode: 'echo', traffic: 'badInput' }).traffic, 'badInput');
+});
+
+test('durations take units; a bare number keeps the flag\'s old unit', () => {
+  assert.equal(ok({ duration: '10s' }).durationSec, 10);
+  assert.equal(ok({ duration: '1m' }).durationSec, 60);
+  assert.equal(ok({ duration: '1500ms' }).durationSec, 1.5);
+  assert.equal(ok({ duration: '30' }).durationSec, 30, 'bare = seconds');
+  assert.equal(ok({ lifetime: '2s' }).lifetimeMs, 2000);
+  assert.equal(ok({ lifetime: '250' }).lifetimeMs, 250, 'bare = milliseconds');
+  assert.equal(ok({ echoTimeout: '1m' }).echoTimeoutMs, 60_000);
+  assert.equal(ok({ rampUp: '500ms', duration: '2s' }).rampUpSec, 0.5);
+  assert.match(errorsOf(resolveRunOptions({ duration: '500ms' }, {}, env))[0]!, /--duration "500ms": must be between 1 and 86400 s/);
+  assert.match(errorsOf(resolveRunOptions({ duration: '10x' }, {}, env))[0]!, /--duration "10x": must be a duration like 500ms, 10s or 1m/);
+});
+
+test('sizes take k/m suffixes', () => {
+  assert.equal(ok({ sendQueueLimit: '64k' }).sendQueueLimit, 65536);
+  assert.equal(ok({ serverSendBuffer: '1m' }).serverSendBuffer, 1 << 20);
+});
+
+test('--traffic takes the scenario spelling (bad-input); the old camelCase one still works, with a warning naming the new', () => {
+  assert.equal(ok({ traffic: 'bad-input' }).traffic, 'badInput');
+  assert.equal(ok({ traffic: 'slow-reader' }).traffic, 'slowReader');
+  const warnings: string[] = [];
+  const r = resolveRunOptions({ traffic: 'badInput' }, {}, env, (w) => warnings.push(w));
+  assert.ok(r.ok && r.options.traffic === 'badInput');
+  assert.deepEqual(warnings, ['--traffic badInput is deprecated, use --traffic bad-input']);
+  assert.match(errorsOf(resolveRunOptions({ traffic: 'nope' }, {}, env))[0]!, /--traffic "nope": must be one of echo, broadcast, bad-input, slow-reader, chaos/);
+});
+
+test('the embedded server gets every server-side flag under its `stress server` spelling', () => {
+  const o = ok({ serverWorkers: '3', serverKick: '0.25', serverEchoDelayUs: '7', room: '4', mode: 'broadcast', seed: '9' });
+  const args = serverArgs({ ...o, backend: 'epoll' });
+  const after = (flag: string): string | undefined => args[args.indexOf(flag) + 1];
+  assert.deepEqual(
+    ['--workers', '--kick', '--echo-delay-us', '--room', '--mode', '--seed', '--backend', '--max-sessions', '--send-queue-limit'].map(after),
+    ['3', '0.25', '7', '4', 'broadcast', '9', 'epoll', '10000', '1048576'],
+  );
+  for (const fleetOnly of ['--clients', '--client-workers', '--traffic', '--server-workers']) assert.ok(!args.includes(fleetOnly), fleetOnly);
+});
+
+test('--help: real types, defaults, and the choices of enum and list flags', () => {
+  const help = yargsOptions(RUN_FLAGS);
+  for (const action of CHAOS_ACTIONS) assert.match(String(help['chaos-actions']!.describe), new RegExp(action));
+  assert.match(String(help.clients!.describe), /\[int 1\.\.1000000, default: 1000\]/);
+  assert.match(String(help.duration!.describe), /duration/);
+  assert.match(String(help.traffic!.describe), /bad-input/);
+  assert.deepEqual(help.kick!.alias, ['server-kick'], 'the old spelling is an alias');
+});
+
+test('the command line as typed: a flag given twice, unknown flags, a switch with a value, all at once', () => {
+  const scan = scanArgv(['--clients', '10', '--clients', '20', '--bogus', '3', '--gate=maybe', '--also-bogus', 'chaos'], RUN_FLAGS);
+  assert.deepEqual(scan.problems.sort(), [
+    '--clients is given 2 times: give it once',
+    '--gate "maybe": a switch takes no value (or true/false)',
+    'Unknown argument: --also-bogus',
+    'Unknown argument: --bogus',
+  ]);
+  assert.deepEqual(scanArgv(['--threshold', 'p99<5ms', '--threshold', 'lost==0', '--gate', '--no-json', '--gate=true'], RUN_FLAGS).problems, ['--gate is given 2 times: give it once']);
+  assert.deepEqual(scanArgv(['--duration', '-1', '--rate', '5'], RUN_FLAGS).problems, [], 'a negative number is a value');
+});
+
+test('an old spelling still works, with a warning naming the new one', () => {
+  const scan = scanArgv(['--server-kick', '0.1', '--workers', '2', '--server-echo-delay-us=5', '--server-probes'], RUN_FLAGS);
+  assert.deepEqual(scan.problems, []);
+  assert.deepEqual(scan.warnings.map((w) => w.split(',')[0]), [
+    '--server-kick is deprecated',
+    '--workers is deprecated',
+    '--server-echo-delay-us is deprecated',
+    '--server-probes is deprecated',
+  ]);
+  assert.match(scan.warnings[0]!, /use --kick/);
+  assert.match(scan.warnings[1]!, /use --client-workers/);
+  assert.deepEqual(scanArgv(['--kick', '0.1', '--server-kick', '0.2'], RUN_FLAGS).problems, ['--kick is given 2 times: give it once'], 'old and new spellings are one flag');
 });

@@ -1,0 +1,76 @@
+/**
+ * The command line as a user types it: the run and server flag tables' user-visible rules,
+ * each checked through the compiled CLI (every case exits 2 before any server or fleet starts).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+
+const CLI = path.join(__dirname, '..', '..', 'stress', 'cli.js');
+
+function stress(args: string[]): { code: number | null; stderr: string; stdout: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 20_000 });
+  return { code: r.status, stderr: r.stderr, stdout: r.stdout };
+}
+
+function refused(args: string[], ...patterns: RegExp[]): string {
+  const r = stress(args);
+  assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+  for (const p of patterns) assert.match(r.stderr, p, args.join(' '));
+  assert.doesNotMatch(r.stderr, /internal error/);
+  return r.stderr;
+}
+
+test('a flag given twice is exit 2 naming it, not a crash (run and server)', () => {
+  refused(['--clients', '10', '--clients', '20'], /--clients is given 2 times/);
+  refused(['--gate', '--gate'], /--gate is given 2 times/);
+  refused(['server', '--port', '1', '--port', '2'], /--port is given 2 times/);
+});
+
+test('an unknown flag does not hide the bad values: every problem at once', () => {
+  const err = refused(['--no-such-flag', '--clients', '0', '--duration', 'soon', '--gate=maybe'], /Unknown argument: --no-such-flag/, /--clients "0"/, /--duration "soon"/, /--gate "maybe"/);
+  assert.equal(err.split('\n').filter((l) => l.startsWith('stress: ')).length, 4, err);
+  refused(['server', '--nope', '--port', 'abc', '--mode', 'loud'], /Unknown argument: --nope/, /--port must be an integer/, /--mode must be one of/);
+});
+
+test('a switch given a value other than true/false is refused', () => {
+  refused(['--gate=maybe', '--duration', '1'], /--gate "maybe": a switch takes no value/);
+  refused(['server', '--probes=sometimes'], /--probes "sometimes"/);
+});
+
+test("--threshold 'p101<5ms' is refused, not read as p10.1", () => {
+  refused(['--threshold', 'p101<5ms', '--duration', '1'], /p101/);
+});
+
+test('durations take units; a bad one names the flag', () => {
+  refused(['--duration', '10x'], /--duration "10x": must be a duration like 500ms, 10s or 1m/);
+  refused(['--duration', '500ms'], /--duration "500ms": must be between 1 and 86400 s/);
+  assert.doesNotMatch(refused(['--duration', '10s', '--clients', '0'], /--clients "0"/), /--duration/, '10s is a valid duration');
+  assert.doesNotMatch(refused(['--duration', '1m', '--echo-timeout', '500ms', '--clients', '0'], /--clients "0"/), /--duration|--echo-timeout/);
+});
+
+test('old spellings still work, with a warning naming the new one', () => {
+  refused(['--server-kick', '2', '--duration', '1'], /--server-kick is deprecated, use --kick/, /--kick "2": must be between 0 and 1/);
+  refused(['--traffic', 'badInput', '--clients', '0'], /--traffic badInput is deprecated, use --traffic bad-input/, /--clients "0"/);
+  refused(['--workers', '0'], /--workers is deprecated, use --client-workers/, /--client-workers "0"/);
+});
+
+test('stress server --host ::1: help and check agree (IPv4 loopback only)', () => {
+  refused(['server', '--host', '::1'], /--host ::1: the native server is IPv4-only/);
+  const help = stress(['server', '--help']);
+  assert.equal(help.code, 0);
+  assert.doesNotMatch(help.stdout, /::1/);
+});
+
+test('--help shows real types and lists the chaos actions', () => {
+  const help = stress(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--clients\s+connections to open \[int 1\.\.1000000, default: 1000\]/);
+  assert.match(help.stdout, /rstMidBurst, finInFlight, closeAfterConnect,\s+closeMidPacket, silence/);
+  assert.doesNotMatch(help.stdout, /--clients[^\n]*\[string\]/);
+});
+
+test('compare --markdown: a path like run and report, - for stdout; a JSON path is refused', () => {
+  refused(['compare', '--markdown', 'a.json', 'b.json', 'c.json'], /--markdown "a\.json": names a JSON file/);
+});
