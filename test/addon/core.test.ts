@@ -8,22 +8,16 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { packageRoot } from '../../server/addon';
+import { toolchainMissing } from '../support/toolchain';
 
 const addonDir = path.join(packageRoot(), 'addon');
-
-function missingTool(): string | undefined {
-  for (const tool of ['make', 'g++']) {
-    if (spawnSync(tool, ['--version'], { stdio: 'ignore' }).status !== 0) return `${tool} is not installed`;
-  }
-  return undefined;
-}
 
 function make(args: string[]): { status: number | null; output: string } {
   const r = spawnSync('make', ['-C', addonDir, '-j', '2', ...args], { encoding: 'utf8', timeout: 240_000 });
   return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
-const opts = { skip: missingTool(), timeout: 300_000 };
+const opts = { skip: toolchainMissing(), timeout: 300_000 };
 
 test('C++ core unit tests pass (release build)', opts, () => {
   const { status, output } = make(['test']);

@@ -4,8 +4,8 @@
  * that fails to stop cannot hang the test process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as path from 'node:path';
 import { leaked, type ServerStats } from '../../server/types';
+import { CLI } from '../support/paths';
 
 export interface ServerChild {
   port: number;
@@ -14,8 +14,6 @@ export interface ServerChild {
   /** SIGTERM, then SIGKILL if it has not exited within timeoutMs; true when it exited by itself. */
   stop(timeoutMs?: number): Promise<boolean>;
 }
-
-export const CLI = path.join(__dirname, '..', '..', 'stress', 'cli.js');
 
 export function spawnServer(args: string[]): Promise<ServerChild> {
   const child: ChildProcess = spawn(process.execPath, [CLI, 'server', '--stats-json', '--port', '0', '--stats-interval-ms', '50', ...args], {

@@ -10,8 +10,10 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli, tempDir } from '../stress/helpers';
-import { buildLanserver, failedGateNames, reportOf, toolchainMissing } from './helpers';
+import { runCli } from '../support/cli';
+import { failedGateNames, reportOf } from '../support/reports';
+import { tempDir } from '../support/temp';
+import { buildLanserver, toolchainMissing } from '../support/toolchain';
 
 const skip = toolchainMissing();
 const opts = { skip, timeout: 240_000 };

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli, tempDir } from '../stress/helpers';
+import { runCli } from '../support/cli';
+import { tempDir } from '../support/temp';
 
 test('--server-bin that is not an executable is bad input naming the flag (exit 2)', { timeout: 30_000 }, async () => {
   const out = tempDir();

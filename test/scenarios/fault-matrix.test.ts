@@ -14,8 +14,11 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CI_GATE_ARGS, CI_GATE_COMMAND } from '../../scenarios/ci-gate';
 import type { RunReport } from '../../stress/report/types';
-import { runCli, tempDir, type CliResult } from '../stress/helpers';
-import { buildLanserver, ROOT, toolchainMissing } from '../sanitizers/helpers';
+import { runCli, type CliResult } from '../support/cli';
+import { ROOT } from '../support/paths';
+import { failedGateNames, reportsOf } from '../support/reports';
+import { tempDir } from '../support/temp';
+import { buildLanserver, toolchainMissing } from '../support/toolchain';
 import { readFaults, type Fault } from '../support/faults';
 import { loadAddon } from '../../server/addon';
 
@@ -32,15 +35,9 @@ interface Row {
 }
 const rows: Row[] = [];
 
-function reportsOf(r: CliResult): RunReport[] {
-  const lines = r.stdout.split('\n').filter((l) => l.startsWith('{'));
-  return lines.map((l) => JSON.parse(readFileSync((JSON.parse(l) as { report: string }).report, 'utf8')) as RunReport);
-}
-
+/** The gates any of the runs (one per backend) failed, each named once. */
 function failedGates(reports: RunReport[]): string[] {
-  const names = new Set<string>();
-  for (const rep of reports) for (const g of rep.gates) if (!g.unknown && !g.pass) names.add(g.name);
-  return [...names];
+  return [...new Set(reports.flatMap(failedGateNames))];
 }
 
 function backendFor(fault: Fault): string {

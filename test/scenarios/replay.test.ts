@@ -11,7 +11,7 @@ import { planChaos } from '../../dummy-client/chaos-actions';
 import { resolveRunOptions } from '../../stress/run/options';
 import { fleetConfig } from '../../stress/run/orchestrate';
 import type { RunReport } from '../../stress/report/types';
-import { addonMissing } from '../stress/helpers';
+import { addonMissing } from '../support/cli';
 import { failed, runScenarioCli } from './run-helpers';
 
 const skip = addonMissing();

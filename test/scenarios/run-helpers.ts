@@ -1,7 +1,9 @@
 /** Runs a scenario through the real CLI (embedded native server or a --target) and reads its report. */
-import { readFileSync } from 'node:fs';
 import type { RunReport } from '../../stress/report/types';
-import { runCli, tempDir, type CliResult } from '../stress/helpers';
+import { failedGates } from '../../stress/run/gates';
+import { runCli, type CliResult } from '../support/cli';
+import { readReport } from '../support/reports';
+import { tempDir } from '../support/temp';
 
 export interface ScenarioRun {
   cli: CliResult;
@@ -19,11 +21,12 @@ export async function runScenarioCli(args: string[], timeoutMs = 60_000): Promis
   } catch {
     throw new Error(`no JSON summary (exit ${cli.code}, timed out ${cli.timedOut}); stderr:\n${cli.stderr}`);
   }
-  return { cli, report: JSON.parse(readFileSync(reportPath, 'utf8')) as RunReport };
+  return { cli, report: readReport(reportPath) };
 }
 
+/** The failed gates with what was measured, for assertion messages. */
 export function failed(r: RunReport): string[] {
-  return r.gates.filter((g) => !g.unknown && !g.pass).map((g) => `${g.name} (actual ${g.actual})`);
+  return failedGates(r.gates).map((g) => `${g.name} (actual ${g.actual})`);
 }
 
 export function gate(r: RunReport, name: string): RunReport['gates'][number] {

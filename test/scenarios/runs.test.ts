@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addonMissing } from '../stress/helpers';
+import { addonMissing } from '../support/cli';
 import { failed, gate, runScenarioCli } from './run-helpers';
 
 const skip = addonMissing();

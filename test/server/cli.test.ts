@@ -3,11 +3,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as net from 'node:net';
-import * as path from 'node:path';
-import { packageRoot } from '../../server/addon';
+import { CLI } from '../support/paths';
 import { LineReader, TestClient, isFinal, isListening, isStats, skipReason, waitUntil } from './helpers';
 
-const CLI = path.join(packageRoot(), 'dist', 'stress', 'cli.js');
 const opts = { skip: skipReason('addon'), timeout: 60_000 };
 
 function runCli(args: string[]): LineReader {

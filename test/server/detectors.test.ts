@@ -21,7 +21,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ServerOptions, ServerStats } from '../../server/types';
 import { readRssKiB } from '../../stress/run/rss';
-import { buildLanserver, toolchainMissing } from '../sanitizers/helpers';
+import { buildLanserver, toolchainMissing } from '../support/toolchain';
 import { LineReader, TestClient, closeAll, isListening, isStats, sleep, standaloneArgs, waitUntil } from './helpers';
 
 const opts = { skip: toolchainMissing(), timeout: 180_000 };

@@ -9,6 +9,7 @@ import { LineSplitter, parseServerLine } from '../../server/lines';
 import { OPTION_FLAGS } from '../../server/options';
 import { anomalyTotal } from '../../stress/run/metrics';
 import type { ListenInfo, ServerLine, ServerOptions, ServerStats } from '../../server/types';
+import { Prng } from '../../dummy-client/codec';
 
 export const HOST = '127.0.0.1';
 
@@ -43,16 +44,10 @@ export class PacketDecoder {
   }
 }
 
-/** mulberry32: a tiny seeded generator so a failing random test can be replayed from its seed. */
+/** The fleet's seeded generator (mulberry32), so a failing random test can be replayed from its seed. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const prng = new Prng(seed);
+  return () => prng.next();
 }
 
 export function randomBytes(next: () => number, length: number): Buffer {

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { toJUnit, toMarkdown, writeCiOutputs, xmlEscape } from '../../stress/ci-output';
 import { evaluateThresholds } from '../../stress/thresholds/evaluate';
 import { makeReport } from './compare-fixture';
+import { tempDir } from '../support/temp';
 
 /** Tags open and close in order, attributes are quoted, no raw & or <: enough to catch broken escaping. */
 function assertWellFormed(xml: string): void {
@@ -62,7 +62,7 @@ test('Markdown: verdict, build, key numbers, every gate, failures named', () => 
 });
 
 test('writeCiOutputs writes the files asked for and nothing else', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'lanstress-ci-'));
+  const dir = tempDir('ci');
   try {
     const report = makeReport({ seed: 2 });
     const junit = path.join(dir, 'sub', 'out.xml');

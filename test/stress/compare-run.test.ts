@@ -9,14 +9,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { failedGates } from '../../stress/run/gates';
+import { addonMissing } from '../support/cli';
+import { CLI, ROOT } from '../support/paths';
+import { readReport } from '../support/reports';
+import { tempDir } from '../support/temp';
 
-const root = path.resolve(__dirname, '..', '..', '..');
-const cli = path.join(root, 'dist', 'stress', 'cli.js');
-const addon = path.join(root, 'build', 'Release', 'lanserver.node');
-const noAddon = existsSync(addon) ? false : `the native addon is not built (${addon}); run npm run build:native`;
+const noAddon = addonMissing();
 
 interface Ran {
   code: number | null;
@@ -25,7 +26,7 @@ interface Ran {
 }
 
 function stress(args: string[], timeoutMs = 120_000): Ran {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, FORCE_COLOR: '0' } });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, FORCE_COLOR: '0' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -41,7 +42,7 @@ function run(dir: string, name: string, extra: string[]): { json: string; ran: R
 }
 
 test('compare on real runs: a slower server is a regression, the same build is not, incomparable reports exit 2', { skip: noAddon, timeout: 400_000 }, () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'lanstress-compare-run-'));
+  const dir = tempDir('compare-run');
   try {
     const a = run(dir, 'a', []);
     assert.equal(a.ran.code, 0, a.ran.stderr.slice(-2000));
@@ -77,11 +78,11 @@ test('compare on real runs: a slower server is a regression, the same build is n
     if (same.code === 1 && flagged.length === 1 && flagged[0] === 'failed gates (not thresholds)') {
       // Not noise: one of the two runs failed an integrity or server gate (a real fault
       // elsewhere, which compare rightly reports). Only the measured metrics are judged here.
-      const failedGates = (JSON.parse(readFileSync(b.json, 'utf8')) as { gates: Array<{ name: string; kind: string; pass: boolean; unknown: boolean }> }).gates
-        .filter((g) => g.kind !== 'threshold' && !g.pass && !g.unknown)
+      const failed = failedGates(readReport(b.json).gates)
+        .filter((g) => g.kind !== 'threshold')
         .map((g) => g.name);
-      assert.ok(failedGates.length > 0, same.stdout);
-      process.stderr.write(`note: run b failed gates ${failedGates.join(', ')}; compare flagged that and nothing else\n`);
+      assert.ok(failed.length > 0, same.stdout);
+      process.stderr.write(`note: run b failed gates ${failed.join(', ')}; compare flagged that and nothing else\n`);
     } else {
       assert.equal(same.code, 0, same.stdout + same.stderr);
     }
@@ -91,7 +92,7 @@ test('compare on real runs: a slower server is a regression, the same build is n
     assert.match(md.stdout, /^### lanstress compare: scenario `echo-flood`/);
 
     // A report of another scenario and one of a future schema version: exit 2, naming the file.
-    const report = JSON.parse(readFileSync(a.json, 'utf8')) as { scenario: { name: string }; schemaVersion: number };
+    const report = readReport(a.json);
     const other = path.join(dir, 'other-scenario.json');
     writeFileSync(other, JSON.stringify({ ...report, scenario: { ...report.scenario, name: 'broadcast-storm' } }));
     const future = path.join(dir, 'future.json');

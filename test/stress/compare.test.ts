@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { compareReports, type Comparison } from '../../stress/compare/compare';
 import { comparisonMarkdown, formatComparison } from '../../stress/compare/format';
@@ -10,13 +9,14 @@ import { compareCommandRun, parsePercent } from '../../stress/commands/compare';
 import { validateReport } from '../../stress/report/schema';
 import type { RunReport } from '../../stress/report/types';
 import { makeReport } from './compare-fixture';
+import { tempDir } from '../support/temp';
 
 function status(c: Comparison, key: string, head = 0): string | undefined {
   return c.rows.find((r) => r.key === key)?.heads[head]?.status;
 }
 
 function withFiles(reports: Record<string, unknown>, body: (dir: string) => void): void {
-  const dir = mkdtempSync(path.join(tmpdir(), 'lanstress-compare-'));
+  const dir = tempDir('compare');
   try {
     for (const [name, r] of Object.entries(reports)) writeFileSync(path.join(dir, name), typeof r === 'string' ? r : JSON.stringify(r));
     body(dir);

@@ -4,10 +4,9 @@
  * JSON), so no WebSocket library and no port is needed. Bounded in time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
+import { tempDir } from '../support/temp';
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
@@ -46,7 +45,7 @@ export class Browser {
   }
 
   static launch(executable: string): Browser {
-    const profile = mkdtempSync(path.join(tmpdir(), 'lanstress-chromium-'));
+    const profile = tempDir('chromium');
     const child = spawn(
       executable,
       [

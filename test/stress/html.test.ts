@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { renderHtml } from '../../stress/html/render';
@@ -10,6 +9,10 @@ import { esc, jsonForScript } from '../../stress/html/escape';
 import type { RunReport } from '../../stress/report/types';
 import { makeReport } from './compare-fixture';
 import { Browser, findChromium } from './html-browser';
+import { addonMissing } from '../support/cli';
+import { CLI } from '../support/paths';
+import { readReport } from '../support/reports';
+import { tempDir } from '../support/temp';
 
 const chromium = findChromium();
 const noBrowser = chromium === null ? 'chromium is not installed (apt-get install -y chromium); the browser checks need it' : false;
@@ -58,7 +61,7 @@ function shown(text: string): number {
 }
 
 async function checkInBrowser(report: RunReport, widths: number[]): Promise<void> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'lanstress-html-'));
+  const dir = tempDir('html');
   const browser = Browser.launch(chromium as string);
   try {
     const file = path.join(dir, 'run.html');
@@ -126,19 +129,16 @@ test('an external-target report with no server stats renders too', { skip: noBro
   await checkInBrowser(makeReport({ seed: 8, external: true }), [1280]);
 });
 
-const cli = path.join(__dirname, '..', '..', 'stress', 'cli.js');
-const addon = path.join(__dirname, '..', '..', '..', 'build', 'Release', 'lanserver.node');
-
-test('a real run\'s report (chaos, the shipped server) renders in Chromium with its numbers, and its HTML sits beside the JSON', { skip: noBrowser || (existsSync(addon) ? false : 'the native addon is not built'), timeout: 120_000 }, async () => {
-  const out = mkdtempSync(path.join(tmpdir(), 'lanstress-html-run-'));
+test('a real run\'s report (chaos, the shipped server) renders in Chromium with its numbers, and its HTML sits beside the JSON', { skip: noBrowser || addonMissing(), timeout: 120_000 }, async () => {
+  const out = tempDir('html-run');
   try {
-    const ran = spawnSync(process.execPath, [cli, 'chaos', '--backend', 'auto', '--clients', '100', '--duration', '2', '--out', out, '--json'], { encoding: 'utf8', timeout: 90_000 });
+    const ran = spawnSync(process.execPath, [CLI, 'chaos', '--backend', 'auto', '--clients', '100', '--duration', '2', '--out', out, '--json'], { encoding: 'utf8', timeout: 90_000 });
     assert.equal(ran.status, 0, ran.stderr.slice(-2000));
     const json = readdirSync(out).filter((f) => f.endsWith('.json'));
     assert.equal(json.length, 1);
     const jsonPath = path.join(out, json[0] ?? '');
     assert.ok(existsSync(jsonPath.replace(/\.json$/, '.html')), 'the HTML report is written next to the JSON');
-    const report = JSON.parse(readFileSync(jsonPath, 'utf8')) as RunReport;
+    const report = readReport(jsonPath);
     assert.ok(report.results.integrity.ok > 0);
     // The same hostile text the fixtures carry, so escaping is proven on a real report too.
     report.meta.cpu.model = 'Test CPU <script>alert(1)</script>';

@@ -5,8 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { toJUnit, toJUnitRuns, toMarkdown, toMarkdownRuns } from '../../stress/ci-output';
 import { compareCommandRun } from '../../stress/commands/compare';
@@ -20,6 +19,7 @@ import { EXIT, worstExit } from '../../stress/run/exit-codes';
 import { verdictOf } from '../../stress/run/gates';
 import { resolveRunOptions, type NamedBackend } from '../../stress/run/options';
 import { makeReport } from './compare-fixture';
+import { tempDir } from '../support/temp';
 
 function interrupted(seed = 1): RunReport {
   const r = makeReport({ seed });
@@ -82,7 +82,7 @@ test('several runs: one JUnit file with a suite per backend, one Markdown with a
 test('stress report: new thresholds cannot turn an interrupted run into a pass (exit 4)', () => {
   const r = interrupted();
   assert.equal(withThresholds(r, ['p99<100s']).verdict, 'interrupted');
-  const dir = mkdtempSync(path.join(tmpdir(), 'lanstress-int-'));
+  const dir = tempDir('int');
   try {
     const file = path.join(dir, 'run.json');
     writeFileSync(file, JSON.stringify(r));
@@ -96,7 +96,7 @@ test('stress report: new thresholds cannot turn an interrupted run into a pass (
 });
 
 test('stress compare refuses an interrupted baseline (exit 2 naming it) unless --allow-interrupted', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'lanstress-int-'));
+  const dir = tempDir('int');
   try {
     const base = path.join(dir, 'base.json');
     const head = path.join(dir, 'head.json');

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { validateReport } from '../../stress/report/schema';
 import { formatFailedGates, formatSummary, summaryData } from '../../stress/report/summary';
@@ -9,6 +8,7 @@ import { reportFileName, writeReport } from '../../stress/report/write';
 import { failedGates } from '../../stress/run/gates';
 import { ANOMALIES } from '../../server/types';
 import { embeddedOutcome, fleetResult, noAnomalies, sampleReport, serverStats } from './fixtures';
+import { tempDir } from '../support/temp';
 
 const ANSI = /\x1b\[/;
 
@@ -117,7 +117,7 @@ test('report names sort by time and carry scenario and short commit', () => {
 });
 
 test('writeReport is atomic: one file, no temp left, two runs in one second both kept', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'lanstress-report-'));
+  const dir = tempDir('report');
   try {
     const r = sampleReport();
     const a = writeReport(r, path.join(dir, 'nested'));

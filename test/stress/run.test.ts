@@ -11,7 +11,10 @@ import * as path from 'node:path';
 import { startNodeEchoServer } from '../../bench/node-echo-server';
 import { validateReport } from '../../stress/report/schema';
 import type { RunReport } from '../../stress/report/types';
-import { addonMissing, CLI, runCli, startCli, tempDir } from './helpers';
+import { addonMissing, runCli, startCli } from '../support/cli';
+import { CLI } from '../support/paths';
+import { readReport as readReportFile } from '../support/reports';
+import { tempDir } from '../support/temp';
 
 interface JsonOut {
   report: string;
@@ -19,8 +22,9 @@ interface JsonOut {
   summary: { verdict: string; failedGates: string[]; unknownGates: string[] };
 }
 
+/** A report, checked against the schema. */
 function readReport(file: string): RunReport {
-  const r = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
+  const r = readReportFile(file);
   assert.deepEqual(validateReport(r), [], 'report validates against the schema');
   return r;
 }

@@ -1,9 +1,7 @@
 /** The fault matrix as the tests see it: read from the one list in addon/src/core/faults.h. */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-
-/** dist/test/support -> repo root */
-const ROOT = path.resolve(__dirname, '..', '..', '..');
+import { ROOT } from './paths';
 export const FAULTS_HEADER = path.join(ROOT, 'addon', 'src', 'core', 'faults.h');
 
 export type FaultBackend = 'any' | 'epoll' | 'io_uring';

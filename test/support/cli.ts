@@ -1,12 +1,7 @@
 /** Spawning the real compiled CLI, bounded in time. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-
-/** dist/test/stress/helpers.js -> dist/stress/cli.js */
-export const CLI = path.resolve(__dirname, '..', '..', 'stress', 'cli.js');
-export const ADDON = path.resolve(__dirname, '..', '..', '..', 'build', 'Release', 'lanserver.node');
+import { existsSync } from 'node:fs';
+import { ADDON, CLI } from './paths';
 
 export function addonMissing(): string | false {
   return existsSync(ADDON) ? false : `the native addon is not built (${ADDON}); run npm run build:native`;
@@ -69,8 +64,4 @@ export function startCli(args: string[], timeoutMs: number): CliRun {
 
 export function runCli(args: string[], timeoutMs = 60_000): Promise<CliResult> {
   return startCli(args, timeoutMs).result;
-}
-
-export function tempDir(): string {
-  return mkdtempSync(path.join(os.tmpdir(), 'lanstress-run-'));
 }
