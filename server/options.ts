@@ -38,38 +38,15 @@ export const SERVER_FLAGS = [
 ] as const satisfies ReadonlyArray<Flag & { key: keyof ServerOptions }>;
 
 type ServerFlag = (typeof SERVER_FLAGS)[number];
-type IntKey = Extract<ServerFlag, { type: 'int' }>['key'];
 
 /** The command-line spelling of every option, used in every message so the user sees the flag to fix. */
 export const OPTION_FLAGS = Object.fromEntries(SERVER_FLAGS.map((f) => [f.key, `--${f.name}`])) as Readonly<Record<keyof ServerOptions, string>>;
 
-
-const INT_RANGES = Object.fromEntries(
-  SERVER_FLAGS.filter((f) => f.type === 'int').map((f) => [f.key, { min: f.range[0], max: f.range[1] }]),
-) as Readonly<Record<IntKey, { min: number; max: number }>>;
-
-/** The defaults. Not pure: the worker count follows the machine and the seed is random. */
+/** The defaults: each flag's `init`, and what follows the machine (workers) or is random (seed), hence not pure. */
 export function defaultServerOptions(): ServerOptions {
-  return {
-    host: '127.0.0.1',
-    port: 0,
-    workers: os.availableParallelism(),
-    maxSessions: 10000,
-    maxPayload: 8192,
-    sendQueueLimit: 1 << 20,
-    backlog: 4096,
-    backend: 'auto',
-    mode: 'echo',
-    framing: 'lan',
-    allow: [],
-    deny: [],
-    room: 0,
-    kick: 0,
-    echoDelayUs: 0,
-    seed: randomInt(0, MAX_SEED),
-    sendBuffer: 0,
-    probes: false,
-  };
+  const options: Record<string, unknown> = { allow: [], deny: [], workers: os.availableParallelism(), seed: randomInt(0, MAX_SEED) };
+  for (const flag of SERVER_FLAGS) if ('init' in flag) options[flag.key] = flag.init;
+  return options as unknown as ServerOptions;
 }
 
 /** Options as they come from a command line or a caller: any value may be a string or the wrong type. */
@@ -156,103 +133,82 @@ function checkHost(host: unknown): string | null {
   return null;
 }
 
+function integer(flag: Extract<ServerFlag, { type: 'int' }>, value: unknown, problems: string[]): number {
+  const n = toNumber(value);
+  const [min, max] = flag.range;
+  if (!Number.isInteger(n) || n < min || n > max) problems.push(`--${flag.name} must be an integer from ${min} to ${max}, got ${show(value)}`);
+  return n;
+}
+
+function probability(flag: ServerFlag, value: unknown, problems: string[]): number {
+  const n = toNumber(value);
+  if (!(n >= 0 && n <= 1)) problems.push(`--${flag.name} must be a probability from 0 to 1, got ${show(value)}`);
+  return n;
+}
+
+function choice(flag: Extract<ServerFlag, { type: 'enum' }>, value: unknown, problems: string[]): unknown {
+  const allowed: readonly string[] = flag.choices;
+  if (typeof value !== 'string' || !allowed.includes(value)) problems.push(`--${flag.name} must be one of ${allowed.join(', ')}, got ${show(value)}`);
+  return value;
+}
+
+function onOff(flag: ServerFlag, value: unknown, problems: string[]): boolean {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  problems.push(`--${flag.name} must be true or false, got ${show(value)}`);
+  return false;
+}
+
+function cidrs(flag: ServerFlag, value: unknown, problems: string[]): string[] {
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || !list.every((v): v is string => typeof v === 'string')) {
+    problems.push(`--${flag.name} must be a list of CIDRs like 10.0.0.0/8, got ${show(value)}`);
+    return [];
+  }
+  const out: string[] = [];
+  for (const item of list) {
+    const parsed = parseCidr(item);
+    if ('error' in parsed) problems.push(`--${flag.name} must be a CIDR like 127.0.0.0/8, got ${show(item)}: ${parsed.error}`);
+    else out.push(parsed.cidr);
+  }
+  return out;
+}
+
+/** Checks one option by its flag's type; a problem names the flag. */
+function readOption(flag: ServerFlag, value: unknown, problems: string[]): unknown {
+  switch (flag.type) {
+    case 'int': return integer(flag, value, problems);
+    case 'number': return probability(flag, value, problems);
+    case 'enum': return choice(flag, value, problems);
+    case 'bool': return onOff(flag, value, problems);
+    case 'string': {
+      if ('repeatable' in flag) return cidrs(flag, value, problems);
+      const hostProblem = checkHost(value);
+      if (hostProblem !== null) problems.push(hostProblem);
+      return value;
+    }
+  }
+}
+
+/** One whole packet must fit in the send queue, or every echo of a large packet would be a disconnect. */
+function sendQueueProblem(o: ServerOptions): string[] {
+  if (!Number.isInteger(o.sendQueueLimit) || !Number.isInteger(o.maxPayload) || o.sendQueueLimit >= o.maxPayload + HEADER_BYTES) return [];
+  return [`--send-queue-limit must be at least --max-payload + ${HEADER_BYTES} (${o.maxPayload + HEADER_BYTES}), got ${o.sendQueueLimit}`];
+}
+
 /**
  * Merges `raw` over `defaults` and checks every option, collecting every problem
  * rather than stopping at the first (like k6): the user fixes a command line in one go.
  * Pure: the same input always gives the same answer.
  */
 export function resolveServerOptions(raw: RawServerOptions, defaults: ServerOptions): ResolvedOptions {
-  const problems: string[] = [];
-  const pick = <K extends keyof ServerOptions>(key: K): unknown => (raw[key] === undefined ? defaults[key] : raw[key]);
-
-  for (const key of Object.keys(raw)) {
-    if (!(key in OPTION_FLAGS)) problems.push(`unknown server option '${key}'`);
+  const problems = Object.keys(raw).filter((key) => !(key in OPTION_FLAGS)).map((key) => `unknown server option '${key}'`);
+  const checked: Record<string, unknown> = {};
+  for (const flag of SERVER_FLAGS) {
+    checked[flag.key] = readOption(flag, raw[flag.key] === undefined ? defaults[flag.key] : raw[flag.key], problems);
   }
-
-  const integer = (key: keyof typeof INT_RANGES): number => {
-    const value = pick(key);
-    const n = toNumber(value);
-    const { min, max } = INT_RANGES[key];
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`${OPTION_FLAGS[key]} must be an integer from ${min} to ${max}, got ${show(value)}`);
-    }
-    return n;
-  };
-
-  const choice = <T extends string>(key: keyof ServerOptions, allowed: readonly T[]): T => {
-    const value = pick(key);
-    if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-      problems.push(`${OPTION_FLAGS[key]} must be one of ${allowed.join(', ')}, got ${show(value)}`);
-    }
-    return value as T;
-  };
-
-  const probability = (key: 'kick'): number => {
-    const value = pick(key);
-    const n = toNumber(value);
-    if (!(n >= 0 && n <= 1)) problems.push(`${OPTION_FLAGS[key]} must be a probability from 0 to 1, got ${show(value)}`);
-    return n;
-  };
-
-  const flag = (key: 'probes'): boolean => {
-    const value = pick(key);
-    if (value === true || value === 'true') return true;
-    if (value === false || value === 'false') return false;
-    problems.push(`${OPTION_FLAGS[key]} must be true or false, got ${show(value)}`);
-    return false;
-  };
-
-  const cidrs = (key: 'allow' | 'deny'): string[] => {
-    const value = pick(key);
-    const list = typeof value === 'string' ? [value] : value;
-    if (!Array.isArray(list) || !list.every((v): v is string => typeof v === 'string')) {
-      problems.push(`${OPTION_FLAGS[key]} must be a list of CIDRs like 10.0.0.0/8, got ${show(value)}`);
-      return [];
-    }
-    const out: string[] = [];
-    for (const item of list) {
-      const parsed = parseCidr(item);
-      if ('error' in parsed) problems.push(`${OPTION_FLAGS[key]} must be a CIDR like 127.0.0.0/8, got ${show(item)}: ${parsed.error}`);
-      else out.push(parsed.cidr);
-    }
-    return out;
-  };
-
-  const hostValue = pick('host');
-  const hostProblem = checkHost(hostValue);
-  if (hostProblem !== null) problems.push(hostProblem);
-
-  const options: ServerOptions = {
-    host: hostValue as string,
-    port: integer('port'),
-    workers: integer('workers'),
-    maxSessions: integer('maxSessions'),
-    maxPayload: integer('maxPayload'),
-    sendQueueLimit: integer('sendQueueLimit'),
-    backlog: integer('backlog'),
-    backend: choice('backend', BACKENDS),
-    mode: choice('mode', MODES),
-    framing: choice('framing', FRAMINGS),
-    allow: cidrs('allow'),
-    deny: cidrs('deny'),
-    room: integer('room'),
-    kick: probability('kick'),
-    echoDelayUs: integer('echoDelayUs'),
-    seed: integer('seed'),
-    sendBuffer: integer('sendBuffer'),
-    probes: flag('probes'),
-  };
-
-  // One whole packet must fit in the send queue, or every echo of a large packet would be a disconnect.
-  if (
-    Number.isInteger(options.sendQueueLimit) && Number.isInteger(options.maxPayload) &&
-    options.sendQueueLimit < options.maxPayload + HEADER_BYTES
-  ) {
-    problems.push(
-      `--send-queue-limit must be at least --max-payload + ${HEADER_BYTES} (${options.maxPayload + HEADER_BYTES}), got ${options.sendQueueLimit}`,
-    );
-  }
-
+  const options = checked as unknown as ServerOptions;
+  problems.push(...sendQueueProblem(options));
   return problems.length === 0 ? { ok: true, options, problems: [] } : { ok: false, problems };
 }
 

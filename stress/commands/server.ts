@@ -100,19 +100,25 @@ function waitForSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-/** Runs `stress server` until SIGINT/SIGTERM; resolves to the process exit code. */
-export async function runServerCommand(args: ServerArgs, io: ServerCommandIo = processIo, argv: readonly string[] = hideBin(process.argv)): Promise<number> {
+/** The command line checked whole: the server's options and the stats interval, or every problem with it. */
+function readCommandLine(args: ServerArgs, argv: readonly string[], io: ServerCommandIo): { options: ServerOptions; intervalMs: number } | { problems: string[] } {
   const scan = scanArgv(argv, SERVER_COMMAND_FLAGS);
   for (const warning of scan.warnings) io.err(`stress server: warning: ${warning}`);
   const resolved = resolveServerOptions(rawOptions(args), defaultServerOptions());
   const problems = [...scan.problems, ...extraPositionals(args), ...(resolved.ok ? [] : resolved.problems)];
   const interval = rawValues(OUTPUT_FLAGS, args).get('stats-interval-ms');
   const intervalMs = parseInterval(typeof interval === 'string' ? interval : undefined, problems);
-  if (!resolved.ok || problems.length > 0) {
-    for (const problem of problems) io.err(`stress server: ${problem}`);
+  return resolved.ok && problems.length === 0 ? { options: resolved.options, intervalMs } : { problems };
+}
+
+/** Runs `stress server` until SIGINT/SIGTERM; resolves to the process exit code. */
+export async function runServerCommand(args: ServerArgs, io: ServerCommandIo = processIo, argv: readonly string[] = hideBin(process.argv)): Promise<number> {
+  const commandLine = readCommandLine(args, argv, io);
+  if ('problems' in commandLine) {
+    for (const problem of commandLine.problems) io.err(`stress server: ${problem}`);
     return 2;
   }
-  const options = resolved.options;
+  const { options, intervalMs } = commandLine;
   const json = args['stats-json'] === true;
   const emit = (line: ServerLine): void => io.out(JSON.stringify(line));
 
