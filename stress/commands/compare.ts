@@ -17,8 +17,9 @@ export interface CompareArgs {
   more?: string[];
   'fail-on-regression'?: string;
   /**
-   * A path: also write the Markdown comment there (as run and report do); '-': print it instead of
-   * the table. '' or true is the old switch spelling (same as '-'), deprecated.
+   * A path: also write the Markdown comment there (as run and report do); 'stdout': print it instead
+   * of the table ('-' cannot be a yargs value). '' or true is the old switch spelling (same as
+   * 'stdout'), deprecated.
    */
   markdown?: string | boolean;
   'allow-interrupted'?: boolean;
@@ -42,8 +43,8 @@ export function parsePercent(text: string): number | null {
 function markdownTarget(args: CompareArgs, io: CommandIo): { kind: 'none' } | { kind: 'stdout' } | { kind: 'file'; path: string } {
   const value = args.markdown;
   if (value === undefined || value === false) return { kind: 'none' };
-  if (value === '') io.err('stress compare: warning: --markdown without a value is deprecated, use --markdown - (print it instead of the table) or --markdown FILE');
-  if (value === true || value === '' || value === '-') return { kind: 'stdout' };
+  if (value === '') io.err('stress compare: warning: --markdown without a value is deprecated, use --markdown stdout (print it instead of the table) or --markdown FILE');
+  if (value === true || value === '' || value === 'stdout') return { kind: 'stdout' };
   return { kind: 'file', path: value };
 }
 
@@ -52,7 +53,7 @@ export function compareCommandRun(args: CompareArgs, io: CommandIo): number {
   // The old switch written before the reports (--markdown a.json b.json) now reads a.json as the
   // path: refuse rather than write Markdown over a report.
   if (markdown.kind === 'file' && markdown.path.endsWith('.json')) {
-    io.err(`stress compare: --markdown ${JSON.stringify(markdown.path)}: names a JSON file, not a Markdown one (to print the comment, use --markdown -)`);
+    io.err(`stress compare: --markdown ${JSON.stringify(markdown.path)}: names a JSON file, not a Markdown one (to print the comment, use --markdown stdout)`);
     return EXIT.usage;
   }
   let threshold = 0;
@@ -101,7 +102,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
       })
       .option('markdown', {
         type: 'string',
-        describe: 'also write a Markdown pull-request comment to this path, as run and report do; - prints it instead of the table (the bare switch is a deprecated spelling of -)',
+        describe: 'also write a Markdown pull-request comment to this path, as run and report do; stdout prints it instead of the table (the bare switch is a deprecated spelling of stdout)',
       })
       .option('allow-interrupted', { type: 'boolean', describe: 'accept an interrupted run (verdict interrupted) as the baseline; refused by default (exit 2)' })
       .example('$0 compare reports/base.json reports/head.json --fail-on-regression 5%', 'CI: exit 1 on a regression past 5% and the noise') as unknown as Argv<CompareArgs>,

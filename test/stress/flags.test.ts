@@ -5,7 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { makeReport } from './compare-fixture';
 
 const CLI = path.join(__dirname, '..', '..', 'stress', 'cli.js');
 
@@ -71,6 +74,28 @@ test('--help shows real types and lists the chaos actions', () => {
   assert.doesNotMatch(help.stdout, /--clients[^\n]*\[string\]/);
 });
 
-test('compare --markdown: a path like run and report, - for stdout; a JSON path is refused', () => {
+test('compare --markdown: a path like run and report, stdout to print it; a JSON path is refused', () => {
   refused(['compare', '--markdown', 'a.json', 'b.json', 'c.json'], /--markdown "a\.json": names a JSON file/);
+});
+
+test('compare --markdown PATH writes the comment beside the table; the bare switch still prints it, with a warning', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lanstress-md-'));
+  try {
+    const [a, b, md] = ['a.json', 'b.json', 'pr.md'].map((f) => path.join(dir, f)) as [string, string, string];
+    writeFileSync(a, JSON.stringify(makeReport({ seed: 1 })));
+    writeFileSync(b, JSON.stringify(makeReport({ seed: 2 })));
+    const toFile = stress(['compare', a, b, '--markdown', md]);
+    assert.equal(toFile.code, 0, toFile.stderr);
+    assert.match(readFileSync(md, 'utf8'), /^### lanstress compare/);
+    assert.doesNotMatch(toFile.stdout, /^### lanstress compare/, 'the table still goes to stdout');
+    const dash = stress(['compare', a, b, '--markdown', 'stdout']);
+    assert.match(dash.stdout, /^### lanstress compare/);
+    assert.equal(dash.stderr, '');
+    const bare = stress(['compare', a, b, '--markdown']);
+    assert.equal(bare.code, 0);
+    assert.match(bare.stdout, /^### lanstress compare/);
+    assert.match(bare.stderr, /--markdown without a value is deprecated, use --markdown stdout/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
