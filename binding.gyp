@@ -12,6 +12,7 @@
       "target_name": "lanserver_core",
       "type": "static_library",
       "sources": [
+        "addon/src/core/build_info.cpp",
         "addon/src/core/cidr.cpp",
         "addon/src/core/completion_port.cpp",
         "addon/src/core/epoll_port.cpp",
@@ -22,6 +23,7 @@
         "addon/src/core/prober.cpp",
         "addon/src/core/race_windows.cpp",
         "addon/src/core/session.cpp",
+        "addon/src/core/server_options.cpp",
         "addon/src/core/session_table.cpp",
         "addon/src/core/stats.cpp"
       ]

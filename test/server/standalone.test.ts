@@ -75,6 +75,17 @@ describe('standalone lanserver', () => {
     }
   });
 
+  test('every bad flag at once, exit 2: a flag given twice, an unknown flag, bad values', opts, async () => {
+    const server = runStandalone(['--port', '0', '--workers', '2', '--port', '1', '--bogus', 'x', '--max-payload', '70000', '--mode', 'nope']);
+    const exit = await server.waitExit();
+    assert.equal(exit.code, 2, server.stderr);
+    assert.match(server.stderr, /--port is given more than once/);
+    assert.match(server.stderr, /unknown option --bogus/);
+    assert.match(server.stderr, /--max-payload must be an integer in 0\.\.65535 \(got 70000\)/);
+    assert.match(server.stderr, /--mode must be echo, broadcast or js \(got 'nope'\)/);
+    assert.equal(server.lines.length, 0, 'nothing listened');
+  });
+
   test('the lanserver bin runs it, forwards SIGINT, and exits with its code', opts, async (t) => {
     const wrapped = new LineReader(
       spawn(process.execPath, [BIN, ...standaloneArgs({ workers: 1 }, 100)], { stdio: ['ignore', 'pipe', 'pipe'] }),

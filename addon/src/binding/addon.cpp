@@ -13,15 +13,17 @@
 #include <string>
 #include <vector>
 
+#include "../core/build_info.h"
 #include "../core/lan_server.h"
 
 namespace {
 
 using lanstress::Backend;
 using lanstress::DisconnectReason;
-using lanstress::Framing;
 using lanstress::LanServerOptions;
 using lanstress::Mode;
+using lanstress::OptionSpec;
+using lanstress::OptionType;
 
 struct Event {
   enum Kind : uint8_t { Accept, Release, Recv, Error };
@@ -117,94 +119,105 @@ void throwType(Napi::Env env, const std::string& msg) {
   withCode(Napi::TypeError::New(env, msg), "ERR_INVALID_ARG_TYPE").ThrowAsJavaScriptException();
 }
 
-// Reads ServerOptions; missing fields keep the defaults. Collects every problem.
-class OptionReader {
- public:
-  OptionReader(Napi::Object obj, LanServerOptions* out) : obj_(obj), o_(out) {}
-
-  void u32(const char* name, uint32_t* field) {
-    double v;
-    if (number(name, &v)) {
-      if (v < 0 || v > 4294967295.0 || v != static_cast<double>(static_cast<uint64_t>(v))) {
-        rangeProblems.push_back(std::string("options.") + name + " must be a non-negative integer");
-      } else {
-        *field = static_cast<uint32_t>(v);
-      }
-    }
-  }
-  void u64(const char* name, uint64_t* field) {
-    double v;
-    if (number(name, &v)) {
-      if (v < 0 || v > 9007199254740991.0 || v != static_cast<double>(static_cast<uint64_t>(v))) {
-        rangeProblems.push_back(std::string("options.") + name + " must be a non-negative integer");
-      } else {
-        *field = static_cast<uint64_t>(v);
-      }
-    }
-  }
-  void dbl(const char* name, double* field) { number(name, field); }
-  void boolean(const char* name, bool* field) {
-    Napi::Value v = obj_.Get(name);
-    if (v.IsUndefined()) return;
-    if (!v.IsBoolean()) {
-      typeProblems.push_back(std::string("options.") + name + " must be a boolean");
-      return;
-    }
-    *field = v.As<Napi::Boolean>().Value();
-  }
-  bool str(const char* name, std::string* field) {
-    Napi::Value v = obj_.Get(name);
-    if (v.IsUndefined()) return false;
-    if (!v.IsString()) {
-      typeProblems.push_back(std::string("options.") + name + " must be a string");
-      return false;
-    }
-    *field = v.As<Napi::String>().Utf8Value();
-    return true;
-  }
-  void list(const char* name, std::vector<std::string>* field) {
-    Napi::Value v = obj_.Get(name);
-    if (v.IsUndefined()) return;
-    if (!v.IsArray()) {
-      typeProblems.push_back(std::string("options.") + name + " must be an array of strings");
-      return;
-    }
-    Napi::Array a = v.As<Napi::Array>();
-    field->clear();
-    for (uint32_t i = 0; i < a.Length(); ++i) {
-      Napi::Value item = a.Get(i);
-      if (!item.IsString()) {
-        typeProblems.push_back(std::string("options.") + name + "[" + std::to_string(i) + "] must be a string");
-        continue;
-      }
-      field->push_back(item.As<Napi::String>().Utf8Value());
-    }
-  }
-
-  std::vector<std::string> typeProblems;
-  std::vector<std::string> rangeProblems;
-
- private:
-  bool number(const char* name, double* out) {
-    Napi::Value v = obj_.Get(name);
-    if (v.IsUndefined()) return false;
-    if (!v.IsNumber()) {
-      typeProblems.push_back(std::string("options.") + name + " must be a number");
-      return false;
-    }
-    *out = v.As<Napi::Number>().DoubleValue();
-    return true;
-  }
-
-  Napi::Object obj_;
-  LanServerOptions* o_;
+// Reads ServerOptions through the core's option table (server_options.h):
+// missing keys keep the defaults; every problem is collected. A value of the
+// wrong JS type is a type problem, a value out of range a range problem.
+struct OptionProblems {
+  std::vector<std::string> type;
+  std::vector<std::string> range;
 };
+
+OptionProblems readOptions(Napi::Object obj, LanServerOptions* o) {
+  OptionProblems p;
+  for (const OptionSpec& spec : lanstress::optionTable()) {
+    Napi::Value v = obj.Get(spec.name);
+    if (v.IsUndefined()) continue;
+    const std::string key = std::string("options.") + spec.name;
+    std::string problem;
+    switch (spec.type()) {
+      case OptionType::Integer:
+      case OptionType::Number:
+        if (!v.IsNumber()) {
+          p.type.push_back(key + " must be a number");
+          continue;
+        }
+        problem = lanstress::setOptionFromNumber(spec, v.As<Napi::Number>().DoubleValue(), o);
+        break;
+      case OptionType::Switch:
+        if (!v.IsBoolean()) {
+          p.type.push_back(key + " must be a boolean");
+          continue;
+        }
+        lanstress::setOptionSwitch(spec, v.As<Napi::Boolean>().Value(), o);
+        break;
+      case OptionType::Text:
+      case OptionType::Choice:
+        if (!v.IsString()) {
+          p.type.push_back(key + " must be a string");
+          continue;
+        }
+        problem = lanstress::setOptionFromText(spec, v.As<Napi::String>().Utf8Value(), o);
+        break;
+      case OptionType::List: {
+        if (!v.IsArray()) {
+          p.type.push_back(key + " must be an array of strings");
+          continue;
+        }
+        Napi::Array a = v.As<Napi::Array>();
+        std::vector<std::string> items;
+        for (uint32_t i = 0; i < a.Length(); ++i) {
+          Napi::Value item = a.Get(i);
+          if (item.IsString()) items.push_back(item.As<Napi::String>().Utf8Value());
+          else p.type.push_back(key + "[" + std::to_string(i) + "] must be a string");
+        }
+        lanstress::setOptionList(spec, std::move(items), o);
+        break;
+      }
+    }
+    if (!problem.empty()) p.range.push_back(key + " " + problem);
+  }
+  return p;
+}
 
 std::string joined(const std::vector<std::string>& v) {
   std::string out;
   for (const std::string& s : v) out += (out.empty() ? "" : "; ") + s;
   return out;
 }
+
+// lanstress::writeStats' Writer for the JS object stats() returns: the same
+// keys and nesting as the standalone's JSON lines (core/stats.h).
+class StatsObjectWriter {
+ public:
+  explicit StatsObjectWriter(Napi::Env env) : env_(env) { open_.push_back({Napi::Object::New(env), false, 0}); }
+  Napi::Object result() const { return open_.front().target; }
+  void begin(const char* key) { push(key, Napi::Object::New(env_), false); }
+  void beginArray(const char* key) { push(key, Napi::Array::New(env_), true); }
+  void end() { open_.pop_back(); }
+  void endArray() { open_.pop_back(); }
+  void number(const char* key, uint64_t v) { put(key, Napi::Number::New(env_, static_cast<double>(v))); }
+  void text(const char* key, const std::string& v) { put(key, Napi::String::New(env_, v)); }
+  void flag(const char* key, bool v) { put(key, Napi::Boolean::New(env_, v)); }
+  void null(const char* key) { put(key, env_.Null()); }
+
+ private:
+  struct Open {
+    Napi::Object target;
+    bool array;
+    uint32_t next;  // the next index, in an array
+  };
+  void put(const char* key, Napi::Value v) {
+    Open& o = open_.back();
+    if (o.array) o.target.Set(o.next++, v);
+    else o.target.Set(key, v);
+  }
+  void push(const char* key, Napi::Object child, bool array) {
+    put(key, child);
+    open_.push_back({child, array, 0});
+  }
+  Napi::Env env_;
+  std::vector<Open> open_;
+};
 
 class LanServerWrap final : public Napi::ObjectWrap<LanServerWrap> {
  public:
@@ -263,47 +276,18 @@ class LanServerWrap final : public Napi::ObjectWrap<LanServerWrap> {
       return env.Undefined();
     }
     LanServerOptions o;
-    OptionReader r(info[0].As<Napi::Object>(), &o);
-    r.str("host", &o.host);
-    r.u32("port", &o.port);
-    r.u32("workers", &o.workers);
-    r.u32("maxSessions", &o.maxSessions);
-    r.u32("maxPayload", &o.maxPayload);
-    r.u64("sendQueueLimit", &o.sendQueueLimit);
-    r.u32("backlog", &o.backlog);
-    r.u32("room", &o.room);
-    r.dbl("kick", &o.kick);
-    r.u32("echoDelayUs", &o.echoDelayUs);
-    r.u64("seed", &o.seed);
-    r.u32("sendBuffer", &o.sendBuffer);
-    r.boolean("probes", &o.probes);
-    r.list("allow", &o.allow);
-    r.list("deny", &o.deny);
-    std::string s;
-    if (r.str("backend", &s) && !lanstress::parseBackend(s, &o.backend)) {
-      r.rangeProblems.push_back("options.backend must be 'auto', 'epoll' or 'io_uring' (got '" + s + "')");
-    }
-    if (r.str("mode", &s)) {
-      if (s == "echo") o.mode = Mode::Echo;
-      else if (s == "broadcast") o.mode = Mode::Broadcast;
-      // js mode without an onRecv handler has nobody to answer: it echoes natively.
-      else if (s == "js") o.mode = events_->wantRecv ? Mode::Callback : Mode::Echo;
-      else r.rangeProblems.push_back("options.mode must be 'echo', 'broadcast' or 'js' (got '" + s + "')");
-    }
-    if (r.str("framing", &s)) {
-      if (s == "lan") o.framing = Framing::Lan;
-      else if (s == "raw") o.framing = Framing::Raw;
-      else r.rangeProblems.push_back("options.framing must be 'lan' or 'raw' (got '" + s + "')");
-    }
-    if (!r.typeProblems.empty()) {
-      throwType(env, joined(r.typeProblems));
+    OptionProblems problems = readOptions(info[0].As<Napi::Object>(), &o);
+    // js mode without an onRecv handler has nobody to answer: it echoes natively.
+    if (o.mode == Mode::Callback && !events_->wantRecv) o.mode = Mode::Echo;
+    if (!problems.type.empty()) {
+      throwType(env, joined(problems.type));
       return env.Undefined();
     }
     for (const lanstress::OptionProblem& p : lanstress::validateOptions(o)) {
-      r.rangeProblems.push_back("options." + p.field + " " + p.message);
+      problems.range.push_back("options." + p.field + " " + p.message);
     }
-    if (!r.rangeProblems.empty()) {
-      withCode(Napi::RangeError::New(env, joined(r.rangeProblems)), "ERR_INVALID_ARG_VALUE")
+    if (!problems.range.empty()) {
+      withCode(Napi::RangeError::New(env, joined(problems.range)), "ERR_INVALID_ARG_VALUE")
           .ThrowAsJavaScriptException();
       return env.Undefined();
     }
@@ -409,57 +393,9 @@ class LanServerWrap final : public Napi::ObjectWrap<LanServerWrap> {
   }
 
   Napi::Value Stats(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    lanstress::ServerStats st = server_->stats();
-    auto n = [&env](uint64_t v) { return Napi::Number::New(env, static_cast<double>(v)); };
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("accepted", n(st.accepted));
-    Napi::Object rejected = Napi::Object::New(env);
-    rejected.Set("full", n(st.rejectedFull));
-    rejected.Set("denied", n(st.rejectedDenied));
-    o.Set("rejected", rejected);
-    o.Set("released", n(st.released));
-    o.Set("sessions", n(st.sessions));
-    o.Set("peakSessions", n(st.peakSessions));
-    o.Set("recvPackets", n(st.recvPackets));
-    o.Set("recvBytes", n(st.recvBytes));
-    o.Set("sendPackets", n(st.sendPackets));
-    o.Set("sendBytes", n(st.sendBytes));
-    Napi::Object d = Napi::Object::New(env);
-    for (int i = 0; i < lanstress::kReasonCount; ++i) {
-      d.Set(lanstress::reasonName(static_cast<DisconnectReason>(i + 1)), n(st.disconnects[i]));
-    }
-    o.Set("disconnects", d);
-    o.Set("staleIdCalls", n(st.staleIdCalls));
-    o.Set("probeCalls", n(st.probeCalls));
-    Napi::Object a = Napi::Object::New(env);
-    a.Set("doubleRelease", n(st.doubleRelease));
-    a.Set("ioCountUnderflow", n(st.ioCountUnderflow));
-    a.Set("releaseWithPendingIo", n(st.releaseWithPendingIo));
-    a.Set("staleIdAccepted", n(st.staleIdAccepted));
-    a.Set("strandedSend", n(st.strandedSend));
-    a.Set("releaseStalled", n(st.releaseStalled));
-    a.Set("dirtySlot", n(st.dirtySlot));
-    o.Set("anomalies", a);
-    o.Set("pendingIoSessions", n(st.pendingIoSessions));
-    o.Set("disconnectingSessions", n(st.disconnectingSessions));
-    o.Set("strandedSessions", n(st.strandedSessions));
-    o.Set("livePackets", n(st.livePackets));
-    o.Set("freeSlots", n(st.freeSlots));
-    Napi::Array zombies = Napi::Array::New(env, st.zombies.size());
-    for (size_t i = 0; i < st.zombies.size(); ++i) {
-      const lanstress::Zombie& z = st.zombies[i];
-      Napi::Object zo = Napi::Object::New(env);
-      zo.Set("id", Napi::String::New(env, std::to_string(z.id)));  // 64 bits: a string, as in the JSON lines
-      zo.Set("ioCount", n(z.ioCount));
-      zo.Set("disconnecting", Napi::Boolean::New(env, z.disconnecting));
-      zo.Set("sendFlag", Napi::Boolean::New(env, z.sendFlag));
-      zo.Set("reason", z.reason == DisconnectReason::None ? env.Null()
-                                                          : Napi::String::New(env, lanstress::reasonName(z.reason)));
-      zombies.Set(static_cast<uint32_t>(i), zo);
-    }
-    o.Set("zombies", zombies);
-    return o;
+    StatsObjectWriter w(info.Env());
+    lanstress::writeStats(server_->stats(), w);
+    return w.result();
   }
 
  public:
@@ -510,27 +446,6 @@ void callJs(Napi::Env env, Napi::Function, LanServerWrap* self, void*) {
   if (env != nullptr && self != nullptr) self->dispatch(env);
 }
 
-std::string buildFlags() {
-  std::string f = "-std=c++17";
-#ifdef __OPTIMIZE__
-  f += " -O2";
-#endif
-#ifdef NDEBUG
-  f += " -DNDEBUG";
-#endif
-#ifdef __SANITIZE_ADDRESS__
-  f += " -fsanitize=address";
-#endif
-#ifdef __SANITIZE_THREAD__
-  f += " -fsanitize=thread";
-#endif
-#ifdef LANSTRESS_FAULT
-  f += " -DLANSTRESS_FAULT_" LANSTRESS_FAULT;
-#endif
-  f += " -DNAPI_DISABLE_CPP_EXCEPTIONS (g++ " __VERSION__ ")";
-  return f;
-}
-
 Napi::Value AvailableBackends(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<Backend> list = lanstress::availableBackends();
@@ -540,14 +455,10 @@ Napi::Value AvailableBackends(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object o = Napi::Object::New(env);
-#ifdef NDEBUG
-  o.Set("buildType", "Release");
-#else
-  o.Set("buildType", "Debug");
-#endif
-  o.Set("flags", buildFlags());
+  const lanstress::BuildInfo& b = lanstress::buildInfo();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("buildType", b.buildType);
+  o.Set("flags", b.flags + " -DNAPI_DISABLE_CPP_EXCEPTIONS (" + b.compiler + ")");
   return o;
 }
 

@@ -1,4 +1,4 @@
-// Wire framing (SPEC section 1).
+// Wire framing (docs/protocol.md, Framing).
 //   lan: u16 little-endian payload length L, then L bytes. L = 0 is legal;
 //        L > maxPayload is a protocol violation.
 //   raw: no framing; whatever arrived is one chunk.

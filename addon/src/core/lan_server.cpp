@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -12,7 +11,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cmath>
 #include <cstring>
 
 #include "errno_name.h"
@@ -55,18 +53,6 @@ bool abortive(DisconnectReason r) {
   return r == DisconnectReason::SendQueueFull || r == DisconnectReason::IoError || r == DisconnectReason::PeerReset;
 }
 
-bool resolveHost(const std::string& host, in_addr* out) {
-  if (::inet_pton(AF_INET, host.c_str(), out) == 1) return true;
-  addrinfo hints{};
-  hints.ai_family = AF_INET;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || !res) return false;
-  *out = reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr;
-  ::freeaddrinfo(res);
-  return true;
-}
-
 void bumpMax(std::atomic<uint64_t>& max, uint64_t v) {
   uint64_t cur = max.load(std::memory_order_relaxed);
   while (v > cur && !max.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
@@ -74,51 +60,6 @@ void bumpMax(std::atomic<uint64_t>& max, uint64_t v) {
 }
 
 }  // namespace
-
-const char* modeName(Mode m) {
-  switch (m) {
-    case Mode::Echo: return "echo";
-    case Mode::Broadcast: return "broadcast";
-    case Mode::Callback: return "js";
-  }
-  return "?";
-}
-
-std::vector<OptionProblem> validateOptions(const LanServerOptions& o) {
-  std::vector<OptionProblem> p;
-  auto range = [&p](const char* field, uint64_t v, uint64_t lo, uint64_t hi) {
-    if (v < lo || v > hi) {
-      p.push_back({field, "must be an integer in " + std::to_string(lo) + ".." + std::to_string(hi) + " (got " +
-                              std::to_string(v) + ")"});
-    }
-  };
-  in_addr a;
-  if (o.host.empty() || !resolveHost(o.host, &a)) {
-    p.push_back({"host", "is not an IPv4 address or resolvable name: '" + o.host + "'"});
-  } else if ((ntohl(a.s_addr) >> 24) != 127) {
-    // lanstress serves loopback only (its load never leaves the machine), whichever front end starts it.
-    p.push_back({"host", "must be a loopback address in 127.0.0.0/8: '" + o.host + "'"});
-  }
-  range("port", o.port, 0, 65535);
-  range("workers", o.workers, 1, 256);
-  range("maxSessions", o.maxSessions, 1, 1000000);
-  range("maxPayload", o.maxPayload, 0, kLanMaxPayload);
-  range("sendQueueLimit", o.sendQueueLimit, 1, uint64_t{1} << 30);
-  range("backlog", o.backlog, 1, 65535);
-  range("room", o.room, 0, 1000000);
-  range("echoDelayUs", o.echoDelayUs, 0, 10000000);
-  range("seed", o.seed, 0, 0xffffffffull);
-  range("sendBuffer", o.sendBuffer, 0, 16u << 20);
-  if (!(o.kick >= 0 && o.kick <= 1)) p.push_back({"kick", "must be a probability in 0..1 (got " + std::to_string(o.kick) + ")"});
-  Cidr c;
-  for (const std::string& s : o.allow) {
-    if (!parseCidr(s, &c)) p.push_back({"allow", "is not an IPv4 CIDR: '" + s + "'"});
-  }
-  for (const std::string& s : o.deny) {
-    if (!parseCidr(s, &c)) p.push_back({"deny", "is not an IPv4 CIDR: '" + s + "'"});
-  }
-  return p;
-}
 
 LanServer::LanServer(LanServerHooks* hooks) : hooks_(hooks ? hooks : &noHooks_) {}
 
@@ -128,21 +69,90 @@ LanServer::~LanServer() {
 
 void LanServer::error(const char* code, const std::string& message) { hooks_->onError(code, message); }
 
+namespace {
+
+bool failWith(ServerError* err, const char* code, const std::string& msg) {
+  if (err) *err = ServerError{code, msg};
+  return false;
+}
+
+// A non-blocking listening socket on the options' host and port; -1 (and err) when it cannot be had.
+int openListener(const LanServerOptions& o, sockaddr_in* bound, ServerError* err) {
+  in_addr addr{};
+  resolveHost(o.host, &addr);
+  int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (lfd < 0) {
+    failWith(err, errnoName(errno), std::string("socket: ") + std::strerror(errno));
+    return -1;
+  }
+  int one = 1;
+  ::setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(o.port));
+  sa.sin_addr = addr;
+  if (::bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(lfd, static_cast<int>(o.backlog)) != 0) {
+    int e = errno;
+    ::close(lfd);
+    char text[INET_ADDRSTRLEN];
+    ::inet_ntop(AF_INET, &addr, text, sizeof text);
+    failWith(err, errnoName(e), std::string("listen ") + text + ":" + std::to_string(o.port) + ": " + std::strerror(e));
+    return -1;
+  }
+  socklen_t len = sizeof sa;
+  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&sa), &len);
+  *bound = sa;
+  return lfd;
+}
+
+}  // namespace
+
 bool LanServer::start(const LanServerOptions& options, ListenInfo* info, ServerError* err) {
   std::lock_guard<std::mutex> lock(lifecycleMu_);
-  auto fail = [err](const char* code, const std::string& msg) {
-    if (err) *err = ServerError{code, msg};
-    return false;
-  };
   State st = state_.load(std::memory_order_acquire);
-  if (st == State::Running) return fail("EALREADY", "the server is already running");
-  if (st != State::Idle) return fail("ESHUTDOWN", "the server was stopped; create a new LanServer");
+  if (st == State::Running) return failWith(err, "EALREADY", "the server is already running");
+  if (st != State::Idle) return failWith(err, "ESHUTDOWN", "the server was stopped; create a new LanServer");
   std::vector<OptionProblem> problems = validateOptions(options);
   if (!problems.empty()) {
     std::string msg;
     for (const OptionProblem& pr : problems) msg += (msg.empty() ? "" : "; ") + pr.field + " " + pr.message;
-    return fail("EINVAL", msg);
+    return failWith(err, "EINVAL", msg);
   }
+  adoptOptions(options);
+
+  sockaddr_in bound{};
+  int lfd = openListener(opt_, &bound, err);
+  if (lfd < 0) return false;
+  std::string log, perr;
+  std::unique_ptr<CompletionPort> port = createCompletionPort(opt_.backend, opt_.maxSessions, opt_.workers, &log, &perr);
+  if (!port) {
+    ::close(lfd);
+    return failWith(err, opt_.backend == Backend::IoUring ? "ENOSYS" : "EIO", "completion port: " + perr);
+  }
+  int wfd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wfd < 0) {
+    int e = errno;
+    ::close(lfd);
+    return failWith(err, errnoName(e), std::string("eventfd: ") + std::strerror(e));
+  }
+  hooks_->onLog(log);
+
+  port_ = std::move(port);
+  listenFd_ = lfd;
+  wakeFd_ = wfd;
+  startThreads();
+  if (info) {
+    char text[INET_ADDRSTRLEN];
+    ::inet_ntop(AF_INET, &bound.sin_addr, text, sizeof text);
+    info->host = text;
+    info->port = ntohs(bound.sin_port);
+    info->backend = port_->backend();
+  }
+  return true;
+}
+
+// Options already validated: the CIDR lists parse.
+void LanServer::adoptOptions(const LanServerOptions& options) {
   opt_ = options;
   access_ = AccessList{};
   Cidr c;
@@ -155,46 +165,12 @@ bool LanServer::start(const LanServerOptions& options, ListenInfo* info, ServerE
     access_.deny.push_back(c);
   }
   ringCapacity_ = minRingCapacity(opt_.framing, opt_.maxPayload);
+}
 
-  in_addr addr{};
-  resolveHost(opt_.host, &addr);
-  int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (lfd < 0) return fail(errnoName(errno), std::string("socket: ") + std::strerror(errno));
-  int one = 1;
-  ::setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(opt_.port));
-  sa.sin_addr = addr;
-  if (::bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
-      ::listen(lfd, static_cast<int>(opt_.backlog)) != 0) {
-    int e = errno;
-    ::close(lfd);
-    char text[INET_ADDRSTRLEN];
-    ::inet_ntop(AF_INET, &addr, text, sizeof text);
-    return fail(errnoName(e), std::string("listen ") + text + ":" + std::to_string(opt_.port) + ": " + std::strerror(e));
-  }
-  socklen_t len = sizeof sa;
-  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&sa), &len);
-
-  std::string log, perr;
-  std::unique_ptr<CompletionPort> port = createCompletionPort(opt_.backend, opt_.maxSessions, opt_.workers, &log, &perr);
-  if (!port) {
-    ::close(lfd);
-    return fail(opt_.backend == Backend::IoUring ? "ENOSYS" : "EIO", "completion port: " + perr);
-  }
-  int wfd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wfd < 0) {
-    ::close(lfd);
-    return fail(errnoName(errno), std::string("eventfd: ") + std::strerror(errno));
-  }
-  hooks_->onLog(log);
-
-  port_ = std::move(port);
+// The table, then the workers, the accept thread and the watch thread: running from here on.
+void LanServer::startThreads() {
   if (opt_.probes) raceWindows_.enable();
   table_.reset(new SessionTable(opt_.maxSessions, this, SessionId::kMaxGeneration, &raceWindows_));
-  listenFd_ = lfd;
-  wakeFd_ = wfd;
   state_.store(State::Running, std::memory_order_release);
   for (uint32_t i = 0; i < opt_.workers; ++i) workers_.emplace_back(&LanServer::workerLoop, this, i + 1);
   acceptThread_ = std::thread(&LanServer::acceptLoop, this);
@@ -206,15 +182,6 @@ bool LanServer::start(const LanServerOptions& options, ListenInfo* info, ServerE
   pc.strandedMs = kStrandedMs + static_cast<int64_t>(opt_.echoDelayUs / 1000);
   pc.seed = opt_.seed;
   prober_.reset(new Prober(*this, *table_, releasedIds_, watch_, pc));
-
-  if (info) {
-    char text[INET_ADDRSTRLEN];
-    ::inet_ntop(AF_INET, &sa.sin_addr, text, sizeof text);
-    info->host = text;
-    info->port = ntohs(sa.sin_port);
-    info->backend = port_->backend();
-  }
-  return true;
 }
 
 void LanServer::stop() {
@@ -234,14 +201,7 @@ void LanServer::stop() {
   listenFd_ = -1;
 
   // 2. Every live session is marked and its I/O cancelled; release follows its last completion.
-  SessionTable& table = *table_;
-  uint32_t hw = table.highWater();
-  for (uint32_t slot = 0; slot < hw; ++slot) {
-    Session* s = table.acquire(table.at(slot).id.load(std::memory_order_acquire));
-    if (!s) continue;
-    disconnectSession(s, DisconnectReason::Stopping);
-    table.decRef(s);
-  }
+  table_->forEachLive([this](Session& s) { disconnectSession(&s, DisconnectReason::Stopping); });
 
   // 3. Wait for every release (workers keep completing the cancelled I/O).
   {
@@ -333,6 +293,7 @@ void LanServer::handleAccepted(int fd, uint32_t ip, uint16_t port) {
   std::memcpy(s->peerIpText, text, sizeof text);
   s->reason.store(0, std::memory_order_relaxed);
   s->disconnectMarkMs.store(0, std::memory_order_relaxed);
+  s->closeWhenSent.store(0, std::memory_order_relaxed);
   s->recvRing.reset(ringCapacity_);
 #ifndef LANSTRESS_FAULT_PUBLISH_BEFORE_FILL
   table.publish(s);  // live, with the accept thread's count held (I1)
@@ -400,8 +361,8 @@ bool LanServer::chance() {
 // ---------------------------------------------------------------- recv
 
 void LanServer::postRecv(Session* s) {
-  // I3: nothing new is posted once the session is marked.
-  if (s->disconnecting()) return;
+  // I3: nothing new is posted once the session is marked (or to be marked once its answers are out).
+  if (s->disconnecting() || s->closeWhenSent.load(std::memory_order_relaxed) != 0) return;
   int cnt = s->recvRing.writableIov(s->recvIov);
   if (cnt == 0) {
     // Cannot happen with lan framing (the ring holds a whole maximal packet); raw drains every time.
@@ -442,9 +403,10 @@ void LanServer::processInput(Session* s) {
     r = drainLan(s->recvRing, opt_.maxPayload, tlsScratch,
                  [&](const uint8_t* p, size_t len) { return handlePacket(s, p, len); });
     if (r.violation) {
-      // What came before the bad header was valid and gets its answer.
-      if (opt_.mode == Mode::Echo) flushNow(s);
-      disconnectSession(s, DisconnectReason::Protocol);
+      // What came before the bad header was valid: in echo mode its answer,
+      // queued above, goes out first (session.h, closeWhenSent).
+      if (opt_.mode == Mode::Echo) s->closeWhenSent.store(static_cast<uint8_t>(DisconnectReason::Protocol), std::memory_order_seq_cst);
+      else disconnectSession(s, DisconnectReason::Protocol);
     }
   }
   recvPackets_.fetch_add(r.packets, std::memory_order_relaxed);
@@ -481,21 +443,18 @@ bool LanServer::handlePacket(Session* s, const uint8_t* payload, size_t len) {
 }
 
 void LanServer::broadcast(Session* from, Packet* p) {
-  SessionTable& table = *table_;
-  uint32_t hw = table.highWater();
-  uint32_t first = 0, last = hw;
+  uint32_t first = 0, last = UINT32_MAX;
   if (opt_.room > 0) {
     first = from->slot / opt_.room * opt_.room;
-    last = first + opt_.room < hw ? first + opt_.room : hw;
+    last = first + opt_.room;
   }
-  for (uint32_t slot = first; slot < last; ++slot) {
-    // Races sendPacket against release on every other session of the room: the
-    // acquire protocol (I2) is what makes a session released meanwhile a no-op.
-    Session* t = table.acquire(table.at(slot).id.load(std::memory_order_acquire));
-    if (!t) continue;
-    if (!t->disconnecting()) queuePacket(t, p);
-    table.decRef(t);
-  }
+  // Races sendPacket against release on every other session of the room: the
+  // acquire protocol (I2) is what makes a session released meanwhile a no-op.
+  table_->forEachLive(
+      [this, p](Session& t) {
+        if (!t.disconnecting()) queuePacket(&t, p);
+      },
+      first, last);
 }
 
 // ---------------------------------------------------------------- send
@@ -533,18 +492,30 @@ bool LanServer::queuePacket(Session* s, Packet* p) {
 void LanServer::trySend(Session* s) {
   for (;;) {
     // I4: one send in flight. seq_cst pairs with the queue push in Session::enqueue.
+    // A holder (or the send it posted) lets go later and re-checks for us.
     if (s->sendFlag.exchange(1, std::memory_order_seq_cst) != 0) return;
     if (postNextSend(s)) return;
     raceWindows_.hold(RaceWindow::SendFlagClear);
     s->sendFlag.store(0, std::memory_order_seq_cst);
 #ifdef LANSTRESS_FAULT_NO_SENDFLAG_RECHECK
-    return;
+    break;
 #else
     // A packet pushed after our collect, by a thread that saw the flag taken,
     // would wait forever: take the flag again for it.
-    if (!s->hasQueued() || s->disconnecting()) return;
+    if (!s->hasQueued() || s->disconnecting()) break;
 #endif
   }
+  disconnectIfDrained(s);
+}
+
+// Makes a deferred disconnect (Session::closeWhenSent) once nothing is queued
+// and no send is in flight. Called after letting go of sendFlag: if a packet
+// was pushed or the flag taken meanwhile, that pusher or holder lets go later
+// and calls this again. Caller holds a count.
+void LanServer::disconnectIfDrained(Session* s) {
+  uint8_t reason = s->closeWhenSent.load(std::memory_order_seq_cst);
+  if (reason == 0 || s->hasQueued() || s->sendFlag.load(std::memory_order_seq_cst) != 0) return;
+  disconnectSession(s, static_cast<DisconnectReason>(reason));
 }
 
 // Race windows (race_windows.h): while this thread still holds sendFlag after
@@ -591,25 +562,6 @@ bool LanServer::postNextSend(Session* s) {
   return true;
 }
 
-// Last words before a disconnect: one non-blocking gathered write of what is
-// queued, done here because the shutdown() that follows would fail a posted send.
-// Keeps sendFlag (I4): the session is going and sends nothing after this.
-void LanServer::flushNow(Session* s) {
-  if (s->sendFlag.exchange(1, std::memory_order_seq_cst) != 0) return;  // a send in flight carries the data
-  s->collectQueued();
-  int cnt = s->buildSendIov();
-  if (cnt == 0) return;
-  msghdr msg{};
-  msg.msg_iov = s->sendIov;
-  msg.msg_iovlen = static_cast<size_t>(cnt);
-  ssize_t n = ::sendmsg(s->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-  if (n <= 0) return;
-  uint64_t packets = 0, bytes = 0;
-  s->onSent(static_cast<size_t>(n), &packets, &bytes);
-  sendPackets_.fetch_add(packets, std::memory_order_relaxed);
-  sendBytes_.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
-}
-
 void LanServer::onSendComplete(Session* s, int64_t result) {
   if (result < 0) {
     // The flag stays taken: the session is going, nothing more is sent.
@@ -632,6 +584,7 @@ void LanServer::onSendComplete(Session* s, int64_t result) {
 #ifndef LANSTRESS_FAULT_NO_SENDFLAG_RECHECK
     if (s->hasQueued() && !s->disconnecting()) trySend(s);
 #endif
+    disconnectIfDrained(s);
     if (probed) checkSendFlagWindowClosed(s);
   }
   table_->decRef(s);
@@ -728,17 +681,7 @@ ServerStats LanServer::stats() const {
   st.releaseWithPendingIo = table->anomalies.releaseWithPendingIo.load(std::memory_order_relaxed);
   st.dirtySlot = table->anomalies.dirtySlot.load(std::memory_order_relaxed);
   st.freeSlots = table->freeSlots();
-  collectZombies(*table, &st);
-  uint32_t hw = table->highWater();
-  for (uint32_t slot = 0; slot < hw; ++slot) {
-    const Session& s = table->at(slot);
-    if (s.slotState.load(std::memory_order_relaxed) != SlotState::Live) continue;
-    if (s.ioState.load(std::memory_order_relaxed) & kReleaseFlag) continue;
-    if (s.ioState.load(std::memory_order_relaxed) & kCountMask) ++st.pendingIoSessions;
-    if (s.reason.load(std::memory_order_relaxed) != 0) ++st.disconnectingSessions;
-    SlotView v;
-    if (viewSlot(s, &v) && v.stranded()) ++st.strandedSessions;
-  }
+  tallySlots(*table, &st);
   return st;
 }
 

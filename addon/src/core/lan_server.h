@@ -17,46 +17,11 @@
 #include "race_windows.h"
 #include "framing.h"
 #include "prober.h"
+#include "server_options.h"
 #include "session_table.h"
 #include "stats.h"
 
 namespace lanstress {
-
-// Callback: every packet goes to LanServerHooks::onRecv (the addon's js mode).
-enum class Mode : uint8_t { Echo, Broadcast, Callback };
-const char* modeName(Mode m);
-
-struct LanServerOptions {
-  std::string host = "127.0.0.1";
-  uint32_t port = 0;
-  uint32_t workers = 2;
-  uint32_t maxSessions = 10000;
-  uint32_t maxPayload = 8192;
-  uint64_t sendQueueLimit = 1u << 20;
-  uint32_t backlog = 4096;
-  Backend backend = Backend::Auto;
-  Mode mode = Mode::Echo;
-  Framing framing = Framing::Lan;
-  std::vector<std::string> allow;
-  std::vector<std::string> deny;
-  uint32_t room = 0;
-  double kick = 0;
-  uint32_t echoDelayUs = 0;
-  uint64_t seed = 1;
-  // SO_SNDBUF of every accepted socket in bytes; 0 leaves the kernel default.
-  // A small one (Linux clamps to ~4.6 KB) makes sends asynchronous and short.
-  uint32_t sendBuffer = 0;
-  // Runs the watch thread's probes (prober.h) and holds race windows open now
-  // and then (race_windows.h); the watch thread's sweep runs either way.
-  bool probes = false;
-};
-
-struct OptionProblem {
-  std::string field;  // the ServerOptions name, e.g. "maxPayload"
-  std::string message;
-};
-// Every problem at once (empty = valid).
-std::vector<OptionProblem> validateOptions(const LanServerOptions& o);
 
 // Hooks run on server threads (accept thread, workers, or whichever thread
 // dropped the last count), never under a server lock. They must not block for
@@ -113,6 +78,8 @@ class LanServer final : private SessionReleaser {
  private:
   enum class State : uint8_t { Idle, Running, Stopping, Stopped };
 
+  void adoptOptions(const LanServerOptions& options);
+  void startThreads();
   void acceptLoop();
   void handleAccepted(int fd, uint32_t ip, uint16_t port);
   void workerLoop(uint32_t index);
@@ -130,7 +97,7 @@ class LanServer final : private SessionReleaser {
   bool postNextSend(Session* s);
   bool pushIntoSendFlagWindow(Session* s);
   void checkSendFlagWindowClosed(Session* s);
-  void flushNow(Session* s);
+  void disconnectIfDrained(Session* s);
   bool disconnectSession(Session* s, DisconnectReason reason);
   bool chance();
 

@@ -15,20 +15,6 @@ uint32_t ReleasedIds::newest(uint64_t* out, uint32_t max) const {
   return n;
 }
 
-bool viewSlot(const Session& s, SlotView* v) {
-  // acquire on ioState and id: a clear flag read from publish() (or a later
-  // count change) makes that generation's reset of reason/disconnectMarkMs
-  // visible, so the fields below are never older than the session's start.
-  if (s.ioState.load(std::memory_order_acquire) & kReleaseFlag) return false;
-  v->id = s.id.load(std::memory_order_acquire);
-  v->reason = s.reason.load(std::memory_order_acquire);
-  v->disconnectMarkMs = s.disconnectMarkMs.load(std::memory_order_relaxed);
-  v->sendHead = s.sendHead.load(std::memory_order_relaxed);
-  v->sendFlag = s.sendFlag.load(std::memory_order_relaxed) != 0;
-  // Still the same session, still not released: the fields do not mix two sessions.
-  return !(s.ioState.load(std::memory_order_acquire) & kReleaseFlag) && s.id.load(std::memory_order_acquire) == v->id;
-}
-
 size_t buildProbePayload(uint8_t* out, uint32_t n, uint64_t target) {
   size_t len = 16 + n % 49;
   auto put = [out](size_t at, uint64_t v, int bytes) {
@@ -94,32 +80,30 @@ void Prober::run() {
 void Prober::sweep(int64_t now) {
   uint32_t hw = table_.highWater();
   if (marks_.size() < hw) marks_.resize(hw);
-  for (uint32_t slot = 0; slot < hw; ++slot) {
+  table_.forEachView([this, now](uint32_t slot, const SlotView* v) {
     SlotMark& m = marks_[slot];
-    SlotView v;
-    bool live = viewSlot(table_.at(slot), &v);
     // A stranding counts only when every sweep of its span saw it.
-    if (!live || !v.stranded()) m.strandId = 0;
-    if (!live) continue;
-    if (v.reason != 0) {
+    if (!v || !v->stranded()) m.strandId = 0;
+    if (!v) return;
+    if (v->reason != 0) {
       // 0 until the marking thread stored the time: not marked long enough yet.
-      if (v.disconnectMarkMs != 0 && now - v.disconnectMarkMs >= kReleaseStallMs && m.stalledId != v.id) {
-        m.stalledId = v.id;
+      if (v->disconnectMarkMs != 0 && now - v->disconnectMarkMs >= kReleaseStallMs && m.stalledId != v->id) {
+        m.stalledId = v->id;
         counters_.releaseStalled.fetch_add(1, std::memory_order_relaxed);
       }
-      continue;
+      return;
     }
-    if (!v.stranded()) continue;
-    if (m.strandId != v.id || m.strandHead != v.sendHead) {
-      m.strandId = v.id;
-      m.strandHead = v.sendHead;
+    if (!v->stranded()) return;
+    if (m.strandId != v->id || m.strandHead != v->sendHead) {
+      m.strandId = v->id;
+      m.strandHead = v->sendHead;
       m.strandSinceMs = now;
       m.strandCounted = false;
     } else if (!m.strandCounted && now - m.strandSinceMs >= config_.strandedMs) {
       m.strandCounted = true;
       counters_.strandedSend.fetch_add(1, std::memory_order_relaxed);
     }
-  }
+  });
 }
 
 void Prober::probeStale() {
@@ -147,8 +131,7 @@ void Prober::probeLive() {
   constexpr uint32_t kBurstsPerTick = kProbePacketsPerSec * kProbeTickMs / 1000 / kProbeBurst;
   uint8_t payload[kProbeMaxPayload];
   for (uint32_t b = 0; b < kBurstsPerTick; ++b) {
-    uint32_t slot = static_cast<uint32_t>(random() % hw);
-    uint64_t id = table_.at(slot).id.load(std::memory_order_acquire);
+    uint64_t id = table_.idAt(static_cast<uint32_t>(random() % hw));
     if (id == SessionId::kInvalid) continue;
     if (!config_.sendProbePackets) {
       counters_.probeCalls.fetch_add(1, std::memory_order_relaxed);
@@ -173,7 +156,7 @@ void Prober::probeLive() {
 void Prober::probeKick() {
   uint32_t hw = table_.highWater();
   if (hw == 0) return;
-  uint64_t id = table_.at(static_cast<uint32_t>(random() % hw)).id.load(std::memory_order_acquire);
+  uint64_t id = table_.idAt(static_cast<uint32_t>(random() % hw));
   if (id == SessionId::kInvalid) return;
   counters_.probeCalls.fetch_add(1, std::memory_order_relaxed);
   if (!server_.disconnect(id)) return;

@@ -31,12 +31,8 @@
 //   offset 16 byte i = (n * 7 + i * 131) & 0xff, for i = 0 .. L-17
 //   L = 16 + n % 49
 //
-// Reading slots without holding a count: the sweep only loads atomics of the
-// fixed slot array (which outlives every session) and compares the values; it
-// never dereferences sendHead nor touches the queues. A value may belong to a
-// session released a moment ago, so each view is re-validated (same id, still
-// not released) after it is read, and a finding must persist across sweeps
-// before it counts. That is enough for a diagnostic; nothing is decided on it.
+// Slots are read without holding a count (SessionTable::forEachView,
+// session_table.h), and a finding must persist across sweeps before it counts.
 #pragma once
 
 #include <atomic>
@@ -47,12 +43,11 @@
 #include <thread>
 #include <vector>
 
-#include "session.h"
+#include "session_table.h"
 
 namespace lanstress {
 
 class LanServer;
-class SessionTable;
 
 constexpr int64_t kSweepMs = 100;
 constexpr int64_t kStrandedMs = 1000;
@@ -104,20 +99,6 @@ class ReleasedIds {
   std::atomic<uint32_t> next_{0};
   std::atomic<uint64_t> ids_[kSize] = {};
 };
-
-// One slot as the sweep sees it.
-struct SlotView {
-  uint64_t id = 0;
-  uint8_t reason = 0;
-  int64_t disconnectMarkMs = 0;
-  const void* sendHead = nullptr;  // compared only, never dereferenced
-  bool sendFlag = false;
-  // Live, not disconnecting, packets queued and no send in flight.
-  bool stranded() const { return reason == 0 && sendHead != nullptr && !sendFlag; }
-};
-// Reads a slot without holding a count (see above). False when the slot holds
-// no live session or changed while it was read.
-bool viewSlot(const Session& s, SlotView* out);
 
 // Fills a probe payload for counter n and target id; returns its length.
 size_t buildProbePayload(uint8_t* out, uint32_t n, uint64_t target);

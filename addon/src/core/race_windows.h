@@ -40,7 +40,6 @@ class RaceWindows {
  public:
   // Off unless a server running its probes turns it on (before any thread uses it).
   void enable() { on_ = true; }
-  bool enabled() const { return on_; }
   // Now and then (per window kind) sleeps the calling thread for a moment.
   // True when it did: the window is open for longer than usual.
   bool hold(RaceWindow w) const { return on_ && holdSometimes(w); }

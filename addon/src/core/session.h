@@ -15,13 +15,19 @@
 //  I3 no I/O after release / close only at release: disconnect() only marks
 //     the session (first reason wins) and shutdown()s the socket so pending
 //     I/O completes; close(), freeing the queues and recycling the slot
-//     happen in release, after the last completion.
+//     happen in release, after the last completion. Every byte goes out
+//     through the completion port: a protocol violation in echo mode defers
+//     the mark (closeWhenSent) until the queue has drained, instead of writing
+//     around the port.
 //  I4 one send in flight: sendFlag is taken by exchange; its holder alone
 //     touches sendPending/inflight/sendIov. Everything queued meanwhile goes
 //     out in the next gathered send. After clearing sendFlag the holder
 //     re-checks the queue, so a packet pushed by a thread that found the flag
 //     taken is never stranded (the store and the loads are seq_cst: a
-//     store-then-load on two different words needs it).
+//     store-then-load on two different words needs it). The same re-check
+//     after letting go makes a deferred disconnect (closeWhenSent) once
+//     nothing is queued: a marker that found the flag taken leaves it to the
+//     holder.
 //  I5 ids: never reused (session_id.h). A slot's id stays readable after
 //     release until the slot is reused; the release flag, not the id, is
 //     what keeps a stale caller out.
@@ -57,8 +63,7 @@ constexpr int kMaxSendIov = 64;
 
 // What one queued packet costs beyond its wire bytes, charged against
 // sendQueueLimit so the limit bounds real memory (an empty packet is 2 wire
-// bytes but far more of the heap). Measured with glibc malloc on x86-64
-// (test/addon/core/queue_cost_test.cpp checks it stays an upper bound):
+// bytes but far more of the heap). Measured with glibc malloc on x86-64:
 //   Packet block: sizeof(Packet) 16 + malloc header 8, rounded up to 16,
 //                 minimum chunk 32                         <= 16 + 8 + 15 = 39
 //   SendNode while on the MPSC stack: 16 + header, chunk   32
@@ -93,6 +98,13 @@ class Session {
   // thread's releaseStalled check (prober.h). Relaxed: a diagnostic timestamp.
   std::atomic<int64_t> disconnectMarkMs{0};
 
+  // A disconnect deferred until everything queued has gone out (a DisconnectReason;
+  // 0 = none): set by the recv worker on a protocol violation in echo mode, so
+  // the answer to the valid packets before the bad header leaves through the
+  // port like every send. Whoever lets go of sendFlag with the queue empty makes
+  // the disconnect (I4). No recv is posted once it is set.
+  std::atomic<uint8_t> closeWhenSent{0};
+
   bool disconnecting() const { return reason.load(std::memory_order_acquire) != 0; }
   // Marks the session; true only for the first caller.
   bool markDisconnect(DisconnectReason r) {
@@ -124,7 +136,6 @@ class Session {
   int buildSendIov();
   // Accounts n bytes written. Returns the packets fully sent and their bytes.
   void onSent(size_t n, uint64_t* packets, uint64_t* packetBytes);
-  bool hasInflight() const { return !inflight.empty(); }
   iovec sendIov[kMaxSendIov];
 
   // ---- release: frees every queued packet (no other thread holds a count)

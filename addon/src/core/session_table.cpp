@@ -2,6 +2,22 @@
 
 namespace lanstress {
 
+bool viewSlot(const Session& s, SlotView* v) {
+  // acquire on ioState and id: a clear flag read from publish() (or a later
+  // count change) makes that generation's reset of reason/disconnectMarkMs
+  // visible, so the fields below are never older than the session's start.
+  uint32_t word = s.ioState.load(std::memory_order_acquire);
+  if (word & kReleaseFlag) return false;
+  v->id = s.id.load(std::memory_order_acquire);
+  v->ioCount = word & kCountMask;
+  v->reason = s.reason.load(std::memory_order_acquire);
+  v->disconnectMarkMs = s.disconnectMarkMs.load(std::memory_order_relaxed);
+  v->sendHead = s.sendHead.load(std::memory_order_relaxed);
+  v->sendFlag = s.sendFlag.load(std::memory_order_relaxed) != 0;
+  // Still the same session, still not released: the fields do not mix two sessions.
+  return !(s.ioState.load(std::memory_order_acquire) & kReleaseFlag) && s.id.load(std::memory_order_acquire) == v->id;
+}
+
 SessionTable::SessionTable(uint32_t capacity, SessionReleaser* releaser, uint64_t maxGeneration,
                            const RaceWindows* raceWindows)
     : capacity_(capacity),

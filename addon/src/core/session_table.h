@@ -12,12 +12,33 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <utility>
 
 #include "race_windows.h"
 #include "session.h"
 #include "session_id.h"
 
 namespace lanstress {
+
+// One slot as a scan sees it without holding a count (SessionTable::forEachView).
+struct SlotView {
+  uint64_t id = 0;
+  uint32_t ioCount = 0;
+  uint8_t reason = 0;  // DisconnectReason; 0 = not disconnecting
+  int64_t disconnectMarkMs = 0;
+  const void* sendHead = nullptr;  // compared only, never dereferenced
+  bool sendFlag = false;
+  // Live, not disconnecting, packets queued and no send in flight.
+  bool stranded() const { return reason == 0 && sendHead != nullptr && !sendFlag; }
+};
+// Reads a slot without holding a count. It only loads atomics of the fixed
+// slot array (which outlives every session) and never dereferences sendHead
+// nor touches the queues. A value may belong to a session released a moment
+// ago, so the view is re-validated (same id, still not released) after it is
+// read: false when the slot holds no live session or changed meanwhile. Each
+// field is true at some instant, not one transaction: enough for a diagnostic
+// (stats, the watch thread's sweep), never for a decision.
+bool viewSlot(const Session& s, SlotView* out);
 
 class SessionReleaser {
  public:
@@ -73,6 +94,36 @@ class SessionTable {
   uint32_t retiredSlots() const { return retired_.load(std::memory_order_relaxed); }
   // One past the highest slot ever handed out: scans stop there.
   uint32_t highWater() const { return highWater_.load(std::memory_order_acquire); }
+  // The id a slot holds now (live, or released and not yet reused: I5), to acquire by.
+  uint64_t idAt(uint32_t slot) const { return slots_[slot].id.load(std::memory_order_acquire); }
+
+  // Every scan over the slots is one of these two; both stop at highWater.
+  //
+  // forEachLive: f(Session&) for each session of [first, last) that acquire()
+  // takes by its slot's current id, holding that count (I1) during the call,
+  // so f may queue, send or disconnect. A session released meanwhile is
+  // refused by acquire (I2) and skipped.
+  template <typename F>
+  void forEachLive(F&& f, uint32_t first = 0, uint32_t last = UINT32_MAX) {
+    uint32_t hw = highWater();
+    if (last > hw) last = hw;
+    for (uint32_t slot = first; slot < last; ++slot) {
+      Session* s = acquire(idAt(slot));
+      if (!s) continue;
+      f(*s);
+      decRef(s);
+    }
+  }
+  // forEachView: f(slot, const SlotView*) for every slot, holding no count
+  // (viewSlot); the view is null when the slot holds no live session.
+  template <typename F>
+  void forEachView(F&& f) const {
+    uint32_t hw = highWater();
+    for (uint32_t slot = 0; slot < hw; ++slot) {
+      SlotView v;
+      f(slot, viewSlot(slots_[slot], &v) ? &v : nullptr);
+    }
+  }
 
   TableAnomalies anomalies;
 

@@ -4,68 +4,68 @@
 
 namespace lanstress {
 
+namespace {
+
+// writeStats' Writer for one line of JSON.
+class JsonWriter {
+ public:
+  std::string out;
+  void begin(const char* key) { open(key, '{'); }
+  void end() { close('}'); }
+  void beginArray(const char* key) { open(key, '['); }
+  void endArray() { close(']'); }
+  void number(const char* key, uint64_t v) { put(key, std::to_string(v)); }
+  void text(const char* key, const std::string& v) { put(key, "\"" + v + "\""); }
+  void flag(const char* key, bool v) { put(key, v ? "true" : "false"); }
+  void null(const char* key) { put(key, "null"); }
+
+ private:
+  void name(const char* key) {
+    if (!first_) out += ',';
+    first_ = false;
+    if (key) out += std::string("\"") + key + "\":";
+  }
+  void put(const char* key, const std::string& value) {
+    name(key);
+    out += value;
+  }
+  void open(const char* key, char bracket) {
+    name(key);
+    out += bracket;
+    first_ = true;
+  }
+  void close(char bracket) {
+    out += bracket;
+    first_ = false;
+  }
+  bool first_ = true;
+};
+
+}  // namespace
+
 std::string statsJsonMembers(const ServerStats& s) {
-  auto num = [](uint64_t v) { return std::to_string(v); };
-  std::string o;
-  o += "\"accepted\":" + num(s.accepted);
-  o += ",\"rejected\":{\"full\":" + num(s.rejectedFull) + ",\"denied\":" + num(s.rejectedDenied) + "}";
-  o += ",\"released\":" + num(s.released);
-  o += ",\"sessions\":" + num(s.sessions);
-  o += ",\"peakSessions\":" + num(s.peakSessions);
-  o += ",\"recvPackets\":" + num(s.recvPackets);
-  o += ",\"recvBytes\":" + num(s.recvBytes);
-  o += ",\"sendPackets\":" + num(s.sendPackets);
-  o += ",\"sendBytes\":" + num(s.sendBytes);
-  o += ",\"disconnects\":{";
-  for (int i = 0; i < kReasonCount; ++i) {
-    if (i) o += ",";
-    o += "\"";
-    o += reasonName(static_cast<DisconnectReason>(i + 1));
-    o += "\":" + num(s.disconnects[i]);
-  }
-  o += "}";
-  o += ",\"staleIdCalls\":" + num(s.staleIdCalls);
-  o += ",\"probeCalls\":" + num(s.probeCalls);
-  o += ",\"anomalies\":{\"doubleRelease\":" + num(s.doubleRelease) + ",\"ioCountUnderflow\":" +
-       num(s.ioCountUnderflow) + ",\"releaseWithPendingIo\":" + num(s.releaseWithPendingIo) +
-       ",\"staleIdAccepted\":" + num(s.staleIdAccepted) + ",\"strandedSend\":" + num(s.strandedSend) +
-       ",\"releaseStalled\":" + num(s.releaseStalled) + ",\"dirtySlot\":" + num(s.dirtySlot) + "}";
-  o += ",\"pendingIoSessions\":" + num(s.pendingIoSessions);
-  o += ",\"disconnectingSessions\":" + num(s.disconnectingSessions);
-  o += ",\"strandedSessions\":" + num(s.strandedSessions);
-  o += ",\"livePackets\":" + num(s.livePackets);
-  o += ",\"freeSlots\":" + num(s.freeSlots);
-  o += ",\"zombies\":[";
-  for (size_t i = 0; i < s.zombies.size(); ++i) {
-    const Zombie& z = s.zombies[i];
-    if (i) o += ",";
-    // The id as a string: 64 bits do not survive a JSON number (a double).
-    o += "{\"id\":\"" + num(z.id) + "\",\"ioCount\":" + num(z.ioCount) +
-         ",\"disconnecting\":" + (z.disconnecting ? "true" : "false") + ",\"sendFlag\":" + (z.sendFlag ? "true" : "false") +
-         ",\"reason\":" + (z.reason == DisconnectReason::None ? std::string("null") : "\"" + std::string(reasonName(z.reason)) + "\"") + "}";
-  }
-  o += "]";
-  return o;
+  JsonWriter w;
+  writeStats(s, w);
+  return w.out;
 }
 
-void collectZombies(const SessionTable& table, ServerStats* st) {
+void tallySlots(const SessionTable& table, ServerStats* st) {
   st->zombies.clear();
-  uint32_t hw = table.highWater();
-  for (uint32_t slot = 0; slot < hw && st->zombies.size() < kMaxZombies; ++slot) {
-    const Session& s = table.at(slot);
-    if (s.slotState.load(std::memory_order_relaxed) != SlotState::Live) continue;
-    uint32_t word = s.ioState.load(std::memory_order_relaxed);
-    if ((word & kReleaseFlag) || (word & kCountMask) == 0) continue;
-    uint8_t reason = s.reason.load(std::memory_order_relaxed);
-    if (reason == 0) continue;
-    Zombie z;
-    z.id = s.id.load(std::memory_order_relaxed);
-    z.ioCount = word & kCountMask;
-    z.disconnecting = true;
-    z.sendFlag = s.sendFlag.load(std::memory_order_relaxed) != 0;
-    z.reason = static_cast<DisconnectReason>(reason);
-    st->zombies.push_back(z);
-  }
+  table.forEachView([st](uint32_t, const SlotView* v) {
+    if (!v) return;
+    if (v->ioCount) ++st->pendingIoSessions;
+    if (v->reason) ++st->disconnectingSessions;
+    if (v->stranded()) ++st->strandedSessions;
+    if (v->reason && v->ioCount && st->zombies.size() < kMaxZombies) {
+      Zombie z;
+      z.id = v->id;
+      z.ioCount = v->ioCount;
+      z.disconnecting = true;
+      z.sendFlag = v->sendFlag;
+      z.reason = static_cast<DisconnectReason>(v->reason);
+      st->zombies.push_back(z);
+    }
+  });
 }
 
 }  // namespace lanstress

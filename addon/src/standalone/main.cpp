@@ -10,10 +10,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <type_traits>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "../core/build_info.h"
 #include "../core/lan_server.h"
 
 using namespace lanstress;
@@ -28,92 +29,110 @@ class StderrHooks : public LanServerHooks {
   void onLog(const std::string& message) override { std::fprintf(stderr, "lanserver: %s\n", message.c_str()); }
 };
 
-const char* kUsage =
-    "usage: lanserver [--host 127.0.0.1] [--port 0] [--workers 2] [--max-sessions 10000]\n"
-    "                 [--max-payload 8192] [--send-queue-limit 1048576] [--backlog 4096]\n"
-    "                 [--backend auto|epoll|io_uring] [--mode echo|broadcast] [--framing lan|raw]\n"
-    "                 [--allow CIDR]... [--deny CIDR]... [--room 0] [--kick 0] [--echo-delay-us 0]\n"
-    "                 [--seed 1] [--send-buffer 0] [--probes] [--stats-interval-ms 1000]\n"
-    "       lanserver --build-info   (prints {\"build\":\"release|asan|tsan\",\"faults\":[...]})\n";
+// What the command line asks for.
+struct Args {
+  enum class Action { Serve, Help, BuildInfo } action = Action::Serve;
+  LanServerOptions options;
+  uint64_t statsIntervalMs = 1000;
+};
 
-// ServerOptions field -> flag, so core validation messages name the flag.
-const char* flagOf(const std::string& field) {
-  static const struct { const char* field; const char* flag; } map[] = {
-      {"host", "--host"}, {"port", "--port"}, {"workers", "--workers"}, {"maxSessions", "--max-sessions"},
-      {"maxPayload", "--max-payload"}, {"sendQueueLimit", "--send-queue-limit"}, {"backlog", "--backlog"},
-      {"backend", "--backend"}, {"mode", "--mode"}, {"framing", "--framing"}, {"allow", "--allow"},
-      {"deny", "--deny"}, {"room", "--room"}, {"kick", "--kick"}, {"echoDelayUs", "--echo-delay-us"},
-      {"seed", "--seed"}, {"sendBuffer", "--send-buffer"}, {"probes", "--probes"}};
-  for (const auto& m : map) {
-    if (field == m.field) return m.flag;
+// The standalone's own flag; every other one is a row of the core's option table.
+constexpr const char* kStatsIntervalFlag = "--stats-interval-ms";
+
+// --help, from the option table: each flag with its default, a choice with its alternatives.
+std::string usage() {
+  const LanServerOptions defaults;
+  std::vector<std::string> items;
+  for (const OptionSpec& spec : optionTable()) {
+    std::string item = std::string("[") + spec.flag;
+    switch (spec.type()) {
+      case OptionType::Switch: item += "]"; break;
+      case OptionType::List: item += " CIDR]..."; break;  // the lists are --allow and --deny
+      case OptionType::Choice: item += " " + optionChoices(spec, "|") + "]"; break;
+      default: item += " " + optionValueText(spec, defaults) + "]";
+    }
+    items.push_back(item);
   }
-  return field.c_str();
+  items.push_back(std::string("[") + kStatsIntervalFlag + " " + std::to_string(Args().statsIntervalMs) + "]");
+  std::string out = "usage: lanserver", line = out;
+  for (const std::string& item : items) {
+    if (line.size() + 1 + item.size() > 100) {
+      out += "\n";
+      line = std::string(16, ' ');
+      out += line;
+    }
+    out += " " + item;
+    line += " " + item;
+  }
+  return out + "\n       (--mode js needs Node: the addon)\n" +
+         "       lanserver --build-info   (prints {\"build\":\"release|asan|tsan\",\"faults\":[...]})\n";
 }
 
-bool parseUint(const std::string& s, uint64_t* out) {
-  if (s.empty() || s.size() > 19) return false;
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
+bool isBool(const char* s) { return std::strcmp(s, "true") == 0 || std::strcmp(s, "false") == 0; }
+
+// One flag and its value: the value taken from "--flag=value", or the next
+// argument; a switch takes true or false only when one follows (as `stress
+// server --probes true` does). "" with a problem when the value is missing.
+bool takeValue(int argc, char** argv, int* i, bool isSwitch, std::string* name, std::string* value) {
+  std::string arg = argv[*i];
+  size_t eq = arg.find('=');
+  *name = arg.substr(0, eq);
+  if (eq != std::string::npos) {
+    *value = arg.substr(eq + 1);
+  } else if (isSwitch) {
+    *value = *i + 1 < argc && isBool(argv[*i + 1]) ? argv[++*i] : "true";
+  } else if (*i + 1 < argc) {
+    *value = argv[++*i];
+  } else {
+    return false;
   }
-  *out = v;
   return true;
 }
 
-bool parseDouble(const std::string& s, double* out) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  double v = std::strtod(s.c_str(), &end);
-  if (*end != '\0') return false;
-  *out = v;
-  return true;
-}
-
-void splitList(const std::string& s, std::vector<std::string>* out) {
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t comma = s.find(',', start);
-    std::string item = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!item.empty()) out->push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
+// Parses argv into args; returns every problem at once, each naming its flag.
+// A flag given twice is a problem, except the lists (--allow, --deny), which repeat.
+std::vector<std::string> parseArgs(int argc, char** argv, Args* args) {
+  std::vector<std::string> problems;
+  std::set<std::string> seen;
+  LanServerOptions& o = args->options;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h" || arg == "--build-info") {
+      args->action = arg == "--build-info" ? Args::Action::BuildInfo : Args::Action::Help;
+      return {};
+    }
+    if (arg.rfind("--", 0) != 0) {
+      problems.push_back("unexpected argument '" + arg + "'");
+      continue;
+    }
+    const OptionSpec* spec = optionByFlag(arg.substr(0, arg.find('=')));
+    std::string name, value;
+    if (!takeValue(argc, argv, &i, spec && spec->type() == OptionType::Switch, &name, &value)) {
+      problems.push_back(name + " needs a value");
+      continue;
+    }
+    bool repeats = spec && spec->type() == OptionType::List;
+    if (!seen.insert(name).second && !repeats) {
+      problems.push_back(name + " is given more than once");
+      continue;
+    }
+    if (name == kStatsIntervalFlag) {
+      char* end = nullptr;
+      unsigned long long ms = std::strtoull(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || value[0] == '-' || ms < 10 || ms > 3600000) {
+        problems.push_back(name + " must be an integer in 10..3600000 (got '" + value + "')");
+      } else {
+        args->statsIntervalMs = ms;
+      }
+    } else if (!spec) {
+      problems.push_back("unknown option " + name);
+    } else if (std::string problem = setOptionFromText(*spec, value, &o); !problem.empty()) {
+      problems.push_back(name + " " + problem);
+    }
   }
-}
-
-// GCC predefines __SANITIZE_*__; Clang answers __has_feature.
-#if defined(__SANITIZE_ADDRESS__)
-#define LANSTRESS_ASAN 1
-#elif defined(__SANITIZE_THREAD__)
-#define LANSTRESS_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define LANSTRESS_ASAN 1
-#elif __has_feature(thread_sanitizer)
-#define LANSTRESS_TSAN 1
-#endif
-#endif
-
-// What this binary was built as, so a report of a sanitizer or fault build says
-// so: the sanitizer the compiler instrumented for, and every fault switch on
-// (addon/Makefile FLAVOR= and FAULT=).
-const char* buildFlavor() {
-#if defined(LANSTRESS_ASAN)
-  return "asan";
-#elif defined(LANSTRESS_TSAN)
-  return "tsan";
-#else
-  return "release";
-#endif
-}
-
-// A FAULT= build names its fault (one per build, addon/src/core/faults.h).
-std::string faultsJson() {
-#ifdef LANSTRESS_FAULT
-  return std::string("[\"") + LANSTRESS_FAULT + "\"]";
-#else
-  return "[]";
-#endif
+  if (o.mode == Mode::Callback) problems.push_back("--mode must be echo or broadcast (got 'js'; js needs Node)");
+  for (const OptionProblem& p : validateOptions(o)) problems.push_back(optionByName(p.field)->flag + (" " + p.message));
+  return problems;
 }
 
 int64_t nowMs() {
@@ -121,154 +140,84 @@ int64_t nowMs() {
       .count();
 }
 
+// Signals become readable events on a signalfd: no work inside a handler.
+// Called before any thread exists, so every thread inherits the mask.
+int blockSignals() {
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return signalfd(-1, &mask, SFD_CLOEXEC);
+}
+
+void printListening(const LanServerOptions& o, const ListenInfo& info) {
+  std::printf("{\"event\":\"listening\",\"pid\":%d,\"mode\":\"%s\",\"workers\":%u,\"host\":\"%s\",\"port\":%u,\"backend\":\"%s\",%s}\n",
+              static_cast<int>(getpid()), modeName(o.mode), o.workers, info.host.c_str(), info.port,
+              backendName(info.backend), buildInfoJsonMembers(buildInfo()).c_str());
+  std::fflush(stdout);
+}
+
 void printStats(const char* event, int64_t t, const ServerStats& st) {
   std::printf("{\"event\":\"%s\",\"t\":%lld,%s}\n", event, static_cast<long long>(t), statsJsonMembers(st).c_str());
   std::fflush(stdout);
 }
 
+// A stats line every interval until SIGINT or SIGTERM arrives on sfd.
+void serveUntilSignal(const LanServer& server, int sfd, uint64_t intervalMs, int64_t t0) {
+  int64_t next = t0 + static_cast<int64_t>(intervalMs);
+  for (;;) {
+    int64_t wait = next - nowMs();
+    pollfd pfd{sfd, POLLIN, 0};
+    if (::poll(&pfd, 1, wait > 0 ? static_cast<int>(wait) : 0) > 0) {
+      signalfd_siginfo si;
+      ssize_t r = ::read(sfd, &si, sizeof si);
+      (void)r;
+      return;
+    }
+    if (nowMs() >= next) {
+      printStats("stats", nowMs() - t0, server.stats());
+      next += static_cast<int64_t>(intervalMs);
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  LanServerOptions o;
-  o.workers = 2;
-  uint64_t statsIntervalMs = 1000;
-  std::vector<std::string> problems;
-
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    if (arg == "--build-info") {
-      std::printf("{\"build\":\"%s\",\"faults\":%s}\n", buildFlavor(), faultsJson().c_str());
-      return 0;
-    }
-    if (arg.rfind("--", 0) != 0) {
-      problems.push_back("unexpected argument '" + arg + "'");
-      continue;
-    }
-    std::string name = arg, value;
-    size_t eq = arg.find('=');
-    if (eq != std::string::npos) {
-      name = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-    } else if (name == "--probes") {
-      // A switch; an explicit true/false may follow (as `stress server --probes true` takes it).
-      value = "true";
-      if (i + 1 < argc && (std::strcmp(argv[i + 1], "true") == 0 || std::strcmp(argv[i + 1], "false") == 0)) value = argv[++i];
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      problems.push_back(name + " needs a value");
-      continue;
-    }
-    uint64_t u = 0;
-    auto uintOpt = [&](auto* field, uint64_t max) {
-      if (!parseUint(value, &u) || u > max) {
-        problems.push_back(name + " must be an integer in 0.." + std::to_string(max) + " (got '" + value + "')");
-      } else {
-        *field = static_cast<std::remove_pointer_t<decltype(field)>>(u);
-      }
-    };
-    if (name == "--host") o.host = value;
-    else if (name == "--port") uintOpt(&o.port, 0xffffffffull);
-    else if (name == "--workers") uintOpt(&o.workers, 0xffffffffull);
-    else if (name == "--max-sessions") uintOpt(&o.maxSessions, 0xffffffffull);
-    else if (name == "--max-payload") uintOpt(&o.maxPayload, 0xffffffffull);
-    else if (name == "--send-queue-limit") uintOpt(&o.sendQueueLimit, ~uint64_t{0});
-    else if (name == "--backlog") uintOpt(&o.backlog, 0xffffffffull);
-    else if (name == "--room") uintOpt(&o.room, 0xffffffffull);
-    else if (name == "--echo-delay-us") uintOpt(&o.echoDelayUs, 0xffffffffull);
-    else if (name == "--seed") uintOpt(&o.seed, ~uint64_t{0});
-    else if (name == "--send-buffer") uintOpt(&o.sendBuffer, 0xffffffffull);
-    else if (name == "--probes") {
-      if (value == "true") o.probes = true;
-      else if (value == "false") o.probes = false;
-      else problems.push_back(name + " takes no value, or true or false (got '" + value + "')");
-    }
-    else if (name == "--stats-interval-ms") {
-      if (!parseUint(value, &u) || u < 10 || u > 3600000) {
-        problems.push_back(name + " must be an integer in 10..3600000 (got '" + value + "')");
-      } else {
-        statsIntervalMs = u;
-      }
-    } else if (name == "--kick") {
-      if (!parseDouble(value, &o.kick)) problems.push_back(name + " must be a number in 0..1 (got '" + value + "')");
-    } else if (name == "--backend") {
-      if (!parseBackend(value, &o.backend)) problems.push_back(name + " must be auto, epoll or io_uring (got '" + value + "')");
-    } else if (name == "--mode") {
-      if (value == "echo") o.mode = Mode::Echo;
-      else if (value == "broadcast") o.mode = Mode::Broadcast;
-      else problems.push_back(name + " must be echo or broadcast (got '" + value + "'; js needs Node)");
-    } else if (name == "--framing") {
-      if (value == "lan") o.framing = Framing::Lan;
-      else if (value == "raw") o.framing = Framing::Raw;
-      else problems.push_back(name + " must be lan or raw (got '" + value + "')");
-    } else if (name == "--allow") {
-      splitList(value, &o.allow);
-    } else if (name == "--deny") {
-      splitList(value, &o.deny);
-    } else {
-      problems.push_back("unknown option " + name);
-    }
+  Args args;
+  std::vector<std::string> problems = parseArgs(argc, argv, &args);
+  if (args.action == Args::Action::Help) {
+    std::fputs(usage().c_str(), stdout);
+    return 0;
   }
-  for (const OptionProblem& p : validateOptions(o)) {
-    std::string flag = flagOf(p.field);
-    // Problems already reported by the parser are not repeated.
-    bool seen = false;
-    for (const std::string& q : problems) seen = seen || q.rfind(flag + " ", 0) == 0;
-    if (!seen) problems.push_back(flag + " " + p.message);
+  if (args.action == Args::Action::BuildInfo) {
+    std::printf("{%s}\n", buildInfoJsonMembers(buildInfo()).c_str());
+    return 0;
   }
   if (!problems.empty()) {
     for (const std::string& p : problems) std::fprintf(stderr, "lanserver: %s\n", p.c_str());
-    std::fputs(kUsage, stderr);
+    std::fputs(usage().c_str(), stderr);
     return 2;
   }
 
-  // Signals become readable events on a signalfd: no work inside a handler.
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGINT);
-  sigaddset(&mask, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &mask, nullptr);  // before any thread exists, so every thread inherits it
-  signal(SIGPIPE, SIG_IGN);
-  int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+  int sfd = blockSignals();
   if (sfd < 0) {
     std::perror("lanserver: signalfd");
     return 1;
   }
-
   StderrHooks hooks;
   LanServer server(&hooks);
   ListenInfo info;
   ServerError err;
-  if (!server.start(o, &info, &err)) {
+  if (!server.start(args.options, &info, &err)) {
     std::fprintf(stderr, "lanserver: %s: %s\n", err.code.c_str(), err.message.c_str());
     return 1;
   }
   int64_t t0 = nowMs();
-  std::printf("{\"event\":\"listening\",\"pid\":%d,\"mode\":\"%s\",\"workers\":%u,\"host\":\"%s\",\"port\":%u,\"backend\":\"%s\",\"build\":\"%s\",\"faults\":%s}\n",
-              static_cast<int>(getpid()), modeName(o.mode), o.workers, info.host.c_str(), info.port,
-              backendName(info.backend), buildFlavor(), faultsJson().c_str());
-  std::fflush(stdout);
-
-  int64_t next = t0 + static_cast<int64_t>(statsIntervalMs);
-  for (;;) {
-    int64_t wait = next - nowMs();
-    pollfd pfd{sfd, POLLIN, 0};
-    int n = ::poll(&pfd, 1, wait > 0 ? static_cast<int>(wait) : 0);
-    if (n > 0) {
-      signalfd_siginfo si;
-      ssize_t r = ::read(sfd, &si, sizeof si);
-      (void)r;
-      break;
-    }
-    if (nowMs() >= next) {
-      printStats("stats", nowMs() - t0, server.stats());
-      next += static_cast<int64_t>(statsIntervalMs);
-    }
-  }
+  printListening(args.options, info);
+  serveUntilSignal(server, sfd, args.statsIntervalMs, t0);
   server.stop();
   printStats("final", nowMs() - t0, server.stats());
   ::close(sfd);

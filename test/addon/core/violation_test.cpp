@@ -1,0 +1,116 @@
+// A protocol violation in echo mode: the answer to every valid packet before the
+// bad header goes out through the completion port (many short sends with a small
+// SO_SNDBUF), and only then is the session disconnected (reason protocol) and
+// released. On every backend the kernel offers.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include "check.h"
+#include "lan_server.h"
+
+using namespace lanstress;
+
+namespace {
+
+constexpr uint32_t kMaxPayload = 100;
+constexpr int kPackets = 400;  // 40 KB of answers: far more than the 4 KB send buffer takes at once
+
+int connectTo(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval tv{5, 0};  // a server that never closes fails the test instead of hanging it
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+// Valid packets of kMaxPayload bytes, then a header announcing one byte more.
+std::vector<uint8_t> validThenBad() {
+  std::vector<uint8_t> out;
+  for (int i = 0; i < kPackets; ++i) {
+    out.push_back(kMaxPayload & 0xff);
+    out.push_back(0);
+    for (uint32_t k = 0; k < kMaxPayload; ++k) out.push_back(static_cast<uint8_t>(i + k));
+  }
+  out.push_back((kMaxPayload + 1) & 0xff);
+  out.push_back(0);
+  return out;
+}
+
+// Everything the server sends until it closes (EOF) or the read times out.
+std::vector<uint8_t> readToEnd(int fd, bool* closed) {
+  std::vector<uint8_t> got;
+  uint8_t buf[8192];
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      *closed = n == 0;
+      return got;
+    }
+    got.insert(got.end(), buf, buf + n);
+  }
+}
+
+void violationAnswered(Backend backend) {
+  LanServer server;
+  LanServerOptions o;
+  o.workers = 2;
+  o.maxPayload = kMaxPayload;
+  o.sendBuffer = 4096;
+  o.backend = backend;
+  ListenInfo info;
+  ServerError err;
+  if (!server.start(o, &info, &err)) {
+    std::fprintf(stderr, "start: %s %s\n", err.code.c_str(), err.message.c_str());
+    CHECK(false);
+    return;
+  }
+  int fd = connectTo(info.port);
+  CHECK(fd >= 0);
+  if (fd < 0) return;
+  std::vector<uint8_t> sent = validThenBad();
+  // The reader must run while writing: the answers fill both socket buffers long before the last byte is written.
+  bool closed = false;
+  std::vector<uint8_t> got;
+  std::thread reader([&] { got = readToEnd(fd, &closed); });
+  CHECK_EQ(::send(fd, sent.data(), sent.size(), MSG_NOSIGNAL), static_cast<ssize_t>(sent.size()));
+  reader.join();
+  ::close(fd);
+
+  CHECK(closed);
+  CHECK_EQ(got.size(), sent.size() - 2);
+  CHECK(std::equal(got.begin(), got.end(), sent.begin()));
+  for (int i = 0; i < 200; ++i) {
+    if (server.stats().sessions == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ServerStats st = server.stats();
+  CHECK_EQ(st.sessions, 0u);
+  CHECK_EQ(st.disconnects[static_cast<int>(DisconnectReason::Protocol) - 1], 1u);
+  CHECK_EQ(st.sendPackets, static_cast<uint64_t>(kPackets));
+  CHECK_EQ(st.livePackets, 0u);
+  server.stop();
+  std::printf("%s: %zu bytes answered before the protocol disconnect\n", backendName(backend), got.size());
+}
+
+}  // namespace
+
+int main() {
+  ::signal(SIGPIPE, SIG_IGN);
+  for (Backend b : availableBackends()) violationAnswered(b);
+  return check::finish("violation_test");
+}
