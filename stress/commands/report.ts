@@ -6,6 +6,9 @@
  * it stays interrupted. A missing or invalid file exits 2, naming it.
  */
 import type { Argv, CommandModule } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { scanArgv } from '../flags/argv';
+import { hideYargsTypes, rawValues, yargsOptions, type Flag } from '../flags/table';
 import { writeCiOutputs } from '../ci-output/write';
 import { loadReport, ReportInputError } from '../compare/load';
 import { htmlPathFor, writeHtmlReport } from '../html/write';
@@ -15,6 +18,15 @@ import { EXIT } from '../run/exit-codes';
 import { failedGates, verdictOf } from '../run/gates';
 import { evaluateThresholds } from '../thresholds/evaluate';
 import { parseThreshold, THRESHOLD_HELP, validateThresholds } from '../thresholds/grammar';
+
+/** The report command's flags, one line each (see stress/flags/table.ts). */
+const REPORT_FLAGS = [
+  { name: 'html', type: 'string', side: 'output', shown: 'next to the JSON, .html', describe: 'write the HTML report to this path' },
+  { name: 'junit', type: 'string', side: 'output', describe: 'write JUnit XML to this path: one test case per gate and threshold' },
+  { name: 'markdown', type: 'string', side: 'output', describe: 'write a Markdown summary to this path (for a CI step summary)' },
+  { name: 'threshold', type: 'string', repeatable: true, side: 'run', describe: "judge the saved run again: 'p99<20ms' (exit 1 when broken)" },
+  { name: 'gate', type: 'bool', side: 'run', describe: "exit 1 when the report's verdict is fail (4 when the run was interrupted)" },
+] as const satisfies readonly Flag[];
 
 export interface ReportArgs {
   report: string;
@@ -41,8 +53,26 @@ export function withThresholds(report: RunReport, thresholds: readonly string[])
   return { ...report, gates, verdict: verdictOf({ ...report, gates }) };
 }
 
-export function reportCommandRun(args: ReportArgs, io: ReportIo): number {
-  const problems = validateThresholds(args.threshold ?? []);
+/**
+ * yargs' argv as ReportArgs: a flag given twice keeps its last value (the argv scan reports it),
+ * and the problems of the command line as typed (unknown flags, repeats, --gate=maybe).
+ */
+function readCommandLine(args: Readonly<Record<string, unknown>>, argv: readonly string[]): { args: ReportArgs; problems: string[] } {
+  const values = rawValues(REPORT_FLAGS, args);
+  const text = (name: string): string | undefined => {
+    const value = values.get(name);
+    return typeof value === 'string' ? value : undefined;
+  };
+  const threshold = values.get('threshold');
+  const extra = (Array.isArray(args._) ? args._.map(String) : []).filter((w) => w !== 'report').map((w) => `unexpected argument '${w}'`);
+  return {
+    args: { report: String(args.report), html: text('html'), junit: text('junit'), markdown: text('markdown'), threshold: Array.isArray(threshold) ? threshold : undefined, gate: values.get('gate') === true },
+    problems: [...scanArgv(argv, REPORT_FLAGS).problems, ...extra],
+  };
+}
+
+export function reportCommandRun(args: ReportArgs, io: ReportIo, commandLineProblems: readonly string[] = []): number {
+  const problems = [...commandLineProblems, ...validateThresholds(args.threshold ?? [])];
   for (const [flag, value] of [['--junit', args.junit], ['--markdown', args.markdown]] as const) {
     if (value !== undefined && value.trim() === '') problems.push(`${flag} needs a file name`);
   }
@@ -75,25 +105,23 @@ export function reportCommandRun(args: ReportArgs, io: ReportIo): number {
   return enforced.length > 0 ? EXIT.gateFailed : EXIT.pass;
 }
 
-export const reportCommand: CommandModule<object, ReportArgs> = {
+export const reportCommand: CommandModule<object, Record<string, unknown>> = {
   command: 'report <report>',
   describe: 'print a saved run report again; write its HTML, JUnit or Markdown',
   builder: (yargs: Argv<object>) =>
-    yargs
+    hideYargsTypes(yargs)
       .positional('report', { type: 'string', demandOption: true, describe: 'a JSON report written by `stress run`' })
-      .option('html', { type: 'string', describe: 'write the HTML report (default: next to the JSON, .html)' })
-      .option('junit', { type: 'string', describe: 'write JUnit XML: one test case per gate and threshold' })
-      .option('markdown', { type: 'string', describe: 'write a Markdown summary (for a CI step summary)' })
-      .option('threshold', { type: 'string', array: true, describe: "judge the saved run again, repeatable: 'p99<20ms' (exit 1 when broken)" })
-      .option('gate', { type: 'boolean', describe: "exit 1 when the report's verdict is fail (4 when the run was interrupted)" })
+      .options(yargsOptions(REPORT_FLAGS))
+      .strict(false)
       .epilogue(THRESHOLD_HELP)
       .example('$0 report reports/run.json --html', 'write reports/run.html')
-      .example('$0 report reports/run.json --threshold "p99<20ms" --junit junit.xml', 'gate a saved run in CI') as unknown as Argv<ReportArgs>,
-  handler: (args) => {
+      .example('$0 report reports/run.json --threshold "p99<20ms" --junit junit.xml', 'gate a saved run in CI') as unknown as Argv<Record<string, unknown>>,
+  handler: (argv) => {
+    const { args, problems } = readCommandLine(argv, hideBin(process.argv));
     process.exitCode = reportCommandRun(args, {
       out: (t) => process.stdout.write(t),
       err: (t) => process.stderr.write(`${t}\n`),
       colors: process.stdout.isTTY === true,
-    });
+    }, problems);
   },
 };

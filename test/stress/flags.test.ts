@@ -99,3 +99,7 @@ test('compare --markdown PATH writes the comment beside the table; the bare swit
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('stress report: a flag given twice, an unknown flag and --gate=maybe are exit 2 naming each, at once', () => {
+  refused(['report', 'no-such.json', '--junit', 'a.xml', '--junit', 'b.xml', '--gate=maybe', '--nope'], /--junit is given 2 times/, /--gate "maybe"/, /Unknown argument: --nope/);
+});
