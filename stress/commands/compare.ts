@@ -6,6 +6,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { scanArgv } from '../flags/argv';
+import { hideYargsTypes, rawValues, yargsOptions, type Flag } from '../flags/table';
 import { compareReports, incomparable } from '../compare/compare';
 import { comparisonMarkdown, formatComparison } from '../compare/format';
 import { checkBaseline, loadComparable, ReportInputError } from '../compare/load';
@@ -88,29 +91,46 @@ export function compareCommandRun(args: CompareArgs, io: CommandIo): number {
   }
 }
 
-export const compareCommand: CommandModule<object, CompareArgs> = {
+/** The compare command's flags, one line each (see stress/flags/table.ts). */
+const COMPARE_FLAGS = [
+  { name: 'fail-on-regression', type: 'string', side: 'run', describe: 'exit 1 when a metric is worse than the base by more than this percentage and the noise (e.g. 5%)' },
+  { name: 'markdown', type: 'string', side: 'output', describe: 'also write a Markdown pull-request comment to this path, as run and report do; stdout prints it instead of the table (the bare switch is a deprecated spelling of stdout)' },
+  { name: 'allow-interrupted', type: 'bool', side: 'run', describe: 'accept an interrupted run (verdict interrupted) as the baseline; refused by default (exit 2)' },
+] as const satisfies readonly Flag[];
+
+/** yargs' argv as CompareArgs (a flag given twice keeps its last value), and the problems of the command line as typed. */
+function readCommandLine(args: Readonly<Record<string, unknown>>, argv: readonly string[]): { args: CompareArgs; problems: string[] } {
+  const values = rawValues(COMPARE_FLAGS, args);
+  const text = (name: string): string | undefined => {
+    const value = values.get(name);
+    return typeof value === 'string' ? value : undefined;
+  };
+  const more = Array.isArray(args.more) ? args.more.map(String) : undefined;
+  return {
+    args: { base: String(args.base), head: String(args.head), more, 'fail-on-regression': text('fail-on-regression'), markdown: text('markdown'), 'allow-interrupted': values.get('allow-interrupted') === true },
+    problems: scanArgv(argv, COMPARE_FLAGS).problems,
+  };
+}
+
+export const compareCommand: CommandModule<object, Record<string, unknown>> = {
   command: 'compare <base> <head> [more..]',
   describe: 'set run reports side by side: deltas, noise, regressions in red',
   builder: (yargs: Argv<object>) =>
-    yargs
+    hideYargsTypes(yargs)
       .positional('base', { type: 'string', demandOption: true, describe: 'the baseline report (JSON)' })
       .positional('head', { type: 'string', demandOption: true, describe: 'the report to judge against it' })
       .positional('more', { type: 'string', array: true, describe: 'more reports, each judged against the base' })
-      .option('fail-on-regression', {
-        type: 'string',
-        describe: 'exit 1 when a metric is worse than the base by more than this percentage and the noise (e.g. 5%)',
-      })
-      .option('markdown', {
-        type: 'string',
-        describe: 'also write a Markdown pull-request comment to this path, as run and report do; stdout prints it instead of the table (the bare switch is a deprecated spelling of stdout)',
-      })
-      .option('allow-interrupted', { type: 'boolean', describe: 'accept an interrupted run (verdict interrupted) as the baseline; refused by default (exit 2)' })
-      .example('$0 compare reports/base.json reports/head.json --fail-on-regression 5%', 'CI: exit 1 on a regression past 5% and the noise') as unknown as Argv<CompareArgs>,
-  handler: (args) => {
-    process.exitCode = compareCommandRun(args, {
+      .options(yargsOptions(COMPARE_FLAGS))
+      .strict(false)
+      .example('$0 compare reports/base.json reports/head.json --fail-on-regression 5%', 'CI: exit 1 on a regression past 5% and the noise') as unknown as Argv<Record<string, unknown>>,
+  handler: (argv) => {
+    const { args, problems } = readCommandLine(argv, hideBin(process.argv));
+    const io: CommandIo = {
       out: (t) => process.stdout.write(t),
       err: (t) => process.stderr.write(`${t}\n`),
       colors: process.stdout.isTTY === true,
-    });
+    };
+    for (const problem of problems) io.err(`stress compare: ${problem}`);
+    process.exitCode = problems.length > 0 ? EXIT.usage : compareCommandRun(args, io);
   },
 };

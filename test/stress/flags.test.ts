@@ -103,3 +103,7 @@ test('compare --markdown PATH writes the comment beside the table; the bare swit
 test('stress report: a flag given twice, an unknown flag and --gate=maybe are exit 2 naming each, at once', () => {
   refused(['report', 'no-such.json', '--junit', 'a.xml', '--junit', 'b.xml', '--gate=maybe', '--nope'], /--junit is given 2 times/, /--gate "maybe"/, /Unknown argument: --nope/);
 });
+
+test('stress compare: a flag given twice and an unknown flag are exit 2 naming each, at once', () => {
+  refused(['compare', 'a.json', 'b.json', '--markdown', 'x.md', '--markdown', 'y.md', '--bogus'], /--markdown is given 2 times/, /Unknown argument: --bogus/);
+});
