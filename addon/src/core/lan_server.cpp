@@ -294,6 +294,7 @@ void LanServer::handleAccepted(int fd, uint32_t ip, uint16_t port) {
   s->reason.store(0, std::memory_order_relaxed);
   s->disconnectMarkMs.store(0, std::memory_order_relaxed);
   s->closeWhenSent.store(0, std::memory_order_relaxed);
+  s->closeWhenSentMs.store(0, std::memory_order_relaxed);
   s->recvRing.reset(ringCapacity_);
 #ifndef LANSTRESS_FAULT_PUBLISH_BEFORE_FILL
   table.publish(s);  // live, with the accept thread's count held (I1)
@@ -405,8 +406,12 @@ void LanServer::processInput(Session* s) {
     if (r.violation) {
       // What came before the bad header was valid: in echo mode its answer,
       // queued above, goes out first (session.h, closeWhenSent).
-      if (opt_.mode == Mode::Echo) s->closeWhenSent.store(static_cast<uint8_t>(DisconnectReason::Protocol), std::memory_order_seq_cst);
-      else disconnectSession(s, DisconnectReason::Protocol);
+      if (opt_.mode == Mode::Echo) {
+        s->closeWhenSentMs.store(steadyNowMs(), std::memory_order_relaxed);
+        s->closeWhenSent.store(static_cast<uint8_t>(DisconnectReason::Protocol), std::memory_order_seq_cst);
+      } else {
+        disconnectSession(s, DisconnectReason::Protocol);
+      }
     }
   }
   recvPackets_.fetch_add(r.packets, std::memory_order_relaxed);
@@ -512,6 +517,16 @@ void LanServer::trySend(Session* s) {
 // and no send is in flight. Called after letting go of sendFlag: if a packet
 // was pushed or the flag taken meanwhile, that pusher or holder lets go later
 // and calls this again. Caller holds a count.
+bool LanServer::expireCloseWhenSent(uint64_t id) {
+  SessionTable* table = table_.get();
+  Session* s = table ? table->acquire(id) : nullptr;
+  if (!s) return false;
+  uint8_t reason = s->closeWhenSent.load(std::memory_order_seq_cst);
+  bool marked = reason != 0 && disconnectSession(s, static_cast<DisconnectReason>(reason));
+  table->decRef(s);
+  return marked;
+}
+
 void LanServer::disconnectIfDrained(Session* s) {
   uint8_t reason = s->closeWhenSent.load(std::memory_order_seq_cst);
   if (reason == 0 || s->hasQueued() || s->sendFlag.load(std::memory_order_seq_cst) != 0) return;

@@ -71,6 +71,10 @@ class LanServer final : private SessionReleaser {
   bool sendPacket(uint64_t id, const uint8_t* payload, size_t len);
   // Marks the session (reason kicked) and cancels its I/O; release follows the last completion.
   bool disconnect(uint64_t id);
+  // The watch thread: a deferred disconnect (Session::closeWhenSent) whose answer
+  // the peer has not taken within kCloseWhenSentMaxMs is made now. False when the
+  // id is stale or nothing was deferred.
+  bool expireCloseWhenSent(uint64_t id);
 
   uint64_t sessionCount() const { return static_cast<uint64_t>(sessions_.load(std::memory_order_relaxed)); }
   ServerStats stats() const;

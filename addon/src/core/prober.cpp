@@ -85,6 +85,10 @@ void Prober::sweep(int64_t now) {
     // A stranding counts only when every sweep of its span saw it.
     if (!v || !v->stranded()) m.strandId = 0;
     if (!v) return;
+    if (v->reason == 0 && v->closeWhenSentMs != 0 && now - v->closeWhenSentMs >= kCloseWhenSentMaxMs) {
+      server_.expireCloseWhenSent(v->id);
+      return;
+    }
     if (v->reason != 0) {
       // 0 until the marking thread stored the time: not marked long enough yet.
       if (v->disconnectMarkMs != 0 && now - v->disconnectMarkMs >= kReleaseStallMs && m.stalledId != v->id) {

@@ -11,6 +11,9 @@
 //   - releaseStalled: a session marked for disconnect (and shut down) still
 //     not released kReleaseStallMs later. The shutdown makes every pending I/O
 //     complete within moments, so a correct server releases it at once (I3).
+//   - not a count but an action: a deferred protocol disconnect
+//     (Session::closeWhenSent) whose answer the peer has not taken within
+//     kCloseWhenSentMaxMs is made now (LanServer::expireCloseWhenSent).
 //
 //  PROBES (LanServerOptions::probes only), at a bounded rate:
 //   - stale ids: the ids of the last ReleasedIds::kSize released sessions get
@@ -52,6 +55,8 @@ class LanServer;
 constexpr int64_t kSweepMs = 100;
 constexpr int64_t kStrandedMs = 1000;
 constexpr int64_t kReleaseStallMs = 3000;
+// How long a peer that sent a bad header may take to read the answer to what it sent before.
+constexpr int64_t kCloseWhenSentMaxMs = 1000;
 constexpr uint32_t kProbeSerial = 0xffffffffu;
 constexpr size_t kProbeMaxPayload = 16 + 48;
 // Probe budget: packets (live) and ids (stale) per second, spread over kProbeTickMs ticks.

@@ -102,8 +102,12 @@ class Session {
   // 0 = none): set by the recv worker on a protocol violation in echo mode, so
   // the answer to the valid packets before the bad header leaves through the
   // port like every send. Whoever lets go of sendFlag with the queue empty makes
-  // the disconnect (I4). No recv is posted once it is set.
+  // the disconnect (I4). No recv is posted once it is set. A peer that does not
+  // take its answer within kCloseWhenSentMaxMs is disconnected all the same
+  // (the watch thread's sweep), so a bad header followed by never reading cannot
+  // hold a session open.
   std::atomic<uint8_t> closeWhenSent{0};
+  std::atomic<int64_t> closeWhenSentMs{0};  // steady-clock ms when it was set; relaxed, as disconnectMarkMs
 
   bool disconnecting() const { return reason.load(std::memory_order_acquire) != 0; }
   // Marks the session; true only for the first caller.

@@ -14,6 +14,7 @@ bool viewSlot(const Session& s, SlotView* v) {
   v->disconnectMarkMs = s.disconnectMarkMs.load(std::memory_order_relaxed);
   v->sendHead = s.sendHead.load(std::memory_order_relaxed);
   v->sendFlag = s.sendFlag.load(std::memory_order_relaxed) != 0;
+  v->closeWhenSentMs = s.closeWhenSent.load(std::memory_order_relaxed) != 0 ? s.closeWhenSentMs.load(std::memory_order_relaxed) : 0;
   // Still the same session, still not released: the fields do not mix two sessions.
   return !(s.ioState.load(std::memory_order_acquire) & kReleaseFlag) && s.id.load(std::memory_order_acquire) == v->id;
 }

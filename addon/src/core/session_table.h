@@ -28,6 +28,7 @@ struct SlotView {
   int64_t disconnectMarkMs = 0;
   const void* sendHead = nullptr;  // compared only, never dereferenced
   bool sendFlag = false;
+  int64_t closeWhenSentMs = 0;  // 0 = no deferred disconnect
   // Live, not disconnecting, packets queued and no send in flight.
   bool stranded() const { return reason == 0 && sendHead != nullptr && !sendFlag; }
 };

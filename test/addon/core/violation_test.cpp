@@ -39,9 +39,9 @@ int connectTo(uint16_t port) {
 }
 
 // Valid packets of kMaxPayload bytes, then a header announcing one byte more.
-std::vector<uint8_t> validThenBad() {
+std::vector<uint8_t> validThenBad(int packets = kPackets) {
   std::vector<uint8_t> out;
-  for (int i = 0; i < kPackets; ++i) {
+  for (int i = 0; i < packets; ++i) {
     out.push_back(kMaxPayload & 0xff);
     out.push_back(0);
     for (uint32_t k = 0; k < kMaxPayload; ++k) out.push_back(static_cast<uint8_t>(i + k));
@@ -107,10 +107,46 @@ void violationAnswered(Backend backend) {
   std::printf("%s: %zu bytes answered before the protocol disconnect\n", backendName(backend), got.size());
 }
 
+// A peer that sends a bad header after more than the socket buffers can hold
+// of answers, and then never reads: the deferred disconnect must not wait for
+// it for ever (kCloseWhenSentMaxMs), or such a peer holds a session open.
+void violationNotReadIsCut(Backend backend) {
+  LanServer server;
+  LanServerOptions o;
+  o.workers = 2;
+  o.maxPayload = kMaxPayload;
+  o.sendBuffer = 4096;
+  o.sendQueueLimit = 64u << 20;  // the limit must not be what cuts it
+  o.backend = backend;
+  ListenInfo info;
+  ServerError err;
+  if (!server.start(o, &info, &err)) {
+    CHECK(false);
+    return;
+  }
+  int fd = connectTo(info.port);
+  CHECK(fd >= 0);
+  if (fd < 0) return;
+  std::vector<uint8_t> sent = validThenBad(20000);  // 2 MB of answers nobody reads
+  CHECK_EQ(::send(fd, sent.data(), sent.size(), MSG_NOSIGNAL), static_cast<ssize_t>(sent.size()));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (server.stats().sessions != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ServerStats st = server.stats();
+  CHECK_EQ(st.sessions, 0u);
+  CHECK_EQ(st.disconnects[static_cast<int>(DisconnectReason::Protocol) - 1], 1u);
+  ::close(fd);
+  server.stop();
+}
+
 }  // namespace
 
 int main() {
   ::signal(SIGPIPE, SIG_IGN);
-  for (Backend b : availableBackends()) violationAnswered(b);
+  for (Backend b : availableBackends()) {
+    violationAnswered(b);
+    violationNotReadIsCut(b);
+  }
   return check::finish("violation_test");
 }
