@@ -5,10 +5,12 @@
  * drain (stop them: they let in-flight packets return and classify the rest), collect their final
  * reports, and aggregate those into the FleetResult (aggregate.ts, pure).
  */
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { TRAFFIC_KINDS, type FleetConfig, type FleetResult, type FleetTick } from './types';
 import { aggregateResult, aggregateTick } from './aggregate';
+import { isLoopbackHost } from '../server/loopback';
 import type { FinalReport, IntervalReport, PoolInit } from './pool';
 import type { MainToWorker, WorkerToMain } from './worker';
 
@@ -19,13 +21,6 @@ export interface RunFleetOptions {
   workerFile?: string;
 }
 
-const LOOPBACK_V4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
-function isLoopback(host: string): boolean {
-  const m = LOOPBACK_V4.exec(host);
-  if (m !== null) return m.slice(1).every((o) => Number(o) <= 255);
-  return host === 'localhost' || host === '::1';
-}
 
 /** Every problem with a config at once (empty = valid). Names the field that is wrong. */
 export function validateFleetConfig(c: FleetConfig): string[] {
@@ -33,8 +28,9 @@ export function validateFleetConfig(c: FleetConfig): string[] {
   const int = (v: number, name: string, min: number, max = Number.MAX_SAFE_INTEGER): void => {
     if (!Number.isInteger(v) || v < min || v > max) errs.push(`${name}: expected an integer in ${min}..${max}, got ${v}`);
   };
-  if (!isLoopback(c.host)) errs.push(`host: only loopback (127.0.0.0/8, localhost, ::1) may be a load target, got ${c.host}`);
-  for (const ip of c.sourceIps) if (LOOPBACK_V4.exec(ip) === null) errs.push(`sourceIps: ${ip} is not in 127.0.0.0/8`);
+  if (!isLoopbackHost(c.host)) errs.push(`host: only loopback (127.0.0.0/8, localhost, ::1) may be a load target, got ${c.host}`);
+  // Source addresses bind IPv4 sockets: loopback and IPv4.
+  for (const ip of c.sourceIps) if (!net.isIPv4(ip) || !isLoopbackHost(ip)) errs.push(`sourceIps: ${ip} is not in 127.0.0.0/8`);
   int(c.port, 'port', 1, 65535);
   int(c.clients, 'clients', 0);
   int(c.workers, 'workers', 1, 256);

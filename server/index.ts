@@ -4,7 +4,6 @@ export {
   defaultServerOptions,
   resolveServerOptions,
   parseCidr,
-  isLoopbackAddress,
   ServerOptionsError,
   OPTION_FLAGS,
   BACKENDS,
@@ -13,6 +12,7 @@ export {
   MAX_PAYLOAD_LIMIT,
 } from './options';
 export type { RawServerOptions, ResolvedOptions } from './options';
+export { isLoopbackHost } from './loopback';
 export { loadAddon, addonPath, standalonePath, packageRoot, AddonNotBuiltError } from './addon';
 export { listeningLine, statsLine, parseServerLine, LineSplitter } from './lines';
 export { formatListening, formatStats } from './format';

@@ -2,6 +2,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import { randomInt } from 'node:crypto';
 import { BACKENDS, FRAMINGS, SERVER_MODES as MODES, type ServerOptions } from './types';
+import { isLoopbackHost } from './loopback';
 import type { Flag } from '../stress/flags/table';
 
 export { BACKENDS, MODES, FRAMINGS };
@@ -76,36 +77,6 @@ function toNumber(value: unknown): number {
   return Number.NaN;
 }
 
-function parseIPv4(text: string): number[] | undefined {
-  if (!net.isIPv4(text)) return undefined;
-  return text.split('.').map(Number);
-}
-
-/** Expands any valid IPv6 text (with '::' or an embedded IPv4 tail) to its 8 groups. */
-function parseIPv6(text: string): number[] | undefined {
-  if (!net.isIPv6(text)) return undefined;
-  let body = text;
-  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(body);
-  if (v4) {
-    const [a, b, c, d] = v4.slice(1).map(Number);
-    body = body.slice(0, v4.index) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const halves = body.split('::');
-  const groups = (s: string): number[] => (s === '' ? [] : s.split(':').map((g) => parseInt(g, 16)));
-  const left = groups(halves[0]);
-  const right = halves.length > 1 ? groups(halves[1]) : [];
-  const zeros = new Array<number>(8 - left.length - right.length).fill(0);
-  return [...left, ...zeros, ...right];
-}
-
-/** True for 127.0.0.0/8 and ::1, the only addresses this tool will serve on. */
-export function isLoopbackAddress(host: string): boolean {
-  const v4 = parseIPv4(host);
-  if (v4) return v4[0] === 127;
-  const v6 = parseIPv6(host);
-  return v6 !== undefined && v6.slice(0, 7).every((g) => g === 0) && v6[7] === 1;
-}
-
 /**
  * Checks one CIDR ("10.0.0.0/8", "::1/128", or a bare address meaning a single host).
  * Returns the canonical text with an explicit prefix, or a reason it is not a CIDR.
@@ -128,7 +99,7 @@ export function parseCidr(text: string): { cidr: string } | { error: string } {
 /** The native server binds IPv4 only, so ::1, though loopback, is refused here rather than by the addon. */
 function checkHost(host: unknown): string | null {
   if (typeof host !== 'string' || !net.isIP(host)) return `--host must be a loopback IP address (127.0.0.0/8), got ${show(host)}`;
-  if (!isLoopbackAddress(host)) return `--host must be a loopback address (127.0.0.0/8), got ${host}: this tool only serves loopback`;
+  if (!isLoopbackHost(host)) return `--host must be a loopback address (127.0.0.0/8), got ${host}: this tool only serves loopback`;
   if (net.isIPv6(host)) return `--host ${host}: the native server is IPv4-only: use a loopback address in 127.0.0.0/8 such as 127.0.0.1`;
   return null;
 }

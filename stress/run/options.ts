@@ -9,6 +9,7 @@ import { CHAOS_ACTIONS, TRAFFIC_KINDS, type TrafficKind } from '../../dummy-clie
 import type { Flag, RawValue } from '../flags/table';
 import { Problems, readChoice, readList, readNumber, readText } from '../flags/values';
 import { parseSourceIps } from './source-ips';
+import { isLoopbackHost } from '../../server/loopback';
 import type { BackendRequest, RunOptions, Target } from './option-types';
 
 export { NAMED_BACKENDS, type NamedBackend };
@@ -106,13 +107,6 @@ export type RawRunArgs = {
 };
 
 export type Resolved = { ok: true; options: RunOptions } | { ok: false; errors: string[] };
-
-/** 127.0.0.0/8, localhost and ::1: this tool only ever loads the loopback interface. */
-export function isLoopbackHost(host: string): boolean {
-  if (host === 'localhost' || host === '::1') return true;
-  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return m !== null && m.slice(1).every((o) => Number(o) <= 255);
-}
 
 function target(p: Problems, raw: string): Target | undefined {
   if (raw === 'embedded') return { kind: 'embedded' };

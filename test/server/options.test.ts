@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultServerOptions, isLoopbackAddress, OPTION_FLAGS, parseCidr, resolveServerOptions, SERVER_FLAGS } from '../../server/options';
+import { defaultServerOptions, OPTION_FLAGS, parseCidr, resolveServerOptions, SERVER_FLAGS } from '../../server/options';
+import { isLoopbackHost } from '../../server/loopback';
 import type { ServerOptions } from '../../server/types';
 
 const DEFAULTS: ServerOptions = { ...defaultServerOptions(), workers: 2, seed: 1 };
 
-test('defaults match SPEC section 2', () => {
+test('defaults match docs/server.md', () => {
   const d = defaultServerOptions();
   assert.equal(d.host, '127.0.0.1');
   assert.equal(d.port, 0);
@@ -116,10 +117,10 @@ test('the flag table names every option, with the ranges the checks use', () => 
   assert.deepEqual(resolveServerOptions({ workers: 257 }, DEFAULTS).problems, ['--workers must be an integer from 1 to 256, got 257']);
 });
 
-test('isLoopbackAddress reads IPv6 in every spelling', () => {
-  assert.equal(isLoopbackAddress('::0:1'), true);
-  assert.equal(isLoopbackAddress('::ffff:127.0.0.1'), false, 'an IPv4-mapped address is not ::1');
-  assert.equal(isLoopbackAddress('::1:0'), false);
+test('isLoopbackHost reads IPv6 in every spelling', () => {
+  assert.equal(isLoopbackHost('::0:1'), true);
+  assert.equal(isLoopbackHost('::ffff:127.0.0.1'), false, 'an IPv4-mapped address is not ::1');
+  assert.equal(isLoopbackHost('::1:0'), false);
 });
 
 test('CIDR syntax', () => {

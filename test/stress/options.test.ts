@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isLoopbackHost, optionsRecord, resolveRunOptions, RUN_FLAGS, type RawRunArgs, type Resolved } from '../../stress/run/options';
+import { optionsRecord, resolveRunOptions, RUN_FLAGS, type RawRunArgs, type Resolved } from '../../stress/run/options';
+import { isLoopbackHost } from '../../server/loopback';
 import { serverArgs } from '../../stress/run/orchestrate';
 import { scanArgv } from '../../stress/flags/argv';
 import { yargsOptions } from '../../stress/flags/table';
