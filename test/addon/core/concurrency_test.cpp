@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "check.h"
+#include "loopback_client.h"
 #include "lan_server.h"
 #include "session_table.h"
 
@@ -148,22 +149,6 @@ class RecordingHooks : public LanServerHooks {
   }
 };
 
-int connectTo(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  timeval tv{0, 2000};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  return fd;
-}
-
 void serverRace(Mode mode, uint32_t room, Backend backend) {
   RecordingHooks hooks;
   LanServer server(&hooks);
@@ -194,7 +179,7 @@ void serverRace(Mode mode, uint32_t room, Backend backend) {
       char buf[4096];
       while (!done.load()) {
         if (open.size() < 24) {
-          int fd = connectTo(info.port);
+          int fd = test::connectLoopback(info.port, timeval{0, 2000});
           if (fd >= 0) {
             open.push_back(fd);
             connections.fetch_add(1);

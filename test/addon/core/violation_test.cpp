@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "check.h"
+#include "loopback_client.h"
 #include "lan_server.h"
 
 using namespace lanstress;
@@ -22,21 +23,6 @@ namespace {
 
 constexpr uint32_t kMaxPayload = 100;
 constexpr int kPackets = 400;  // 40 KB of answers: far more than the 4 KB send buffer takes at once
-
-int connectTo(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  timeval tv{5, 0};  // a server that never closes fails the test instead of hanging it
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  return fd;
-}
 
 // Valid packets of kMaxPayload bytes, then a header announcing one byte more.
 std::vector<uint8_t> validThenBad(int packets = kPackets) {
@@ -79,7 +65,7 @@ void violationAnswered(Backend backend) {
     CHECK(false);
     return;
   }
-  int fd = connectTo(info.port);
+  int fd = test::connectLoopback(info.port, timeval{5, 0});
   CHECK(fd >= 0);
   if (fd < 0) return;
   std::vector<uint8_t> sent = validThenBad();
@@ -124,7 +110,7 @@ void violationNotReadIsCut(Backend backend) {
     CHECK(false);
     return;
   }
-  int fd = connectTo(info.port);
+  int fd = test::connectLoopback(info.port, timeval{5, 0});
   CHECK(fd >= 0);
   if (fd < 0) return;
   std::vector<uint8_t> sent = validThenBad(20000);  // 2 MB of answers nobody reads
