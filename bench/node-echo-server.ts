@@ -1,5 +1,5 @@
 /**
- * A plain Node `net` echo server speaking the lan framing (SPEC 1): the
+ * A plain Node `net` echo server speaking the lan framing (docs/protocol.md): the
  * baseline the native LanServer is measured against, and an external target
  * for tests. Packets are reassembled across reads and echoed whole, several
  * per write when a read held several; a payload over maxPayload closes that

@@ -1,6 +1,6 @@
 /**
  * The contract between the native addon and everything written in TypeScript.
- * Names follow SPEC section 2; the addon (addon/src/binding) must return exactly
+ * Names follow docs/server.md and docs/stats.md; the addon (addon/src/binding) must return exactly
  * these shapes, and the standalone `lanserver` prints the same stats object.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The JSON report, schemaVersion 1 (SPEC section 5). A report is one file per run.
+ * The JSON report, schemaVersion 1 (docs/report.md). A report is one file per run.
  * Any change to this shape bumps schemaVersion and is noted in the issue note.
  */
 import type { ServerStats } from '../../server/types';

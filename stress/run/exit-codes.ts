@@ -1,4 +1,4 @@
-/** SPEC 4: the process exit codes of `stress`. */
+/** The process exit codes of `stress` (docs/report.md). */
 export const EXIT = { pass: 0, gateFailed: 1, usage: 2, serverCrashed: 3, interrupted: 4 } as const;
 
 export type RunExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -1,5 +1,5 @@
 /**
- * Gate verdicts (SPEC 6). The integrity gate is always computed; whether a
+ * Gate verdicts (docs/report.md). The integrity gate is always computed; whether a
  * failure changes the exit code is the caller's choice (--gate). Pure.
  */
 import type { ScenarioGate } from '../../scenarios/types';
@@ -22,7 +22,7 @@ function check(name: string, kind: GateVerdict['kind'], actual: number | null, o
   };
 }
 
-/** SPEC 6: integrity errors 0, leaked 0, sessions back to 0, anomalies 0, no crash. */
+/** The always-on gate (docs/report.md): integrity errors 0, leaked 0, sessions back to 0, anomalies 0, no crash. */
 export function integrityGates(m: Metrics): GateVerdict[] {
   const gates = INTEGRITY_ERRORS.map((k) => check(`integrity.${k} == 0`, 'integrity', m[`integrity.${k}`] ?? 0, '==', 0));
   gates.push(check('server.leaked == 0', 'server', m['server.leaked'] ?? null, '==', 0));
