@@ -21,7 +21,7 @@ const RATE = 50;
 function args(seed: number): string[] {
   // One backend: the replay is the fleet's, the same on every backend (chaos alone would run each).
   // No server-side cuts (kicks, the probes' kicks): only the fleet's own, which the seed plans.
-  return ['chaos', '--backend', 'auto', '--clients', String(CLIENTS), '--duration', '4', '--rate', String(RATE), '--server-kick', '0', '--no-server-probes', '--seed', String(seed), '--gate'];
+  return ['chaos', '--backend', 'auto', '--clients', String(CLIENTS), '--duration', '4', '--rate', String(RATE), '--kick', '0', '--no-probes', '--seed', String(seed), '--gate'];
 }
 
 /** The serials whose cut the seed plans for their first 2 s of life (first generation only). */
