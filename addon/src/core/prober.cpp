@@ -81,6 +81,8 @@ void Prober::sweep(int64_t now) {
   uint32_t hw = table_.highWater();
   if (marks_.size() < hw) marks_.resize(hw);
   table_.forEachView([this, now](uint32_t slot, const SlotView* v) {
+    // The scan reads highWater again: a slot handed out since the resize above waits for the next sweep.
+    if (slot >= marks_.size()) return;
     SlotMark& m = marks_[slot];
     // A stranding counts only when every sweep of its span saw it.
     if (!v || !v->stranded()) m.strandId = 0;
