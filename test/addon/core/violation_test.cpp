@@ -51,22 +51,33 @@ std::vector<uint8_t> readToEnd(int fd, bool* closed) {
   }
 }
 
-void violationAnswered(Backend backend) {
-  LanServer server;
+// An echo server with a small send buffer, so every answer goes out in many short sends.
+LanServerOptions echoOptions(Backend backend) {
   LanServerOptions o;
   o.workers = 2;
   o.maxPayload = kMaxPayload;
   o.sendBuffer = 4096;
   o.backend = backend;
+  return o;
+}
+
+// Starts the server and connects one client: its socket, or -1 (a failed check).
+int startAndConnect(LanServer& server, const LanServerOptions& o) {
   ListenInfo info;
   ServerError err;
   if (!server.start(o, &info, &err)) {
     std::fprintf(stderr, "start: %s %s\n", err.code.c_str(), err.message.c_str());
     CHECK(false);
-    return;
+    return -1;
   }
   int fd = test::connectLoopback(info.port, timeval{5, 0});
   CHECK(fd >= 0);
+  return fd;
+}
+
+void violationAnswered(Backend backend) {
+  LanServer server;
+  int fd = startAndConnect(server, echoOptions(backend));
   if (fd < 0) return;
   std::vector<uint8_t> sent = validThenBad();
   // The reader must run while writing: the answers fill both socket buffers long before the last byte is written.
@@ -98,20 +109,9 @@ void violationAnswered(Backend backend) {
 // it for ever (kCloseWhenSentMaxMs), or such a peer holds a session open.
 void violationNotReadIsCut(Backend backend) {
   LanServer server;
-  LanServerOptions o;
-  o.workers = 2;
-  o.maxPayload = kMaxPayload;
-  o.sendBuffer = 4096;
+  LanServerOptions o = echoOptions(backend);
   o.sendQueueLimit = 64u << 20;  // the limit must not be what cuts it
-  o.backend = backend;
-  ListenInfo info;
-  ServerError err;
-  if (!server.start(o, &info, &err)) {
-    CHECK(false);
-    return;
-  }
-  int fd = test::connectLoopback(info.port, timeval{5, 0});
-  CHECK(fd >= 0);
+  int fd = startAndConnect(server, o);
   if (fd < 0) return;
   std::vector<uint8_t> sent = validThenBad(20000);  // 2 MB of answers nobody reads
   CHECK_EQ(::send(fd, sent.data(), sent.size(), MSG_NOSIGNAL), static_cast<ssize_t>(sent.size()));
