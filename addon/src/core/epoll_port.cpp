@@ -152,7 +152,11 @@ class EpollPort final : public CompletionPort {
       st->sendIov = iov;
       st->sendCnt = iovcnt;
     }
+#ifdef LANSTRESS_FAULT_EPOLL_REARM_DROPS_OUT
+    int rc = rearm(st, !recv);  // fault: the mask is built from the op posted, not from all that is pending
+#else
     int rc = rearm(st);
+#endif
     if (rc != 0) pending = false;
     return rc;
   }
@@ -199,11 +203,7 @@ class EpollPort final : public CompletionPort {
       }
     }
     if (st->recvPending || st->sendPending) {
-#ifdef LANSTRESS_FAULT_EPOLL_REARM_DROPS_OUT
-      int rc = rearm(st, false);  // fault: a send that found the socket full is not waited for
-#else
       int rc = rearm(st);
-#endif
       if (rc != 0) {
         // Cannot wait any longer: fail what is pending so the session still sees every completion.
         if (st->recvPending) {
