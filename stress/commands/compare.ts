@@ -1,17 +1,20 @@
 /**
- * `stress compare <base> <head> [more...]`: reports side by side with deltas.
+ * `stress compare <base> <head> [more...]`: reports side by side with deltas. Each argument is
+ * a report, or a directory of reports: the repeats of one side, judged with a rank test over
+ * the runs instead of the per-second noise of one run.
  * Exit 0 when nothing regressed past --fail-on-regression, 1 when something did,
- * 2 for a missing or invalid file, reports that cannot be compared, or an interrupted
- * baseline (unless --allow-interrupted).
+ * 2 for a missing or invalid file, reports that cannot be compared (different schema versions,
+ * or different settings unless --allow-different), or an interrupted baseline (unless
+ * --allow-interrupted).
  */
 import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { scanArgv } from '../flags/argv';
 import { hideYargsTypes, rawValues, yargsOptions, type Flag } from '../flags/table';
-import { compareReports, incomparable } from '../compare/compare';
+import { compareSides, incomparable, type Side } from '../compare/compare';
 import { comparisonMarkdown, formatComparison } from '../compare/format';
-import { checkBaseline, loadComparable, ReportInputError } from '../compare/load';
+import { checkBaseline, loadComparable, ReportInputError, sideFiles } from '../compare/load';
 import { EXIT } from '../run/exit-codes';
 
 export interface CompareArgs {
@@ -26,6 +29,7 @@ export interface CompareArgs {
    */
   markdown?: string | boolean;
   'allow-interrupted'?: boolean;
+  'allow-different'?: boolean;
 }
 
 export interface CommandIo {
@@ -51,6 +55,23 @@ function markdownTarget(args: CompareArgs, io: CommandIo): { kind: 'none' } | { 
   return { kind: 'file', path: value };
 }
 
+/** Every side's reports, read and checked: an interrupted run is refused in the base and flagged in a head. */
+function loadSides(argsList: readonly string[], allowInterrupted: boolean, io: CommandIo): Side[] {
+  const filesOf = argsList.map(sideFiles);
+  const all = loadComparable(filesOf.flat());
+  let at = 0;
+  return argsList.map((label, i) => {
+    const files = filesOf[i] ?? [];
+    const reports = all.slice(at, at + files.length);
+    at += files.length;
+    reports.forEach((r, k) => {
+      if (i === 0) checkBaseline(files[k] ?? label, r, allowInterrupted);
+      else if (r.verdict === 'interrupted') io.err(`stress compare: warning: ${files[k] ?? label} is an interrupted run: its numbers cover part of the run only`);
+    });
+    return { label, reports };
+  });
+}
+
 export function compareCommandRun(args: CompareArgs, io: CommandIo): number {
   const markdown = markdownTarget(args, io);
   // The old switch written before the reports (--markdown a.json b.json) now reads a.json as the
@@ -69,16 +90,12 @@ export function compareCommandRun(args: CompareArgs, io: CommandIo): number {
     }
     threshold = p;
   }
-  const files = [args.base, args.head, ...(args.more ?? [])];
+  const sideArgs = [args.base, args.head, ...(args.more ?? [])];
   try {
-    const reports = loadComparable(files);
-    reports.forEach((r, i) => {
-      if (i === 0) checkBaseline(args.base, r, args['allow-interrupted'] === true);
-      else if (r.verdict === 'interrupted') io.err(`stress compare: warning: ${files[i]} is an interrupted run: its numbers cover part of the run only`);
-    });
-    const why = incomparable(files, reports);
+    const sides = loadSides(sideArgs, args['allow-interrupted'] === true, io);
+    const why = incomparable(sides, args['allow-different'] === true);
     if (why !== null) throw new ReportInputError(why);
-    const comparison = compareReports(files, reports, threshold);
+    const comparison = compareSides(sides, threshold);
     if (markdown.kind === 'file') writeFileSync(markdown.path, comparisonMarkdown(comparison));
     io.out(markdown.kind === 'stdout' ? comparisonMarkdown(comparison) : formatComparison(comparison, { colors: io.colors }) + '\n');
     return gate && comparison.regressions.length > 0 ? EXIT.gateFailed : EXIT.pass;
@@ -96,6 +113,7 @@ const COMPARE_FLAGS = [
   { name: 'fail-on-regression', type: 'string', side: 'run', describe: 'exit 1 when a metric is worse than the base by more than this percentage and the noise (e.g. 5%)' },
   { name: 'markdown', type: 'string', side: 'output', describe: 'also write a Markdown pull-request comment to this path, as run and report do; stdout prints it instead of the table (the bare switch is a deprecated spelling of stdout)' },
   { name: 'allow-interrupted', type: 'bool', side: 'run', describe: 'accept an interrupted run (verdict interrupted) as the baseline; refused by default (exit 2)' },
+  { name: 'allow-different', type: 'bool', side: 'run', describe: 'compare runs whose settings differ (clients, send model, rate, payload, duration, target, backend, ...); refused by default (exit 2)' },
 ] as const satisfies readonly Flag[];
 
 /** yargs' argv as CompareArgs (a flag given twice keeps its last value), and the problems of the command line as typed. */
@@ -107,7 +125,7 @@ function readCommandLine(args: Readonly<Record<string, unknown>>, argv: readonly
   };
   const more = Array.isArray(args.more) ? args.more.map(String) : undefined;
   return {
-    args: { base: String(args.base), head: String(args.head), more, 'fail-on-regression': text('fail-on-regression'), markdown: text('markdown'), 'allow-interrupted': values.get('allow-interrupted') === true },
+    args: { base: String(args.base), head: String(args.head), more, 'fail-on-regression': text('fail-on-regression'), markdown: text('markdown'), 'allow-interrupted': values.get('allow-interrupted') === true, 'allow-different': values.get('allow-different') === true },
     problems: scanArgv(argv, COMPARE_FLAGS).problems,
   };
 }
@@ -117,12 +135,13 @@ export const compareCommand: CommandModule<object, Record<string, unknown>> = {
   describe: 'set run reports side by side: deltas, noise, regressions in red',
   builder: (yargs: Argv<object>) =>
     hideYargsTypes(yargs)
-      .positional('base', { type: 'string', demandOption: true, describe: 'the baseline report (JSON)' })
-      .positional('head', { type: 'string', demandOption: true, describe: 'the report to judge against it' })
-      .positional('more', { type: 'string', array: true, describe: 'more reports, each judged against the base' })
+      .positional('base', { type: 'string', demandOption: true, describe: 'the baseline report (JSON), or a directory of reports: repeats of one build' })
+      .positional('head', { type: 'string', demandOption: true, describe: 'the report (or directory of repeats) to judge against it' })
+      .positional('more', { type: 'string', array: true, describe: 'more reports or directories, each judged against the base' })
       .options(yargsOptions(COMPARE_FLAGS))
       .strict(false)
-      .example('$0 compare reports/base.json reports/head.json --fail-on-regression 5%', 'CI: exit 1 on a regression past 5% and the noise') as unknown as Argv<Record<string, unknown>>,
+      .example('$0 compare reports/base.json reports/head.json --fail-on-regression 5%', 'CI: exit 1 on a regression past 5% and the noise')
+      .example('$0 compare reports/base/ reports/head/ --fail-on-regression 5%', 'several runs per side (5 or more each): a rank test over the runs decides what is noise') as unknown as Argv<Record<string, unknown>>,
   handler: (argv) => {
     const { args, problems } = readCommandLine(argv, hideBin(process.argv));
     const io: CommandIo = {

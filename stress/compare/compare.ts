@@ -1,15 +1,19 @@
 /**
- * Sets a base report beside one or more heads, metric by metric, from the decoded
- * histograms and the per-second series. Direction-aware (latency: lower is better,
- * throughput: higher is better, integrity errors: any increase is worse) and
- * noise-aware: a change is only a regression when it is past both the threshold
- * and the noise estimated from the per-second samples. Pure.
+ * Sets a base beside one or more heads, metric by metric, from the decoded histograms and the
+ * per-second series. Each side is one run or several runs of the same settings (repeats).
+ * Direction-aware (latency: lower is better, throughput: higher is better, integrity errors:
+ * any increase is worse) and noise-aware: a change is only a regression when it is past both
+ * the threshold and the noise. With one run per side the noise is read from the spread of that
+ * run's seconds (which run-to-run spread can exceed: labelled so); with several runs per side
+ * it is a rank test over the runs (rank.ts), as benchstat does. Pure.
  */
 import type { RunReport } from '../report/types';
 import { latencySummary } from '../report/histogram';
 import { findMetric, type MetricUnit } from '../run/metrics';
 import { INTEGRITY_ERRORS } from '../../dummy-client/types';
+import { settingDifferences } from './settings';
 import { bandAround, countNoise, logSpreadNoise } from './noise';
+import { ALPHA, mannWhitneyP, median, smallestP } from './rank';
 
 /** A compared metric always has a direction: 'none' registry metrics are not compared. */
 export type Better = 'lower' | 'higher';
@@ -117,11 +121,17 @@ export const METRICS: readonly MetricDef[] = [
 ];
 
 export interface Cell {
+  /** One run: its value; repeats: the median over the runs (a zero-tolerance metric: the worst run). */
   value: number | null;
   delta: number | null;
   /** delta / base; Infinity when base is 0 and head is not. */
   relative: number | null;
+  /** One run per side: the absolute noise band of the difference; null with repeats. */
   noise: number | null;
+  /** Repeats: the rank test's two-sided p-value over the runs of both sides; null with one run per side. */
+  p: number | null;
+  /** Repeats: the smallest and largest value over this side's runs; null with one run. */
+  spread: [number, number] | null;
   status: Status;
 }
 
@@ -132,6 +142,8 @@ export interface Row {
   better: Better;
   tolerance: Tolerance;
   base: number | null;
+  /** Repeats: the base's spread over its runs; null with one run. */
+  baseSpread: [number, number] | null;
   heads: Cell[];
 }
 
@@ -149,8 +161,12 @@ export interface BuildIdentity {
   short: string;
 }
 
+/** How the sides were judged: one run each (per-second noise), or repeats (rank test over runs). */
+export type CompareMethod = { kind: 'single' } | { kind: 'repeats'; runs: number[]; alpha: number; tooFew: boolean };
+
 export interface Comparison {
   labels: string[];
+  method: CompareMethod;
   scenario: string;
   builds: BuildIdentity[];
   /** One line per head: "same build as base" or what differs. */
@@ -212,28 +228,80 @@ function judge(def: MetricDef, base: number | null, head: number | null, noise: 
   return worse ? 'regression' : 'improvement';
 }
 
-/** Reports of one scenario and schema version (the caller checks); threshold is a fraction (0.05 = 5 %). */
-export function compareReports(labels: readonly string[], reports: readonly RunReport[], threshold = 0): Comparison {
-  if (reports.length < 2 || labels.length !== reports.length) throw new RangeError('compareReports needs a base and at least one head, each labelled');
-  const derived = reports.map(derive);
-  const [base, ...heads] = derived as [Derived, ...Derived[]];
-  const builds = reports.map((r, i) => buildIdentity(labels[i] ?? `#${i}`, r));
+/** One side of a comparison: a label (a file, or a directory of repeats) and its runs (one or more). */
+export interface Side {
+  label: string;
+  reports: RunReport[];
+}
+
+function spreadOf(xs: readonly number[]): [number, number] | null {
+  return xs.length < 2 ? null : [Math.min(...xs), Math.max(...xs)];
+}
+
+/** A side's values of one metric, one per run (null when any run cannot measure it). */
+function valuesOf(def: MetricDef, side: readonly Derived[]): number[] | null {
+  const xs = side.map((d) => def.value(d));
+  return xs.some((x) => x === null) ? null : (xs as number[]);
+}
+
+/** Repeats: the value a side shows for a metric (the median; a zero-tolerance metric: its worst run). */
+function sideValue(def: MetricDef, xs: readonly number[]): number {
+  if (def.tolerance !== 'zero') return median(xs);
+  return def.better === 'lower' ? Math.max(...xs) : Math.min(...xs);
+}
+
+function relativeOf(b: number | null, delta: number | null): number | null {
+  if (delta === null || b === null) return null;
+  return b === 0 ? (delta === 0 ? 0 : Number.POSITIVE_INFINITY) : delta / Math.abs(b);
+}
+
+function singleCell(def: MetricDef, base: Derived, head: Derived, threshold: number): Cell {
+  const b = def.value(base);
+  const h = def.value(head);
+  const noise = def.tolerance === 'noise' && def.noise ? def.noise(base, head) : def.tolerance === 'zero' ? 0 : null;
+  const delta = b === null || h === null ? null : h - b;
+  return { value: h, delta, relative: relativeOf(b, delta), noise, p: null, spread: null, status: judge(def, b, h, noise, threshold) };
+}
+
+/** Repeats: medians compared, and a change only counts when the rank test over the runs says it is real (p <= ALPHA). */
+function repeatsCell(def: MetricDef, base: readonly Derived[], head: readonly Derived[], threshold: number): Cell {
+  const bs = valuesOf(def, base);
+  const hs = valuesOf(def, head);
+  if (bs === null || hs === null) return { value: hs === null ? null : sideValue(def, hs), delta: null, relative: null, noise: null, p: null, spread: null, status: 'unknown' };
+  const b = sideValue(def, bs);
+  const h = sideValue(def, hs);
+  const delta = h - b;
+  const p = def.tolerance === 'noise' ? mannWhitneyP(bs, hs) : null;
+  let status = judge(def, b, h, null, threshold);
+  if (def.tolerance === 'noise' && (status === 'regression' || status === 'improvement') && (p ?? 1) > ALPHA) status = 'within-noise';
+  return { value: h, delta, relative: relativeOf(b, delta), noise: null, p, spread: spreadOf(hs), status };
+}
+
+/**
+ * Sides of one schema version (the caller checks comparability); the first is the base.
+ * threshold is a fraction (0.05 = 5 %).
+ */
+export function compareSides(sides: readonly Side[], threshold = 0): Comparison {
+  if (sides.length < 2 || sides.some((s) => s.reports.length === 0)) throw new RangeError('compareSides needs a base and at least one head, each with a report');
+  const labels = sides.map((s) => s.label);
+  const derived = sides.map((s) => s.reports.map(derive));
+  const [base, ...heads] = derived as [Derived[], ...Derived[][]];
+  const repeats = sides.some((s) => s.reports.length > 1);
+  const runs = sides.map((s) => s.reports.length);
+  const method: CompareMethod = repeats
+    ? { kind: 'repeats', runs, alpha: ALPHA, tooFew: runs.slice(1).some((n) => smallestP(runs[0] ?? 1, n) > ALPHA) }
+    : { kind: 'single' };
   const rows: Row[] = METRICS.map((def) => {
-    const b = def.value(base);
+    const bs = valuesOf(def, base);
     return {
       key: def.key,
       label: def.label,
       unit: def.unit,
       better: def.better,
       tolerance: def.tolerance,
-      base: b,
-      heads: heads.map((hd): Cell => {
-        const h = def.value(hd);
-        const noise = def.tolerance === 'noise' && def.noise ? def.noise(base, hd) : def.tolerance === 'zero' ? 0 : null;
-        const delta = b === null || h === null ? null : h - b;
-        const relative = delta === null || b === null ? null : b === 0 ? (delta === 0 ? 0 : Number.POSITIVE_INFINITY) : delta / Math.abs(b);
-        return { value: h, delta, relative, noise, status: judge(def, b, h, noise, threshold) };
-      }),
+      base: bs === null ? null : repeats ? sideValue(def, bs) : (bs[0] ?? null),
+      baseSpread: bs === null ? null : spreadOf(bs),
+      heads: heads.map((hd) => (repeats ? repeatsCell(def, base, hd, threshold) : singleCell(def, base[0] as Derived, hd[0] as Derived, threshold))),
     };
   });
   const regressions: Comparison['regressions'] = [];
@@ -242,9 +310,12 @@ export function compareReports(labels: readonly string[], reports: readonly RunR
       if (cell.status === 'regression') regressions.push({ head: labels[i + 1] ?? '', key: row.key, label: row.label, relative: cell.relative });
     });
   }
+  // A side's build is its first run's; the repeats of one side are checked to be one build by the caller.
+  const builds = sides.map((s) => buildIdentity(s.label, s.reports[0] as RunReport));
   return {
-    labels: [...labels],
-    scenario: reports[0]?.scenario.name ?? '',
+    labels,
+    method,
+    scenario: sides[0]?.reports[0]?.scenario.name ?? '',
     builds,
     buildNotes: builds.slice(1).map((b) => buildNote(builds[0] as BuildIdentity, b)),
     threshold,
@@ -253,18 +324,38 @@ export function compareReports(labels: readonly string[], reports: readonly RunR
   };
 }
 
-/** Why these reports cannot be compared (schema versions or scenarios differ), or null. */
-export function incomparable(labels: readonly string[], reports: readonly RunReport[]): string | null {
-  const first = reports[0];
+/** One run per side: compareSides with each report its own side. */
+export function compareReports(labels: readonly string[], reports: readonly RunReport[], threshold = 0): Comparison {
+  if (reports.length < 2 || labels.length !== reports.length) throw new RangeError('compareReports needs a base and at least one head, each labelled');
+  return compareSides(reports.map((r, i) => ({ label: labels[i] ?? `#${i}`, reports: [r] })), threshold);
+}
+
+/**
+ * Why these sides cannot be compared: reports of different schema versions (never), or runs
+ * whose settings differ (settings.ts), within a side or against the base, unless allowDifferent.
+ * Null when they can.
+ */
+export function incomparable(sides: readonly Side[], allowDifferent: boolean): string | null {
+  const first = sides[0]?.reports[0];
   if (!first) return null;
-  for (let i = 1; i < reports.length; i++) {
-    const r = reports[i] as RunReport;
-    if (r.schemaVersion !== first.schemaVersion) {
-      return `${labels[i]} has report schemaVersion ${r.schemaVersion} but ${labels[0]} has ${first.schemaVersion}: reports of different schema versions cannot be compared`;
+  const baseLabel = sides[0]?.label ?? '';
+  const problems: string[] = [];
+  for (const side of sides) {
+    for (const r of side.reports) {
+      if (r.schemaVersion !== first.schemaVersion) {
+        return `${side.label} has report schemaVersion ${r.schemaVersion} but ${baseLabel} has ${first.schemaVersion}: reports of different schema versions cannot be compared`;
+      }
     }
-    if (r.scenario.name !== first.scenario.name) {
-      return `${labels[i]} ran scenario "${r.scenario.name}" but ${labels[0]} ran "${first.scenario.name}": runs of different scenarios cannot be compared`;
-    }
+    if (allowDifferent) continue;
+    const own = side.reports[0] as RunReport;
+    side.reports.slice(1).forEach((r, i) => {
+      const diffs = [...settingDifferences(own, r), ...buildDifferences(buildIdentity('', own), buildIdentity('', r))];
+      if (diffs.length > 0) problems.push(`the runs of ${side.label} differ among themselves (run ${i + 2}: ${diffs.join(', ')}): repeats must be one build with one set of settings`);
+    });
+    if (side === sides[0]) continue;
+    const diffs = settingDifferences(first, own);
+    if (diffs.length > 0) problems.push(`${side.label} differs from ${baseLabel} in ${diffs.join(', ')}`);
   }
-  return null;
+  if (problems.length === 0) return null;
+  return `${problems.join('; ')}: runs of different settings are different experiments (--allow-different compares them anyway)`;
 }

@@ -22,6 +22,7 @@ export function formatChange(cell: Cell, unit: Row['unit']): string {
 
 export function formatNoise(cell: Cell, row: Row): string {
   if (row.tolerance === 'zero') return 'exact';
+  if (cell.p !== null) return `p=${cell.p < 0.001 ? '<0.001' : cell.p.toFixed(3)}`;
   if (cell.noise === null) return '';
   if (!Number.isFinite(cell.noise)) return 'unknown';
   return `±${formatValue(cell.noise, row.unit)}`;
@@ -35,6 +36,22 @@ const STATUS_TEXT: Record<Status, string> = {
   unknown: 'unknown',
   info: '',
 };
+
+/** A side's value with its spread over the runs (repeats): "1.20 ms (1.10 ms..1.60 ms)". */
+function withSpread(value: number | null, spread: [number, number] | null, unit: Row['unit']): string {
+  const v = formatValue(value, unit);
+  return spread === null ? v : `${v} (${formatValue(spread[0], unit)}..${formatValue(spread[1], unit)})`;
+}
+
+/** How the sides were judged, in one line: a reader must know whether run-to-run noise was measured. */
+export function methodText(c: Comparison): string {
+  if (c.method.kind === 'single') {
+    return 'One run per side: noise from the spread of each run\'s seconds, which can be far below the spread between runs; give a directory of several runs per side for a rank test over the runs.';
+  }
+  const runs = c.method.runs.join(' vs ');
+  const few = c.method.tooFew ? ` Too few runs to ever reach p <= ${c.method.alpha}: use 5 or more per side.` : '';
+  return `Runs per side: ${runs}. Medians (worst run for integrity), spread min..max; a change counts only if the Mann-Whitney U test over the runs gives p <= ${c.method.alpha}.${few}`;
+}
 
 function thresholdText(c: Comparison): string {
   return c.threshold > 0 ? ` past ${(c.threshold * 100).toFixed(1).replace(/\.0$/, '')}% and the noise` : ' past the noise';
@@ -52,6 +69,7 @@ export function formatComparison(c: Comparison, opts: CompareFormatOptions): str
   out.push(k.bold(`Scenario ${c.scenario}: base ${c.labels[0]}`));
   c.builds.forEach((b, i) => out.push(`  ${i === 0 ? 'base' : `head${c.builds.length > 2 ? i : ''}`} ${b.label}: ${b.short}, lanstress ${b.version}, node ${b.node}, started ${b.startedAt}`));
   for (const note of c.buildNotes) out.push(note.includes('DIFFERENT BUILD') ? k.yellow.bold(`  ${note}`) : `  ${note}`);
+  out.push(k.dim(`  ${methodText(c)}`));
 
   const head: string[] = ['metric', 'base'];
   c.labels.slice(1).forEach((_, i) => {
@@ -60,9 +78,9 @@ export function formatComparison(c: Comparison, opts: CompareFormatOptions): str
   });
   const table = new Table({ head, style: opts.colors ? { head: ['cyan'], compact: true } : { head: [], border: [], compact: true } });
   for (const row of c.rows) {
-    const line: string[] = [row.label, formatValue(row.base, row.unit)];
+    const line: string[] = [row.label, withSpread(row.base, row.baseSpread, row.unit)];
     for (const cell of row.heads) {
-      line.push(formatValue(cell.value, row.unit), paint(cell.status, formatChange(cell, row.unit)), formatNoise(cell, row), paint(cell.status, STATUS_TEXT[cell.status]));
+      line.push(withSpread(cell.value, cell.spread, row.unit), paint(cell.status, formatChange(cell, row.unit)), formatNoise(cell, row), paint(cell.status, STATUS_TEXT[cell.status]));
     }
     table.push(line);
   }
@@ -99,14 +117,14 @@ export function comparisonMarkdown(c: Comparison): string {
   c.labels.slice(1).forEach((_, i) => head.push(`head${multi ? ` ${i + 1}` : ''}`, 'change', 'noise', ''));
   out.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
   for (const row of c.rows) {
-    const cells = [mdCell(row.label), mdCell(formatValue(row.base, row.unit))];
+    const cells = [mdCell(row.label), mdCell(withSpread(row.base, row.baseSpread, row.unit))];
     for (const cell of row.heads) {
-      cells.push(mdCell(formatValue(cell.value, row.unit)), mdCell(formatChange(cell, row.unit)), mdCell(formatNoise(cell, row)), STATUS_MD[cell.status]);
+      cells.push(mdCell(withSpread(cell.value, cell.spread, row.unit)), mdCell(formatChange(cell, row.unit)), mdCell(formatNoise(cell, row)), STATUS_MD[cell.status]);
     }
     out.push(`| ${cells.join(' | ')} |`);
   }
   out.push('');
   if (c.regressions.length > 0) out.push(`Regressions: ${c.regressions.map((r) => `**${mdCell(r.label)}**${multi ? ` (${mdCell(r.head)})` : ''}`).join(', ')}`);
-  out.push('<sub>Noise: 95% interval of the difference, from the per-second samples (throughput, p50/p99 series); integrity errors allow no increase.</sub>');
+  out.push(`<sub>${mdCell(methodText(c))} Integrity errors allow no increase.</sub>`);
   return `${out.join('\n')}\n`;
 }

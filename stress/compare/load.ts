@@ -2,7 +2,8 @@
  * Reads a saved report for `stress compare` and `stress report`. Every failure
  * is a ReportInputError naming the file and what is wrong with it (exit 2).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
 import { validateReport } from '../report/schema';
 import { SCHEMA_VERSION, type RunReport } from '../report/types';
 
@@ -57,6 +58,26 @@ export function readReportJson(file: string): Record<string, unknown> & { schema
 
 export function loadReport(file: string): RunReport {
   return asRunReport(file, readReportJson(file));
+}
+
+/**
+ * The report files one compare argument names: the file itself, or every *.json in a directory
+ * (the repeats of one side, e.g. `stress run --out reports/base` run several times), sorted.
+ */
+export function sideFiles(arg: string): string[] {
+  let isDir = false;
+  try {
+    isDir = statSync(arg).isDirectory();
+  } catch {
+    return [arg]; // reading it names the problem (no such file)
+  }
+  if (!isDir) return [arg];
+  const files = readdirSync(arg)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => path.join(arg, f));
+  if (files.length === 0) throw new ReportInputError(`${arg}: a directory with no report (*.json) in it`);
+  return files;
 }
 
 /**

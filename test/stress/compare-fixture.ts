@@ -27,6 +27,8 @@ export interface FixtureOptions {
   errorsPerSecond?: number;
   external?: boolean;
   leaked?: number;
+  /** Resolved options to override (clients, rate, ...): what makes runs comparable or not. */
+  options?: RunReport['options'];
 }
 
 function rng(seed: number): () => number {
@@ -124,7 +126,7 @@ export function makeReport(o: FixtureOptions = {}): RunReport {
       argv: ['--clients', '200', '--duration', String(seconds)],
     },
     scenario: { name: o.scenario ?? 'echo', description: 'closed-loop echo & <verification>' },
-    options: { clients: 200, duration: seconds, payload: '64', pipeline: 1, chaos: 0, target: 'embedded', threshold: [] },
+    options: { clients: 200, duration: seconds, payload: '64', pipeline: 1, chaos: 0, target: 'embedded', threshold: [], ...o.options },
     target: o.external ? { kind: 'external', host: '127.0.0.1', port: 9000 } : { kind: 'embedded', host: '127.0.0.1', port: 40000 },
     results: {
       connections: { target: 200, opened: 200, peak: 200, reconnects: 3, connectErrors: o.connectErrors ?? 0 },

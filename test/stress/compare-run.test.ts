@@ -1,8 +1,8 @@
 /**
  * End to end against real runs: the shipped server on loopback, the real fleet.
  * A build made slower on purpose (--server-echo-delay-us) must be flagged by
- * `stress compare --fail-on-regression` (exit 1), two runs of one build must not
- * (exit 0), and a run that breaks a threshold exits 1 with exactly that failure in
+ * `stress compare --fail-on-regression` (exit 1), two single runs of one build are
+ * labelled as such, and a run that breaks a threshold exits 1 with exactly that failure in
  * its JUnit file. Runs are short and small; assertions never depend on speed beyond
  * a delay large enough to dwarf any noise of a shared machine.
  */
@@ -11,7 +11,6 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { failedGates } from '../../stress/run/gates';
 import { addonMissing } from '../support/cli';
 import { CLI, ROOT } from '../support/paths';
 import { readReport } from '../support/reports';
@@ -69,23 +68,15 @@ test('compare on real runs: a slower server is a regression, the same build is n
     assert.match(regressed.stdout, /latency p50 .*REGRESSION/);
     assert.doesNotMatch(regressed.stdout, /\x1b\[/, 'no colour off a TTY');
 
-    // Same build twice. Throughput is pinned by the open-loop schedule, but tail latency of
-    // two runs on this shared 2-core machine (other engineers' builds and tests) was seen to
-    // differ by up to 3.5x, which no per-second spread inside one run can foresee; so the bar
-    // is 500% on top of the noise, still far below the slow server's change (20x and more).
+    // Same build twice, one run per side. Tail latency of two runs on a shared 2-core machine was
+    // seen to differ by 2.8 -> 17 ms, which no per-second spread inside one run foresees: a single
+    // pair cannot be judged "no change" without flaking (repeats and the rank test can: their
+    // verdicts are tested on reports of known spread in compare.test.ts). What a single pair must
+    // do is say what it is, and keep the open loop's pinned throughput out of the regressions.
     const same = stress(['compare', a.json, b.json, '--fail-on-regression', '500%']);
-    const flagged = same.stdout.split('\n').filter((l) => /REGRESSION/.test(l)).map((l) => l.split('│')[1]?.trim());
-    if (same.code === 1 && flagged.length === 1 && flagged[0] === 'failed gates (not thresholds)') {
-      // Not noise: one of the two runs failed an integrity or server gate (a real fault
-      // elsewhere, which compare rightly reports). Only the measured metrics are judged here.
-      const failed = failedGates(readReport(b.json).gates)
-        .filter((g) => g.kind !== 'threshold')
-        .map((g) => g.name);
-      assert.ok(failed.length > 0, same.stdout);
-      process.stderr.write(`note: run b failed gates ${failed.join(', ')}; compare flagged that and nothing else\n`);
-    } else {
-      assert.equal(same.code, 0, same.stdout + same.stderr);
-    }
+    assert.ok(same.code === 0 || same.code === 1, same.stdout + same.stderr);
+    assert.match(same.stdout, /One run per side: noise from the spread of each run's seconds/);
+    assert.doesNotMatch(same.stdout, /throughput .*REGRESSION/);
     assert.match(same.stdout, /same build as base|same commit as base/);
     const md = stress(['compare', a.json, slow.json, '--markdown']);
     assert.equal(md.code, 0);
@@ -99,7 +90,7 @@ test('compare on real runs: a slower server is a regression, the same build is n
     writeFileSync(future, JSON.stringify({ ...report, schemaVersion: 2 }));
     const scen = stress(['compare', a.json, other]);
     assert.equal(scen.code, 2);
-    assert.match(scen.stderr, /other-scenario\.json ran scenario "broadcast-storm"/);
+    assert.match(scen.stderr, /other-scenario\.json differs from .* in scenario echo-flood → broadcast-storm/);
     const ver = stress(['compare', a.json, future]);
     assert.equal(ver.code, 2);
     assert.match(ver.stderr, /future\.json has report schemaVersion 2/);

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { compareReports, type Comparison } from '../../stress/compare/compare';
+import { compareReports, compareSides, type Comparison } from '../../stress/compare/compare';
+import { mannWhitneyP, smallestP } from '../../stress/compare/rank';
 import { comparisonMarkdown, formatComparison } from '../../stress/compare/format';
 import { bandAround, countNoise, logSpreadNoise } from '../../stress/compare/noise';
 import { compareCommandRun, parsePercent } from '../../stress/commands/compare';
@@ -18,19 +19,22 @@ function status(c: Comparison, key: string, head = 0): string | undefined {
 function withFiles(reports: Record<string, unknown>, body: (dir: string) => void): void {
   const dir = tempDir('compare');
   try {
-    for (const [name, r] of Object.entries(reports)) writeFileSync(path.join(dir, name), typeof r === 'string' ? r : JSON.stringify(r));
+    for (const [name, r] of Object.entries(reports)) {
+      mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      writeFileSync(path.join(dir, name), typeof r === 'string' ? r : JSON.stringify(r));
+    }
     body(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function run(args: string[], dir: string, extra: { failOn?: string; markdown?: boolean } = {}): { code: number; out: string; err: string } {
+function run(args: string[], dir: string, extra: { failOn?: string; markdown?: boolean; allowDifferent?: boolean } = {}): { code: number; out: string; err: string } {
   let out = '';
   let err = '';
   const files = args.map((a) => path.join(dir, a));
   const code = compareCommandRun(
-    { base: files[0] ?? '', head: files[1] ?? '', more: files.slice(2), 'fail-on-regression': extra.failOn, markdown: extra.markdown },
+    { base: files[0] ?? '', head: files[1] ?? '', more: files.slice(2), 'fail-on-regression': extra.failOn, markdown: extra.markdown, 'allow-different': extra.allowDifferent },
     { out: (t) => (out += t), err: (t) => (err += t), colors: false },
   );
   return { code, out, err };
@@ -136,7 +140,7 @@ test('stress compare: bad files and incomparable reports exit 2 naming the file'
       [['a.json', 'missing.json'], /missing\.json: cannot read report: no such file/],
       [['a.json', 'bad.json'], /bad\.json: not valid JSON/],
       [['a.json', 'v2.json'], /v2\.json has report schemaVersion 2 but .*a\.json has 1/],
-      [['a.json', 'chaos.json'], /chaos\.json ran scenario "chaos" but .*a\.json ran "echo"/],
+      [['a.json', 'chaos.json'], /chaos\.json differs from .*a\.json in scenario echo → chaos/],
       [['a.json', 'broken.json'], /broken\.json: not a valid schemaVersion 1 report: .*integrity/],
     ];
     for (const [files, message] of cases) {
@@ -152,4 +156,83 @@ test('stress compare: bad files and incomparable reports exit 2 naming the file'
   assert.equal(parsePercent('5%'), 0.05);
   assert.equal(parsePercent('0.5'), 0.005);
   assert.equal(parsePercent('-1%'), null);
+});
+
+test('rank test: exact p-values for small samples, ties handled, the smallest p n against m runs can reach', () => {
+  assert.equal(mannWhitneyP([1, 2, 3], [4, 5, 6]), 0.1);
+  assert.ok(Math.abs(mannWhitneyP([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]) - 2 / 252) < 1e-12);
+  assert.equal(mannWhitneyP([1, 2, 3], [1, 2, 3]), 1);
+  assert.ok(mannWhitneyP([1, 2, 2, 3, 5, 6], [2, 4, 6, 7, 8, 9]) > 0.05, 'overlapping samples with ties');
+  assert.ok(mannWhitneyP([1, 1, 1, 1, 1, 1, 1, 1], [2, 2, 2, 2, 2, 2, 2, 2]) < 0.001, 'all tied within each side, apart between them');
+  assert.equal(smallestP(3, 3), 0.1);
+  assert.ok(smallestP(5, 5) < 0.05 && smallestP(4, 4) < 0.05 && smallestP(3, 3) > 0.05);
+});
+
+/** Runs of one build whose median latency swings 400..1600 us from run to run (a shared machine), with a seed each. */
+function swingingRuns(firstSeed: number, medians: number[]): RunReport[] {
+  return medians.map((medianUs, i) => makeReport({ seed: firstSeed + i, medianUs }));
+}
+
+test('repeats: between-run spread decides; a single pair from the same noisy build is flagged, the runs are not', () => {
+  const swing = [400, 1600, 800, 400, 1600, 800];
+  const base = swingingRuns(1, swing);
+  const head = swingingRuns(11, [...swing].reverse());
+  // One run per side: the per-second spread inside a run cannot foresee the swing between runs.
+  const pair = compareReports(['base', 'head'], [base[0] as RunReport, head[0] as RunReport], 0.05);
+  assert.equal(status(pair, 'p99'), 'regression');
+  assert.equal(pair.method.kind, 'single');
+  const runs = compareSides([{ label: 'base/', reports: base }, { label: 'head/', reports: head }], 0.05);
+  assert.deepEqual(runs.regressions, []);
+  assert.equal(runs.method.kind, 'repeats');
+  const p99 = runs.rows.find((r) => r.key === 'p99');
+  assert.ok((p99?.heads[0]?.p ?? 0) > 0.05);
+  assert.ok(p99?.baseSpread !== null && (p99?.baseSpread?.[1] ?? 0) > 3 * (p99?.baseSpread?.[0] ?? 0), 'the spread over runs is shown');
+  const text = formatComparison(runs, { colors: false });
+  assert.match(text, /Runs per side: 6 vs 6/);
+  assert.match(text, /p=0\.\d{3}/);
+});
+
+test('repeats: a real slowdown (3x every run) is a regression with p < 0.05; 3 runs per side can never tell', () => {
+  const swing = [400, 500, 450, 420, 480, 460];
+  const base = swingingRuns(1, swing);
+  const slow = swingingRuns(21, swing.map((m) => 3 * m));
+  const c = compareSides([{ label: 'base/', reports: base }, { label: 'slow/', reports: slow }], 0.05);
+  assert.equal(status(c, 'p50'), 'regression');
+  assert.equal(status(c, 'p99'), 'regression');
+  assert.ok((c.rows.find((r) => r.key === 'p50')?.heads[0]?.p ?? 1) < 0.01);
+  assert.equal(status(c, 'throughput'), 'same', 'throughput does not move');
+  const few = compareSides([{ label: 'base/', reports: base.slice(0, 3) }, { label: 'slow/', reports: slow.slice(0, 3) }], 0.05);
+  assert.equal(status(few, 'p50'), 'within-noise');
+  assert.equal(few.method.kind === 'repeats' && few.method.tooFew, true);
+  assert.match(formatComparison(few, { colors: false }), /Too few runs to ever reach p <= 0\.05/);
+  // Integrity: the worst run of a side counts, and any increase is a regression.
+  const lossy = [...base.slice(1), makeReport({ seed: 40, integrity: { lost: 2 } })];
+  assert.equal(status(compareSides([{ label: 'base/', reports: base }, { label: 'lossy/', reports: lossy }]), 'lost'), 'regression');
+});
+
+test('stress compare: directories are repeats; runs of different settings exit 2 naming them unless --allow-different', () => {
+  const files: Record<string, RunReport> = {};
+  [400, 410, 390, 420, 405].forEach((m, i) => (files[`base/${i}.json`] = makeReport({ seed: i + 1, medianUs: m })));
+  [1600, 1640, 1560, 1680, 1620].forEach((m, i) => (files[`slow/${i}.json`] = makeReport({ seed: i + 11, medianUs: m })));
+  files['other.json'] = makeReport({ seed: 30, options: { clients: 500, rate: 50 } });
+  files['mixed/0.json'] = makeReport({ seed: 31 });
+  files['mixed/1.json'] = makeReport({ seed: 32, options: { payload: '1024' } });
+  withFiles(files, (dir) => {
+    const slow = run(['base', 'slow'], dir, { failOn: '5%' });
+    assert.equal(slow.code, 1, slow.err);
+    assert.match(slow.out, /Runs per side: 5 vs 5/);
+    assert.match(slow.out, /latency p50 .*REGRESSION/);
+    const different = run(['base/0.json', 'other.json'], dir, { failOn: '5%' });
+    assert.equal(different.code, 2);
+    assert.match(different.err, /other\.json differs from .*base\/0\.json in clients 200 → 500, send model closed loop, pipeline 1 → open loop at 50\/s per connection.*--allow-different/);
+    assert.equal(different.out, '');
+    const allowed = run(['base/0.json', 'other.json'], dir, { allowDifferent: true });
+    assert.equal(allowed.code, 0, allowed.err);
+    const mixed = run(['base', 'mixed'], dir);
+    assert.equal(mixed.code, 2);
+    assert.match(mixed.err, /the runs of .*mixed differ among themselves \(run 2: payload 64 → 1024\)/);
+    const empty = run(['base', 'nothing'], dir);
+    assert.equal(empty.code, 2);
+    assert.match(empty.err, /nothing: cannot read report: no such file/);
+  });
 });

@@ -1,0 +1,44 @@
+/**
+ * The settings that make two runs comparable, written once: `stress compare` lists every one
+ * that differs between the base and a head (or between the repeats of one side) and refuses the
+ * comparison (exit 2) unless --allow-different says it is on purpose. 500 clients in a closed
+ * loop against 200 clients at --rate 50 is a different experiment, not a regression. Pure.
+ */
+import type { RunReport } from '../report/types';
+
+interface Setting {
+  label: string;
+  read(r: RunReport): string;
+}
+
+const option = (r: RunReport, key: string): string => {
+  const v = r.options[key];
+  return v === undefined || v === null ? 'unset' : Array.isArray(v) ? v.join(',') : String(v);
+};
+
+/** The send model in words: an open loop at a rate, or a closed loop with its pipeline. */
+function sendModel(r: RunReport): string {
+  const rate = r.options.rate;
+  return typeof rate === 'number' && rate > 0 ? `open loop at ${rate}/s per connection` : `closed loop, pipeline ${option(r, 'pipeline')}`;
+}
+
+export const COMPARED_SETTINGS: readonly Setting[] = [
+  { label: 'scenario', read: (r) => r.scenario.name },
+  { label: 'clients', read: (r) => option(r, 'clients') },
+  { label: 'send model', read: sendModel },
+  { label: 'payload', read: (r) => option(r, 'payload') },
+  { label: 'traffic', read: (r) => option(r, 'traffic') },
+  { label: 'mode', read: (r) => option(r, 'mode') },
+  { label: 'duration', read: (r) => `${option(r, 'duration')} s` },
+  { label: 'target', read: (r) => (r.target.kind === 'external' ? `external ${r.target.host}:${r.target.port}` : 'embedded') },
+  { label: 'backend', read: (r) => r.meta.addon.backend ?? option(r, 'backend') },
+];
+
+/** "clients 500 → 200", one per setting that differs between a and b. */
+export function settingDifferences(a: RunReport, b: RunReport): string[] {
+  return COMPARED_SETTINGS.flatMap((s) => {
+    const x = s.read(a);
+    const y = s.read(b);
+    return x === y ? [] : [`${s.label} ${x} → ${y}`];
+  });
+}
