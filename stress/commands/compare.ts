@@ -16,6 +16,7 @@ import { compareSides, incomparable, type Side } from '../compare/compare';
 import { comparisonMarkdown, formatComparison } from '../compare/format';
 import { checkBaseline, loadComparable, ReportInputError, sideFiles } from '../compare/load';
 import { EXIT } from '../run/exit-codes';
+import { outputFileProblem } from '../run/output-paths';
 
 export interface CompareArgs {
   base: string;
@@ -79,6 +80,13 @@ export function compareCommandRun(args: CompareArgs, io: CommandIo): number {
   if (markdown.kind === 'file' && markdown.path.endsWith('.json')) {
     io.err(`stress compare: --markdown ${JSON.stringify(markdown.path)}: names a JSON file, not a Markdown one (to print the comment, use --markdown stdout)`);
     return EXIT.usage;
+  }
+  if (markdown.kind === 'file') {
+    const why = outputFileProblem(markdown.path);
+    if (why !== null) {
+      io.err(`stress compare: --markdown ${JSON.stringify(markdown.path)}: ${why}`);
+      return EXIT.usage;
+    }
   }
   let threshold = 0;
   const gate = args['fail-on-regression'] !== undefined;

@@ -15,6 +15,7 @@ import { htmlPathFor, writeHtmlReport } from '../html/write';
 import { formatFailedGates, formatSummary } from '../report/summary';
 import type { RunReport } from '../report/types';
 import { EXIT } from '../run/exit-codes';
+import { outputFileProblem, pathProblems } from '../run/output-paths';
 import { failedGates, verdictOf } from '../run/gates';
 import { evaluateThresholds } from '../thresholds/evaluate';
 import { parseThreshold, THRESHOLD_HELP, validateThresholds } from '../thresholds/grammar';
@@ -73,9 +74,14 @@ function readCommandLine(args: Readonly<Record<string, unknown>>, argv: readonly
 
 export function reportCommandRun(args: ReportArgs, io: ReportIo, commandLineProblems: readonly string[] = []): number {
   const problems = [...commandLineProblems, ...validateThresholds(args.threshold ?? [])];
-  for (const [flag, value] of [['--junit', args.junit], ['--markdown', args.markdown]] as const) {
-    if (value !== undefined && value.trim() === '') problems.push(`${flag} needs a file name`);
-  }
+  problems.push(
+    ...pathProblems([
+      ['junit', args.junit, outputFileProblem],
+      ['markdown', args.markdown, outputFileProblem],
+      // A bare --html writes next to the report: its directory is checked when it is given.
+      ['html', args.html !== undefined && args.html.trim() !== '' ? args.html : undefined, outputFileProblem],
+    ]),
+  );
   if (problems.length > 0) {
     for (const p of problems) io.err(`stress report: ${p}`);
     return EXIT.usage;

@@ -11,6 +11,9 @@ import { DEFAULT_SCENARIO, findScenario, SCENARIOS } from '../../scenarios';
 import { THRESHOLD_HELP, validateThresholds } from '../thresholds';
 import { EXIT, EXIT_CODES_HELP, UsageError } from '../run/exit-codes';
 import { resolveRunOptions, RUN_FLAGS, type RawRunArgs } from '../run/options';
+import type { RunOptions } from '../run/option-types';
+import { outputDirProblem, outputFileProblem, pathProblems } from '../run/output-paths';
+import { serverBinProblem } from '../sanitize/server-bin';
 import { scanArgv } from '../flags/argv';
 import { hideYargsTypes, rawValues, yargsOptions } from '../flags/table';
 
@@ -35,6 +38,16 @@ function usage(errors: string[]): number {
   return EXIT.usage;
 }
 
+/** Where the run will write and what it will run, checked before the load (exit 2 naming the flag). */
+function outputProblems(o: RunOptions): string[] {
+  return pathProblems([
+    ['out', o.out, outputDirProblem],
+    ['junit', o.junit, outputFileProblem],
+    ['markdown', o.markdown, outputFileProblem],
+    ['server-bin', o.serverBin, serverBinProblem],
+  ]);
+}
+
 export async function runCommand(args: RunArgs, argv: readonly string[] = hideBin(process.argv)): Promise<number> {
   const name = args.scenario ?? DEFAULT_SCENARIO;
   const scenario = findScenario(name);
@@ -51,6 +64,7 @@ export async function runCommand(args: RunArgs, argv: readonly string[] = hideBi
     randomSeed: randomInt(0, 2 ** 32 - 1),
   }, warn);
   if (!resolved.ok) errors.push(...resolved.errors);
+  else errors.push(...outputProblems(resolved.options));
   errors.push(...validateThresholds(raw.threshold ?? []));
   if (errors.length > 0 || scenario === undefined || !resolved.ok) return usage(errors);
   const options = scenario.adjust === undefined ? resolved.options : scenario.adjust(resolved.options, raw);

@@ -1,5 +1,5 @@
 /** Writes the HTML rendering of a report: next to its JSON by default, or where asked. */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { RunReport } from '../report/types';
 import { renderHtml } from './render';
@@ -10,11 +10,18 @@ export function htmlPathFor(jsonPath: string): string {
   return path.join(parsed.dir, `${parsed.ext === '.json' ? parsed.name : parsed.base}.html`);
 }
 
-/** Writes through a temporary file and a rename, so a reader never sees half a page. Returns the path written. */
+/**
+ * Writes through a temporary file and a rename, so a reader never sees half a page; the
+ * temporary file is removed whatever fails. Returns the path written.
+ */
 export function writeHtmlReport(report: RunReport, outPath: string, source?: string): string {
   mkdirSync(path.dirname(path.resolve(outPath)), { recursive: true });
   const tmp = `${outPath}.${process.pid}.tmp`;
-  writeFileSync(tmp, renderHtml(report, source === undefined ? {} : { source }));
-  renameSync(tmp, outPath);
+  try {
+    writeFileSync(tmp, renderHtml(report, source === undefined ? {} : { source }));
+    renameSync(tmp, outPath);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
   return outPath;
 }

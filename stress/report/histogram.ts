@@ -34,6 +34,16 @@ function withHistogram<T>(base64: string, read: (h: hdr.Histogram) => T): T {
   }
 }
 
+/** Why an encoded histogram does not decode, or null when it does. */
+export function histogramProblem(base64: string): string | null {
+  try {
+    withHistogram(base64, (h) => h.totalCount);
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
 /** The percentile spectrum of an encoded histogram; empty when it holds no value. */
 export function latencySpectrum(base64: string): SpectrumPoint[] {
   return withHistogram(base64, (h) =>

@@ -5,6 +5,7 @@
  * lines without being asked (no --stats-json), and its stderr carries the
  * sanitizer reports (stress/sanitize/scan.ts).
  */
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -17,7 +18,14 @@ export interface ServerBinBuild {
   faults: string[];
 }
 
-/** Why PATH cannot be the server, or null. */
+/** How long a real lanserver takes to print its build (it opens no socket for --build-info). */
+const BUILD_INFO_TIMEOUT_MS = 10_000;
+
+/**
+ * Why PATH cannot be the server, or null: it must be an executable file that answers
+ * `--build-info` with its build, as every lanserver does; anything else would start, fail and
+ * read as a server crash (exit 3) after the load began.
+ */
 export function serverBinProblem(file: string): string | null {
   if (!existsSync(file)) return 'no such file (build one with `make -C addon [FLAVOR=asan|tsan] [FAULT=...]`)';
   if (!statSync(file).isFile()) return 'is not a file';
@@ -26,7 +34,16 @@ export function serverBinProblem(file: string): string | null {
   } catch {
     return 'is not executable';
   }
-  return null;
+  const r = spawnSync(path.resolve(file), ['--build-info'], { encoding: 'utf8', timeout: BUILD_INFO_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] });
+  const notOurs = 'is not a lanserver (`--build-info` must print {"build": ...})';
+  if (r.error !== undefined) return `${notOurs}: ${r.error.message}`;
+  try {
+    const info: unknown = JSON.parse(r.stdout.trim().split('\n')[0] ?? '');
+    if (r.status === 0 && typeof info === 'object' && info !== null && typeof (info as { build?: unknown }).build === 'string') return null;
+  } catch {
+    // not JSON: not ours
+  }
+  return `${notOurs}; it exited ${r.status ?? r.signal} printing ${JSON.stringify(r.stdout.slice(0, 80))}`;
 }
 
 /** `stress server` flags minus the ones only `stress server` knows. */

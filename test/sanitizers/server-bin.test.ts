@@ -7,10 +7,13 @@ test('--server-bin that is not an executable is bad input naming the flag (exit 
   const out = tempDir();
   const missing = await runCli(['--server-bin', `${out}/no-such-lanserver`, '--clients', '1', '--duration', '1', '--out', out]);
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /--server-bin .*no-such-lanserver: no such file/);
+  assert.match(missing.stderr, /--server-bin .*no-such-lanserver"?: no such file/);
   const dir = await runCli(['--server-bin', out, '--clients', '1', '--duration', '1', '--out', out]);
   assert.equal(dir.code, 2);
-  assert.match(dir.stderr, /--server-bin .*: is not a file/);
+  assert.match(dir.stderr, /--server-bin .*"?: is not a file/);
+  const other = await runCli(['--server-bin', '/bin/true', '--clients', '1', '--duration', '1', '--out', out]);
+  assert.equal(other.code, 2, 'a program that is not a lanserver is bad input, not a server crash');
+  assert.match(other.stderr, /--server-bin "\/bin\/true": is not a lanserver/);
 });
 
 test('--server-bin cannot serve js mode, nor configure an external target (exit 2, every problem at once)', { timeout: 30_000 }, async () => {
