@@ -16,6 +16,7 @@ import { compareSides, incomparable, type Side } from '../compare/compare';
 import { comparisonMarkdown, formatComparison } from '../compare/format';
 import { checkBaseline, loadComparable, ReportInputError, sideFiles } from '../compare/load';
 import { EXIT } from '../run/exit-codes';
+import { colourOn } from '../format/terminal';
 import { outputFileProblem } from '../run/output-paths';
 
 export interface CompareArgs {
@@ -155,7 +156,7 @@ export const compareCommand: CommandModule<object, Record<string, unknown>> = {
     const io: CommandIo = {
       out: (t) => process.stdout.write(t),
       err: (t) => process.stderr.write(`${t}\n`),
-      colors: process.stdout.isTTY === true,
+      colors: colourOn(process.stdout),
     };
     for (const problem of problems) io.err(`stress compare: ${problem}`);
     process.exitCode = problems.length > 0 ? EXIT.usage : compareCommandRun(args, io);

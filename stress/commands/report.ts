@@ -15,6 +15,7 @@ import { htmlPathFor, writeHtmlReport } from '../html/write';
 import { formatFailedGates, formatSummary } from '../report/summary';
 import type { RunReport } from '../report/types';
 import { EXIT } from '../run/exit-codes';
+import { colourOn } from '../format/terminal';
 import { outputFileProblem, pathProblems } from '../run/output-paths';
 import { failedGates, verdictOf } from '../run/gates';
 import { evaluateThresholds } from '../thresholds/evaluate';
@@ -127,7 +128,7 @@ export const reportCommand: CommandModule<object, Record<string, unknown>> = {
     process.exitCode = reportCommandRun(args, {
       out: (t) => process.stdout.write(t),
       err: (t) => process.stderr.write(`${t}\n`),
-      colors: process.stdout.isTTY === true,
+      colors: colourOn(process.stdout),
     }, problems);
   },
 };

@@ -32,6 +32,7 @@ import { embeddedServerFlags, type RunOptions } from './options';
 import { formatTick, Progress, type ProgressSink } from './progress';
 import { RssTracker } from './rss';
 import { serverBinProblem, type ServerBinBuild } from '../sanitize/server-bin';
+import { colourOn } from '../format/terminal';
 
 
 const SERVER_START_TIMEOUT_MS = 20_000;
@@ -386,7 +387,7 @@ function writeOutputs(report: RunReport, options: SingleRunOptions, label: strin
     const backend = label === null ? {} : { backend: label };
     io.stdout.write(`${JSON.stringify({ ...backend, report: reportPath, html: htmlPath, summary: summaryData(report) })}\n`);
   } else {
-    io.stdout.write(formatSummary(report, { colors: io.stdout.isTTY === true, reportPath }));
+    io.stdout.write(formatSummary(report, { colors: colourOn(io.stdout), reportPath }));
     if (htmlPath !== null) io.stdout.write(`HTML: ${htmlPath}\n`);
   }
 }
@@ -411,9 +412,9 @@ function finish(runs: readonly RunResult[], options: RunOptions, io: RunIo): num
       const failed = failedGates(run.report.gates);
       const enforced = options.gate ? failed : failed.filter((g) => g.kind === 'threshold');
       if (run.label !== null) io.stderr.write(`${run.label}:\n`);
-      io.stderr.write(formatFailedGates(enforced, io.stderr.isTTY === true));
+      io.stderr.write(formatFailedGates(enforced, colourOn(io.stderr)));
     }
-    if (runs.length > 1) io.stdout.write(formatBackendVerdicts(runs, io.stdout.isTTY === true));
+    if (runs.length > 1) io.stdout.write(formatBackendVerdicts(runs, colourOn(io.stdout)));
   }
   return worstExit(runs.map((r) => r.exitCode));
 }

@@ -3,6 +3,7 @@
  * a second otherwise (logs and CI), nothing at all under --json.
  */
 import type { FleetTick } from '../../dummy-client/types';
+import { inPlaceOn } from '../format/terminal';
 
 function ms(v: number | null): string {
   return v === null ? '-' : v >= 10 ? v.toFixed(0) : v.toFixed(2);
@@ -35,7 +36,7 @@ export class Progress {
 
   line(text: string): void {
     if (this.sink === null) return;
-    if (this.sink.isTTY === true) {
+    if (inPlaceOn(this.sink)) {
       this.sink.write(`\r\x1b[2K${text}`);
       this.inPlace = true;
     } else {
