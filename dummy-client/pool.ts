@@ -6,7 +6,8 @@
  * A slot holds at most one socket at a time: a reconnect is scheduled only from the old socket's
  * 'close' event, which is what keeps "exactly N, never more" true under chaos and churn.
  * Serial of a slot's g-th connection = g * clients + slot (mod 2^32): unique, and independent of
- * timing, so a replay with the same seed draws the same chaos for the same serials.
+ * timing, so a replay with the same seed draws the same chaos for the same serials. A shard
+ * (config.shard) counts clients and slots over the whole fleet, so its serials are the fleet's.
  */
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import type { Histogram } from 'hdr-histogram-js';
@@ -334,7 +335,7 @@ export class ConnectionPool implements ConnectionHost {
   private open(i: number): void {
     const cfg = this.config;
     const slot = this.slotFrom + i;
-    const serial = (this.generation[i]! * cfg.clients + slot) >>> 0;
+    const serial = (this.generation[i]! * (cfg.shard?.fleetClients ?? cfg.clients) + (cfg.shard?.firstSlot ?? 0) + slot) >>> 0;
     this.generation[i]!++;
     const src = cfg.sourceIps.length > 0 ? cfg.sourceIps[slot % cfg.sourceIps.length] : undefined;
     const c = new Connection(this, slot, serial, src);

@@ -79,6 +79,12 @@ export interface FleetConfig {
   serverMayRefuse?: boolean;
   /** badInput / slowReader traffic: share of connections (0..1, drawn per serial from the seed) that misbehave; absent = all. */
   offenderFraction?: number;
+  /**
+   * This process is one part of a larger fleet (stress run --shard): its slots are the fleet's
+   * [firstSlot, firstSlot + clients) and serials are g * fleetClients + fleet slot, the very
+   * serials one process running the whole fleet would use. Absent: the fleet is this process.
+   */
+  shard?: { firstSlot: number; fleetClients: number };
 }
 
 /** How each sent packet ended, in report order. */
