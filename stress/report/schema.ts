@@ -174,13 +174,22 @@ const reportBody = object({
   verdict: { enum: ['pass', 'fail', 'interrupted'] },
 });
 
+const shardRecord = object({ index: count, count: { type: 'integer', minimum: 1 }, loadStartedAt: { type: 'string', format: 'date-time' } });
+
+const mergeRecord = object({
+  files: { type: 'array', items: { type: 'string' }, minItems: 1 },
+  count: { type: 'integer', minimum: 1 },
+  sharedServer: { type: 'boolean' },
+  startSkewSec: nonNeg,
+});
+
 export const runReportSchema: JsonSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://lanstress.invalid/schemas/run-report-1.json',
   title: 'lanstress RunReport',
   ...reportBody,
-  // Optional: only a run stopped early carries it (an addition, so still schemaVersion 1).
-  properties: { ...(reportBody.properties as Record<string, JsonSchema>), interrupted: interruption },
+  // Optional: only a run stopped early carries `interrupted`, only a shard `shard`, only a merge `merged` (additions, so still schemaVersion 1).
+  properties: { ...(reportBody.properties as Record<string, JsonSchema>), interrupted: interruption, shard: shardRecord, merged: mergeRecord },
 };
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, formats: { 'date-time': isDateTime } });

@@ -107,6 +107,27 @@ export interface RunReport {
   verdict: 'pass' | 'fail' | 'interrupted';
   /** Why and when the run stopped early; absent when it ran its course (and in older reports). */
   interrupted?: Interruption;
+  /** The run was part `index` (0-based) of a `count`-part fleet (--shard); absent otherwise. */
+  shard?: ShardRecord;
+  /** The report is `stress merge` of these shard reports (docs/report.md, "Merged reports"); absent otherwise. */
+  merged?: MergeRecord;
+}
+
+export interface ShardRecord {
+  index: number;
+  count: number;
+  /** When this part's fleet started (ISO): a merge lines the parts' seconds up by it. */
+  loadStartedAt: string;
+}
+
+export interface MergeRecord {
+  /** The shard reports, in shard order, as named to `stress merge`. */
+  files: string[];
+  count: number;
+  /** One server under every part (an external host:port): its stats are taken once; else each part's own embedded server, summed. */
+  sharedServer: boolean;
+  /** How far the latest part's load started after the earliest's, seconds (--start-at keeps it near 0). */
+  startSkewSec: number;
 }
 
 export interface Interruption {

@@ -5,6 +5,7 @@
  */
 import type { Backend, ServerMode } from '../../server/types';
 import type { ChaosAction, TrafficKind } from '../../dummy-client/types';
+import type { Shard } from './shard';
 
 export type Target = { kind: 'embedded' } | { kind: 'external'; host: string; port: number };
 
@@ -67,6 +68,12 @@ export interface RunOptions {
   echoTimeoutMs: number;
   drainTimeoutMs: number;
   connectTimeoutMs: number;
+  /** This process is part `index` of `count` (--shard): its share of --clients and --connect-rate; null = the whole fleet. */
+  shard: Shard | null;
+  /** Epoch ms at which the load starts (--start-at), so every part of a sharded fleet starts together; null = at once. */
+  startAtMs: number | null;
+  /** Serve live counters in Prometheus text format on this port while the run goes (--metrics-port); null = off. */
+  metricsPort: number | null;
 }
 
 /**

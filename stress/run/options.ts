@@ -9,6 +9,7 @@ import { CHAOS_ACTIONS, TRAFFIC_KINDS, type TrafficKind } from '../../dummy-clie
 import type { Flag, RawValue } from '../flags/table';
 import { Problems, readChoice, readList, readNumber, readText } from '../flags/values';
 import { parseSourceIps } from './source-ips';
+import { formatShard, MAX_START_WAIT_MS, parseShard, parseStartAt, type Shard } from './shard';
 import { isLoopbackHost } from '../../server/loopback';
 import type { BackendRequest, RunOptions, Target } from './option-types';
 
@@ -93,6 +94,9 @@ export const RUN_FLAGS = [
   { name: 'echo-timeout', id: 'echoTimeout', key: 'echoTimeoutMs', type: 'duration', unit: 'ms', range: [1, 600_000], init: 5000, side: 'fleet', describe: 'an echo never seen after this long counts as lost' },
   { name: 'drain-timeout', id: 'drainTimeout', key: 'drainTimeoutMs', type: 'duration', unit: 'ms', range: [0, 600_000], init: 5000, side: 'fleet', describe: 'wait this long for in-flight echoes at the end' },
   { name: 'connect-timeout', id: 'connectTimeout', key: 'connectTimeoutMs', type: 'duration', unit: 'ms', range: [1, 600_000], init: DEFAULT_CONNECT_TIMEOUT_MS, side: 'fleet', describe: 'a connect not complete after this long counts as a connect error (ETIMEDOUT)' },
+  { name: 'shard', id: 'shard', key: 'shard', type: 'string', init: null, shown: 'none', side: 'run', describe: "I/N: be part I (0-based) of an N-part fleet: its share of --clients (and their serials) and of --connect-rate; --rate stays per connection. Each part writes its own report; `stress merge` joins them" },
+  { name: 'start-at', id: 'startAt', key: 'startAtMs', type: 'string', init: null, shown: 'at once', side: 'run', describe: 'start the load at this time (ISO 8601 with zone, or epoch ms) so every part of a sharded fleet starts together' },
+  { name: 'metrics-port', id: 'metricsPort', key: 'metricsPort', type: 'int', range: [1, 65535], init: null, shown: 'off', side: 'output', describe: 'serve live fleet and server counters and latency in Prometheus text format on this port (0.0.0.0:PORT/metrics) while the run goes' },
 ] as const satisfies readonly RunFlag[];
 
 type RunFlagEntry = (typeof RUN_FLAGS)[number];
@@ -156,6 +160,22 @@ function backendRequest(p: Problems, raw: string): BackendRequest | undefined {
   return list.length === 1 ? list[0]! : list;
 }
 
+function shard(p: Problems, raw: string): Shard | undefined {
+  const r = parseShard(raw);
+  if (!('error' in r)) return r;
+  p.add('shard', raw, r.error);
+  return undefined;
+}
+
+/** A time already past is accepted (a late part starts at once and says so); one more than a day ahead is a typo. */
+function startAt(p: Problems, raw: string, now: number): number | undefined {
+  const r = parseStartAt(raw);
+  if (typeof r !== 'number') p.add('start-at', raw, r.error);
+  else if (r - now > MAX_START_WAIT_MS) p.add('start-at', raw, `lies more than ${MAX_START_WAIT_MS / 3_600_000} h ahead`);
+  else return r;
+  return undefined;
+}
+
 function sourceIps(p: Problems, raw: string): string[] | undefined {
   const r = parseSourceIps(raw);
   if ('error' in r) {
@@ -180,6 +200,8 @@ function parseFlag(p: Problems, flag: RunFlagEntry, raw: string | boolean | stri
     case 'target': return target(p, raw);
     case 'backend': return backendRequest(p, raw);
     case 'sourceIps': return sourceIps(p, raw);
+    case 'shard': return shard(p, raw);
+    case 'startAtMs': return startAt(p, raw, Date.now());
     case 'traffic': {
       const value = readChoice(p, flag, raw, warn, TRAFFIC_OLD_SPELLINGS);
       return value === undefined ? undefined : TRAFFIC_BY_FLAG_VALUE.get(value);
@@ -228,6 +250,9 @@ function crossChecks(p: Problems, raw: RawRunArgs, o: RunOptions): void {
   }
   if (o.serverBin !== null && o.mode === 'js') {
     p.add('server-bin', o.serverBin, 'the standalone lanserver has no js mode (it needs Node): use echo or broadcast');
+  }
+  if (o.shard !== null && o.shard.count > o.clients) {
+    p.add('shard', raw.shard ?? formatShard(o.shard), `${o.shard.count} parts need at least as many --clients (${o.clients}): each part owns one or more`);
   }
   if (o.target.kind === 'external') {
     const values = raw as Readonly<Record<string, RawValue>>;
@@ -296,6 +321,8 @@ function recordValue(o: RunOptions, key: keyof RunOptions): RecordValue {
     case 'payload': return o.payload.min === o.payload.max ? String(o.payload.min) : `${o.payload.min}-${o.payload.max}`;
     case 'target': return o.target.kind === 'embedded' ? 'embedded' : `${o.target.host}:${o.target.port}`;
     case 'sourceIps': return sourceIpsRecord(o.sourceIps);
+    case 'shard': return o.shard === null ? null : formatShard(o.shard);
+    case 'startAtMs': return o.startAtMs === null ? null : new Date(o.startAtMs).toISOString();
     default: return o[key] as RecordValue;
   }
 }

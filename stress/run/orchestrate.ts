@@ -32,6 +32,7 @@ import { embeddedServerFlags, type RunOptions } from './options';
 import { formatTick, Progress, type ProgressSink } from './progress';
 import { RssTracker } from './rss';
 import { serverBinProblem, type ServerBinBuild } from '../sanitize/server-bin';
+import { shareOf, waitUntil } from './shard-plan';
 import { colourOn } from '../format/terminal';
 
 
@@ -49,12 +50,14 @@ export interface RunIo {
 }
 
 export function fleetConfig(o: RunOptions, host: string, port: number): FleetConfig {
+  // A shard runs its share of the fleet's clients and of its connect rate; --rate is per connection already.
+  const share = o.shard === null ? null : shareOf(o.shard, o.clients);
   return {
     host,
     port,
     sourceIps: o.sourceIps,
-    clients: o.clients,
-    connectRate: o.connectRate,
+    clients: share?.clients ?? o.clients,
+    connectRate: share === null ? o.connectRate : o.connectRate * share.fraction,
     rampUpSec: o.rampUpSec,
     durationSec: o.durationSec,
     payload: o.payload,
@@ -74,6 +77,7 @@ export function fleetConfig(o: RunOptions, host: string, port: number): FleetCon
     serverMayCut: (o.serverKick > 0 || o.serverProbes) && o.target.kind === 'embedded',
     serverMayRefuse: o.expectRefused,
     offenderFraction: o.offenderFraction,
+    ...(share === null ? {} : { shard: { firstSlot: share.firstSlot, fleetClients: o.clients } }),
   };
 }
 
@@ -142,7 +146,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
 
 /** Bad input that can be found before any server starts: exit 2 naming the flag. Returns the descriptors a run needs. */
 async function preflight(options: RunOptions): Promise<number> {
-  const needed = descriptorsNeeded(options.clients);
+  const needed = descriptorsNeeded(options.shard === null ? options.clients : shareOf(options.shard, options.clients).clients);
   const own = raiseOwnLimit(needed);
   if (!own.ok) throw new UsageError(`--clients ${options.clients}: ${own.message}`);
   if (options.target.kind === 'embedded') {
@@ -233,6 +237,7 @@ async function runOnce(scenario: Scenario, options: SingleRunOptions, label: str
   const startedAt = new Date();
   const target = await startTarget(options, ctx);
   if ('exitCode' in target) return { backend: options.backend, label, report: null, exitCode: target.exitCode };
+  await waitForStartAt(options, ctx);
   const loaded = await load(options, target, ctx);
   const stopped = await stopTarget(target);
   const report = buildReport({
@@ -257,6 +262,7 @@ async function runOnce(scenario: Scenario, options: SingleRunOptions, label: str
       rss: target.rss?.result() ?? null,
     },
   });
+  if (options.shard !== null) report.shard = { ...options.shard, loadStartedAt: new Date(loaded.startedAtMs).toISOString() };
   writeOutputs(report, options, label, ctx.io);
   return { backend: options.backend, label, report, exitCode: exitCodeOf(report, options) };
 }
@@ -300,9 +306,23 @@ async function startTarget(options: SingleRunOptions, ctx: RunContext): Promise<
   return { embedded, host: info.host, port: info.port, backend: info.backend, bin, rss };
 }
 
+/** --start-at: the target is up, the load waits for the moment every part of the fleet starts (a signal ends the wait). */
+async function waitForStartAt(options: SingleRunOptions, ctx: RunContext): Promise<void> {
+  if (options.startAtMs === null) return;
+  const aheadMs = options.startAtMs - Date.now();
+  if (aheadMs < -1000) ctx.progress.note(`stress: --start-at passed ${Math.round(-aheadMs / 1000)} s ago: starting at once`);
+  else ctx.progress.note(`stress: waiting ${Math.max(0, Math.round(aheadMs / 1000))} s for --start-at ${new Date(options.startAtMs).toISOString()}`);
+  const stop = new AbortController();
+  const unsubscribe = ctx.stopper.onInterrupt(() => stop.abort());
+  await waitUntil(options.startAtMs, stop.signal);
+  unsubscribe();
+}
+
 interface Loaded {
   fleet: FleetResult;
   fleetSec: number;
+  /** Wall time (epoch ms) the fleet was started: what a merge aligns the shards' seconds by. */
+  startedAtMs: number;
   /** Why the load stopped early, or null when it ran its course (or a threshold stopped it: --abort-on-fail). */
   interrupted: Interruption | null;
 }
@@ -313,6 +333,7 @@ async function load(options: SingleRunOptions, target: StartedTarget, ctx: RunCo
   const { embedded, rss } = target;
   const abort = new AbortController();
   const fleetStart = process.hrtime.bigint();
+  const startedAtMs = Date.now();
   let interrupted: Interruption | null = null;
   const interrupt = (signal: string | null, at: bigint, reason: string): void => {
     interrupted ??= { signal, atSec: Math.max(0, Math.round(Number(at - fleetStart) / 1e6) / 1000), reason };
@@ -355,7 +376,7 @@ async function load(options: SingleRunOptions, target: StartedTarget, ctx: RunCo
   }
   const fleetSec = Number(process.hrtime.bigint() - fleetStart) / 1e9;
   progress.end();
-  return { fleet, fleetSec, interrupted };
+  return { fleet, fleetSec, startedAtMs, interrupted };
 }
 
 /** Waits for the server to go quiet (the moment leaks and zombies are judged), then stops it. */
