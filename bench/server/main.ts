@@ -1,0 +1,146 @@
+/**
+ * `npm run bench:server`: the shipped lanserver on each backend against a minimal C epoll echo
+ * server and Node's socket.pipe, all driven by one C load client, servers alternating within
+ * each repeat. Writes reports/bench-server-<time>.json and .md and prints the Markdown.
+ *
+ *   node dist/bench/server/main.js [--repeats 3] [--duration 10] [--clients 5000]
+ *       [--only c-epoll,lanserver-epoll] [--out reports] [--quick]
+ */
+import * as path from 'node:path';
+import { raiseOwnLimit } from '../../stress/run/limits';
+import { helpText, parseFlags, runMain, UsageError, type FlagSpec } from '../lib/args';
+import { buildAllC, compilerVersion } from '../lib/build-c';
+import { machineMeta, writeResults } from '../lib/output';
+import { chooseSyscallTool } from '../lib/syscalls';
+import { measureServer, type ServerMeasurement, type ServerPlan } from './measure';
+import { serverMarkdown } from './markdown';
+import { SERVER_NAMES, serverDefs, snapshotLanserver, type ServerName } from './servers';
+import { ratiosToReference, summarise } from './summary';
+
+const FLAGS: readonly FlagSpec[] = [
+  { name: 'repeats', kind: 'int', min: 1, describe: 'rounds of every server, alternating (default 3; --quick: 1)' },
+  { name: 'duration', kind: 'number', min: 0.5, describe: 'seconds per measured window (default 10; --quick: 3)' },
+  { name: 'clients', kind: 'int', min: 1, describe: 'connections per pass (default 5000; --quick: 1000)' },
+  { name: 'only', kind: 'list', describe: `servers to run, comma list of: ${SERVER_NAMES.join(', ')} (default: all)` },
+  { name: 'out', kind: 'string', describe: 'directory for the JSON and Markdown (default reports)' },
+  { name: 'quick', kind: 'switch', describe: 'a short smoke run: 1000 clients, 3 s windows, 1 repeat, short side passes' },
+  { name: 'help', kind: 'switch', describe: 'this text' },
+];
+
+interface ServerBenchArgs {
+  repeats: number;
+  servers: ServerName[];
+  out: string;
+  plan: ServerPlan;
+}
+
+function resolveArgs(argv: readonly string[]): ServerBenchArgs | 'help' {
+  const v = parseFlags(argv, FLAGS);
+  if (v.help === true) return 'help';
+  const quick = v.quick === true;
+  const only = (v.only as string[] | undefined) ?? [...SERVER_NAMES];
+  const unknown = only.filter((s) => !(SERVER_NAMES as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new UsageError([`--only: unknown server ${unknown.join(', ')} (known: ${SERVER_NAMES.join(', ')})`]);
+  const durationSec = (v.duration as number | undefined) ?? (quick ? 3 : 10);
+  return {
+    repeats: (v.repeats as number | undefined) ?? (quick ? 1 : 3),
+    servers: only as ServerName[],
+    out: (v.out as string | undefined) ?? 'reports',
+    plan: {
+      clients: (v.clients as number | undefined) ?? (quick ? 1000 : 5000),
+      durationSec,
+      warmupSec: quick ? 0.5 : 1,
+      latencyRate: 10,
+      cpuRate: 100,
+      size: 64,
+      syscallSec: Math.min(durationSec, quick ? 1 : 3),
+      floodSec: Math.min(durationSec, quick ? 1 : 3),
+      floodSize: 1000,
+      floodPipeline: 4,
+      idleSettleMs: quick ? 500 : 1500,
+      syscallTool: null,
+    },
+  };
+}
+
+/** Each repeat starts one server later in the list, so no server always runs first (or last). */
+function orderFor(repeat: number, servers: readonly ServerName[]): ServerName[] {
+  const shift = (repeat - 1) % servers.length;
+  return [...servers.slice(shift), ...servers.slice(0, shift)];
+}
+
+function progress(text: string): void {
+  process.stderr.write(`bench:server: ${text}\n`);
+}
+
+function describe(m: ServerMeasurement): string {
+  const f = (v: number | undefined, d = 3): string => (v === undefined ? '–' : String(Number(v.toPrecision(d))));
+  return `cpu ${f(m.cpu?.cpuSecPerMEchoes)} s/1M at ${f(m.cpu?.echoesPerSec)} echoes/s, p50/p99 ${f(m.latency?.p50Ms)}/${f(m.latency?.p99Ms)} ms, syscalls/echo ${f(m.syscalls?.perEcho)}, rss ${f((m.rssStartKb ?? NaN) / 1024)}→${f((m.idle?.rssKb ?? NaN) / 1024)} MB, flood peak ${f((m.flood?.peakRssKb ?? NaN) / 1024)} MB${m.error ? `; ERROR ${m.error}` : ''}`;
+}
+
+async function main(): Promise<void> {
+  const args = resolveArgs(process.argv.slice(2));
+  if (args === 'help') {
+    process.stdout.write(`${helpText('usage: node dist/bench/server/main.js [flags]   (npm run bench:server -- [flags])', FLAGS)}\n`);
+    return;
+  }
+  const compiler = compilerVersion();
+  if (compiler === null) throw new Error('bench:server needs a C compiler (cc or gcc) to build bench/c/: apt-get install gcc');
+  const limit = raiseOwnLimit(args.plan.clients + 512);
+  if (!limit.ok) throw new UsageError([`--clients ${args.plan.clients}: ${limit.message}`]);
+
+  const binaries = buildAllC();
+  const lanserver = args.servers.some((s) => s.startsWith('lanserver')) ? snapshotLanserver() : null;
+  const defs = serverDefs(lanserver?.binary ?? '', binaries['echo-server']);
+  const syscallTool = chooseSyscallTool();
+  const plan: ServerPlan = { ...args.plan, syscallTool: syscallTool.tool };
+  const startedAt = new Date();
+  progress(`${args.servers.join(', ')}; ${args.repeats} repeat(s) of ${plan.durationSec} s windows, ${plan.clients} connections; syscalls: ${syscallTool.note}`);
+
+  const measurements: ServerMeasurement[] = [];
+  for (let repeat = 1; repeat <= args.repeats; repeat++) {
+    for (const name of orderFor(repeat, args.servers)) {
+      const m = await measureServer(defs[name], binaries['load-client'], plan, repeat);
+      progress(`repeat ${repeat} ${name}: ${describe(m)}`);
+      measurements.push(m);
+    }
+  }
+
+  const summary = summarise(args.servers, measurements);
+  const ratios = ratiosToReference(args.servers, measurements, args.repeats);
+  const markdown = serverMarkdown({
+    servers: args.servers,
+    repeats: args.repeats,
+    clients: plan.clients,
+    durationSec: plan.durationSec,
+    latencyRate: plan.latencyRate,
+    cpuRate: plan.cpuRate,
+    size: plan.size,
+    floodSize: plan.floodSize,
+    floodPipeline: plan.floodPipeline,
+    syscallNote: syscallTool.note,
+    summary,
+    ratios,
+    measurements,
+  });
+  const json = {
+    bench: 'server',
+    schemaVersion: 1,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    argv: process.argv.slice(2),
+    machine: machineMeta(compiler),
+    lanserver: lanserver === null ? null : { buildInfo: lanserver.buildInfo, source: lanserver.source, builtAt: lanserver.builtAt },
+    plan,
+    syscalls: syscallTool,
+    servers: args.servers.map((name) => ({ name, command: [path.basename(defs[name].command), ...defs[name].args].join(' ') })),
+    measurements,
+    summary,
+    ratios,
+  };
+  const written = writeResults(args.out, 'server', startedAt, json, markdown);
+  process.stdout.write(markdown);
+  progress(`wrote ${written.json} and ${written.markdown}`);
+}
+
+if (require.main === module) runMain('bench:server', main);
