@@ -107,6 +107,7 @@ export function aggregateResult(input: AggregateInput): FleetResult {
       corrected: mergedHistogram((r) => r.histograms.corrected),
       uncorrected: mergedHistogram((r) => r.histograms.uncorrected),
       connect: mergedHistogram((r) => r.histograms.connect),
+      lag: mergedHistogram((r) => r.histograms.lag),
     },
     client: { maxLagMs: round1(maxLagMs), meanCpuPercent: round1(meanCpu), workers: input.workers },
   };

@@ -59,7 +59,8 @@ export interface FinalReport {
   chaos: ChaosCounts;
   cuts: ChaosCut[];
   errors: Record<string, number>;
-  histograms: { corrected: string; uncorrected: string; connect: string };
+  /** lag: how late the housekeeping timer ran each time (the loop's lag as a sample, us). */
+  histograms: { corrected: string; uncorrected: string; connect: string; lag: string };
   maxLagMs: number;
 }
 
@@ -109,6 +110,12 @@ export class ConnectionPool implements ConnectionHost {
   private readonly intervalCorrected: Histogram;
   private readonly intervalUncorrected: Histogram;
   private readonly connectHist: Histogram;
+  /**
+   * The housekeeping timer's lateness, one sample a firing: a distribution of the loop's lag that
+   * merges across workers (monitorEventLoopDelay's cannot), so the report can set the client's
+   * lag beside the latency it measured (stress/report/client-bound.ts).
+   */
+  private readonly lagHist: Histogram;
   private readonly lag: IntervalHistogram;
   private maxLagMs = 0;
   /**
@@ -141,6 +148,7 @@ export class ConnectionPool implements ConnectionHost {
     this.intervalCorrected = createHistogram();
     this.intervalUncorrected = createHistogram();
     this.connectHist = createHistogram();
+    this.lagHist = createHistogram();
     this.lag = monitorEventLoopDelay({ resolution: 10 });
   }
 
@@ -160,7 +168,9 @@ export class ConnectionPool implements ConnectionHost {
     this.lastTimerMs = performance.now();
     this.housekeepingTimer = setInterval(() => {
       const now = performance.now();
-      this.timerLagMs = Math.max(this.timerLagMs, now - this.lastTimerMs - HOUSEKEEPING_MS);
+      const lateMs = now - this.lastTimerMs - HOUSEKEEPING_MS;
+      this.timerLagMs = Math.max(this.timerLagMs, lateMs);
+      recordUs(this.lagHist, lateMs * 1000);
       this.lastTimerMs = now;
       this.housekeeping();
     }, HOUSEKEEPING_MS);
@@ -468,10 +478,11 @@ export class ConnectionPool implements ConnectionHost {
         corrected: encodeHistogram(this.corrected),
         uncorrected: encodeHistogram(this.uncorrected),
         connect: encodeHistogram(this.connectHist),
+        lag: encodeHistogram(this.lagHist),
       },
       maxLagMs: this.maxLagMs,
     };
-    for (const h of [this.corrected, this.uncorrected, this.intervalCorrected, this.intervalUncorrected, this.connectHist]) h.destroy();
+    for (const h of [this.corrected, this.uncorrected, this.intervalCorrected, this.intervalUncorrected, this.connectHist, this.lagHist]) h.destroy();
     return report;
   }
 }

@@ -154,7 +154,10 @@ export interface FleetResult {
   cuts: ChaosCut[];
   /** Client errors by code (ECONNREFUSED, ECONNRESET, ETIMEDOUT, ...). */
   errors: Record<string, number>;
-  /** Base64 HDR histograms, merged over workers; values in microseconds. */
-  histograms: { corrected: string; uncorrected: string; connect: string };
+  /**
+   * Base64 HDR histograms, merged over workers; values in microseconds. lag: the workers' event-loop
+   * lag, sampled by their housekeeping timer (how late it ran), not a latency.
+   */
+  histograms: { corrected: string; uncorrected: string; connect: string; lag: string };
   client: { maxLagMs: number; meanCpuPercent: number; workers: number };
 }

@@ -4,12 +4,13 @@
  * from disk with no network. Every string from the report is escaped. Pure apart from
  * reading the chart library from node_modules.
  */
-import type { GateVerdict, Percentiles, RunReport } from '../report/types';
+import type { ClientLag, GateVerdict, Percentiles, RunReport } from '../report/types';
 import { latencySpectrum } from '../report/histogram';
 import { formatMs, formatScaled } from '../format/units';
 import { uplotAssets } from './assets';
 import { CHART_SCRIPT } from './chart-script';
 import { interruptedText } from '../report/interrupted';
+import { clientBoundText } from '../report/client-bound';
 import { esc, jsonForScript } from './escape';
 import { isIntegrityError } from '../../dummy-client/types';
 import { NEWER_SERVER_COUNTERS, REJECT_REASONS, SERVER_COUNTERS, type NewerServerCounter, type ServerCounter } from '../../server/types';
@@ -58,6 +59,18 @@ function gateRows(gates: readonly GateVerdict[]): Cell[][] {
 function latencyRow(label: string, key: string, p: Percentiles): Cell[] {
   const f = (k: keyof Percentiles): Cell => (k === 'count' ? num(`${key}.count`, p.count) : num(`${key}.${k}`, p[k], formatMs(p[k])));
   return [label, f('p50'), f('p90'), f('p99'), f('p999'), f('max'), f('mean'), f('min'), f('count')];
+}
+
+/** The fleet's lag in the latency table: p50, p99 and max are all it has. */
+function clientLagRow(l: ClientLag): Cell[] {
+  const key = 'results.latency.clientLag';
+  return ['client event-loop lag', num(`${key}.p50`, l.p50, formatMs(l.p50)), '', num(`${key}.p99`, l.p99, formatMs(l.p99)), '', num(`${key}.max`, l.max, formatMs(l.max)), '', '', num(`${key}.count`, l.count)];
+}
+
+/** Next to the percentiles (key numbers and latency table) when the client's own delay is a large part of them. */
+function clientBoundNote(r: RunReport): string {
+  const b = r.results.latency.clientBound;
+  return b?.bound === true ? `<p class="client-bound" data-k="clientBound">${esc(clientBoundText(b))}</p>` : '';
 }
 
 function optionText(v: RunReport['options'][string]): string {
@@ -126,7 +139,8 @@ ${card('p99.9', num('results.latency.corrected.p999', c.p999, msText(c.p999)))}
 ${card('max', num('results.latency.corrected.max', c.max, msText(c.max)))}
 ${card('connections', num('results.connections.opened', res.connections.opened))}
 ${card('errors', num('errors', errors))}
-</div>`;
+</div>
+${clientBoundNote(r)}`;
 }
 
 /** A row for every server counter: a counter added to the list does not compile until it has a label here. */
@@ -197,7 +211,7 @@ pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f4f4f4; paddi
 .badge.fail { background: #c62828; color: #fff; }
 .badge.unknown { background: #fff3e0; color: #e65100; }
 .badge.interrupted { background: #e65100; color: #fff; }
-p.interrupted { background: #fff3e0; border-left: 4px solid #e65100; padding: 6px 10px; }
+p.interrupted, p.client-bound { background: #fff3e0; border-left: 4px solid #e65100; padding: 6px 10px; }
 .verdict { font-size: 1rem; padding: 2px 10px; vertical-align: middle; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(120px, 1fr)); gap: 8px; margin: 12px 0; }
 .card { background: #fff; border: 1px solid #e0e0e0; border-radius: 4px; padding: 8px; }
@@ -283,7 +297,9 @@ ${table(['ms', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean', 'min', 'samples'], [
     latencyRow('echo, corrected', 'results.latency.corrected', res.latency.corrected),
     latencyRow('echo, uncorrected', 'results.latency.uncorrected', res.latency.uncorrected),
     latencyRow('connect', 'results.latency.connect', res.latency.connect),
+    ...(res.latency.clientLag === undefined ? [] : [clientLagRow(res.latency.clientLag)]),
   ], 'latency')}
+${clientBoundNote(r)}
 <h3>Latency over time (per second, corrected)</h3>
 <div class="chart" id="chart-latency" data-chart="latency"></div>
 </section>

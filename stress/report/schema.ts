@@ -27,6 +27,14 @@ const percentiles = object({
   min: nonNeg, mean: nonNeg, p50: nonNeg, p90: nonNeg, p99: nonNeg, p999: nonNeg, max: nonNeg, count,
 });
 
+const clientLag = object({ p50: nonNeg, p99: nonNeg, max: nonNeg, count });
+
+const clientBound = object({
+  bound: { type: 'boolean' },
+  reasons: { type: 'array', items: object({ rule: { enum: ['lag', 'saturated'] }, detail: { type: 'string' } }) },
+  remedy: { type: ['string', 'null'] },
+});
+
 const tick = object({
   t: nonNeg,
   connections: count,
@@ -139,12 +147,17 @@ const reportBody = object({
       },
     },
     series: { type: 'array', items: tick },
-    latency: object({
-      corrected: percentiles,
-      uncorrected: percentiles,
-      connect: percentiles,
-      histograms: object({ corrected: { type: 'string' }, uncorrected: { type: 'string' }, connect: { type: 'string' } }),
-    }),
+    latency: object(
+      {
+        corrected: percentiles,
+        uncorrected: percentiles,
+        connect: percentiles,
+        histograms: object({ corrected: { type: 'string' }, uncorrected: { type: 'string' }, connect: { type: 'string' } }),
+      },
+      false,
+      // Optional: reports written before they were recorded lack them.
+      { clientLag, clientBound },
+    ),
     integrity: countsOf(INTEGRITY_CLASSES),
     chaos: object({
       counts: countsOf(CHAOS_ACTIONS),

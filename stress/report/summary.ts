@@ -7,9 +7,10 @@ import chalk from 'chalk';
 import Table from 'cli-table3';
 import type { ServerStats } from '../../server/types';
 import { interruptedText } from './interrupted';
+import { clientBoundText } from './client-bound';
 import { anomalyTotal } from '../run/metrics';
 import { formatBytes, formatCount, formatMsFixed } from '../format/units';
-import type { GateVerdict, Percentiles, RunReport } from './types';
+import type { ClientBound, ClientLag, GateVerdict, Percentiles, RunReport } from './types';
 
 export interface SummaryOptions {
   colors: boolean;
@@ -26,6 +27,9 @@ export interface SummaryData {
   echoesPerSec: number;
   bytesPerSec: number;
   latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number };
+  /** The fleet's own event-loop lag beside it, and whether it is a large part of it (null: an older report). */
+  clientLagMs: { p50: number; p99: number; max: number } | null;
+  clientBound: ClientBound | null;
   connections: RunReport['results']['connections'];
   integrity: RunReport['results']['integrity'];
   clientErrors: Record<string, number>;
@@ -36,6 +40,7 @@ export interface SummaryData {
 
 export function summaryData(r: RunReport): SummaryData {
   const c = r.results.latency.corrected;
+  const lag = r.results.latency.clientLag;
   const an = r.server.stats?.anomalies;
   return {
     scenario: r.scenario.name,
@@ -45,6 +50,8 @@ export function summaryData(r: RunReport): SummaryData {
     echoesPerSec: r.results.throughput.echoesPerSec,
     bytesPerSec: r.results.throughput.bytesPerSec,
     latencyMs: { p50: c.p50, p90: c.p90, p99: c.p99, p999: c.p999, max: c.max },
+    clientLagMs: lag === undefined ? null : { p50: lag.p50, p99: lag.p99, max: lag.max },
+    clientBound: r.results.latency.clientBound ?? null,
     connections: r.results.connections,
     integrity: r.results.integrity,
     clientErrors: r.results.clientErrors,
@@ -71,6 +78,11 @@ function latencyRow(name: string, p: Percentiles): string[] {
   return [name, formatMsFixed(p.p50), formatMsFixed(p.p90), formatMsFixed(p.p99), formatMsFixed(p.p999), formatMsFixed(p.max), formatMsFixed(p.mean), String(p.count)];
 }
 
+/** The fleet's lag in the latency table's columns: p50, p99 and max are all it has. */
+function clientLagRow(l: ClientLag): string[] {
+  return ['client event-loop lag', formatMsFixed(l.p50), '', formatMsFixed(l.p99), '', formatMsFixed(l.max), '', String(l.count)];
+}
+
 function verdictCell(g: GateVerdict, c: chalk.Chalk): string {
   if (g.unknown) return c.yellow('unknown');
   return g.pass ? c.green('pass') : c.red.bold('FAIL');
@@ -84,7 +96,9 @@ export function formatSummary(r: RunReport, opts: SummaryOptions): string {
 
   const lat = table(['Latency (ms)', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean', 'samples'], opts.colors);
   lat.push(latencyRow('echo (corrected)', res.latency.corrected), latencyRow('echo (uncorrected)', res.latency.uncorrected), latencyRow('connect', res.latency.connect));
+  if (res.latency.clientLag !== undefined) lat.push(clientLagRow(res.latency.clientLag));
   out.push(lat.toString());
+  if (res.latency.clientBound?.bound === true) out.push(c.yellow.bold(clientBoundText(res.latency.clientBound)));
 
   const tp = res.throughput;
   const thr = table(['Throughput', 'total', 'per second'], opts.colors);
@@ -120,7 +134,8 @@ export function formatSummary(r: RunReport, opts: SummaryOptions): string {
   if (cn.peak < cn.target) {
     out.push(c.yellow(`Only ${cn.peak} of ${cn.target} connections were open at once: the fleet could not open them all in time (see connect latency, --connect-rate, --ramp-up).`));
   }
-  if (res.client.bottleneck) {
+  // Reports older than clientBound only have the bottleneck flag: said here, as before.
+  if (res.client.bottleneck && res.latency.clientBound === undefined) {
     out.push(c.yellow(`The client itself may have limited this run (max event-loop lag ${res.client.maxLagMs} ms, CPU ${res.client.meanCpuPercent.toFixed(0)}% over ${res.client.workers} workers).`));
   }
   if (r.interrupted !== undefined) out.push(c.yellow.bold(interruptedText(r.interrupted)));

@@ -20,6 +20,24 @@ export interface Percentiles {
   count: number;
 }
 
+/** The fleet's event-loop lag, ms: how late its workers' housekeeping timers ran (stress/report/client-bound.ts). */
+export interface ClientLag {
+  p50: number;
+  p99: number;
+  max: number;
+  /** Samples (timer firings over every worker). */
+  count: number;
+}
+
+/** Whether the client's own load is a large part of the latency reported (docs/report.md, "Client-bound latency"). */
+export interface ClientBound {
+  bound: boolean;
+  /** lag: lag p99 >= 5 ms and >= 1/4 of the uncorrected echo p99; saturated: the older bottleneck rule (results.client.bottleneck). */
+  reasons: Array<{ rule: 'lag' | 'saturated'; detail: string }>;
+  /** What to change so the numbers measure the server; null when not bound. */
+  remedy: string | null;
+}
+
 export interface BuildMeta {
   tool: { name: 'lanstress'; version: string };
   git: { commit: string | null; dirty: boolean | null };
@@ -76,6 +94,10 @@ export interface RunReport {
       connect: Percentiles;
       /** Base64 HDR histograms, microseconds. */
       histograms: { corrected: string; uncorrected: string; connect: string };
+      /** The fleet's event-loop lag (absent in older reports). */
+      clientLag?: ClientLag;
+      /** Whether that lag (or a saturated client) is a large part of the percentiles above (absent in older reports). */
+      clientBound?: ClientBound;
     };
     integrity: IntegrityCounts;
     chaos: { counts: ChaosCounts; cuts: ChaosCut[] };

@@ -14,11 +14,9 @@ import { integrityGates, scenarioGates, verdictOf } from './gates';
 import { buildMeta } from './meta';
 import { reportMetrics } from './metrics';
 import { optionsRecord, type RunOptions } from './options';
-import { percentilesOf } from './percentiles';
+import { clientLagOf, percentilesOf } from './percentiles';
+import { clientBound, clientSaturated, type ClientLoad } from '../report/client-bound';
 
-/** The client limited the run when its loop lagged this long, or every worker was this busy. */
-const BOTTLENECK_LAG_MS = 250;
-const BOTTLENECK_CPU_SHARE = 0.85;
 
 function sumOf(ticks: FleetTick[], key: 'echoed' | 'bytesEchoed'): number {
   return ticks.reduce((a, t) => a + t[key], 0);
@@ -72,7 +70,8 @@ export function buildReport(args: {
   const stats = exit === null ? null : exit.final ?? exit.last;
   const quietLeaked = server.quiet === null ? null : leaked(server.quiet);
   const finalLeaked = stats === null ? null : leaked(stats);
-  const cpuCap = Math.min(fleet.client.workers, os.availableParallelism()) * 100;
+  const uncorrected = percentilesOf(fleet.histograms.uncorrected);
+  const load: ClientLoad = { ...fleet.client, lag: clientLagOf(fleet.histograms.lag), latency: uncorrected, cores: os.availableParallelism() };
   const report: RunReport = {
     schemaVersion: SCHEMA_VERSION,
     meta: {
@@ -95,16 +94,19 @@ export function buildReport(args: {
       series: ticks,
       latency: {
         corrected: percentilesOf(fleet.histograms.corrected),
-        uncorrected: percentilesOf(fleet.histograms.uncorrected),
+        uncorrected,
         connect: percentilesOf(fleet.histograms.connect),
-        histograms: fleet.histograms,
+        // The lag histogram is not a latency: thresholds and compare read these three.
+        histograms: { corrected: fleet.histograms.corrected, uncorrected: fleet.histograms.uncorrected, connect: fleet.histograms.connect },
+        ...(load.lag === null ? {} : { clientLag: load.lag }),
+        clientBound: clientBound(load),
       },
       integrity: fleet.integrity,
       chaos: { counts: fleet.chaos, cuts: fleet.cuts },
       clientErrors: fleet.errors,
       client: {
         ...fleet.client,
-        bottleneck: fleet.client.maxLagMs >= BOTTLENECK_LAG_MS || fleet.client.meanCpuPercent >= BOTTLENECK_CPU_SHARE * cpuCap,
+        bottleneck: clientSaturated(load),
       },
     },
     server: {

@@ -114,7 +114,7 @@ function emptyFleetResult(config: FleetConfig, ticks: FleetTick[]): FleetResult 
     chaos: { rstMidBurst: 0, finInFlight: 0, closeAfterConnect: 0, closeMidPacket: 0, silence: 0 },
     cuts: [],
     errors: {},
-    histograms: { corrected: '', uncorrected: '', connect: '' },
+    histograms: { corrected: '', uncorrected: '', connect: '', lag: '' },
     client: { maxLagMs: 0, meanCpuPercent: 0, workers: config.workers },
   };
 }

@@ -3,7 +3,7 @@
  * (values recorded in microseconds). Pure: text in, numbers out.
  */
 import { decodeHistogram, percentiles } from '../../dummy-client/latency';
-import type { Percentiles } from '../report/types';
+import type { ClientLag, Percentiles } from '../report/types';
 
 export function emptyPercentiles(): Percentiles {
   return { min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0, count: 0 };
@@ -32,4 +32,10 @@ export function percentilesOf(encoded: string): Percentiles {
   } finally {
     h.destroy();
   }
+}
+
+/** The fleet's lag distribution in ms, or null when the fleet recorded none (an empty run). */
+export function clientLagOf(encoded: string): ClientLag | null {
+  const p = percentilesOf(encoded);
+  return p.count === 0 ? null : { p50: p.p50, p99: p.p99, max: p.max, count: p.count };
 }

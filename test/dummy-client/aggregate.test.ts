@@ -25,7 +25,7 @@ function final(over: Partial<FinalReport> & { sent?: number; opened?: number }):
     chaos: emptyChaosCounts(),
     cuts: [],
     errors: {},
-    histograms: { corrected: encoded(1000), uncorrected: encoded(500), connect: encoded(100) },
+    histograms: { corrected: encoded(1000), uncorrected: encoded(500), connect: encoded(100), lag: encoded(2000) },
     maxLagMs: 0,
     ...rest,
   };
@@ -72,6 +72,7 @@ test('aggregateResult sums counters and classes, merges errors and histograms, o
   );
   assert.equal(decodeHistogram(r.histograms.corrected).totalCount, 2);
   assert.equal(decodeHistogram(r.histograms.connect).totalCount, 2);
+  assert.equal(decodeHistogram(r.histograms.lag).totalCount, 2);
   assert.deepEqual(r.client, { maxLagMs: 4.3, meanCpuPercent: 23.3, workers: 2 });
 
   const many = final({ cuts: Array.from({ length: MAX_CUTS + 5 }, (_, i) => cut(i, MAX_CUTS + 5 - i)) });

@@ -29,7 +29,7 @@ export function fleetResult(over: Partial<FleetResult> = {}): FleetResult {
     chaos: { rstMidBurst: 0, finInFlight: 0, closeAfterConnect: 0, closeMidPacket: 0, silence: 0 },
     cuts: [],
     errors: {},
-    histograms: { corrected: encoded([100, 200, 300, 1500, 20000]), uncorrected: encoded([100, 200, 300]), connect: encoded([50, 80]) },
+    histograms: { corrected: encoded([100, 200, 300, 1500, 20000]), uncorrected: encoded([100, 200, 300]), connect: encoded([50, 80]), lag: encoded([300, 500, 900]) },
     client: { maxLagMs: 3, meanCpuPercent: 40, workers: 2 },
     ...over,
   };
