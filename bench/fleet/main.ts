@@ -1,0 +1,187 @@
+/**
+ * `npm run bench:fleet`: what the lanstress fleet costs per verified echo at a fixed offered
+ * load (default 5000 connections × 10 msg/s, open loop: `stress --rate`), against the C echo
+ * server from bench/c/, beside the C load client at the same load as a non-verifying yardstick.
+ * The two alternate within each repeat. Writes reports/bench-fleet-<time>.json and .md.
+ *
+ *   node dist/bench/fleet/main.js [--repeats 3] [--duration 10] [--clients 5000] [--rate 10] [--out reports] [--quick]
+ */
+import * as path from 'node:path';
+import { raiseOwnLimit } from '../../stress/run/limits';
+import { helpText, parseFlags, runMain, UsageError, type FlagSpec } from '../lib/args';
+import { benchOutDir, buildAllC, compilerVersion } from '../lib/build-c';
+import { machineMeta, writeResults } from '../lib/output';
+import { startServer } from '../lib/processes';
+import { fmt, fmtSpread, ratio, spreadOf, type Spread } from '../lib/stats';
+import { measureCClient, measureStress, stressArgs, type CClientPass, type FleetPlan, type StressPass } from './measure';
+
+/** The issue's target: verification at tcpkali's cost. */
+const TARGET_VERIFIED_PER_CPU_SEC = 75_000;
+
+const FLAGS: readonly FlagSpec[] = [
+  { name: 'repeats', kind: 'int', min: 1, describe: 'rounds of fleet and C client, alternating (default 3; --quick: 1)' },
+  { name: 'duration', kind: 'int', min: 1, describe: 'whole seconds per measured window (default 10; --quick: 2)' },
+  { name: 'clients', kind: 'int', min: 1, describe: 'connections (default 5000; --quick: 1000)' },
+  { name: 'rate', kind: 'number', min: 0.001, describe: 'messages per second per connection (default 10)' },
+  { name: 'out', kind: 'string', describe: 'directory for the JSON and Markdown (default reports)' },
+  { name: 'quick', kind: 'switch', describe: 'a short smoke run: 1000 clients, 2 s windows, 1 repeat' },
+  { name: 'help', kind: 'switch', describe: 'this text' },
+];
+
+interface FleetRepeat {
+  repeat: number;
+  order: Array<'stress' | 'c-client'>;
+  stress: StressPass | null;
+  cClient: CClientPass | null;
+  /** fleet verified echoes per CPU-s over the C client's echoes per CPU-s */
+  ratio: number | null;
+  error: string | null;
+}
+
+function resolveArgs(argv: readonly string[]): { repeats: number; out: string; plan: FleetPlan } | 'help' {
+  const v = parseFlags(argv, FLAGS);
+  if (v.help === true) return 'help';
+  const quick = v.quick === true;
+  return {
+    repeats: (v.repeats as number | undefined) ?? (quick ? 1 : 3),
+    out: (v.out as string | undefined) ?? 'reports',
+    plan: {
+      clients: (v.clients as number | undefined) ?? (quick ? 1000 : 5000),
+      ratePerConn: (v.rate as number | undefined) ?? 10,
+      size: 64,
+      warmupSec: quick ? 1 : 2,
+      durationSec: (v.duration as number | undefined) ?? (quick ? 2 : 10),
+      reportsDir: path.join(benchOutDir(), 'fleet-reports'),
+    },
+  };
+}
+
+function progress(text: string): void {
+  process.stderr.write(`bench:fleet: ${text}\n`);
+}
+
+/** One repeat: a fresh C echo server, then the fleet and the C client in this repeat's order. */
+async function runRepeat(repeat: number, plan: FleetPlan, binaries: { echoServer: string; client: string }): Promise<FleetRepeat> {
+  const order: FleetRepeat['order'] = repeat % 2 === 1 ? ['stress', 'c-client'] : ['c-client', 'stress'];
+  const out: FleetRepeat = { repeat, order, stress: null, cClient: null, ratio: null, error: null };
+  const server = await startServer(binaries.echoServer, ['--port', '0']);
+  try {
+    for (const pass of order) {
+      if (pass === 'stress') out.stress = await measureStress(plan, server.port);
+      else out.cClient = await measureCClient(binaries.client, plan, server.port);
+      if (!server.alive()) throw new Error(`the C echo server exited during the ${pass} pass`);
+    }
+  } catch (err) {
+    out.error = (err as Error).message;
+  } finally {
+    await server.stop();
+  }
+  out.ratio = ratio(out.stress?.verifiedPerCpuSec, out.cClient?.echoesPerCpuSec);
+  return out;
+}
+
+interface FleetSummary {
+  stressVerifiedPerCpuSec: Spread;
+  cEchoesPerCpuSec: Spread;
+  ratio: Spread;
+  stressCpuSecPerMEchoes: Spread;
+  cCpuSecPerMEchoes: Spread;
+  stressEchoesPerSec: Spread;
+  cEchoesPerSec: Spread;
+  stressLagMeanMs: Spread;
+  stressLagMaxMs: Spread;
+  stressP50Ms: Spread;
+  stressP99Ms: Spread;
+  cP50Ms: Spread;
+  cP99Ms: Spread;
+  integrityErrors: Spread;
+}
+
+function summarise(repeats: readonly FleetRepeat[]): FleetSummary {
+  const s = (read: (r: FleetRepeat) => number | null | undefined): Spread => spreadOf(repeats.map(read));
+  const perM = (cpu: number | undefined, echoes: number | undefined): number | null => ratio(cpu === undefined ? undefined : cpu * 1e6, echoes);
+  return {
+    stressVerifiedPerCpuSec: s((r) => r.stress?.verifiedPerCpuSec),
+    cEchoesPerCpuSec: s((r) => r.cClient?.echoesPerCpuSec),
+    ratio: s((r) => r.ratio),
+    stressCpuSecPerMEchoes: s((r) => perM(r.stress?.cpuSec, r.stress?.verifiedEchoes)),
+    cCpuSecPerMEchoes: s((r) => perM(r.cClient?.cpuSec, r.cClient?.echoes)),
+    stressEchoesPerSec: s((r) => r.stress?.echoesPerSec),
+    cEchoesPerSec: s((r) => r.cClient?.echoesPerSec),
+    stressLagMeanMs: s((r) => r.stress?.lagMeanMs),
+    stressLagMaxMs: s((r) => r.stress?.lagMaxMs),
+    stressP50Ms: s((r) => r.stress?.p50Ms),
+    stressP99Ms: s((r) => r.stress?.p99Ms),
+    cP50Ms: s((r) => r.cClient?.p50Ms),
+    cP99Ms: s((r) => r.cClient?.p99Ms),
+    integrityErrors: s((r) => r.stress?.integrityErrors),
+  };
+}
+
+function fleetMarkdown(plan: FleetPlan, repeats: readonly FleetRepeat[], sum: FleetSummary): string {
+  const offered = plan.clients * plan.ratePerConn;
+  const row = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+  const met = sum.stressVerifiedPerCpuSec.median === null ? 'not measured' : sum.stressVerifiedPerCpuSec.median >= TARGET_VERIFIED_PER_CPU_SEC ? 'meets' : 'misses';
+  const lines = [
+    `## bench:fleet — ${plan.clients} conns × ${plan.ratePerConn} msg/s (${fmt(offered)} offered), ${plan.size}-byte messages, against the C epoll echo server; median (min–max) of ${repeats.length} repeat(s), ${plan.durationSec} s windows`,
+    '',
+    row(['', 'lanstress fleet (verifies every byte)', 'C load client (verifies nothing)', 'fleet / C']),
+    row(['---', '---', '---', '---']),
+    row(['echoes per client CPU-second', `${fmtSpread(sum.stressVerifiedPerCpuSec)} (verified)`, fmtSpread(sum.cEchoesPerCpuSec), fmtSpread(sum.ratio)]),
+    row(['client CPU-s per 1M echoes', fmtSpread(sum.stressCpuSecPerMEchoes), fmtSpread(sum.cCpuSecPerMEchoes), '']),
+    row(['echoes/s achieved', fmtSpread(sum.stressEchoesPerSec), fmtSpread(sum.cEchoesPerSec), '']),
+    row(['event-loop lag in the window, mean of per-second max / max, ms', `${fmtSpread(sum.stressLagMeanMs)} / ${fmtSpread(sum.stressLagMaxMs)}`, '–', '']),
+    row(['p50 / p99 ms (fleet: whole run, corrected)', `${fmtSpread(sum.stressP50Ms)} / ${fmtSpread(sum.stressP99Ms)}`, `${fmtSpread(sum.cP50Ms)} / ${fmtSpread(sum.cP99Ms)}`, '']),
+    row(['integrity errors (corrupted+reordered+duplicated+unexpected+lost)', fmtSpread(sum.integrityErrors), '–', '']),
+    '',
+    `Issue 10 target, ≥ ${fmt(TARGET_VERIFIED_PER_CPU_SEC)} verified echoes per client CPU-second: ${met}.`,
+  ];
+  for (const r of repeats) if (r.error !== null) lines.push(`- repeat ${r.repeat}: ${r.error}`);
+  lines.push('');
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = resolveArgs(process.argv.slice(2));
+  if (args === 'help') {
+    process.stdout.write(`${helpText('usage: node dist/bench/fleet/main.js [flags]   (npm run bench:fleet -- [flags])', FLAGS)}\n`);
+    return;
+  }
+  const compiler = compilerVersion();
+  if (compiler === null) throw new Error('bench:fleet needs a C compiler (cc or gcc) to build bench/c/: apt-get install gcc');
+  const limit = raiseOwnLimit(args.plan.clients + 512);
+  if (!limit.ok) throw new UsageError([`--clients ${args.plan.clients}: ${limit.message}`]);
+  const built = buildAllC();
+  const binaries = { echoServer: built['echo-server'], client: built['load-client'] };
+  const startedAt = new Date();
+  progress(`${args.repeats} repeat(s): stress ${stressArgs(args.plan, 0).join(' ').replace(':0', ':PORT')} vs load-client rate`);
+
+  const repeats: FleetRepeat[] = [];
+  for (let r = 1; r <= args.repeats; r++) {
+    const rep = await runRepeat(r, args.plan, binaries);
+    progress(
+      `repeat ${r}: fleet ${fmt(rep.stress?.verifiedPerCpuSec)} verified/CPU-s (lag ${fmt(rep.stress?.lagMeanMs)}/${fmt(rep.stress?.lagMaxMs)} ms), ` +
+        `C ${fmt(rep.cClient?.echoesPerCpuSec)} echoes/CPU-s, ratio ${fmt(rep.ratio)}${rep.error ? `; ERROR ${rep.error}` : ''}`,
+    );
+    repeats.push(rep);
+  }
+  const summary = summarise(repeats);
+  const markdown = fleetMarkdown(args.plan, repeats, summary);
+  const json = {
+    bench: 'fleet',
+    schemaVersion: 1,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    argv: process.argv.slice(2),
+    machine: machineMeta(compiler),
+    plan: args.plan,
+    target: { server: 'c-epoll (bench/c/echo-server.c)', targetVerifiedPerCpuSec: TARGET_VERIFIED_PER_CPU_SEC },
+    repeats,
+    summary,
+  };
+  const written = writeResults(args.out, 'fleet', startedAt, json, markdown);
+  process.stdout.write(markdown);
+  progress(`wrote ${written.json} and ${written.markdown}`);
+}
+
+if (require.main === module) runMain('bench:fleet', main);
