@@ -149,12 +149,15 @@ export function decodeEchoHeader(buf: Buffer, off: number): EchoFields {
 /** Exactly the bytes writeEchoPayload would have written? */
 export function echoPayloadMatches(buf: Buffer, off: number, len: number, serial: number, seq: number, timeNs: number, seed: number): boolean {
   if (len < ECHO_HEADER_BYTES) return false;
-  return (
-    buf.readUInt32LE(off) === serial >>> 0 &&
-    buf.readUInt32LE(off + 4) === seq >>> 0 &&
-    readTimeNs(buf, off) === timeNs &&
-    fillerMatches(buf, off + ECHO_HEADER_BYTES, len - ECHO_HEADER_BYTES, serial, seq, seed)
-  );
+  return buf.readUInt32LE(off) === serial >>> 0 && buf.readUInt32LE(off + 4) === seq >>> 0 && echoRestMatches(buf, off, len, serial, seq, timeNs, seed);
+}
+
+/**
+ * The rest of an echo (len >= 16) whose serial and sequence the caller already read from it and
+ * matched: its send time and filler. Spares the checker reading the header twice per echo.
+ */
+export function echoRestMatches(buf: Buffer, off: number, len: number, serial: number, seq: number, timeNs: number, seed: number): boolean {
+  return readTimeNs(buf, off) === timeNs && fillerMatches(buf, off + ECHO_HEADER_BYTES, len - ECHO_HEADER_BYTES, serial, seq, seed);
 }
 
 /** Differing bytes between an echo and what was sent (header and filler), stopping past limit. */

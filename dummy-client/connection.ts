@@ -248,10 +248,22 @@ export class Connection {
     c.bytesEchoed += n;
     this.received += n;
     this.decoder.push(readScratch, this.onFrame, n);
-    if (this.sending && this.state === 'open') this.host.requestPump(this);
+    if (this.sending && this.state === 'open' && !this.armIfNotDue(this.nowCache)) this.host.requestPump(this);
     this.host.service(this.nowCache);
     return true;
   };
+
+  /**
+   * Open-loop echo traffic whose next packet is not due yet: all pump() would do after this read
+   * is arm the wheel for it, so it is armed here and the deferred pump (a queue entry and a call
+   * per echo) is spared. True when handled; false when pump() has to decide (something is due, a
+   * split write or stall is under way, or another send model).
+   */
+  private armIfNotDue(nowNs: number): boolean {
+    if (!this.cutOnSchedule || this.split !== null || this.stalled || this.nextDueNs <= nowNs) return false;
+    if (this.checker.inFlight < this.inFlightCap) this.host.arm(this, this.nextDueNs);
+    return true;
+  }
 
   private readonly onFrame = (buf: Buffer, start: number, len: number): void => {
     if (this.broadcast !== null) {

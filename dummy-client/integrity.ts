@@ -38,9 +38,9 @@ import {
   ECHO_HEADER_BYTES,
   broadcastPayloadValid,
   echoPayloadDiff,
-  echoPayloadMatches,
+  PROBE_SERIAL,
+  echoRestMatches,
   fillerMatches,
-  isProbe,
   probePayloadValid,
   readSeq,
   readSerial,
@@ -162,19 +162,21 @@ export class EchoChecker {
   onEcho(buf: Buffer, start: number, len: number, nowNs: number): Verdict {
     this.lastLate = false;
     if (len < ECHO_HEADER_BYTES) return this.onSmallEcho(buf, start, len, nowNs);
-    if (isProbe(buf, start, len)) return probePayloadValid(buf, start, len) ? Verdict.Probe : this.count(Verdict.Corrupted);
-    const mine = readSerial(buf, start) === this.serial;
+    // The header is read once: len >= 16 here, so a probe is just its serial (isProbe).
+    const serial = readSerial(buf, start);
+    if (serial === PROBE_SERIAL) return probePayloadValid(buf, start, len) ? Verdict.Probe : this.count(Verdict.Corrupted);
+    const mine = serial === this.serial;
     const seq = mine ? readSeq(buf, start) : -1;
     if (mine && seq < this.nextSeq) {
       if (seq >= this.base && this.state[seq & this.mask] === IN_FLIGHT) {
         const i = seq & this.mask;
-        if (this.lens[i] === len && echoPayloadMatches(buf, start, len, this.serial, seq, this.sent[i]!, this.seed)) {
+        if (this.lens[i] === len && echoRestMatches(buf, start, len, this.serial, seq, this.sent[i]!, this.seed)) {
           return this.accept(seq, nowNs);
         }
       } else {
         const o = this.overdue.get(seq);
         if (o !== undefined) {
-          if (o.len === len && echoPayloadMatches(buf, start, len, this.serial, seq, o.sentNs, this.seed)) return this.acceptLate(seq, o, nowNs);
+          if (o.len === len && echoRestMatches(buf, start, len, this.serial, seq, o.sentNs, this.seed)) return this.acceptLate(seq, o, nowNs);
           const limit = 2 + (len >> 2);
           if (o.len === len && echoPayloadDiff(buf, start, len, this.serial, seq, o.sentNs, this.seed, limit) <= limit) {
             this.forgetOverdue(seq, o);
