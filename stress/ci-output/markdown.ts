@@ -2,6 +2,7 @@
 import { formatMs, formatScaled } from '../format/units';
 import { mdCell } from '../format/markdown';
 import { interruptedText } from '../report/interrupted';
+import { clientBoundText } from '../report/client-bound';
 import { integrityErrors } from '../../dummy-client/integrity';
 import type { GateVerdict, RunReport } from '../report/types';
 
@@ -31,6 +32,7 @@ export function toMarkdown(report: RunReport, label: string | null = null): stri
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     `| ${formatScaled(r.throughput.echoesPerSec)} | ${formatScaled(r.throughput.bytesPerSec)}B | ${formatMs(c.p50)} ms | ${formatMs(c.p90)} ms | ${formatMs(c.p99)} ms | ${formatMs(c.p999)} ms | ${formatMs(c.max)} ms | ${r.connections.connectErrors} | ${integrityErrors(r.integrity)} | ${report.server.leaked ?? 'n/a'} |`,
     '',
+    ...(r.latency.clientBound?.bound === true ? [`> ⚠️ ${mdCell(clientBoundText(r.latency.clientBound))}`, ''] : []),
   ];
   if (failed.length > 0) out.push(`**Failed:** ${failed.map((g) => `\`${mdCell(g.name)}\``).join(', ')}`, '');
   out.push('| gate | kind | measured | expected | verdict |', '|---|---|---:|---|---|', ...report.gates.map(gateLine), '');

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CLIENT_LAG_FLOOR_MS, clientBound, type ClientLoad } from '../../stress/report/client-bound';
 import { renderHtml } from '../../stress/html/render';
+import { toMarkdown } from '../../stress/ci-output/markdown';
 import { validateReport } from '../../stress/report/schema';
 import { formatSummary, summaryData } from '../../stress/report/summary';
 import type { ClientBound, Percentiles, RunReport } from '../../stress/report/types';
@@ -78,6 +79,8 @@ test('the report says it in JSON (schema-valid), in the summary under the latenc
   assert.equal(data.clientBound?.bound, true);
   const lag = r.results.latency.clientLag!;
   assert.deepEqual(data.clientLagMs, { p50: lag.p50, p99: lag.p99, max: lag.max });
+
+  assert.match(toMarkdown(r), /\|\n\n> ⚠️ Client-bound: /, 'the Markdown summary, under its percentiles');
 
   const html = renderHtml(r);
   const latencySection = html.slice(html.indexOf('<h2>Latency</h2>'), html.indexOf('<h2>Throughput'));
