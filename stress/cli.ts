@@ -6,6 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { compareCommand } from './commands/compare';
+import { mergeCommand } from './commands/merge';
 import { reportCommand } from './commands/report';
 import { runCommandModule } from './commands/run';
 import { scenariosCommand } from './commands/scenarios';
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     .command(scenariosCommand)
     .command(compareCommand)
     .command(reportCommand)
+    .command(mergeCommand)
     .strict()
     .help()
     .alias('h', 'help')

@@ -96,7 +96,7 @@ export const RUN_FLAGS = [
   { name: 'connect-timeout', id: 'connectTimeout', key: 'connectTimeoutMs', type: 'duration', unit: 'ms', range: [1, 600_000], init: DEFAULT_CONNECT_TIMEOUT_MS, side: 'fleet', describe: 'a connect not complete after this long counts as a connect error (ETIMEDOUT)' },
   { name: 'shard', id: 'shard', key: 'shard', type: 'string', init: null, shown: 'none', side: 'run', describe: "I/N: be part I (0-based) of an N-part fleet: its share of --clients (and their serials) and of --connect-rate; --rate stays per connection. Each part writes its own report; `stress merge` joins them" },
   { name: 'start-at', id: 'startAt', key: 'startAtMs', type: 'string', init: null, shown: 'at once', side: 'run', describe: 'start the load at this time (ISO 8601 with zone, or epoch ms) so every part of a sharded fleet starts together' },
-  { name: 'metrics-port', id: 'metricsPort', key: 'metricsPort', type: 'int', range: [1, 65535], init: null, shown: 'off', side: 'output', describe: 'serve live fleet and server counters and latency in Prometheus text format on this port (0.0.0.0:PORT/metrics) while the run goes' },
+  { name: 'metrics-port', id: 'metricsPort', key: 'metricsPort', type: 'int', range: [0, 65535], init: null, shown: 'off', side: 'output', describe: 'serve live fleet and server counters and latency in Prometheus text format on 0.0.0.0:PORT/metrics while the run goes (0 = a free port, said on stderr)' },
 ] as const satisfies readonly RunFlag[];
 
 type RunFlagEntry = (typeof RUN_FLAGS)[number];
@@ -314,7 +314,7 @@ function sourceIpsRecord(ips: string[]): string | string[] | null {
   return `${ips[0]}..${ips[ips.length - 1]} (${ips.length} addresses)`;
 }
 
-type RecordValue = string | number | boolean | string[] | null;
+export type RecordValue = string | number | boolean | string[] | null;
 
 function recordValue(o: RunOptions, key: keyof RunOptions): RecordValue {
   switch (key) {
@@ -333,6 +333,35 @@ export function optionsRecord(o: RunOptions): Record<string, RecordValue> {
   for (const flag of RUN_FLAGS) record[flag.id] = recordValue(o, flag.key);
   record.expectRefused = o.expectRefused;
   return record;
+}
+
+/** One recorded option back as its RunOptions value (recordValue's inverse); undefined when bad (the problem is recorded). */
+function fromRecordValue(p: Problems, flag: RunFlagEntry, value: RecordValue): unknown {
+  switch (flag.key) {
+    case 'payload': return typeof value === 'string' ? payloadRange(p, value) : undefined;
+    case 'target': return typeof value === 'string' ? target(p, value) : undefined;
+    // A long list was recorded as its ends and size: the addresses do not change a verdict, so none are restored.
+    case 'sourceIps': return Array.isArray(value) ? value : [];
+    case 'shard': return typeof value === 'string' ? shard(p, value) : null;
+    case 'startAtMs': return typeof value === 'string' ? Date.parse(value) : null;
+    default: return value;
+  }
+}
+
+/**
+ * The options a report's record was made from (optionsRecord's inverse), so a saved or merged run
+ * can be judged again with its scenario's gates. An option an older report lacks takes its default.
+ */
+export function optionsFromRecord(record: Readonly<Record<string, RecordValue>>, env: Environment): Resolved {
+  const p = new Problems();
+  const options: Record<string, unknown> = { ...defaultOptions(env), expectRefused: record.expectRefused === true };
+  for (const flag of RUN_FLAGS) {
+    const value = record[flag.id];
+    if (value === undefined) continue;
+    const parsed = fromRecordValue(p, flag, value);
+    if (parsed !== undefined) options[flag.key] = parsed;
+  }
+  return p.errors.length > 0 ? { ok: false, errors: p.errors } : { ok: true, options: options as unknown as RunOptions };
 }
 
 /** The embedded server's flags for these options, each under its `stress server` / standalone spelling. */
