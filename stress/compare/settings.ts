@@ -17,7 +17,7 @@ const option = (r: RunReport, key: string): string => {
 };
 
 /** The send model in words: an open loop at a rate, or a closed loop with its pipeline. */
-function sendModel(r: RunReport): string {
+export function sendModelText(r: RunReport): string {
   const rate = r.options.rate;
   return typeof rate === 'number' && rate > 0 ? `open loop at ${rate}/s per connection` : `closed loop, pipeline ${option(r, 'pipeline')}`;
 }
@@ -25,7 +25,7 @@ function sendModel(r: RunReport): string {
 export const COMPARED_SETTINGS: readonly Setting[] = [
   { label: 'scenario', read: (r) => r.scenario.name },
   { label: 'clients', read: (r) => option(r, 'clients') },
-  { label: 'send model', read: sendModel },
+  { label: 'send model', read: sendModelText },
   { label: 'payload', read: (r) => option(r, 'payload') },
   { label: 'traffic', read: (r) => option(r, 'traffic') },
   { label: 'mode', read: (r) => option(r, 'mode') },

@@ -2,19 +2,28 @@
  * The end-of-run summary. The printer returns a string (the caller decides
  * where it goes) and colours only when asked to, i.e. when the stream is a TTY
  * (as autocannon's lib/printResult.js does).
+ *
+ * The default is compact (under 40 lines for a passing run, so it fits a screen): the verdict
+ * and any failure first, one latency table, then one line each for throughput, connections,
+ * integrity, client errors, chaos and the server; gates as "N passed" plus only the failed and
+ * unknown ones with their measured value in its unit. `verbose` prints every table in full.
  */
 import chalk from 'chalk';
 import Table from 'cli-table3';
 import type { ServerStats } from '../../server/types';
 import { interruptedText } from './interrupted';
 import { clientBoundText } from './client-bound';
-import { anomalyTotal } from '../run/metrics';
-import { formatBytes, formatCount, formatMsFixed } from '../format/units';
+import { anomalyTotal, findMetric, type MetricUnit } from '../run/metrics';
+import { formatBytes, formatCount, formatMsFixed, formatValue } from '../format/units';
+import { parseThreshold } from '../thresholds/grammar';
+import { sendModelText } from '../compare/settings';
 import type { ClientBound, ClientLag, GateVerdict, Percentiles, RunReport } from './types';
 
 export interface SummaryOptions {
   colors: boolean;
   reportPath: string | null;
+  /** Every table in full (the gates one row each, every server counter); default: compact. */
+  verbose?: boolean;
 }
 
 /** The machine-readable digest printed by --json next to the report path. */
@@ -67,10 +76,10 @@ export function summaryData(r: RunReport): SummaryData {
   };
 }
 
-function table(head: string[], colors: boolean): Table.Table {
+function table(head: string[], colors: boolean, compact = false): Table.Table {
   return new Table({
     head,
-    style: { head: colors ? ['cyan'] : [], border: colors ? ['grey'] : [] },
+    style: { head: colors ? ['cyan'] : [], border: colors ? ['grey'] : [], compact },
   });
 }
 
@@ -88,8 +97,136 @@ function verdictCell(g: GateVerdict, c: chalk.Chalk): string {
   return g.pass ? c.green('pass') : c.red.bold('FAIL');
 }
 
+/** The unit of the metric a gate measures (the threshold's, or the registry metric its name starts with). */
+export function gateUnit(g: GateVerdict): MetricUnit {
+  if (g.kind === 'threshold') {
+    try {
+      const t = parseThreshold(g.name);
+      return t.metric.kind === 'latency' ? 'ms' : t.metric.unit;
+    } catch {
+      return '';
+    }
+  }
+  return findMetric(g.name.split(' ')[0] ?? '')?.unit ?? '';
+}
+
+/** A gate's measured value in its unit: "13.8 ms" beside "expected < 1 ms", not a bare 13.799. */
+export function gateActual(g: GateVerdict): string {
+  return g.actual === null ? 'unknown' : formatValue(g.actual, gateUnit(g));
+}
+
+function headline(r: RunReport, c: chalk.Chalk): string {
+  const cn = r.results.connections;
+  const backend = r.meta.addon.backend === null ? '' : ` (${r.meta.addon.backend})`;
+  const verdict = r.verdict === 'pass' ? c.green.bold('PASS') : r.verdict === 'fail' ? c.red.bold('FAIL') : c.yellow.bold('INTERRUPTED');
+  return `${verdict}  ${c.bold(r.scenario.name)} · ${cn.target} clients · ${sendModelText(r)} · ${r.meta.durationSec.toFixed(1)} s · ${r.target.kind} ${r.target.host}:${r.target.port}${backend} · seed ${r.meta.seed}`;
+}
+
+/** "18 passed" and, when any, the failed and unknown gates with what they measured. */
+function gateLines(r: RunReport, c: chalk.Chalk, colors: boolean): string[] {
+  const failed = r.gates.filter((g) => !g.unknown && !g.pass);
+  const unknown = r.gates.filter((g) => g.unknown);
+  const passed = r.gates.length - failed.length - unknown.length;
+  const counts = [`${passed} passed`, failed.length > 0 ? c.red.bold(`${failed.length} failed`) : '', unknown.length > 0 ? c.yellow(`${unknown.length} unknown`) : ''].filter((x) => x !== '');
+  const out = [`Gates: ${counts.join(', ')}`];
+  if (failed.length + unknown.length === 0) return out;
+  const t = table(['Gate', 'kind', 'measured', 'expected', 'verdict'], colors, true);
+  for (const g of [...failed, ...unknown]) t.push([g.name, g.kind, gateActual(g), g.expected, verdictCell(g, c)]);
+  out.push(t.toString());
+  return out;
+}
+
+/** One row per latency kind; "none measured" instead of a table of zeros (broadcast measures no round trip). */
+function latencyLines(r: RunReport, c: chalk.Chalk, colors: boolean): string[] {
+  const res = r.results;
+  if (res.latency.corrected.count === 0) {
+    return [`Latency: none measured in this run (${r.results.throughput.echoed === 0 ? 'no echo came back' : `mode ${String(r.options.mode ?? 'echo')} measures delivery, not round trips`})`];
+  }
+  const lat = table(['Latency (ms)', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean', 'samples'], colors, true);
+  lat.push(latencyRow('echo (corrected)', res.latency.corrected), latencyRow('echo (uncorrected)', res.latency.uncorrected));
+  if (res.latency.connect.count > 0) lat.push(latencyRow('connect', res.latency.connect));
+  if (res.latency.clientLag !== undefined) lat.push(clientLagRow(res.latency.clientLag));
+  const out = [lat.toString()];
+  if (res.latency.clientBound?.bound === true) out.push(c.yellow.bold(clientBoundText(res.latency.clientBound)));
+  return out;
+}
+
+/** "ok 1.77M, abandoned 143.7k (...)" when clean; the error classes in red when not. */
+function integrityLine(r: RunReport, c: chalk.Chalk): string {
+  const i = r.results.integrity;
+  const errors = Object.entries(i).filter(([k, v]) => k !== 'ok' && k !== 'abandoned' && v > 0);
+  const abandoned = i.abandoned > 0 ? `, abandoned ${formatCount(i.abandoned)} (in flight on connections cut on purpose or sent by clients that never read: not checked)` : '';
+  if (errors.length === 0) return `Integrity    ${c.green('clean')}: ok ${formatCount(i.ok)}${abandoned}`;
+  return `Integrity    ${c.red.bold(errors.map(([k, v]) => `${k} ${formatCount(v)}`).join(', '))}; ok ${formatCount(i.ok)}${abandoned}`;
+}
+
+function serverLine(r: RunReport, c: chalk.Chalk): string {
+  const s = r.server;
+  if (r.target.kind === 'external') return `Server       ${c.yellow('unknown (external target: its gates are unknown, not passed)')}`;
+  if (s.crashed) return `Server       ${c.red.bold(`CRASHED (${s.signal ?? `exit ${s.exitCode}`})`)}`;
+  const parts: string[] = [];
+  const red = (label: string, v: number | null): string => (v === null ? `${label} -` : v > 0 ? c.red.bold(`${label} ${v}`) : `${label} ${v}`);
+  if (s.stats !== null) {
+    parts.push(`accepted ${s.stats.accepted} / released ${s.stats.released}`, `peak ${s.stats.peakSessions}`, red('anomalies', anomalyTotal(s.stats.anomalies)));
+  }
+  parts.push(red('leaked', s.leaked), red('sessions at end', s.finalSessions));
+  if (s.quiet !== undefined && s.quiet !== null) parts.push(red('zombies', s.quiet.disconnectingSessions));
+  if (s.memory !== undefined && s.memory !== null) parts.push(`RSS ${formatBytes(s.memory.rssAtListenKiB * 1024)} → peak ${formatBytes(s.memory.peakRssKiB * 1024)}`);
+  if (s.sanitizer !== undefined && s.sanitizer.count > 0) parts.push(c.red.bold(`sanitizer reports ${s.sanitizer.count}`));
+  const reasons = s.stats === null ? [] : Object.entries(s.stats.disconnects).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`);
+  return `Server       ${parts.join(' · ')}${reasons.length > 0 ? `\n             disconnects: ${reasons.join(', ')}` : ''}`;
+}
+
+/** The compact summary (see the file comment). */
+function compactSummary(r: RunReport, opts: SummaryOptions, c: chalk.Chalk): string {
+  const res = r.results;
+  const out: string[] = [headline(r, c)];
+  if (r.interrupted !== undefined) out.push(c.yellow.bold(interruptedText(r.interrupted)));
+  out.push(...gateLines(r, c, opts.colors));
+  out.push(...latencyLines(r, c, opts.colors));
+  const tp = res.throughput;
+  const late = (tp.late ?? 0) > 0 ? ` · ${formatCount(tp.late ?? 0)} late` : '';
+  const probes = (tp.probes ?? 0) > 0 ? ` · ${formatCount(tp.probes ?? 0)} server probes` : '';
+  out.push(`Throughput   ${formatCount(tp.echoesPerSec)} echoes/s · ${formatBytes(tp.bytesPerSec)}/s · ${formatCount(tp.echoed)} echoes of ${formatCount(tp.sent)} sent · ${formatCount(tp.behindSchedule)} behind schedule${late}${probes}`);
+  const cn = res.connections;
+  const connectErrors = cn.connectErrors > 0 ? c.red(`${cn.connectErrors} connect errors`) : '0 connect errors';
+  out.push(`Connections  ${cn.target} target · ${cn.opened} opened · ${cn.peak} peak · ${cn.reconnects} reconnects · ${connectErrors}`);
+  out.push(integrityLine(r, c));
+  const errs = Object.entries(res.clientErrors);
+  if (errs.length > 0) out.push(`Client       ${errs.map(([k, v]) => `${k} ${formatCount(v)}`).join(', ')}`);
+  const cuts = Object.entries(res.chaos.counts).filter(([, v]) => v > 0);
+  if (cuts.length > 0) out.push(`Chaos        ${cuts.map(([k, v]) => `${k} ${v}`).join(', ')} (replay: --seed ${r.meta.seed})`);
+  out.push(serverLine(r, c));
+  out.push(...warnings(r, c));
+  // Said again last: where a CI log's reader lands.
+  out.push(verdictText(r.verdict, c));
+  if (opts.reportPath !== null) out.push(`Report: ${opts.reportPath}`);
+  return `${out.join('\n')}\n`;
+}
+
+/** What the numbers alone would leave a reader to guess. */
+function warnings(r: RunReport, c: chalk.Chalk): string[] {
+  const out: string[] = [];
+  const cn = r.results.connections;
+  // Refused (max-sessions) or cut (chaos) connections are the point of those runs, not a shortfall.
+  const expectedShortfall = r.options.expectRefused === true || (typeof r.options.chaos === 'number' && r.options.chaos > 0);
+  if (cn.peak < cn.target && !expectedShortfall) {
+    out.push(c.yellow(`Only ${cn.peak} of ${cn.target} connections were open at once: the fleet could not open them all in time (see connect latency, --connect-rate, --ramp-up).`));
+  }
+  // Reports older than clientBound only have the bottleneck flag: said here, as before.
+  if (r.results.client.bottleneck && r.results.latency.clientBound === undefined) {
+    out.push(c.yellow(`The client itself may have limited this run (max event-loop lag ${r.results.client.maxLagMs} ms, CPU ${r.results.client.meanCpuPercent.toFixed(0)}% over ${r.results.client.workers} workers).`));
+  }
+  return out;
+}
+
 export function formatSummary(r: RunReport, opts: SummaryOptions): string {
   const c = new chalk.Instance({ level: opts.colors ? 1 : 0 });
+  return opts.verbose === true ? verboseSummary(r, opts, c) : compactSummary(r, opts, c);
+}
+
+/** Every table in full: the summary before it was made compact, for --verbose. */
+function verboseSummary(r: RunReport, opts: SummaryOptions, c: chalk.Chalk): string {
   const out: string[] = [];
   const res = r.results;
   out.push(c.bold(`Scenario ${r.scenario.name}: ${res.connections.target} clients, ${r.meta.durationSec.toFixed(1)} s, target ${r.target.kind} ${r.target.host}:${r.target.port}`));
@@ -128,16 +265,10 @@ export function formatSummary(r: RunReport, opts: SummaryOptions): string {
   out.push(serverTable(r, c, opts.colors));
 
   const gates = table(['Gate', 'kind', 'actual', 'expected', 'verdict'], opts.colors);
-  for (const g of r.gates) gates.push([g.name, g.kind, g.actual === null ? '-' : String(g.actual), g.expected, verdictCell(g, c)]);
+  for (const g of r.gates) gates.push([g.name, g.kind, gateActual(g), g.expected, verdictCell(g, c)]);
   out.push(gates.toString());
 
-  if (cn.peak < cn.target) {
-    out.push(c.yellow(`Only ${cn.peak} of ${cn.target} connections were open at once: the fleet could not open them all in time (see connect latency, --connect-rate, --ramp-up).`));
-  }
-  // Reports older than clientBound only have the bottleneck flag: said here, as before.
-  if (res.client.bottleneck && res.latency.clientBound === undefined) {
-    out.push(c.yellow(`The client itself may have limited this run (max event-loop lag ${res.client.maxLagMs} ms, CPU ${res.client.meanCpuPercent.toFixed(0)}% over ${res.client.workers} workers).`));
-  }
+  out.push(...warnings(r, c));
   if (r.interrupted !== undefined) out.push(c.yellow.bold(interruptedText(r.interrupted)));
   out.push(verdictText(r.verdict, c));
   if (opts.reportPath !== null) out.push(`Report: ${opts.reportPath}`);
@@ -210,6 +341,6 @@ export function formatBackendVerdicts(runs: ReadonlyArray<{ backend: string; rep
 export function formatFailedGates(gates: readonly GateVerdict[], colors: boolean): string {
   const c = new chalk.Instance({ level: colors ? 1 : 0 });
   const t = table(['Failed gate', 'actual', 'expected'], colors);
-  for (const g of gates) t.push([c.red(g.name), g.actual === null ? '-' : String(g.actual), g.expected]);
+  for (const g of gates) t.push([c.red(g.name), gateActual(g), g.expected]);
   return `${t.toString()}\n`;
 }

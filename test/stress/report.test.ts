@@ -149,3 +149,41 @@ test('the summary is a string, coloured only when asked, naming what matters', (
   assert.deepEqual(data.failedGates, ['integrity.corrupted == 0']);
   assert.equal(data.integrity.corrupted, 2);
 });
+
+test('the compact summary: verdict first, under 40 lines when passing, gates counted, failures with their unit, no misleading lines', () => {
+  const pass = sampleReport(fleetResult(), embeddedOutcome(), ['p99<10s']);
+  const text = formatSummary(pass, { colors: false, reportPath: 'reports/x.json' });
+  const lines = text.trimEnd().split('\n');
+  assert.match(lines[0] ?? '', /^PASS {2}echo-flood · 10 clients · closed loop, pipeline 1 · .* · seed 7$/);
+  assert.ok(lines.length < 40, `${lines.length} lines:\n${text}`);
+  const passed = pass.gates.filter((g) => g.pass && !g.unknown).length;
+  assert.match(text, new RegExp(`^Gates: ${passed} passed$`, 'm'));
+  assert.doesNotMatch(text, /integrity\.corrupted == 0/, 'passing gates are counted, not listed');
+  assert.match(text, /^Integrity {4}clean: ok /m);
+
+  // A failed threshold shows its measured value in the unit of its bound, first.
+  const slow = sampleReport(fleetResult(), embeddedOutcome(), ['p99<1us']);
+  const failed = formatSummary(slow, { colors: false, reportPath: null });
+  assert.match(failed.split('\n')[0] ?? '', /^FAIL /);
+  assert.match(failed, /p99<1us .* threshold .* \d+(\.\d+)? ms .* < 0\.001 ms .* FAIL/);
+  assert.ok(failed.indexOf('p99<1us') < failed.indexOf('Latency (ms)'), 'failures before the tables');
+
+  // Everything in full with verbose: every gate one row.
+  const verbose = formatSummary(pass, { colors: false, reportPath: null, verbose: true });
+  assert.match(verbose, /integrity\.corrupted == 0/);
+  assert.ok(verbose.split('\n').length > lines.length);
+});
+
+test('the compact summary says "none measured" for a run without round trips, and expected refusals are no shortfall', () => {
+  const none = fleetResult();
+  const r = sampleReport(none);
+  const noEchoes: typeof r = {
+    ...r,
+    options: { ...r.options, mode: 'broadcast', expectRefused: true },
+    results: { ...r.results, connections: { ...r.results.connections, peak: 6 }, latency: { ...r.results.latency, corrected: { ...r.results.latency.corrected, count: 0 } } },
+  };
+  const text = formatSummary(noEchoes, { colors: false, reportPath: null });
+  assert.match(text, /Latency: none measured in this run \(mode broadcast measures delivery, not round trips\)/);
+  assert.doesNotMatch(text, /Latency \(ms\)/);
+  assert.doesNotMatch(text, /connections were open at once/, 'refusing connections is the point of max-sessions');
+});
