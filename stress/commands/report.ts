@@ -28,6 +28,7 @@ const REPORT_FLAGS = [
   { name: 'markdown', type: 'string', side: 'output', describe: 'write a Markdown summary to this path (for a CI step summary)' },
   { name: 'threshold', type: 'string', repeatable: true, side: 'run', describe: "judge the saved run again: 'p99<20ms' (exit 1 when broken)" },
   { name: 'gate', type: 'bool', side: 'run', describe: "exit 1 when the report's verdict is fail (4 when the run was interrupted)" },
+  { name: 'verbose', type: 'bool', side: 'output', describe: 'print every summary table in full instead of the compact summary' },
 ] as const satisfies readonly Flag[];
 
 export interface ReportArgs {
@@ -37,6 +38,7 @@ export interface ReportArgs {
   markdown?: string;
   threshold?: string[];
   gate?: boolean;
+  verbose?: boolean;
 }
 
 export interface ReportIo {
@@ -68,7 +70,7 @@ function readCommandLine(args: Readonly<Record<string, unknown>>, argv: readonly
   const threshold = values.get('threshold');
   const extra = (Array.isArray(args._) ? args._.map(String) : []).filter((w) => w !== 'report').map((w) => `unexpected argument '${w}'`);
   return {
-    args: { report: String(args.report), html: text('html'), junit: text('junit'), markdown: text('markdown'), threshold: Array.isArray(threshold) ? threshold : undefined, gate: values.get('gate') === true },
+    args: { report: String(args.report), html: text('html'), junit: text('junit'), markdown: text('markdown'), threshold: Array.isArray(threshold) ? threshold : undefined, gate: values.get('gate') === true, verbose: values.get('verbose') === true },
     problems: [...scanArgv(argv, REPORT_FLAGS).problems, ...extra],
   };
 }
@@ -97,7 +99,7 @@ export function reportCommandRun(args: ReportArgs, io: ReportIo, commandLineProb
     }
     throw e;
   }
-  io.out(formatSummary(report, { colors: io.colors, reportPath: args.report }));
+  io.out(formatSummary(report, { colors: io.colors, reportPath: args.report, verbose: args.verbose === true }));
   if (args.html !== undefined) {
     const out = args.html.trim() === '' ? htmlPathFor(args.report) : args.html;
     io.out(`HTML: ${writeHtmlReport(report, out, args.report)}\n`);

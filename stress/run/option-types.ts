@@ -65,6 +65,8 @@ export interface RunOptions {
   junit: string | null;
   markdown: string | null;
   json: boolean;
+  /** The full summary tables instead of the compact summary. */
+  verbose: boolean;
   echoTimeoutMs: number;
   drainTimeoutMs: number;
   connectTimeoutMs: number;

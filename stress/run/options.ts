@@ -91,6 +91,7 @@ export const RUN_FLAGS = [
   { name: 'junit', id: 'junit', key: 'junit', type: 'string', init: null, shown: 'none', side: 'output', describe: 'also write JUnit XML to this path: one test case per gate and threshold' },
   { name: 'markdown', id: 'markdown', key: 'markdown', type: 'string', init: null, shown: 'none', side: 'output', describe: 'also write a Markdown summary to this path (for a CI step summary)' },
   { name: 'json', id: 'json', key: 'json', type: 'bool', init: false, side: 'output', describe: 'print {report, summary} as JSON and nothing else on stdout' },
+  { name: 'verbose', id: 'verbose', key: 'verbose', type: 'bool', init: false, side: 'output', describe: 'print every summary table in full (every gate, every server counter) instead of the compact summary' },
   { name: 'echo-timeout', id: 'echoTimeout', key: 'echoTimeoutMs', type: 'duration', unit: 'ms', range: [1, 600_000], init: 5000, side: 'fleet', describe: 'an echo never seen after this long counts as lost' },
   { name: 'drain-timeout', id: 'drainTimeout', key: 'drainTimeoutMs', type: 'duration', unit: 'ms', range: [0, 600_000], init: 5000, side: 'fleet', describe: 'wait this long for in-flight echoes at the end' },
   { name: 'connect-timeout', id: 'connectTimeout', key: 'connectTimeoutMs', type: 'duration', unit: 'ms', range: [1, 600_000], init: DEFAULT_CONNECT_TIMEOUT_MS, side: 'fleet', describe: 'a connect not complete after this long counts as a connect error (ETIMEDOUT)' },
