@@ -4,7 +4,7 @@
  * the final reports. Pure: no threads, clocks or sockets, so every rule is unit-tested
  * (test/dummy-client/aggregate.test.ts).
  */
-import type { ChaosCut, FleetResult, FleetTick } from './types';
+import { CHAOS_ACTIONS, type ChaosCounts, type ChaosCut, type FleetResult, type FleetTick } from './types';
 import { addCounts, emptyCounts } from './integrity';
 import { encodeHistogram, mergeEncoded } from './latency';
 import { MAX_CUTS, emptyChaosCounts, type FinalReport, type IntervalReport } from './pool';
@@ -40,7 +40,14 @@ export function aggregateTick(t: number, reports: readonly IntervalReport[], cpu
     lagMs: Math.max(0, ...reports.map((r) => r.lagMs)),
     cpuPercent: round1(cpuPercent),
     behindSchedule: sum((r) => r.behindSchedule),
+    cuts: sumCuts(reports),
   };
+}
+
+function sumCuts(reports: readonly IntervalReport[]): ChaosCounts {
+  const total = emptyChaosCounts();
+  for (const r of reports) for (const a of CHAOS_ACTIONS) total[a] += r.cuts[a];
+  return total;
 }
 
 export interface AggregateInput {

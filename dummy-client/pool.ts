@@ -11,7 +11,7 @@
  */
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import type { Histogram } from 'hdr-histogram-js';
-import type { ChaosAction, ChaosCounts, ChaosCut, FleetConfig, IntegrityCounts, TrafficCounters } from './types';
+import { CHAOS_ACTIONS, type ChaosAction, type ChaosCounts, type ChaosCut, type FleetConfig, type IntegrityCounts, type TrafficCounters } from './types';
 import { Connection, type ConnectionHost, type PoolCounters } from './connection';
 import { BAD_INPUT_GRACE_MS } from './misbehaving';
 import { emptyCounts, integrityErrors } from './integrity';
@@ -47,6 +47,8 @@ export interface PoolInit {
 export interface IntervalReport extends TrafficCounters {
   behindSchedule: number;
   errors: number;
+  /** Chaos cuts made this interval, by action. */
+  cuts: ChaosCounts;
   lagMs: number;
   /** Corrected latency of this interval, encoded. */
   histogram: string;
@@ -65,7 +67,7 @@ export interface FinalReport {
 }
 
 export function emptyChaosCounts(): ChaosCounts {
-  return { rstMidBurst: 0, finInFlight: 0, closeAfterConnect: 0, closeMidPacket: 0, silence: 0 };
+  return Object.fromEntries(CHAOS_ACTIONS.map((a) => [a, 0])) as ChaosCounts;
 }
 
 function emptyCounters(): PoolCounters {
@@ -77,6 +79,7 @@ export class ConnectionPool implements ConnectionHost {
   readonly counters = emptyCounters();
   readonly integrity = emptyCounts();
   readonly chaosCounts = emptyChaosCounts();
+  private lastReportedCuts = emptyChaosCounts();
   readonly cuts: ChaosCut[] = [];
   readonly errorsByCode: Record<string, number> = {};
 
@@ -408,6 +411,7 @@ export class ConnectionPool implements ConnectionHost {
       // The same errors the final report counts: integrity errors (which only ever grow, see
       // integrity.ts) and client socket errors, as they happened this second.
       errors: c.errors - l.errors + (integrityErrs - this.lastReportedIntegrityErrors),
+      cuts: this.cutsSinceLastInterval(),
       lagMs: Number.isFinite(lagMs) ? lagMs : 0,
       histogram: encodeHistogram(this.intervalCorrected),
     };
@@ -417,6 +421,14 @@ export class ConnectionPool implements ConnectionHost {
     this.intervalCorrected.reset();
     this.intervalUncorrected.reset();
     return report;
+  }
+
+  /** Cuts by action since the last interval report (chaosCounts only ever grow). */
+  private cutsSinceLastInterval(): ChaosCounts {
+    const delta = emptyChaosCounts();
+    for (const a of CHAOS_ACTIONS) delta[a] = this.chaosCounts[a] - this.lastReportedCuts[a];
+    this.lastReportedCuts = { ...this.chaosCounts };
+    return delta;
   }
 
   /** In-flight packets still awaited on connections nobody cut. */

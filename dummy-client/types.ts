@@ -126,6 +126,8 @@ export interface FleetTick extends TrafficCounters {
   cpuPercent: number;
   /** Sends that fell behind the open-loop schedule this second. */
   behindSchedule: number;
+  /** Chaos cuts made this second, by action (absent in older reports). */
+  cuts?: ChaosCounts;
 }
 
 export interface ChaosCut {

@@ -49,7 +49,7 @@ const tick = object({
   lagMs: nonNeg,
   cpuPercent: nonNeg,
   behindSchedule: count,
-});
+}, false, { cuts: countsOf(CHAOS_ACTIONS) });
 
 const serverStats = object(
   {

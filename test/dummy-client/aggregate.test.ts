@@ -13,7 +13,7 @@ function encoded(...us: number[]): string {
 }
 
 function interval(over: Partial<IntervalReport>): IntervalReport {
-  return { connections: 0, connecting: 0, sent: 0, echoed: 0, bytesSent: 0, bytesEchoed: 0, behindSchedule: 0, errors: 0, lagMs: 0, histogram: '', ...over };
+  return { connections: 0, connecting: 0, sent: 0, echoed: 0, bytesSent: 0, bytesEchoed: 0, behindSchedule: 0, errors: 0, cuts: emptyChaosCounts(), lagMs: 0, histogram: '', ...over };
 }
 
 function final(over: Partial<FinalReport> & { sent?: number; opened?: number }): FinalReport {
@@ -38,7 +38,10 @@ function cut(serial: number, atMs: number): ChaosCut {
 test('aggregateTick sums the workers, takes the worst lag and the merged percentiles', () => {
   const t = aggregateTick(
     7,
-    [interval({ connections: 3, sent: 10, echoed: 9, errors: 1, lagMs: 4, behindSchedule: 2, histogram: encoded(1000, 1000) }), interval({ connections: 2, sent: 5, echoed: 5, lagMs: 9, histogram: encoded(2000, 2000) })],
+    [
+      interval({ connections: 3, sent: 10, echoed: 9, errors: 1, lagMs: 4, behindSchedule: 2, histogram: encoded(1000, 1000), cuts: { ...emptyChaosCounts(), silence: 2 } }),
+      interval({ connections: 2, sent: 5, echoed: 5, lagMs: 9, histogram: encoded(2000, 2000), cuts: { ...emptyChaosCounts(), silence: 1, rstMidBurst: 4 } }),
+    ],
     12.345,
   );
   assert.equal(t.t, 7);
@@ -51,6 +54,7 @@ test('aggregateTick sums the workers, takes the worst lag and the merged percent
   assert.equal(t.cpuPercent, 12.3);
   assert.equal(t.p50, 1);
   assert.equal(t.p99, 2);
+  assert.deepEqual(t.cuts, { ...emptyChaosCounts(), silence: 3, rstMidBurst: 4 }, 'cuts per action summed over the workers');
   assert.equal(aggregateTick(1, [interval({})], 0).p99, null, 'no echo: no percentile');
 });
 
