@@ -5,14 +5,16 @@
  * reading the chart library from node_modules.
  */
 import type { ClientLag, GateVerdict, Percentiles, RunReport } from '../report/types';
-import { latencySpectrum } from '../report/histogram';
+import { latencyBins, latencySpectrum } from '../report/histogram';
+import { gateActual } from '../report/summary';
+import { sendModelText } from '../compare/settings';
 import { formatMs, formatScaled } from '../format/units';
 import { uplotAssets } from './assets';
 import { CHART_SCRIPT } from './chart-script';
 import { interruptedText } from '../report/interrupted';
 import { clientBoundText } from '../report/client-bound';
 import { esc, jsonForScript } from './escape';
-import { isIntegrityError } from '../../dummy-client/types';
+import { CHAOS_ACTIONS, isIntegrityError } from '../../dummy-client/types';
 import { NEWER_SERVER_COUNTERS, REJECT_REASONS, SERVER_COUNTERS, type NewerServerCounter, type ServerCounter } from '../../server/types';
 
 type Cell = string | number | boolean | null | undefined | { html: string };
@@ -46,14 +48,29 @@ function badge(pass: boolean, unknown = false): { html: string } {
   return { html: pass ? '<span class="badge pass">pass</span>' : '<span class="badge fail">FAIL</span>' };
 }
 
+/** Failed gates first, then unknown, then passed: what needs a reader comes first. */
+function gateOrder(gates: readonly GateVerdict[]): number[] {
+  const rank = (g: GateVerdict): number => (g.unknown ? 1 : g.pass ? 2 : 0);
+  return gates.map((_, i) => i).sort((a, b) => rank(gates[a] as GateVerdict) - rank(gates[b] as GateVerdict) || a - b);
+}
+
 function gateRows(gates: readonly GateVerdict[]): Cell[][] {
-  return gates.map((g, i) => [
-    g.name,
-    g.kind,
-    num(`gates.${i}.actual`, g.actual, g.actual === null ? undefined : Number.isInteger(g.actual) ? String(g.actual) : formatMs(g.actual)),
-    g.expected,
-    badge(g.pass, g.unknown),
-  ]);
+  return gateOrder(gates).map((i) => {
+    const g = gates[i] as GateVerdict;
+    return [g.name, g.kind, num(`gates.${i}.actual`, g.actual, g.actual === null ? undefined : gateActual(g)), g.expected, badge(g.pass, g.unknown)];
+  });
+}
+
+/** At the top of the page: the failed and unknown gates by name, with what they measured. */
+function failuresBox(r: RunReport): string {
+  const failed = r.gates.filter((g) => !g.unknown && !g.pass);
+  const unknown = r.gates.filter((g) => g.unknown);
+  const passed = r.gates.length - failed.length - unknown.length;
+  const summary = `${passed} of ${r.gates.length} gates passed${failed.length > 0 ? `, ${failed.length} failed` : ''}${unknown.length > 0 ? `, ${unknown.length} unknown` : ''}.`;
+  if (failed.length + unknown.length === 0) return `<p class="gates-ok" data-k="gatesSummary">${esc(summary)}</p>`;
+  const item = (g: GateVerdict): string =>
+    `<li class="${g.unknown ? 'unknown' : 'failed'}"><code>${esc(g.name)}</code>: ${g.unknown ? 'unknown' : `measured ${esc(gateActual(g))}, expected ${esc(g.expected)}`}</li>`;
+  return `<div class="failures" data-k="gatesSummary"><p>${esc(summary)}</p><ul>${[...failed, ...unknown].map(item).join('')}</ul></div>`;
 }
 
 function latencyRow(label: string, key: string, p: Percentiles): Cell[] {
@@ -93,10 +110,19 @@ function spectrumData(report: RunReport): { x: number[]; corrected: Array<number
   };
 }
 
+/** Seconds with echoes, ordered by throughput: p99 against echoes/s, one point a second. */
+function loadCurve(report: RunReport): { echoed: number[]; p99: number[] } {
+  const points = report.results.series.filter((x) => x.echoed > 0 && x.p99 !== null && x.p99 > 0).sort((a, b) => a.echoed - b.echoed);
+  return { echoed: points.map((x) => x.echoed), p99: points.map((x) => x.p99 as number) };
+}
+
 function chartData(report: RunReport): unknown {
   const s = report.results.series;
   return {
     spectrum: spectrumData(report),
+    histogram: latencyBins(report.results.latency.histograms.corrected),
+    loadCurve: loadCurve(report),
+    cuts: { actions: [...CHAOS_ACTIONS], perSecond: CHAOS_ACTIONS.map((a) => s.map((x) => x.cuts?.[a] ?? 0)) },
     series: {
       t: s.map((x) => x.t),
       echoed: s.map((x) => x.echoed),
@@ -107,6 +133,69 @@ function chartData(report: RunReport): unknown {
       behindSchedule: s.map((x) => x.behindSchedule),
     },
   };
+}
+
+/** Whether this run measured round-trip latency at all (broadcast and refused-only runs do not). */
+function measuredLatency(r: RunReport): boolean {
+  return r.results.latency.corrected.count > 0;
+}
+
+function hadChaos(r: RunReport): boolean {
+  return Object.values(r.results.chaos.counts).some((v) => v > 0);
+}
+
+function hadErrors(r: RunReport): boolean {
+  return r.results.series.some((x) => x.errors > 0 || x.behindSchedule > 0);
+}
+
+function latencySection(r: RunReport): string {
+  const res = r.results;
+  if (!measuredLatency(r)) {
+    const why = res.throughput.echoed === 0 ? 'no echo came back' : `mode ${String(r.options.mode ?? 'echo')} checks delivery, not round trips`;
+    return `<section><h2>Latency</h2><p class="none" data-k="noLatency">No latency measured in this run: ${esc(why)}.</p></section>`;
+  }
+  const rows = [
+    latencyRow('echo, corrected', 'results.latency.corrected', res.latency.corrected),
+    latencyRow('echo, uncorrected', 'results.latency.uncorrected', res.latency.uncorrected),
+    latencyRow('connect', 'results.latency.connect', res.latency.connect),
+    ...(res.latency.clientLag === undefined ? [] : [clientLagRow(res.latency.clientLag)]),
+  ];
+  return `<section><h2>Latency</h2>
+<h3>Percentile spectrum (log scale), corrected and uncorrected for coordinated omission</h3>
+<div class="chart" id="chart-spectrum" data-chart="spectrum"></div>
+${table(['ms', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean', 'min', 'samples'], rows, 'latency')}
+<div class="grid">
+<div><h3>Histogram (corrected, log-spaced bins)</h3><div class="chart" id="chart-histogram" data-chart="histogram"></div></div>
+<div><h3>p99 against throughput (a point a second)</h3><div class="chart" id="chart-load" data-chart="load"></div></div>
+</div>
+<h3>Latency over time (per second, corrected)</h3>
+<div class="chart" id="chart-latency" data-chart="latency"></div>
+</section>`;
+}
+
+/** Only in runs that cut connections: the cuts per second by action, the totals and the first cuts. */
+function chaosSection(r: RunReport): string {
+  const res = r.results;
+  if (!hadChaos(r)) return '';
+  const chaosRows = Object.entries(res.chaos.counts).map(([k, v]): Cell[] => [k, num(`results.chaos.counts.${k}`, v)]);
+  const cutRows = res.chaos.cuts.slice(0, 50).map((c): Cell[] => [c.serial, c.action, c.seq, c.inFlight, c.atMs]);
+  const first = cutRows.length > 0 ? `<h3>First cuts (${esc(cutRows.length)} of ${esc(res.chaos.cuts.length)})</h3>${table(['connection', 'action', 'next seq', 'in flight', 'at ms'], cutRows)}` : '';
+  // Reports written before the ticks carried cuts have only the totals.
+  const perSecond = res.series.some((x) => x.cuts !== undefined)
+    ? '<h3>Cuts per second by action</h3><div class="chart" id="chart-cuts" data-chart="cuts"></div>'
+    : '<p class="none">Cuts per second were not recorded in this (older) report.</p>';
+  return `<section><h2>Chaos</h2>
+${perSecond}
+${table(['action', 'count'], chaosRows)}
+${first}
+</section>`;
+}
+
+/** Client errors by code; a chart per second only when something was counted (no flat zero lines). */
+function errorsSection(r: RunReport): string {
+  const errorRows = Object.entries(r.results.clientErrors).map(([k, v]): Cell[] => [k, num(`results.clientErrors.${k}`, v)]);
+  const chart = hadErrors(r) ? '<h3>Errors and late sends per second</h3><div class="chart" id="chart-errors" data-chart="errors"></div>' : '';
+  return `<section><h2>Client errors</h2>${chart}${errorRows.length > 0 ? table(['code', 'count'], errorRows) : '<p>none</p>'}</section>`;
 }
 
 function buildSection(r: RunReport): string {
@@ -133,14 +222,13 @@ function keyNumbers(r: RunReport): string {
   return `<div class="cards">
 ${card('echoes/s', num('results.throughput.echoesPerSec', res.throughput.echoesPerSec, formatScaled(res.throughput.echoesPerSec)))}
 ${card('bytes/s', num('results.throughput.bytesPerSec', res.throughput.bytesPerSec, `${formatScaled(res.throughput.bytesPerSec)}B`))}
-${card('p50', num('results.latency.corrected.p50', c.p50, msText(c.p50)))}
+${measuredLatency(r) ? `${card('p50', num('results.latency.corrected.p50', c.p50, msText(c.p50)))}
 ${card('p99', num('results.latency.corrected.p99', c.p99, msText(c.p99)))}
 ${card('p99.9', num('results.latency.corrected.p999', c.p999, msText(c.p999)))}
-${card('max', num('results.latency.corrected.max', c.max, msText(c.max)))}
+${card('max', num('results.latency.corrected.max', c.max, msText(c.max)))}` : card('latency', { html: 'not measured' })}
 ${card('connections', num('results.connections.opened', res.connections.opened))}
 ${card('errors', num('errors', errors))}
-</div>
-${clientBoundNote(r)}`;
+</div>`;
 }
 
 /** A row for every server counter: a counter added to the list does not compile until it has a label here. */
@@ -212,6 +300,12 @@ pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f4f4f4; paddi
 .badge.unknown { background: #fff3e0; color: #e65100; }
 .badge.interrupted { background: #e65100; color: #fff; }
 p.interrupted, p.client-bound { background: #fff3e0; border-left: 4px solid #e65100; padding: 6px 10px; }
+.failures { background: #ffebee; border-left: 4px solid #c62828; padding: 6px 10px; }
+.failures p { margin: 0 0 4px; font-weight: 600; }
+.failures ul { margin: 0; padding-left: 1.2em; }
+.failures li.unknown { color: #e65100; }
+p.gates-ok { background: #e8f5e9; border-left: 4px solid #2e7d32; padding: 6px 10px; }
+p.none { color: #555; font-style: italic; }
 .verdict { font-size: 1rem; padding: 2px 10px; vertical-align: middle; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(120px, 1fr)); gap: 8px; margin: 12px 0; }
 .card { background: #fff; border: 1px solid #e0e0e0; border-radius: 4px; padding: 8px; }
@@ -244,9 +338,6 @@ export function renderHtml(report: RunReport, opts: RenderOptions = {}): string 
     num(`results.integrity.${k}`, v),
     isIntegrityError(k) ? badge(v === 0) : k === 'abandoned' ? 'expected under chaos' : '',
   ]);
-  const chaosRows = Object.entries(res.chaos.counts).map(([k, v]): Cell[] => [k, num(`results.chaos.counts.${k}`, v)]);
-  const errorRows = Object.entries(res.clientErrors).map(([k, v]): Cell[] => [k, num(`results.clientErrors.${k}`, v)]);
-  const cutRows = res.chaos.cuts.slice(0, 50).map((c): Cell[] => [c.serial, c.action, c.seq, c.inFlight, c.atMs]);
   const conn = res.connections;
   const connRows: Cell[][] = [
     ['target', num('results.connections.target', conn.target)],
@@ -267,7 +358,6 @@ export function renderHtml(report: RunReport, opts: RenderOptions = {}): string 
   ];
   const optionRows = Object.entries(r.options).map(([k, v]): Cell[] => [k, optionText(v)]);
   optionRows.push(['resolved target', `${r.target.kind} ${r.target.host}:${r.target.port}`]);
-  const failed = r.gates.filter((g) => !g.unknown && !g.pass).length;
 
   return `<!doctype html>
 <html lang="en">
@@ -282,27 +372,12 @@ export function renderHtml(report: RunReport, opts: RenderOptions = {}): string 
 <body>
 <main>
 <h1>lanstress: ${esc(r.scenario.name)} <span class="badge verdict ${verdict.cls}" data-k="verdict">${verdict.text}</span></h1>
-<p class="desc">${esc(r.scenario.description)}${opts.source ? ` — <code>${esc(opts.source)}</code>` : ''}</p>
+<p class="desc">${esc(`${res.connections.target} clients, ${sendModelText(r)}, ${r.meta.durationSec.toFixed(1)} s, ${r.target.kind} target, backend ${r.meta.addon.backend ?? 'unknown'}, seed ${r.meta.seed}`)}${opts.source ? ` — <code>${esc(opts.source)}</code>` : ''}</p>
 ${r.interrupted === undefined ? '' : `<p class="interrupted" data-k="interrupted">${esc(interruptedText(r.interrupted))}</p>`}
-${buildSection(r)}
-${keyNumbers(r)}
-<section><h2>Gates</h2>
-<p>${esc(`${r.gates.length} gates, ${failed} failed, ${r.gates.filter((g) => g.unknown).length} unknown.`)}</p>
-${table(['gate', 'kind', 'measured', 'expected', 'verdict'], gateRows(r.gates), 'gates')}
-</section>
-<section><h2>Latency</h2>
-<h3>Percentile spectrum (log scale), corrected and uncorrected for coordinated omission</h3>
-<div class="chart" id="chart-spectrum" data-chart="spectrum"></div>
-${table(['ms', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean', 'min', 'samples'], [
-    latencyRow('echo, corrected', 'results.latency.corrected', res.latency.corrected),
-    latencyRow('echo, uncorrected', 'results.latency.uncorrected', res.latency.uncorrected),
-    latencyRow('connect', 'results.latency.connect', res.latency.connect),
-    ...(res.latency.clientLag === undefined ? [] : [clientLagRow(res.latency.clientLag)]),
-  ], 'latency')}
+${failuresBox(r)}
 ${clientBoundNote(r)}
-<h3>Latency over time (per second, corrected)</h3>
-<div class="chart" id="chart-latency" data-chart="latency"></div>
-</section>
+${keyNumbers(r)}
+${latencySection(r)}
 <section><h2>Throughput and connections</h2>
 <div class="chart" id="chart-throughput" data-chart="throughput"></div>
 <div class="grid"><div>${table(['connections', ''], connRows)}</div><div>${table(['throughput', ''], tpRows)}</div></div>
@@ -310,18 +385,17 @@ ${clientBoundNote(r)}
 <section><h2>Integrity</h2>
 ${table(['class', 'count', ''], integrityRows, 'integrity')}
 </section>
-<section><h2>Chaos and errors</h2>
-<div class="chart" id="chart-errors" data-chart="errors"></div>
-<div class="grid">
-<div><h3>Chaos cuts by action</h3>${table(['action', 'count'], chaosRows)}</div>
-<div><h3>Client errors by code</h3>${errorRows.length > 0 ? table(['code', 'count'], errorRows) : '<p>none</p>'}</div>
-</div>
-${cutRows.length > 0 ? `<h3>First cuts (${esc(cutRows.length)} of ${esc(res.chaos.cuts.length)})</h3>${table(['connection', 'action', 'next seq', 'in flight', 'at ms'], cutRows)}` : ''}
+${chaosSection(r)}
+${errorsSection(r)}
+<section><h2>Gates</h2>
+${table(['gate', 'kind', 'measured', 'expected', 'verdict'], gateRows(r.gates), 'gates')}
 </section>
 ${serverSection(r)}
 <section><h2>Configuration</h2>
+<p class="desc">${esc(r.scenario.description)}</p>
 ${table(['option', 'value'], optionRows, 'kv options')}
 </section>
+${buildSection(r)}
 </main>
 <script type="application/json" id="report-data">${jsonForScript(chartData(r))}</script>
 <script>${js}</script>

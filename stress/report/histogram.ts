@@ -3,6 +3,7 @@
  * milliseconds. Pure: each decoded histogram is released before returning.
  */
 import * as hdr from 'hdr-histogram-js';
+import type JsHistogram from 'hdr-histogram-js/dist/JsHistogram';
 
 export interface SpectrumPoint {
   percentile: number;
@@ -32,6 +33,41 @@ function withHistogram<T>(base64: string, read: (h: hdr.Histogram) => T): T {
   } finally {
     h.destroy();
   }
+}
+
+export interface LatencyBins {
+  /** Lower edge of each bin, ms (log-spaced: BINS_PER_DECADE a decade). */
+  lowMs: number[];
+  count: number[];
+}
+
+const BINS_PER_DECADE = 10;
+
+/**
+ * The latency histogram as counts in log-spaced bins (a decade in BINS_PER_DECADE steps), from
+ * the first recorded value to the last: what the HTML draws as a histogram. Empty bins inside the
+ * range are kept (a gap is information). Empty when nothing was recorded.
+ */
+export function latencyBins(base64: string): LatencyBins {
+  return withHistogram(base64, (h) => {
+    const bins: LatencyBins = { lowMs: [], count: [] };
+    if (h.totalCount === 0) return bins;
+    const it = (h as unknown as JsHistogram).recordedValuesIterator;
+    it.reset();
+    const binOf = (us: number): number => Math.floor(Math.log10(Math.max(1, us)) * BINS_PER_DECADE);
+    let first = -1;
+    while (it.hasNext()) {
+      const v = it.next();
+      const b = binOf(v.valueIteratedTo);
+      if (first < 0) first = b;
+      while (bins.count.length <= b - first) {
+        bins.lowMs.push(10 ** ((first + bins.count.length) / BINS_PER_DECADE) / 1000);
+        bins.count.push(0);
+      }
+      bins.count[b - first] = (bins.count[b - first] ?? 0) + v.countAtValueIteratedTo;
+    }
+    return bins;
+  });
 }
 
 /** Why an encoded histogram does not decode, or null when it does. */

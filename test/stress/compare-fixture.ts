@@ -62,6 +62,8 @@ export function serverStats(sessions = 0, leaked = 0): ServerStats {
   });
 }
 
+const CHAOS_COUNTS = { rstMidBurst: 2, finInFlight: 1, closeAfterConnect: 0, closeMidPacket: 3, silence: 0 };
+
 export function makeReport(o: FixtureOptions = {}): RunReport {
   const random = rng(o.seed ?? 1);
   const seconds = o.seconds ?? 5;
@@ -100,6 +102,8 @@ export function makeReport(o: FixtureOptions = {}): RunReport {
       lagMs: 2,
       cpuPercent: 80,
       behindSchedule: 0,
+      // The report's chaos counts, made in the second second.
+      cuts: t === 2 ? { ...CHAOS_COUNTS } : { rstMidBurst: 0, finInFlight: 0, closeAfterConnect: 0, closeMidPacket: 0, silence: 0 },
     });
     second.destroy();
   }
@@ -148,7 +152,7 @@ export function makeReport(o: FixtureOptions = {}): RunReport {
       },
       integrity,
       chaos: {
-        counts: { rstMidBurst: 2, finInFlight: 1, closeAfterConnect: 0, closeMidPacket: 3, silence: 0 },
+        counts: { ...CHAOS_COUNTS },
         cuts: [{ serial: 7, action: 'rstMidBurst', seq: 12, inFlight: 1, atMs: 1500 }],
       },
       clientErrors: { ECONNRESET: 2 },

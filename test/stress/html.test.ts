@@ -60,7 +60,7 @@ function shown(text: string): number {
   return Number((m[1] ?? '').replace(/,/g, '')) * scale;
 }
 
-async function checkInBrowser(report: RunReport, widths: number[]): Promise<void> {
+async function checkInBrowser(report: RunReport, widths: number[], expectCharts = 4): Promise<void> {
   const dir = tempDir('html');
   const browser = Browser.launch(chromium as string);
   try {
@@ -71,7 +71,9 @@ async function checkInBrowser(report: RunReport, widths: number[]): Promise<void
       const page = await browser.newPage(width, 800);
       await page.goto(url);
       const drawn = await page.evaluate<string | null>(`document.documentElement.getAttribute('data-charts-drawn')`);
-      assert.equal(drawn, '4', 'every chart was created');
+      const placed = await page.evaluate<number>(`document.querySelectorAll('.chart').length`);
+      assert.equal(drawn, String(placed), 'every chart placed in the page was created');
+      assert.ok(placed >= expectCharts, `${placed} charts, expected at least ${expectCharts}`);
       const charts = await page.evaluate<Array<{ id: string; painted: number }>>(`Array.from(document.querySelectorAll('.chart')).map(function (el) {
         var painted = 0;
         el.querySelectorAll('canvas').forEach(function (c) {
@@ -80,7 +82,6 @@ async function checkInBrowser(report: RunReport, widths: number[]): Promise<void
         });
         return { id: el.id, painted: painted };
       })`);
-      assert.equal(charts.length, 4);
       for (const c of charts) assert.ok(c.painted > 500, `${c.id} drew ${c.painted} pixels`);
 
       const numbers = await page.evaluate<Array<{ k: string; v: string; text: string }>>(
@@ -145,5 +146,61 @@ test('a real run\'s report (chaos, the shipped server) renders in Chromium with 
     await checkInBrowser(report, [1280]);
   } finally {
     rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('the page reads top down: verdict, failed gates by name and the client warning before the tiles; chaos only with chaos; build details last', () => {
+  const report = makeReport({ seed: 9 });
+  report.gates.push({ name: 'p99<1ms', kind: 'threshold', pass: false, actual: 13.799, expected: '< 1 ms', unknown: false });
+  report.verdict = 'fail';
+  const html = renderHtml(report);
+  const at = (needle: string): number => {
+    const i = html.indexOf(needle);
+    assert.ok(i >= 0, `page lacks ${needle}`);
+    return i;
+  };
+  assert.match(html, /<div class="failures" data-k="gatesSummary"><p>2 of 3 gates passed, 1 failed\.<\/p><ul><li class="failed"><code>p99&lt;1ms<\/code>: measured 13\.8 ms, expected &lt; 1 ms<\/li>/);
+  assert.ok(at('data-k="verdict"') < at('class="failures"'));
+  assert.ok(at('class="failures"') < at('class="cards"'));
+  assert.ok(at('class="cards"') < at('id="chart-spectrum"'));
+  assert.ok(html.lastIndexOf('<section') === at('<section class="build">'), 'build details are the last section');
+  assert.match(html, /closed loop, pipeline 1/);
+  // The fixture cut connections: the chaos section and its chart are there; a calm run has neither.
+  assert.match(html, /<h2>Chaos<\/h2>/);
+  const calm = makeReport({ seed: 10 });
+  calm.results.chaos.counts = { rstMidBurst: 0, finInFlight: 0, closeAfterConnect: 0, closeMidPacket: 0, silence: 0 };
+  const calmPage = renderHtml(calm);
+  // The page's markup only: the chart script names every chart it can draw.
+  const calmHtml = calmPage.slice(0, calmPage.indexOf('<script'));
+  assert.doesNotMatch(calmHtml, /<h2>Chaos<\/h2>|chart-cuts/);
+  assert.doesNotMatch(calmHtml, /chart-errors/, 'no chart of flat zero lines');
+});
+
+test('a run without round trips says so instead of showing zeros, and renders in Chromium at 900 px; count axes start at 0', { skip: noBrowser, timeout: 60_000 }, async () => {
+  const report = makeReport({ seed: 11 });
+  report.results.latency.corrected = { ...report.results.latency.corrected, count: 0 };
+  report.options.mode = 'broadcast';
+  const page = renderHtml(report);
+  const html = page.slice(0, page.indexOf('<script'));
+  assert.match(html, /No latency measured in this run: mode broadcast checks delivery, not round trips\./);
+  assert.doesNotMatch(html, /chart-spectrum|chart-latency|data-k="results\.latency\.corrected\.p99"/);
+  await checkInBrowser(report, [900], 1);
+  const chaotic = makeReport({ seed: 12, errorsPerSecond: 3 });
+  await checkInBrowser(chaotic, [900, 1400], 6);
+  const dir = tempDir('html-axes');
+  const browser = Browser.launch(chromium as string);
+  try {
+    const file = path.join(dir, 'run.html');
+    writeFileSync(file, renderHtml(chaotic));
+    const page = await browser.newPage(900, 800);
+    await page.goto(pathToFileURL(file).href);
+    const mins = await page.evaluate<Record<string, string | null>>(`(function () { var o = {}; document.querySelectorAll('.chart').forEach(function (el) { o[el.id] = el.getAttribute('data-y-min'); }); return o; })()`);
+    for (const id of ['chart-throughput', 'chart-histogram', 'chart-cuts', 'chart-errors', 'chart-latency']) {
+      assert.ok(mins[id] !== undefined && mins[id] !== null, `${id} is drawn`);
+      assert.ok((JSON.parse(mins[id] as string) as number[]).every((m) => m === 0), `${id} y axes start at 0: ${mins[id]}`);
+    }
+  } finally {
+    await browser.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
