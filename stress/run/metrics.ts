@@ -99,6 +99,7 @@ const clientMetrics: MetricDef[] = [
   ...(['target', 'opened', 'peak', 'reconnects', 'connectErrors'] as const).map((k) =>
     count(`connections.${k}`, k === 'connectErrors' ? 'lower' : 'none', `connections ${k}`, (r) => r.results.connections[k], k === 'reconnects' ? k : undefined),
   ),
+  count('connections.open', 'none', 'connections open in the last measured second', (r) => r.results.series.at(-1)?.connections ?? null),
   count('connectErrors', 'lower', 'connects that failed or timed out', (r) => r.results.connections.connectErrors),
   { name: 'throughput', unit: '/s', better: 'higher', description: 'echoes per second (mean over the measured seconds)', read: (r) => r.results.throughput.echoesPerSec },
   { name: 'throughput.bytes', unit: 'B/s', better: 'higher', description: 'bytes echoed per second', read: (r) => r.results.throughput.bytesPerSec, alias: 'bytesPerSec' },

@@ -33,6 +33,8 @@ import { formatTick, Progress, type ProgressSink } from './progress';
 import { RssTracker } from './rss';
 import { serverBinProblem, type ServerBinBuild } from '../sanitize/server-bin';
 import { shareOf, waitUntil } from './shard-plan';
+import { startMetricsExporter, type MetricsExporter } from '../metrics/exporter';
+import type { LiveMetrics } from '../metrics/live';
 import { colourOn } from '../format/terminal';
 
 
@@ -125,6 +127,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
   const backends = resolveBackends(options);
   const several = backends.length > 1;
   const progress = new Progress(options.json ? null : io.stderr);
+  const exporter = await openMetricsExporter(options, io);
   const stopper = new Stopper(progress);
   stopper.install();
   const runs: RunResult[] = [];
@@ -136,10 +139,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
       }
       const label = several ? backend : null;
       if (several) progress.note(`stress: ${scenario.name} on ${backend} (${runs.length + 1} of ${backends.length})`);
-      runs.push(await runOnce(scenario, { ...options, backend }, label, { io, progress, stopper, needed }));
+      runs.push(await runOnce(scenario, { ...options, backend }, label, { io, progress, stopper, needed, metrics: exporter?.live ?? null }));
     }
   } finally {
     stopper.uninstall();
+    await exporter?.close();
   }
   return finish(runs, options, io);
 }
@@ -159,6 +163,18 @@ async function preflight(options: RunOptions): Promise<number> {
     if (problem !== null) throw new UsageError(`--target ${options.target.host}:${options.target.port}: ${problem}`);
   }
   return needed;
+}
+
+/** --metrics-port: serving before any load, for the whole command; a port it cannot take is exit 2 naming the flag. */
+async function openMetricsExporter(options: RunOptions, io: RunIo): Promise<MetricsExporter | null> {
+  if (options.metricsPort === null) return null;
+  try {
+    const exporter = await startMetricsExporter(options.metricsPort);
+    io.stderr.write(`stress: metrics on http://0.0.0.0:${exporter.port}/metrics\n`);
+    return exporter;
+  } catch (err) {
+    throw new UsageError(`--metrics-port ${options.metricsPort}: cannot listen: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 /** --backend as the list of runs; an io_uring asked for by name but missing here is a usage error with the kernel's reason. */
@@ -190,6 +206,8 @@ interface RunContext {
   progress: Progress;
   stopper: Stopper;
   needed: number;
+  /** --metrics-port's live metrics, fed each second; null when not asked for. */
+  metrics: LiveMetrics | null;
 }
 
 /**
@@ -353,6 +371,9 @@ async function load(options: SingleRunOptions, target: StartedTarget, ctx: RunCo
   const abortEvaluator = options.abortOnFail ? createAbortEvaluator(options.thresholds.map(parseThreshold)) : null;
   const onTick = (t: FleetTick): void => {
     ticks.push(t);
+    ctx.metrics?.observeTick(t);
+    const serverStats = embedded?.latest() ?? null;
+    if (serverStats !== null) ctx.metrics?.observeServer(serverStats);
     rss?.sample();
     progress.line(formatTick(t, options.durationSec, embedded?.latest()?.sessions ?? null, process.memoryUsage.rss()));
     const lost = abortEvaluator?.observe(t) ?? [];
@@ -408,7 +429,7 @@ function writeOutputs(report: RunReport, options: SingleRunOptions, label: strin
     const backend = label === null ? {} : { backend: label };
     io.stdout.write(`${JSON.stringify({ ...backend, report: reportPath, html: htmlPath, summary: summaryData(report) })}\n`);
   } else {
-    io.stdout.write(formatSummary(report, { colors: colourOn(io.stdout), reportPath }));
+    io.stdout.write(formatSummary(report, { colors: colourOn(io.stdout), reportPath, verbose: options.verbose }));
     if (htmlPath !== null) io.stdout.write(`HTML: ${htmlPath}\n`);
   }
 }
