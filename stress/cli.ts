@@ -6,6 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { compareCommand } from './commands/compare';
+import { kneeCommand } from './commands/knee';
 import { mergeCommand } from './commands/merge';
 import { reportCommand } from './commands/report';
 import { runCommandModule } from './commands/run';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     .command(compareCommand)
     .command(reportCommand)
     .command(mergeCommand)
+    .command(kneeCommand)
     .strict()
     .help()
     .alias('h', 'help')
