@@ -4,6 +4,7 @@
  * unknown gates as skipped, and an interrupted run as a failing case of its own. Pure.
  */
 import { interruptedText } from '../report/interrupted';
+import { gateActual } from '../format/gate-value';
 import type { GateVerdict, RunReport } from '../report/types';
 
 /** XML 1.0 cannot carry most control characters at all, even escaped: they are dropped. */
@@ -14,7 +15,7 @@ export function xmlEscape(text: string): string {
 }
 
 function measured(g: GateVerdict): string {
-  return g.actual === null ? 'unknown' : String(Number(g.actual.toPrecision(12)));
+  return gateActual(g);
 }
 
 function testCase(g: GateVerdict, suite: string): string {

@@ -1,6 +1,7 @@
 /** A RunReport as Markdown for a CI step summary or a pull-request comment. Pure. */
-import { formatMs, formatScaled } from '../format/units';
-import { mdCell } from '../format/markdown';
+import { formatMs, formatScaled, formatValue } from '../format/units';
+import { gateActual } from '../format/gate-value';
+import { mdCell, mdCode } from '../format/markdown';
 import { interruptedText } from '../report/interrupted';
 import { clientBoundText } from '../report/client-bound';
 import { integrityErrors } from '../../dummy-client/integrity';
@@ -10,8 +11,7 @@ const HEADLINE: Record<RunReport['verdict'], string> = { pass: '✅ PASS', fail:
 
 function gateLine(g: GateVerdict): string {
   const verdict = g.unknown ? '⚪ unknown' : g.pass ? '✅ pass' : '❌ **FAIL**';
-  const actual = g.actual === null ? 'n/a' : Number.isInteger(g.actual) ? String(g.actual) : formatMs(g.actual);
-  return `| ${mdCell(g.name)} | ${mdCell(g.kind)} | ${mdCell(actual)} | ${mdCell(g.expected)} | ${verdict} |`;
+  return `| ${mdCode(g.name)} | ${mdCell(g.kind)} | ${mdCell(gateActual(g))} | ${mdCell(g.expected)} | ${verdict} |`;
 }
 
 /** One run; `label` (the backend, when a command ran several) goes into the heading. */
@@ -30,11 +30,11 @@ export function toMarkdown(report: RunReport, label: string | null = null): stri
     '',
     '| echoes/s | bytes/s | p50 | p90 | p99 | p99.9 | max | connect errors | integrity errors | leaked |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    `| ${formatScaled(r.throughput.echoesPerSec)} | ${formatScaled(r.throughput.bytesPerSec)}B | ${formatMs(c.p50)} ms | ${formatMs(c.p90)} ms | ${formatMs(c.p99)} ms | ${formatMs(c.p999)} ms | ${formatMs(c.max)} ms | ${r.connections.connectErrors} | ${integrityErrors(r.integrity)} | ${report.server.leaked ?? 'n/a'} |`,
+    `| ${formatScaled(r.throughput.echoesPerSec)} | ${formatValue(r.throughput.bytesPerSec, 'B/s')} | ${formatMs(c.p50)} ms | ${formatMs(c.p90)} ms | ${formatMs(c.p99)} ms | ${formatMs(c.p999)} ms | ${formatMs(c.max)} ms | ${r.connections.connectErrors} | ${integrityErrors(r.integrity)} | ${report.server.leaked ?? 'n/a'} |`,
     '',
     ...(r.latency.clientBound?.bound === true ? [`> ⚠️ ${mdCell(clientBoundText(r.latency.clientBound))}`, ''] : []),
   ];
-  if (failed.length > 0) out.push(`**Failed:** ${failed.map((g) => `\`${mdCell(g.name)}\``).join(', ')}`, '');
+  if (failed.length > 0) out.push(`**Failed:** ${failed.map((g) => mdCode(g.name)).join(', ')}`, '');
   out.push('| gate | kind | measured | expected | verdict |', '|---|---|---:|---|---|', ...report.gates.map(gateLine), '');
   if (report.server.crashed) out.push(`> ❌ The server under test crashed (exit ${report.server.exitCode ?? '?'}${report.server.signal ? `, ${mdCell(report.server.signal)}` : ''}).`, '');
   return `${out.join('\n')}\n`;

@@ -32,7 +32,7 @@ export function formatValue(v: number | null, unit: MetricUnit): string {
     case '/s':
       return `${formatScaled(v)}/s`;
     case 'B/s':
-      return `${formatScaled(v)}B/s`;
+      return `${formatBytes(v)}/s`;
     case 'MiB':
       return `${formatMs(v)} MiB`;
     case '%':
@@ -48,14 +48,6 @@ export function formatValue(v: number | null, unit: MetricUnit): string {
  */
 export function formatMsFixed(v: number): string {
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
-}
-
-/** The summary's counts and rates: 950, 12.3k, 1.23M, 4.56G with fixed decimals. */
-export function formatCount(v: number): string {
-  if (v >= 1e9) return `${(v / 1e9).toFixed(2)}G`;
-  if (v >= 1e6) return `${(v / 1e6).toFixed(2)}M`;
-  if (v >= 1e4) return `${(v / 1e3).toFixed(1)}k`;
-  return String(Math.round(v * 100) / 100);
 }
 
 /** 512 B, 1.5 KiB, 2.00 MiB, 1.25 GiB. */

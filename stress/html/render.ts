@@ -6,9 +6,9 @@
  */
 import type { ClientLag, GateVerdict, Percentiles, RunReport } from '../report/types';
 import { latencyBins, latencySpectrum } from '../report/histogram';
-import { gateActual } from '../report/summary';
+import { gateActual } from '../format/gate-value';
 import { sendModelText } from '../compare/settings';
-import { formatMs, formatScaled } from '../format/units';
+import { formatMs, formatScaled, formatValue } from '../format/units';
 import { uplotAssets } from './assets';
 import { CHART_SCRIPT } from './chart-script';
 import { interruptedText } from '../report/interrupted';
@@ -164,6 +164,7 @@ function latencySection(r: RunReport): string {
 <h3>Percentile spectrum (log scale), corrected and uncorrected for coordinated omission</h3>
 <div class="chart" id="chart-spectrum" data-chart="spectrum"></div>
 ${table(['ms', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean', 'min', 'samples'], rows, 'latency')}
+${clientBoundNote(r)}
 <div class="grid">
 <div><h3>Histogram (corrected, log-spaced bins)</h3><div class="chart" id="chart-histogram" data-chart="histogram"></div></div>
 <div><h3>p99 against throughput (a point a second)</h3><div class="chart" id="chart-load" data-chart="load"></div></div>
@@ -221,7 +222,7 @@ function keyNumbers(r: RunReport): string {
   const errors = res.series.reduce((a, t) => a + t.errors, 0);
   return `<div class="cards">
 ${card('echoes/s', num('results.throughput.echoesPerSec', res.throughput.echoesPerSec, formatScaled(res.throughput.echoesPerSec)))}
-${card('bytes/s', num('results.throughput.bytesPerSec', res.throughput.bytesPerSec, `${formatScaled(res.throughput.bytesPerSec)}B`))}
+${card('bytes/s', num('results.throughput.bytesPerSec', res.throughput.bytesPerSec, formatValue(res.throughput.bytesPerSec, 'B/s')))}
 ${measuredLatency(r) ? `${card('p50', num('results.latency.corrected.p50', c.p50, msText(c.p50)))}
 ${card('p99', num('results.latency.corrected.p99', c.p99, msText(c.p99)))}
 ${card('p99.9', num('results.latency.corrected.p999', c.p999, msText(c.p999)))}

@@ -13,9 +13,9 @@ import Table from 'cli-table3';
 import type { ServerStats } from '../../server/types';
 import { interruptedText } from './interrupted';
 import { clientBoundText } from './client-bound';
-import { anomalyTotal, findMetric, type MetricUnit } from '../run/metrics';
-import { formatBytes, formatCount, formatMsFixed, formatValue } from '../format/units';
-import { parseThreshold } from '../thresholds/grammar';
+import { anomalyTotal } from '../run/metrics';
+import { formatBytes, formatMsFixed, formatScaled } from '../format/units';
+import { gateActual } from '../format/gate-value';
 import { sendModelText } from '../compare/settings';
 import type { ClientBound, ClientLag, GateVerdict, Percentiles, RunReport } from './types';
 
@@ -97,24 +97,6 @@ function verdictCell(g: GateVerdict, c: chalk.Chalk): string {
   return g.pass ? c.green('pass') : c.red.bold('FAIL');
 }
 
-/** The unit of the metric a gate measures (the threshold's, or the registry metric its name starts with). */
-export function gateUnit(g: GateVerdict): MetricUnit {
-  if (g.kind === 'threshold') {
-    try {
-      const t = parseThreshold(g.name);
-      return t.metric.kind === 'latency' ? 'ms' : t.metric.unit;
-    } catch {
-      return '';
-    }
-  }
-  return findMetric(g.name.split(' ')[0] ?? '')?.unit ?? '';
-}
-
-/** A gate's measured value in its unit: "13.8 ms" beside "expected < 1 ms", not a bare 13.799. */
-export function gateActual(g: GateVerdict): string {
-  return g.actual === null ? 'unknown' : formatValue(g.actual, gateUnit(g));
-}
-
 function headline(r: RunReport, c: chalk.Chalk): string {
   const cn = r.results.connections;
   const backend = r.meta.addon.backend === null ? '' : ` (${r.meta.addon.backend})`;
@@ -155,9 +137,9 @@ function latencyLines(r: RunReport, c: chalk.Chalk, colors: boolean): string[] {
 function integrityLine(r: RunReport, c: chalk.Chalk): string {
   const i = r.results.integrity;
   const errors = Object.entries(i).filter(([k, v]) => k !== 'ok' && k !== 'abandoned' && v > 0);
-  const abandoned = i.abandoned > 0 ? `, abandoned ${formatCount(i.abandoned)} (in flight on connections cut on purpose or sent by clients that never read: not checked)` : '';
-  if (errors.length === 0) return `Integrity    ${c.green('clean')}: ok ${formatCount(i.ok)}${abandoned}`;
-  return `Integrity    ${c.red.bold(errors.map(([k, v]) => `${k} ${formatCount(v)}`).join(', '))}; ok ${formatCount(i.ok)}${abandoned}`;
+  const abandoned = i.abandoned > 0 ? `, abandoned ${formatScaled(i.abandoned)} (in flight on connections cut on purpose or sent by clients that never read: not checked)` : '';
+  if (errors.length === 0) return `Integrity    ${c.green('clean')}: ok ${formatScaled(i.ok)}${abandoned}`;
+  return `Integrity    ${c.red.bold(errors.map(([k, v]) => `${k} ${formatScaled(v)}`).join(', '))}; ok ${formatScaled(i.ok)}${abandoned}`;
 }
 
 function serverLine(r: RunReport, c: chalk.Chalk): string {
@@ -185,15 +167,15 @@ function compactSummary(r: RunReport, opts: SummaryOptions, c: chalk.Chalk): str
   out.push(...gateLines(r, c, opts.colors));
   out.push(...latencyLines(r, c, opts.colors));
   const tp = res.throughput;
-  const late = (tp.late ?? 0) > 0 ? ` · ${formatCount(tp.late ?? 0)} late` : '';
-  const probes = (tp.probes ?? 0) > 0 ? ` · ${formatCount(tp.probes ?? 0)} server probes` : '';
-  out.push(`Throughput   ${formatCount(tp.echoesPerSec)} echoes/s · ${formatBytes(tp.bytesPerSec)}/s · ${formatCount(tp.echoed)} echoes of ${formatCount(tp.sent)} sent · ${formatCount(tp.behindSchedule)} behind schedule${late}${probes}`);
+  const late = (tp.late ?? 0) > 0 ? ` · ${formatScaled(tp.late ?? 0)} late` : '';
+  const probes = (tp.probes ?? 0) > 0 ? ` · ${formatScaled(tp.probes ?? 0)} server probes` : '';
+  out.push(`Throughput   ${formatScaled(tp.echoesPerSec)} echoes/s · ${formatBytes(tp.bytesPerSec)}/s · ${formatScaled(tp.echoed)} echoes of ${formatScaled(tp.sent)} sent · ${formatScaled(tp.behindSchedule)} behind schedule${late}${probes}`);
   const cn = res.connections;
   const connectErrors = cn.connectErrors > 0 ? c.red(`${cn.connectErrors} connect errors`) : '0 connect errors';
   out.push(`Connections  ${cn.target} target · ${cn.opened} opened · ${cn.peak} peak · ${cn.reconnects} reconnects · ${connectErrors}`);
   out.push(integrityLine(r, c));
   const errs = Object.entries(res.clientErrors);
-  if (errs.length > 0) out.push(`Client       ${errs.map(([k, v]) => `${k} ${formatCount(v)}`).join(', ')}`);
+  if (errs.length > 0) out.push(`Client       ${errs.map(([k, v]) => `${k} ${formatScaled(v)}`).join(', ')}`);
   const cuts = Object.entries(res.chaos.counts).filter(([, v]) => v > 0);
   if (cuts.length > 0) out.push(`Chaos        ${cuts.map(([k, v]) => `${k} ${v}`).join(', ')} (replay: --seed ${r.meta.seed})`);
   out.push(serverLine(r, c));
@@ -240,13 +222,13 @@ function verboseSummary(r: RunReport, opts: SummaryOptions, c: chalk.Chalk): str
   const tp = res.throughput;
   const thr = table(['Throughput', 'total', 'per second'], opts.colors);
   thr.push(
-    ['echoes', formatCount(tp.echoed), formatCount(tp.echoesPerSec)],
+    ['echoes', formatScaled(tp.echoed), formatScaled(tp.echoesPerSec)],
     ['bytes echoed', formatBytes(tp.bytesEchoed), `${formatBytes(tp.bytesPerSec)}/s`],
-    ['packets sent', formatCount(tp.sent), ''],
-    ['behind schedule', formatCount(tp.behindSchedule), ''],
-    ['late (after echo timeout)', formatCount(tp.late ?? 0), ''],
+    ['packets sent', formatScaled(tp.sent), ''],
+    ['behind schedule', formatScaled(tp.behindSchedule), ''],
+    ['late (after echo timeout)', formatScaled(tp.late ?? 0), ''],
   );
-  if ((tp.probes ?? 0) > 0) thr.push(['server probes received', formatCount(tp.probes ?? 0), '']);
+  if ((tp.probes ?? 0) > 0) thr.push(['server probes received', formatScaled(tp.probes ?? 0), '']);
   out.push(thr.toString());
 
   const cn = res.connections;

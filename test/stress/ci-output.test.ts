@@ -42,7 +42,7 @@ test('JUnit: one test case per gate and threshold, failures carry the measured v
   assert.equal((xml.match(/<testcase /g) ?? []).length, report.gates.length);
   assert.match(xml, /<testsuites name="lanstress" tests="7" failures="2" errors="0" skipped="1"/);
   assert.match(xml, /<testcase classname="lanstress\.echo\.threshold" name="connectErrors==0" time="0">\s*<failure message="measured 2, expected == 0" type="threshold">/);
-  assert.match(xml, /name="p50&lt;1us" time="0">\s*<failure message="measured [\d.]+, expected &lt; 0\.001 ms"/);
+  assert.match(xml, /name="p50&lt;1us" time="0">\s*<failure message="measured [\d.]+ ms, expected &lt; 0\.001 ms"/, 'measured in the unit of the bound');
   assert.match(xml, /name="odd &quot;gate&quot; &lt;&amp;&gt;" time="0"><\/testcase>/);
   assert.match(xml, /<testcase [^>]*name="p99&lt;100s" time="0"><\/testcase>/);
   assert.match(xml, /name="server\.sessions == 0" time="0">\s*<skipped message="unknown: measured unknown, expected == 0"\/>/);
@@ -57,8 +57,9 @@ test('Markdown: verdict, build, key numbers, every gate, failures named', () => 
   assert.match(md, /^## lanstress `echo`: ❌ FAIL/);
   assert.match(md, /Build `0123456789-dirty`/);
   assert.match(md, /Test CPU &lt;script&gt;/);
-  assert.match(md, /\*\*Failed:\*\* `p99&lt;1us`/);
-  assert.equal((md.match(/^\| (integrity|server|p99)/gm) ?? []).length, report.gates.length);
+  assert.match(md, /\*\*Failed:\*\* `p99<1us`/, 'code spans carry the text as written, not HTML-escaped');
+  assert.equal((md.match(/^\| `(integrity|server|p99)/gm) ?? []).length, report.gates.length);
+  assert.match(md, /\| `p99<1us` \| threshold \| [\d.]+ ms \|/);
 });
 
 test('writeCiOutputs writes the files asked for and nothing else', () => {

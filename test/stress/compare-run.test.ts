@@ -59,7 +59,7 @@ test('compare on real runs: a slower server is a regression, the same build is n
     const failures = [...xml.matchAll(/<testcase classname="lanstress\.echo-flood\.threshold" name="([^"]*)"[^>]*>\s*<failure message="([^"]*)"/g)].map((m) => [m[1], m[2]]);
     assert.equal(failures.length, 1, xml);
     assert.equal(failures[0]?.[0], 'p99&lt;1us');
-    assert.match(failures[0]?.[1] ?? '', /^measured [\d.]+, expected &lt; 0\.001 ms$/);
+    assert.match(failures[0]?.[1] ?? '', /^measured [\d.]+ ms, expected &lt; 0\.001 ms$/);
     assert.match(xml, /<testcase [^>]*name="lost==0" time="0"><\/testcase>/);
 
     const regressed = stress(['compare', a.json, slow.json, '--fail-on-regression', '5%']);

@@ -54,9 +54,9 @@ function valueAt(report: RunReport, key: string): unknown {
 
 /** The number a cell shows, read as a person would: "1.23 ms" -> 1.23, "12.3k" -> 12300, "1,024" -> 1024. */
 function shown(text: string): number {
-  const m = /^(-?[\d,]*\.?\d+)\s*([kMG]?)/.exec(text.trim());
+  const m = /^(-?[\d,]*\.?\d+)\s*([kKMG]i?)?/.exec(text.trim());
   assert.ok(m, `"${text}" does not start with a number`);
-  const scale = { '': 1, k: 1e3, M: 1e6, G: 1e9 }[m[2] ?? ''] ?? 1;
+  const scale = { '': 1, k: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 }[m[2] ?? ''] ?? 1;
   return Number((m[1] ?? '').replace(/,/g, '')) * scale;
 }
 
