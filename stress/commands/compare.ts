@@ -18,6 +18,8 @@ import { checkBaseline, loadComparable, ReportInputError, sideFiles } from '../c
 import { EXIT } from '../run/exit-codes';
 import { colourOn } from '../format/terminal';
 import { outputFileProblem } from '../run/output-paths';
+import { renderCompareHtml } from '../html/compare-render';
+import { writeHtmlPage } from '../html/write';
 
 export interface CompareArgs {
   base: string;
@@ -32,6 +34,8 @@ export interface CompareArgs {
   markdown?: string | boolean;
   'allow-interrupted'?: boolean;
   'allow-different'?: boolean;
+  /** Also write the runs overlaid in one HTML page here. */
+  html?: string;
 }
 
 export interface CommandIo {
@@ -82,10 +86,11 @@ export function compareCommandRun(args: CompareArgs, io: CommandIo): number {
     io.err(`stress compare: --markdown ${JSON.stringify(markdown.path)}: names a JSON file, not a Markdown one (to print the comment, use --markdown stdout)`);
     return EXIT.usage;
   }
-  if (markdown.kind === 'file') {
-    const why = outputFileProblem(markdown.path);
+  const outputs: Array<[string, string | undefined]> = [['markdown', markdown.kind === 'file' ? markdown.path : undefined], ['html', args.html]];
+  for (const [flag, file] of outputs) {
+    const why = file === undefined ? null : outputFileProblem(file);
     if (why !== null) {
-      io.err(`stress compare: --markdown ${JSON.stringify(markdown.path)}: ${why}`);
+      io.err(`stress compare: --${flag} ${JSON.stringify(file)}: ${why}`);
       return EXIT.usage;
     }
   }
@@ -106,7 +111,9 @@ export function compareCommandRun(args: CompareArgs, io: CommandIo): number {
     if (why !== null) throw new ReportInputError(why);
     const comparison = compareSides(sides, threshold);
     if (markdown.kind === 'file') writeFileSync(markdown.path, comparisonMarkdown(comparison));
+
     io.out(markdown.kind === 'stdout' ? comparisonMarkdown(comparison) : formatComparison(comparison, { colors: io.colors }) + '\n');
+    if (args.html !== undefined) io.out(`HTML: ${writeHtmlPage(args.html, renderCompareHtml(comparison, sides))}\n`);
     return gate && comparison.regressions.length > 0 ? EXIT.gateFailed : EXIT.pass;
   } catch (e) {
     if (e instanceof ReportInputError) {
@@ -122,6 +129,7 @@ const COMPARE_FLAGS = [
   { name: 'fail-on-regression', type: 'string', side: 'run', describe: 'exit 1 when a metric is worse than the base by more than this percentage and the noise (e.g. 5%)' },
   { name: 'markdown', type: 'string', side: 'output', describe: 'also write a Markdown pull-request comment to this path, as run and report do; stdout prints it instead of the table (the bare switch is a deprecated spelling of stdout)' },
   { name: 'allow-interrupted', type: 'bool', side: 'run', describe: 'accept an interrupted run (verdict interrupted) as the baseline; refused by default (exit 2)' },
+  { name: 'html', type: 'string', side: 'output', describe: 'also write the runs overlaid in one self-contained HTML page (spectra, throughput, latency over time, the delta table)' },
   { name: 'allow-different', type: 'bool', side: 'run', describe: 'compare runs whose settings differ (clients, send model, rate, payload, duration, target, backend, ...); refused by default (exit 2)' },
 ] as const satisfies readonly Flag[];
 
@@ -134,7 +142,7 @@ function readCommandLine(args: Readonly<Record<string, unknown>>, argv: readonly
   };
   const more = Array.isArray(args.more) ? args.more.map(String) : undefined;
   return {
-    args: { base: String(args.base), head: String(args.head), more, 'fail-on-regression': text('fail-on-regression'), markdown: text('markdown'), 'allow-interrupted': values.get('allow-interrupted') === true, 'allow-different': values.get('allow-different') === true },
+    args: { base: String(args.base), head: String(args.head), more, 'fail-on-regression': text('fail-on-regression'), markdown: text('markdown'), 'allow-interrupted': values.get('allow-interrupted') === true, 'allow-different': values.get('allow-different') === true, html: text('html') },
     problems: scanArgv(argv, COMPARE_FLAGS).problems,
   };
 }

@@ -28,7 +28,7 @@ export function formatNoise(cell: Cell, row: Row): string {
   return `±${formatValue(cell.noise, row.unit)}`;
 }
 
-const STATUS_TEXT: Record<Status, string> = {
+export const STATUS_TEXT: Record<Status, string> = {
   regression: 'REGRESSION',
   improvement: 'improved',
   'within-noise': 'within noise',
@@ -38,7 +38,7 @@ const STATUS_TEXT: Record<Status, string> = {
 };
 
 /** A side's value with its spread over the runs (repeats): "1.20 ms (1.10 ms..1.60 ms)". */
-function withSpread(value: number | null, spread: [number, number] | null, unit: Row['unit']): string {
+export function withSpread(value: number | null, spread: [number, number] | null, unit: Row['unit']): string {
   const v = formatValue(value, unit);
   return spread === null ? v : `${v} (${formatValue(spread[0], unit)}..${formatValue(spread[1], unit)})`;
 }

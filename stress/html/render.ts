@@ -17,13 +17,13 @@ import { esc, jsonForScript } from './escape';
 import { CHAOS_ACTIONS, isIntegrityError } from '../../dummy-client/types';
 import { NEWER_SERVER_COUNTERS, REJECT_REASONS, SERVER_COUNTERS, type NewerServerCounter, type ServerCounter } from '../../server/types';
 
-type Cell = string | number | boolean | null | undefined | { html: string };
+export type Cell = string | number | boolean | null | undefined | { html: string };
 
 function cell(c: Cell): string {
   return typeof c === 'object' && c !== null ? c.html : esc(c);
 }
 
-function table(headers: readonly string[], rows: ReadonlyArray<readonly Cell[]>, cls = ''): string {
+export function table(headers: readonly string[], rows: ReadonlyArray<readonly Cell[]>, cls = ''): string {
   const head = headers.map((h) => `<th>${esc(h)}</th>`).join('');
   const body = rows.map((r) => `<tr>${r.map((c) => `<td>${cell(c)}</td>`).join('')}</tr>`).join('\n');
   return `<table class="${esc(cls)}"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
@@ -331,7 +331,6 @@ export interface RenderOptions {
 export function renderHtml(report: RunReport, opts: RenderOptions = {}): string {
   const r = report;
   const res = r.results;
-  const { js, css } = uplotAssets();
   const verdict = VERDICT_BADGE[r.verdict];
   const title = `lanstress ${r.scenario.name}: ${verdict.title} (${r.meta.git.commit?.slice(0, 7) ?? 'no git'}${r.meta.git.dirty ? '-dirty' : ''})`;
   const integrityRows = Object.entries(res.integrity).map(([k, v]): Cell[] => [
@@ -360,19 +359,7 @@ export function renderHtml(report: RunReport, opts: RenderOptions = {}): string 
   const optionRows = Object.entries(r.options).map(([k, v]): Cell[] => [k, optionText(v)]);
   optionRows.push(['resolved target', `${r.target.kind} ${r.target.host}:${r.target.port}`]);
 
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<title>${esc(title)}</title>
-<style>${css}</style>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-<h1>lanstress: ${esc(r.scenario.name)} <span class="badge verdict ${verdict.cls}" data-k="verdict">${verdict.text}</span></h1>
+  return htmlDocument(title, `<h1>lanstress: ${esc(r.scenario.name)} <span class="badge verdict ${verdict.cls}" data-k="verdict">${verdict.text}</span></h1>
 <p class="desc">${esc(`${res.connections.target} clients, ${sendModelText(r)}, ${r.meta.durationSec.toFixed(1)} s, ${r.target.kind} target, backend ${r.meta.addon.backend ?? 'unknown'}, seed ${r.meta.seed}`)}${opts.source ? ` — <code>${esc(opts.source)}</code>` : ''}</p>
 ${r.interrupted === undefined ? '' : `<p class="interrupted" data-k="interrupted">${esc(interruptedText(r.interrupted))}</p>`}
 ${failuresBox(r)}
@@ -397,10 +384,33 @@ ${serverSection(r)}
 ${table(['option', 'value'], optionRows, 'kv options')}
 </section>
 ${buildSection(r)}
+`, chartData(r), CHART_SCRIPT);
+}
+
+/**
+ * A self-contained page: uPlot and its CSS inlined, the chart data in a JSON block, a
+ * Content-Security-Policy that forbids any fetch. `body` is trusted markup (every report
+ * string in it already escaped); `script` draws the charts from `data`.
+ */
+export function htmlDocument(title: string, body: string, data: unknown, script: string): string {
+  const { js, css } = uplotAssets();
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<title>${esc(title)}</title>
+<style>${css}</style>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+${body}
 </main>
-<script type="application/json" id="report-data">${jsonForScript(chartData(r))}</script>
+<script type="application/json" id="report-data">${jsonForScript(data)}</script>
 <script>${js}</script>
-<script>${CHART_SCRIPT}</script>
+<script>${script}</script>
 </body>
 </html>
 `;

@@ -15,10 +15,15 @@ export function htmlPathFor(jsonPath: string): string {
  * temporary file is removed whatever fails. Returns the path written.
  */
 export function writeHtmlReport(report: RunReport, outPath: string, source?: string): string {
+  return writeHtmlPage(outPath, renderHtml(report, source === undefined ? {} : { source }));
+}
+
+/** Any page (a run report, a comparison) written the same way: temp file, rename, temp removed on failure. */
+export function writeHtmlPage(outPath: string, html: string): string {
   mkdirSync(path.dirname(path.resolve(outPath)), { recursive: true });
   const tmp = `${outPath}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, renderHtml(report, source === undefined ? {} : { source }));
+    writeFileSync(tmp, html);
     renameSync(tmp, outPath);
   } finally {
     rmSync(tmp, { force: true });

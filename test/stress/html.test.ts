@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -199,6 +199,42 @@ test('a run without round trips says so instead of showing zeros, and renders in
       assert.ok(mins[id] !== undefined && mins[id] !== null, `${id} is drawn`);
       assert.ok((JSON.parse(mins[id] as string) as number[]).every((m) => m === 0), `${id} y axes start at 0: ${mins[id]}`);
     }
+  } finally {
+    await browser.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('stress compare --html: the runs overlaid in one self-contained page that opens in Chromium, with the delta table', { skip: noBrowser, timeout: 90_000 }, async () => {
+  const dir = tempDir('compare-html');
+  const browser = Browser.launch(chromium as string);
+  try {
+    const base = path.join(dir, 'base');
+    const slow = path.join(dir, 'slow');
+    mkdirSync(base);
+    mkdirSync(slow);
+    [400, 420, 410, 390, 405].forEach((m, i) => writeFileSync(path.join(base, `${i}.json`), JSON.stringify(makeReport({ seed: i + 1, medianUs: m }))));
+    [1600, 1650, 1580, 1620, 1610].forEach((m, i) => writeFileSync(path.join(slow, `${i}.json`), JSON.stringify(makeReport({ seed: i + 11, medianUs: m }))));
+    const file = path.join(dir, 'compare.html');
+    const ran = spawnSync(process.execPath, [CLI, 'compare', base, slow, '--html', file], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(ran.status, 0, ran.stderr);
+    assert.match(ran.stdout, new RegExp(`HTML: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    const html = readFileSync(file, 'utf8');
+    assert.doesNotMatch(html, /<(script|link|img|iframe)[^>]+(src|href)=/i, 'self-contained');
+    assert.match(html, /<span class="badge fail" data-k="verdict">\d+ regressions?<\/span>/);
+    assert.match(html, /<td>latency p99<\/td>.*REGRESSION/);
+    assert.match(html, /Runs per side: 5 vs 5/);
+    const page = await browser.newPage(1024, 800);
+    const url = pathToFileURL(file).href;
+    await page.goto(url);
+    assert.equal(await page.evaluate<string | null>(`document.documentElement.getAttribute('data-charts-drawn')`), '3');
+    const series = await page.evaluate<number>(`document.querySelectorAll('#chart-spectra .u-legend .u-series').length`);
+    assert.equal(series, 3, 'the percentile axis and one line per side');
+    assert.deepEqual(page.errors(), [], 'no console error');
+    assert.deepEqual(page.requests().filter((u) => u !== url), [], 'no network request but the file itself');
+    const bad = spawnSync(process.execPath, [CLI, 'compare', base, slow, '--html', dir], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--html ".*": is a directory/);
   } finally {
     await browser.close();
     rmSync(dir, { recursive: true, force: true });
