@@ -20,7 +20,7 @@ export const CHART_SCRIPT = String.raw`(function () {
     opts.width = widthOf(el);
     opts.height = HEIGHT;
     // Room on the right for the last x label (99.9999 % at the spectrum's end).
-    opts.padding = [12, 28, 0, 0];
+    opts.padding = [12, 44, 0, 0];
     opts.legend = { live: true };
     // What each y scale starts at once drawn, for a reader's tools (and the tests): counts start at 0.
     opts.hooks = { draw: [function (u) {

@@ -97,7 +97,7 @@ const COMPARE_CHART_SCRIPT = String.raw`(function () {
   function make(id, opts, columns) {
     var el = document.getElementById(id);
     if (!el || !columns[0] || columns[0].length === 0) { if (el) { el.textContent = 'no data'; el.className += ' empty'; } return; }
-    opts.width = widthOf(el); opts.height = 260; opts.padding = [12, 28, 0, 0]; opts.legend = { live: true };
+    opts.width = widthOf(el); opts.height = 260; opts.padding = [12, 44, 0, 0]; opts.legend = { live: true };
     charts.push({ plot: new uPlot(opts, columns, el), el: el });
   }
   make('chart-spectra', {

@@ -295,7 +295,7 @@ table.kv thead { display: none; }
 table.kv td:first-child { color: #555; width: 28%; }
 code, pre { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; font-size: 0.8rem; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f4f4f4; padding: 8px; }
-.badge { display: inline-block; padding: 0 6px; border-radius: 3px; font-weight: 600; font-size: 0.8rem; }
+.badge { display: inline-block; white-space: nowrap; padding: 0 6px; border-radius: 3px; font-weight: 600; font-size: 0.8rem; }
 .badge.pass { background: #e8f5e9; color: #1b5e20; }
 .badge.fail { background: #c62828; color: #fff; }
 .badge.unknown { background: #fff3e0; color: #e65100; }
