@@ -11,7 +11,7 @@
  */
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import type { Histogram } from 'hdr-histogram-js';
-import { CHAOS_ACTIONS, type ChaosAction, type ChaosCounts, type ChaosCut, type FleetConfig, type IntegrityCounts, type TrafficCounters } from './types';
+import { CHAOS_ACTIONS, isExpectedClientEvent, type ChaosAction, type ChaosCounts, type ChaosCut, type FleetConfig, type IntegrityCounts, type TrafficCounters } from './types';
 import { Connection, type ConnectionHost, type PoolCounters } from './connection';
 import { BAD_INPUT_GRACE_MS } from './misbehaving';
 import { emptyCounts, integrityErrors } from './integrity';
@@ -262,7 +262,7 @@ export class ConnectionPool implements ConnectionHost {
   countError(code: string): void {
     this.errorsByCode[code] = (this.errorsByCode[code] ?? 0) + 1;
     // Offenders' tallies are what the scenario asked for, not errors.
-    if (!code.startsWith('badInput.') && !code.startsWith('slowReader.')) this.counters.errors++;
+    if (!isExpectedClientEvent(code)) this.counters.errors++;
   }
 
   tally(key: string): void {

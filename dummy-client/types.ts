@@ -102,6 +102,18 @@ export type IntegrityCounts = Record<IntegrityClass, number>;
 
 export type ChaosCounts = Record<ChaosAction, number>;
 
+/**
+ * Client event codes a scenario causes on purpose (offenders' tallies, refusals and server cuts
+ * it expects, stalls): counted beside the client errors, never as errors. One list: the pool
+ * counts errors by it; the summary, HTML and live line split by it.
+ */
+const EXPECTED_EVENT_PREFIXES = ['badInput.', 'slowReader.', 'stall.'] as const;
+const EXPECTED_EVENT_CODES: ReadonlySet<string> = new Set(['serverClosed', 'refused', 'junkFrame']);
+
+export function isExpectedClientEvent(code: string): boolean {
+  return EXPECTED_EVENT_CODES.has(code) || EXPECTED_EVENT_PREFIXES.some((p) => code.startsWith(p));
+}
+
 /** One second of the run, merged over workers. */
 /** Counters a worker reports each interval and the fleet merges into a tick. */
 export interface TrafficCounters {

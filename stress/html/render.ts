@@ -14,7 +14,7 @@ import { CHART_SCRIPT } from './chart-script';
 import { interruptedText } from '../report/interrupted';
 import { clientBoundText } from '../report/client-bound';
 import { esc, jsonForScript } from './escape';
-import { CHAOS_ACTIONS, isIntegrityError } from '../../dummy-client/types';
+import { CHAOS_ACTIONS, isExpectedClientEvent, isIntegrityError } from '../../dummy-client/types';
 import { NEWER_SERVER_COUNTERS, REJECT_REASONS, SERVER_COUNTERS, type NewerServerCounter, type ServerCounter } from '../../server/types';
 
 export type Cell = string | number | boolean | null | undefined | { html: string };
@@ -194,9 +194,9 @@ ${first}
 
 /** Client errors by code; a chart per second only when something was counted (no flat zero lines). */
 function errorsSection(r: RunReport): string {
-  const errorRows = Object.entries(r.results.clientErrors).map(([k, v]): Cell[] => [k, num(`results.clientErrors.${k}`, v)]);
+  const errorRows = Object.entries(r.results.clientErrors).map(([k, v]): Cell[] => [k, num(`results.clientErrors.${k}`, v), isExpectedClientEvent(k) ? 'expected in this scenario' : { html: '<span class="badge unknown">error</span>' }]);
   const chart = hadErrors(r) ? '<h3>Errors and late sends per second</h3><div class="chart" id="chart-errors" data-chart="errors"></div>' : '';
-  return `<section><h2>Client errors</h2>${chart}${errorRows.length > 0 ? table(['code', 'count'], errorRows) : '<p>none</p>'}</section>`;
+  return `<section><h2>Client errors and expected events</h2>${chart}${errorRows.length > 0 ? table(['code', 'count', ''], errorRows) : '<p>none</p>'}</section>`;
 }
 
 function buildSection(r: RunReport): string {

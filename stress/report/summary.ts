@@ -11,6 +11,7 @@
 import chalk from 'chalk';
 import Table from 'cli-table3';
 import type { ServerStats } from '../../server/types';
+import { isExpectedClientEvent } from '../../dummy-client/types';
 import { interruptedText } from './interrupted';
 import { clientBoundText } from './client-bound';
 import { anomalyTotal } from '../run/metrics';
@@ -174,8 +175,7 @@ function compactSummary(r: RunReport, opts: SummaryOptions, c: chalk.Chalk): str
   const connectErrors = cn.connectErrors > 0 ? c.red(`${cn.connectErrors} connect errors`) : '0 connect errors';
   out.push(`Connections  ${cn.target} target · ${cn.opened} opened · ${cn.peak} peak · ${cn.reconnects} reconnects · ${connectErrors}`);
   out.push(integrityLine(r, c));
-  const errs = Object.entries(res.clientErrors);
-  if (errs.length > 0) out.push(`Client       ${errs.map(([k, v]) => `${k} ${formatScaled(v)}`).join(', ')}`);
+  out.push(clientLine(res.clientErrors, c));
   const cuts = Object.entries(res.chaos.counts).filter(([, v]) => v > 0);
   if (cuts.length > 0) out.push(`Chaos        ${cuts.map(([k, v]) => `${k} ${v}`).join(', ')} (replay: --seed ${r.meta.seed})`);
   out.push(serverLine(r, c));
@@ -184,6 +184,16 @@ function compactSummary(r: RunReport, opts: SummaryOptions, c: chalk.Chalk): str
   out.push(verdictText(r.verdict, c));
   if (opts.reportPath !== null) out.push(`Report: ${opts.reportPath}`);
   return `${out.join('\n')}\n`;
+}
+
+/** Client errors, then what the scenario caused on purpose (refusals, offenders, stalls): one line, two counts. */
+function clientLine(codes: Record<string, number>, c: chalk.Chalk): string {
+  const list = (entries: Array<[string, number]>): string => entries.map(([k, v]) => `${k} ${formatScaled(v)}`).join(', ');
+  const errors = Object.entries(codes).filter(([k]) => !isExpectedClientEvent(k));
+  const expected = Object.entries(codes).filter(([k]) => isExpectedClientEvent(k));
+  const total = errors.reduce((a, [, v]) => a + v, 0);
+  const head = total === 0 ? 'errors 0' : c.yellow(`errors ${formatScaled(total)} (${list(errors)})`);
+  return `Client       ${head}${expected.length > 0 ? ` · expected: ${list(expected)}` : ''}`;
 }
 
 /** What the numbers alone would leave a reader to guess. */

@@ -9,10 +9,21 @@ function ms(v: number | null): string {
   return v === null ? '-' : v >= 10 ? v.toFixed(0) : v.toFixed(2);
 }
 
-/** Pure: one tick as text. */
+const BAR_CELLS = 12;
+
+/** "[#####·······]": how much of the run has gone (the ramp-up is inside the duration). */
+export function progressBar(t: number, durationSec: number): string {
+  const done = durationSec > 0 ? Math.min(BAR_CELLS, Math.round((t / durationSec) * BAR_CELLS)) : BAR_CELLS;
+  return `[${'#'.repeat(done)}${'·'.repeat(BAR_CELLS - done)}]`;
+}
+
+/**
+ * Pure: one tick as text. `errors` is this second's client errors plus integrity errors, the
+ * codes the summary lists as errors (not the events a scenario causes on purpose).
+ */
 export function formatTick(t: FleetTick, durationSec: number, serverSessions: number | null, clientRssBytes: number): string {
   const parts = [
-    `${String(t.t).padStart(3)}/${durationSec}s`,
+    `${progressBar(t.t, durationSec)} ${String(t.t).padStart(3)}/${durationSec}s`,
     `conn ${t.connections}${t.connecting > 0 ? ` (+${t.connecting} opening)` : ''}`,
     `echo/s ${t.echoed}`,
     `p50 ${ms(t.p50)}ms p99 ${ms(t.p99)}ms`,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatTick, Progress } from '../../stress/run/progress';
+import { formatTick, progressBar, Progress } from '../../stress/run/progress';
 import { parseServerLine } from '../../server/lines';
 import { tick } from './fixtures';
 
@@ -45,4 +45,10 @@ test('server lines: listening/stats/final parsed, anything else ignored', () => 
   assert.equal(parseServerLine('listening on 127.0.0.1:5'), null);
   assert.equal(parseServerLine('{"event":"other"}'), null);
   assert.equal(parseServerLine('{broken'), null);
+});
+
+test('the live line starts with a bar of the run gone by', () => {
+  assert.equal(progressBar(0, 30), '[············]');
+  assert.equal(progressBar(15, 30), '[######······]');
+  assert.equal(progressBar(31, 30), '[############]');
 });

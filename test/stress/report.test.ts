@@ -187,3 +187,11 @@ test('the compact summary says "none measured" for a run without round trips, an
   assert.doesNotMatch(text, /Latency \(ms\)/);
   assert.doesNotMatch(text, /connections were open at once/, 'refusing connections is the point of max-sessions');
 });
+
+test('the compact summary counts client errors apart from the events a scenario causes on purpose', () => {
+  const r = sampleReport(fleetResult({ errors: { ECONNRESET: 2, refused: 1424, 'stall.started': 3 } }));
+  const text = formatSummary(r, { colors: false, reportPath: null });
+  assert.match(text, /^Client {7}errors 2 \(ECONNRESET 2\) · expected: refused 1424, stall\.started 3$/m);
+  const calm = formatSummary(sampleReport(fleetResult({ errors: { refused: 7 } })), { colors: false, reportPath: null });
+  assert.match(calm, /^Client {7}errors 0 · expected: refused 7$/m);
+});
