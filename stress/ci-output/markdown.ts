@@ -5,13 +5,20 @@ import { mdCell, mdCode } from '../format/markdown';
 import { interruptedText } from '../report/interrupted';
 import { clientBoundText } from '../report/client-bound';
 import { integrityErrors } from '../../dummy-client/integrity';
-import type { GateVerdict, RunReport } from '../report/types';
+import type { GateVerdict, Percentiles, RunReport } from '../report/types';
+import { sendModelText } from '../compare/settings';
 
 const HEADLINE: Record<RunReport['verdict'], string> = { pass: '✅ PASS', fail: '❌ FAIL', interrupted: '⏹️ INTERRUPTED' };
 
 function gateLine(g: GateVerdict): string {
   const verdict = g.unknown ? '⚪ unknown' : g.pass ? '✅ pass' : '❌ **FAIL**';
   return `| ${mdCode(g.name)} | ${mdCell(g.kind)} | ${mdCell(gateActual(g))} | ${mdCell(g.expected)} | ${verdict} |`;
+}
+
+/** p50..max in ms, or "not measured" where the run measured no round trip (broadcast). */
+function latencyCells(c: Percentiles): string {
+  if (c.count === 0) return ['not measured', '', '', '', ''].join(' | ');
+  return [c.p50, c.p90, c.p99, c.p999, c.max].map((v) => `${formatMs(v)} ms`).join(' | ');
 }
 
 /** One run; `label` (the backend, when a command ran several) goes into the heading. */
@@ -26,11 +33,11 @@ export function toMarkdown(report: RunReport, label: string | null = null): stri
     '',
     ...(report.interrupted === undefined ? [] : [`> ⏹️ ${mdCell(interruptedText(report.interrupted))}`, '']),
     `Build \`${mdCell(commit)}\` · addon ${mdCell(m.addon.buildType)} ${mdCell(m.addon.backend ?? '')} · lanstress ${mdCell(m.tool.version)} · node ${mdCell(m.node)} · ${mdCell(m.cpu.model)} ×${m.cpu.cores}`,
-    `${r.connections.target} clients, ${m.durationSec.toFixed(1)} s, target ${report.target.kind} ${mdCell(`${report.target.host}:${report.target.port}`)}, started ${mdCell(m.startedAt)}`,
+    `${r.connections.target} clients, ${mdCell(sendModelText(report))}, ${m.durationSec.toFixed(1)} s, target ${report.target.kind} ${mdCell(`${report.target.host}:${report.target.port}`)}, started ${mdCell(m.startedAt)}`,
     '',
     '| echoes/s | bytes/s | p50 | p90 | p99 | p99.9 | max | connect errors | integrity errors | leaked |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    `| ${formatScaled(r.throughput.echoesPerSec)} | ${formatValue(r.throughput.bytesPerSec, 'B/s')} | ${formatMs(c.p50)} ms | ${formatMs(c.p90)} ms | ${formatMs(c.p99)} ms | ${formatMs(c.p999)} ms | ${formatMs(c.max)} ms | ${r.connections.connectErrors} | ${integrityErrors(r.integrity)} | ${report.server.leaked ?? 'n/a'} |`,
+    `| ${formatScaled(r.throughput.echoesPerSec)} | ${formatValue(r.throughput.bytesPerSec, 'B/s')} | ${latencyCells(c)} | ${r.connections.connectErrors} | ${integrityErrors(r.integrity)} | ${report.server.leaked ?? 'n/a'} |`,
     '',
     ...(r.latency.clientBound?.bound === true ? [`> ⚠️ ${mdCell(clientBoundText(r.latency.clientBound))}`, ''] : []),
   ];
