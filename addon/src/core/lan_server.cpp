@@ -170,7 +170,8 @@ void LanServer::adoptOptions(const LanServerOptions& options) {
 // The table, then the workers, the accept thread and the watch thread: running from here on.
 void LanServer::startThreads() {
   if (opt_.probes) raceWindows_.enable();
-  table_.reset(new SessionTable(opt_.maxSessions, this, SessionId::kMaxGeneration, &raceWindows_));
+  // The table lends each slot its receive ring: resident only once data arrives (ring_buffer.h).
+  table_.reset(new SessionTable(opt_.maxSessions, this, SessionId::kMaxGeneration, &raceWindows_, ringCapacity_));
   state_.store(State::Running, std::memory_order_release);
   for (uint32_t i = 0; i < opt_.workers; ++i) workers_.emplace_back(&LanServer::workerLoop, this, i + 1);
   acceptThread_ = std::thread(&LanServer::acceptLoop, this);
@@ -295,7 +296,6 @@ void LanServer::handleAccepted(int fd, uint32_t ip, uint16_t port) {
   s->disconnectMarkMs.store(0, std::memory_order_relaxed);
   s->closeWhenSent.store(0, std::memory_order_relaxed);
   s->closeWhenSentMs.store(0, std::memory_order_relaxed);
-  s->recvRing.reset(ringCapacity_);
 #ifndef LANSTRESS_FAULT_PUBLISH_BEFORE_FILL
   table.publish(s);  // live, with the accept thread's count held (I1)
 #endif
@@ -650,7 +650,7 @@ void LanServer::releaseSession(Session* s) {
   else ::close(s->fd);
   s->fd = -1;
   s->dropSends();
-  s->recvRing.clear();
+  s->recvRing.discard();
 
   disconnects_[static_cast<int>(reason) - 1].fetch_add(1, std::memory_order_relaxed);
   released_.fetch_add(1, std::memory_order_relaxed);

@@ -4,8 +4,14 @@
 //
 // Not thread-safe on purpose: a session has at most one receive in flight, and
 // only the worker handling that receive's completion touches the ring.
+//
+// Memory: either its own (reset) or lent by the owner of a larger mapping
+// (attach: the session table lends each slot a ring from one anonymous
+// mapping, so a ring costs resident memory only once data has been received
+// into it, and discard() gives those pages back when the session ends).
 #pragma once
 
+#include <sys/mman.h>
 #include <sys/uio.h>
 
 #include <cstddef>
@@ -20,16 +26,32 @@ class RingBuffer {
   RingBuffer() = default;
   explicit RingBuffer(size_t capacity) { reset(capacity); }
 
-  // Drops the contents; reallocates only when the capacity changes.
+  // Drops the contents; reallocates only when the capacity changes (or the ring was lent).
   void reset(size_t capacity) {
-    if (capacity != capacity_) {
-      buf_.reset(capacity ? new uint8_t[capacity] : nullptr);
+    if (capacity != capacity_ || !owned_) {
+      owned_.reset(capacity ? new uint8_t[capacity] : nullptr);
+      buf_ = owned_.get();
       capacity_ = capacity;
     }
-    head_ = 0;
-    size_ = 0;
+    clear();
+  }
+  // Lends the ring capacity bytes at mem (page-aligned; the lender keeps them
+  // mapped for the ring's lifetime).
+  void attach(uint8_t* mem, size_t capacity) {
+    owned_.reset();
+    buf_ = mem;
+    capacity_ = capacity;
+    touched_ = false;
+    clear();
   }
   void clear() { head_ = 0; size_ = 0; }
+  // clear(), and a lent ring that received data gives its pages back to the
+  // kernel: they read as zeros and cost nothing until the next receive.
+  void discard() {
+    clear();
+    if (touched_ && !owned_) ::madvise(buf_, capacity_, MADV_DONTNEED);
+    touched_ = false;
+  }
 
   size_t capacity() const { return capacity_; }
   size_t size() const { return size_; }
@@ -43,25 +65,28 @@ class RingBuffer {
     size_t tail = wrap(head_ + size_);
     size_t free = freeSpace();
     size_t first = capacity_ - tail < free ? capacity_ - tail : free;
-    out[0].iov_base = buf_.get() + tail;
+    out[0].iov_base = buf_ + tail;
     out[0].iov_len = first;
     if (first == free) return 1;
-    out[1].iov_base = buf_.get();
+    out[1].iov_base = buf_;
     out[1].iov_len = free - first;
     return 2;
   }
 
   // Accounts n bytes written into the space writableIov() described (n <= freeSpace()).
-  void commit(size_t n) { size_ += n; }
+  void commit(size_t n) {
+    size_ += n;
+    touched_ = true;
+  }
 
   // Readable bytes as at most two iovecs.
   int readableIov(iovec out[2]) const {
     if (empty()) return 0;
     size_t first = capacity_ - head_ < size_ ? capacity_ - head_ : size_;
-    out[0].iov_base = buf_.get() + head_;
+    out[0].iov_base = buf_ + head_;
     out[0].iov_len = first;
     if (first == size_) return 1;
-    out[1].iov_base = buf_.get();
+    out[1].iov_base = buf_;
     out[1].iov_len = size_ - first;
     return 2;
   }
@@ -71,8 +96,8 @@ class RingBuffer {
     if (n == 0) return;  // dst may be null then, and memcpy must not see it
     size_t start = wrap(head_ + offset);
     size_t first = capacity_ - start < n ? capacity_ - start : n;
-    std::memcpy(dst, buf_.get() + start, first);
-    if (first < n) std::memcpy(static_cast<uint8_t*>(dst) + first, buf_.get(), n - first);
+    std::memcpy(dst, buf_ + start, first);
+    if (first < n) std::memcpy(static_cast<uint8_t*>(dst) + first, buf_, n - first);
   }
 
   uint8_t at(size_t offset) const { return buf_[wrap(head_ + offset)]; }
@@ -106,8 +131,10 @@ class RingBuffer {
  private:
   size_t wrap(size_t i) const { return i >= capacity_ ? i - capacity_ : i; }
 
-  std::unique_ptr<uint8_t[]> buf_;
+  std::unique_ptr<uint8_t[]> owned_;  // null when lent (attach)
+  uint8_t* buf_ = nullptr;
   size_t capacity_ = 0;
+  bool touched_ = false;  // data was received since attach/discard
   size_t head_ = 0;  // index of the first readable byte
   size_t size_ = 0;  // readable bytes
 };

@@ -40,10 +40,13 @@ bool Session::enqueue(Packet* p, int64_t limit) {
 
 void Session::collectQueued() {
   SendNode* list = sendHead.exchange(nullptr, std::memory_order_acquire);
+  if (!list) return;
   // The stack is newest first; reverse it to keep send order.
   SendNode* reversed = nullptr;
+  SendNode* last = list;  // the oldest, once reversed: the new tail
 #ifdef LANSTRESS_FAULT_COLLECT_LIFO
   reversed = list;  // fault: sent newest first
+  while (last->next) last = last->next;
   list = nullptr;
 #endif
   while (list) {
@@ -52,35 +55,29 @@ void Session::collectQueued() {
     reversed = list;
     list = next;
   }
-  while (reversed) {
-    SendNode* next = reversed->next;
-    sendPending.push_back(reversed->pkt);
-    delete reversed;
-    reversed = next;
-  }
+  if (queueTail) queueTail->next = reversed;
+  else queueHead = reversed;
+  queueTail = last;
 }
 
 int Session::buildSendIov() {
-  while (inflight.size() < static_cast<size_t>(kMaxSendIov) && !sendPending.empty()) {
-    inflight.push_back(sendPending.front());
-    sendPending.pop_front();
-  }
   int cnt = 0;
   size_t offset = inflightOffset;
-  for (Packet* p : inflight) {
-    sendIov[cnt].iov_base = p->data() + offset;
-    sendIov[cnt].iov_len = p->size() - offset;
+  for (SendNode* n = queueHead; n && cnt < kMaxSendIov; n = n->next) {
+    sendIov[cnt].iov_base = n->pkt->data() + offset;
+    sendIov[cnt].iov_len = n->pkt->size() - offset;
     offset = 0;
     ++cnt;
   }
+  inflightCount = cnt;
   return cnt;
 }
 
 void Session::onSent(size_t n, uint64_t* packets, uint64_t* packetBytes) {
   *packets = 0;
   *packetBytes = 0;
-  while (!inflight.empty()) {
-    Packet* p = inflight.front();
+  while (inflightCount > 0) {
+    Packet* p = queueHead->pkt;
     size_t rest = p->size() - inflightOffset;
     if (n < rest) {
 #ifdef LANSTRESS_FAULT_SHORT_WRITE_COUNTED_SENT
@@ -92,22 +89,35 @@ void Session::onSent(size_t n, uint64_t* packets, uint64_t* packetBytes) {
     }
     n -= rest;
     inflightOffset = 0;
-    inflight.pop_front();
+    SendNode* done = queueHead;
+    queueHead = done->next;
+    if (!queueHead) queueTail = nullptr;
+    --inflightCount;
+    delete done;
     ++*packets;
     *packetBytes += p->size();
     queuedBytes.fetch_sub(queuedCost(p), std::memory_order_relaxed);
     p->unref();
   }
+  inflightCount = 0;  // what is left goes out in the next gathered send
 }
 
 void Session::dropSends() {
   collectQueued();
-  for (Packet* p : inflight) p->unref();
-#ifndef LANSTRESS_FAULT_LEAK_SEND_QUEUE
-  for (Packet* p : sendPending) p->unref();
+#ifdef LANSTRESS_FAULT_LEAK_SEND_QUEUE
+  int inflight = inflightCount;
 #endif
-  inflight.clear();
-  sendPending.clear();
+  while (queueHead) {
+    SendNode* n = queueHead;
+    queueHead = n->next;
+#ifdef LANSTRESS_FAULT_LEAK_SEND_QUEUE
+    if (inflight-- > 0)  // fault: the packets waiting behind the send in flight are forgotten
+#endif
+      n->pkt->unref();
+    delete n;
+  }
+  queueTail = nullptr;
+  inflightCount = 0;
   inflightOffset = 0;
 #ifndef LANSTRESS_FAULT_RELEASE_KEEPS_QUEUED_BYTES
   queuedBytes.store(0, std::memory_order_relaxed);

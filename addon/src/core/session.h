@@ -37,7 +37,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
 
 #include "packet.h"
 #include "ring_buffer.h"
@@ -59,16 +58,18 @@ const char* reasonName(DisconnectReason r);
 
 constexpr uint32_t kReleaseFlag = 0x80000000u;
 constexpr uint32_t kCountMask = 0x7fffffffu;
-constexpr int kMaxSendIov = 64;
+// Packets per gathered send. 32 iovecs (512 bytes, in every session) is
+// plenty: an echo's answer to one read is one packet in raw framing, and a
+// send that leaves packets behind is followed by the next at once.
+constexpr int kMaxSendIov = 32;
 
 // What one queued packet costs beyond its wire bytes, charged against
 // sendQueueLimit so the limit bounds real memory (an empty packet is 2 wire
 // bytes but far more of the heap). Measured with glibc malloc on x86-64:
 //   Packet block: sizeof(Packet) 16 + malloc header 8, rounded up to 16,
 //                 minimum chunk 32                         <= 16 + 8 + 15 = 39
-//   SendNode while on the MPSC stack: 16 + header, chunk   32
-//   (or, once collected, its deque slot: 8 bytes in a 512-byte block, plus
-//    the block map: < 16, and the SendNode is freed by then)
+//   SendNode (on the MPSC stack, then in the send queue until its packet
+//             has gone out): 16 + header, chunk            32
 // = at most 71 on top of the wire bytes; 80 leaves room for arena slack.
 constexpr int64_t kQueuedPacketOverhead = 80;
 
@@ -134,9 +135,10 @@ class Session {
   bool hasQueued() const { return sendHead.load(std::memory_order_seq_cst) != nullptr; }
 
   // ---- owned by the sendFlag holder (I4)
-  // Moves everything pushed so far into sendPending, oldest first.
+  // Moves everything pushed so far to the tail of the send queue, oldest first.
   void collectQueued();
-  // Fills sendIov from the unsent rest of inflight, topped up from sendPending. Returns the count.
+  // Fills sendIov from the unsent rest of the queue's first packets (at most
+  // kMaxSendIov): the send in flight. Returns the count.
   int buildSendIov();
   // Accounts n bytes written. Returns the packets fully sent and their bytes.
   void onSent(size_t n, uint64_t* packets, uint64_t* packetBytes);
@@ -147,13 +149,17 @@ class Session {
   // What a released slot must look like before reuse (SessionTable::reserve's dirtySlot check).
   bool sendSideClean() const {
     return sendHead.load(std::memory_order_relaxed) == nullptr && queuedBytes.load(std::memory_order_relaxed) == 0 &&
-           sendFlag.load(std::memory_order_relaxed) == 0 && sendPending.empty() && inflight.empty();
+           sendFlag.load(std::memory_order_relaxed) == 0 && queueHead == nullptr;
   }
 
  private:
-  std::deque<Packet*> sendPending;
-  std::deque<Packet*> inflight;
-  size_t inflightOffset = 0;  // bytes of inflight.front() already written
+  // The send queue, oldest first, linked through SendNode::next: its first
+  // inflightCount packets are the send in flight (sendIov), the rest waits.
+  // No container: an idle session holds no memory for it.
+  SendNode* queueHead = nullptr;
+  SendNode* queueTail = nullptr;
+  int inflightCount = 0;
+  size_t inflightOffset = 0;  // bytes of queueHead's packet already written
 };
 
 }  // namespace lanstress

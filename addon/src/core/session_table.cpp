@@ -1,5 +1,10 @@
 #include "session_table.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <new>
+
 namespace lanstress {
 
 bool viewSlot(const Session& s, SlotView* v) {
@@ -19,21 +24,44 @@ bool viewSlot(const Session& s, SlotView* v) {
   return !(s.ioState.load(std::memory_order_acquire) & kReleaseFlag) && s.id.load(std::memory_order_acquire) == v->id;
 }
 
+SessionTable::Mapping::Mapping(size_t bytes) : data_(nullptr), bytes_(bytes) {
+  if (bytes_ == 0) return;
+  // NORESERVE: address space only; a page costs memory once touched.
+  void* p = ::mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  data_ = static_cast<uint8_t*>(p);
+}
+
+SessionTable::Mapping::~Mapping() {
+  if (data_) ::munmap(data_, bytes_);
+}
+
+namespace {
+size_t pageRound(size_t n) {
+  size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  return (n + page - 1) / page * page;
+}
+}  // namespace
+
 SessionTable::SessionTable(uint32_t capacity, SessionReleaser* releaser, uint64_t maxGeneration,
-                           const RaceWindows* raceWindows)
+                           const RaceWindows* raceWindows, size_t ringBytes)
     : capacity_(capacity),
       maxGeneration_(maxGeneration < SessionId::kMaxGeneration ? maxGeneration : SessionId::kMaxGeneration),
       releaser_(releaser),
       raceWindows_(raceWindows),
-      slots_(new Session[capacity]),
+      ringBytes_(ringBytes),
+      ringStride_(pageRound(ringBytes)),
+      slotMem_(sizeof(Session) * capacity),
+      ringMem_(ringStride_ * capacity),
+      slots_(reinterpret_cast<Session*>(slotMem_.data())),
       next_(new uint32_t[capacity]) {
-  // Slot 0 on top, so slots fill from the bottom and highWater stays low.
-  for (uint32_t i = 0; i < capacity; ++i) {
-    slots_[i].slot = i;
-    next_[i] = i + 1 < capacity ? i + 1 : kNone;
-  }
-  freeHead_.store(capacity ? 0 : kNone, std::memory_order_relaxed);
+  // Empty: reserve() constructs fresh slots from the bottom, so highWater stays low.
   freeCount_.store(capacity, std::memory_order_relaxed);
+}
+
+SessionTable::~SessionTable() {
+  uint32_t hw = highWater_.load(std::memory_order_acquire);
+  for (uint32_t i = 0; i < hw; ++i) slots_[i].~Session();
 }
 
 void SessionTable::push(uint32_t slot) {
@@ -48,13 +76,22 @@ void SessionTable::push(uint32_t slot) {
 Session* SessionTable::reserve() {
   uint32_t head = freeHead_.load(std::memory_order_acquire);
   for (;;) {
-    if (head == kNone) return nullptr;
+    if (head == kNone) break;
     if (freeHead_.compare_exchange_weak(head, next_[head], std::memory_order_acquire, std::memory_order_acquire)) break;
   }
-  freeCount_.fetch_sub(1, std::memory_order_relaxed);
-  uint32_t hw = highWater_.load(std::memory_order_relaxed);
-  while (head + 1 > hw && !highWater_.compare_exchange_weak(hw, head + 1, std::memory_order_release)) {
+  if (head == kNone) {
+    // Nothing recycled: the next fresh slot, constructed now. Only this thread
+    // (the single popper) raises highWater; the release store publishes the
+    // constructed slot to every reader that stops at highWater.
+    uint32_t fresh = highWater_.load(std::memory_order_relaxed);
+    if (fresh >= capacity_) return nullptr;
+    Session* s = new (&slots_[fresh]) Session();
+    s->slot = fresh;
+    if (ringBytes_) s->recvRing.attach(ringMem_.data() + ringStride_ * fresh, ringBytes_);
+    highWater_.store(fresh + 1, std::memory_order_release);
+    head = fresh;
   }
+  freeCount_.fetch_sub(1, std::memory_order_relaxed);
   Session* s = &slots_[head];
   // Release ran to its end before the slot went back on the list (push is a
   // release, the pop above an acquire), so a plain read of its remains is safe.
@@ -82,7 +119,8 @@ void SessionTable::publish(Session* s) {
 Session* SessionTable::acquire(uint64_t id) {
   if (!SessionId::wellFormed(id)) return nullptr;
   uint32_t slot = SessionId::slot(id);
-  if (slot >= capacity_) return nullptr;
+  // Not below highWater: never constructed, nothing to acquire (acquire pairs with reserve's store).
+  if (slot >= highWater_.load(std::memory_order_acquire)) return nullptr;
   Session* s = &slots_[slot];
   // I2: the count is raised only while the release flag is clear (a CAS, not a
   // blind fetch_add), so once the releasing thread has swapped 0 -> flag nobody

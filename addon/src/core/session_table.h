@@ -2,6 +2,12 @@
 // protocol that decides when a session is released (invariants I1, I2, I5 in
 // session.h).
 //
+// Memory is touched only as slots are used: the slots (and their receive
+// rings, when the table lends them) live in anonymous mappings whose pages
+// the kernel provides on first touch. A slot is constructed the first time
+// reserve() hands it out; highWater counts the constructed slots, so nothing
+// at or above it is ever read.
+//
 // No lock is shared by all sessions: acquire/addRef/decRef touch one slot's
 // atomic word. The free list is a lock-free stack with a SINGLE popper (the
 // accept thread calls reserve); pushes (recycle) come from any thread. With
@@ -63,8 +69,13 @@ struct TableAnomalies {
 class SessionTable {
  public:
   // raceWindows (may be null): decRef holds the release swap's window open now and then.
+  // ringBytes > 0: each slot's recvRing is lent that many bytes from the table's
+  // ring mapping (page-aligned per slot); 0 leaves the rings to the caller.
   SessionTable(uint32_t capacity, SessionReleaser* releaser, uint64_t maxGeneration = SessionId::kMaxGeneration,
-               const RaceWindows* raceWindows = nullptr);
+               const RaceWindows* raceWindows = nullptr, size_t ringBytes = 0);
+  ~SessionTable();
+  SessionTable(const SessionTable&) = delete;
+  SessionTable& operator=(const SessionTable&) = delete;
 
   uint32_t capacity() const { return capacity_; }
   Session& at(uint32_t slot) { return slots_[slot]; }
@@ -93,7 +104,7 @@ class SessionTable {
 
   uint32_t freeSlots() const { return freeCount_.load(std::memory_order_relaxed); }
   uint32_t retiredSlots() const { return retired_.load(std::memory_order_relaxed); }
-  // One past the highest slot ever handed out: scans stop there.
+  // One past the highest slot ever handed out (= the slots constructed): scans stop there.
   uint32_t highWater() const { return highWater_.load(std::memory_order_acquire); }
   // The id a slot holds now (live, or released and not yet reused: I5), to acquire by.
   uint64_t idAt(uint32_t slot) const { return slots_[slot].id.load(std::memory_order_acquire); }
@@ -132,12 +143,30 @@ class SessionTable {
   static constexpr uint32_t kNone = UINT32_MAX;
   void push(uint32_t slot);
 
+  // An anonymous private mapping: zero pages, resident only once touched.
+  class Mapping {
+   public:
+    explicit Mapping(size_t bytes);
+    ~Mapping();
+    Mapping(const Mapping&) = delete;
+    Mapping& operator=(const Mapping&) = delete;
+    uint8_t* data() const { return data_; }
+
+   private:
+    uint8_t* data_;
+    size_t bytes_;
+  };
+
   uint32_t capacity_;
   uint64_t maxGeneration_;
   SessionReleaser* releaser_;
   const RaceWindows* raceWindows_;
-  std::unique_ptr<Session[]> slots_;
-  std::unique_ptr<uint32_t[]> next_;
+  size_t ringBytes_;
+  size_t ringStride_;  // ringBytes_ rounded up to whole pages
+  Mapping slotMem_;    // capacity_ Sessions, constructed up to highWater_
+  Mapping ringMem_;    // capacity_ rings of ringStride_ bytes (empty when ringBytes_ is 0)
+  Session* slots_;
+  std::unique_ptr<uint32_t[]> next_;  // free-list links, written only by push (never initialised in bulk)
   std::atomic<uint32_t> freeHead_{kNone};
   std::atomic<uint32_t> freeCount_{0};
   std::atomic<uint32_t> retired_{0};
