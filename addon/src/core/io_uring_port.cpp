@@ -4,9 +4,16 @@
 //
 // One ring per worker, so completions need no lock: a session belongs to ring
 // (slot % rings), and the worker that first waits on this port claims the next
-// ring and alone reaps it. Submission to a ring is serialised by that ring's
-// mutex (the SQ has a single producer index), a lock shared by the sessions of
-// one ring only, held for one SQE and one io_uring_enter.
+// ring and alone reaps it. Writing an SQE is serialised by that ring's mutex
+// (the SQ has a single producer index), a lock shared by the sessions of one
+// ring only, held for one SQE.
+//
+// Batched submission: a post made by the ring's own worker (the common case:
+// the next recv and the echo's send, posted while handling a completion of
+// that ring) only writes its SQE; the worker's next wait() submits everything
+// written and waits in the same io_uring_enter. Posts from any other thread
+// (accept, a broadcast or sendPacket reaching another ring, user completions)
+// submit at once, since the ring's worker may be asleep in wait().
 //
 // user_data (64 bits) of an SQE/CQE:
 //
@@ -119,32 +126,46 @@ struct Ring {
     return "";
   }
 
-  // Fills one SQE through fill() and submits it. 0 or -errno; on success the
-  // completion will arrive (the SQE is never left behind unsubmitted).
+  // SQEs written and not yet consumed by the kernel. The tail is ours (written
+  // under submitMu), the head the kernel's.
+  unsigned unsubmitted() const { return loadAcquire(sqTail) - loadAcquire(sqHead); }
+
+  // Submits what is written. 0 or -errno.
+  int flush() {
+    for (;;) {
+      unsigned n = unsubmitted();
+      if (n == 0) return 0;
+      int rc = sysEnter(fd, n, 0, 0, nullptr, 0);
+      if (rc >= 0 || errno == EINTR) continue;
+      // EAGAIN/EBUSY: the kernel is short of room for completions; the SQEs
+      // are already in the ring, so they must go in (a withdrawn SQE is impossible).
+      if (errno == EAGAIN || errno == EBUSY) {
+        std::this_thread::yield();
+        continue;
+      }
+      return -errno;
+    }
+  }
+
+  // Fills one SQE through fill(); submits it at once unless batched (then the
+  // owner's next wait() does). 0 or -errno; on success the completion will
+  // arrive (the SQE is never left behind unsubmitted).
   template <class F>
-  int submit(F&& fill) {
+  int submit(bool batched, F&& fill) {
     std::lock_guard<std::mutex> lock(submitMu);
     unsigned tail = *sqTail;  // we are the only writer of the tail
-    if (tail - loadAcquire(sqHead) >= sqEntries) return -EBUSY;
+    if (tail - loadAcquire(sqHead) >= sqEntries) {
+      // Full of batched SQEs: hand them to the kernel to make room.
+      int rc = flush();
+      if (rc != 0) return rc;
+    }
     unsigned idx = tail & sqMask;
     io_uring_sqe* sqe = &sqes[idx];
     std::memset(sqe, 0, sizeof *sqe);
     fill(sqe);
     sqArray[idx] = idx;
     storeRelease(sqTail, tail + 1);
-    for (;;) {
-      int rc = sysEnter(fd, 1, 0, 0, nullptr, 0);
-      if (rc >= 1) return 0;
-      if (rc < 0 && errno == EINTR) continue;
-      // EAGAIN/EBUSY: the kernel is short of room for completions; the SQE is
-      // already in the ring, so it must go in (a withdrawn SQE is impossible).
-      if (rc < 0 && (errno == EAGAIN || errno == EBUSY)) {
-        std::this_thread::yield();
-        continue;
-      }
-      if (rc == 0) continue;
-      return -errno;
-    }
+    return batched ? 0 : flush();
   }
 };
 
@@ -200,7 +221,7 @@ class IoUringPort final : public CompletionPort {
       std::lock_guard<std::mutex> lock(r.userMu);
       r.user.push_back(Completion{key, OpType::User, value});
     }
-    return r.submit([](io_uring_sqe* sqe) {
+    return r.submit(false, [](io_uring_sqe* sqe) {
       sqe->opcode = IORING_OP_NOP;
       sqe->user_data = kUserTag;
     });
@@ -209,16 +230,24 @@ class IoUringPort final : public CompletionPort {
   int wait(Completion* out, int max, int timeoutMs) override {
     Ring& r = rings_[myRing()];
     unsigned head = *r.cqHead;  // the owner worker is the only reader
-    if (head == loadAcquire(r.cqTail)) {
+    bool empty = head == loadAcquire(r.cqTail);
+    // What this worker batched since its last wait goes in now, in the same
+    // enter that waits (when nothing is there to reap yet).
+    unsigned toSubmit = r.unsubmitted();
+    if (empty || toSubmit) {
       int rc;
-      if (timeoutMs < 0) {
-        rc = sysEnter(r.fd, 0, 1, IORING_ENTER_GETEVENTS, nullptr, 0);
+      if (!empty) {
+        rc = sysEnter(r.fd, toSubmit, 0, 0, nullptr, 0);
+      } else if (timeoutMs < 0) {
+        rc = sysEnter(r.fd, toSubmit, 1, IORING_ENTER_GETEVENTS, nullptr, 0);
       } else {
         __kernel_timespec ts{timeoutMs / 1000, (timeoutMs % 1000) * 1000000LL};
         io_uring_getevents_arg arg{};
         arg.ts = reinterpret_cast<uint64_t>(&ts);
-        rc = sysEnter(r.fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg);
+        rc = sysEnter(r.fd, toSubmit, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg);
       }
+      // EAGAIN/EBUSY: no room for completions yet; what was not submitted
+      // goes in at the next wait, after this one has reaped.
       if (rc < 0 && errno != EINTR && errno != ETIME && errno != EAGAIN && errno != EBUSY) return -errno;
     }
     int count = 0;
@@ -261,15 +290,27 @@ class IoUringPort final : public CompletionPort {
   }
 
  private:
+  // The ring this thread reaps, claimed the first time it waits on this port.
+  struct Claim {
+    const IoUringPort* port = nullptr;
+    uint32_t ring = 0;
+  };
+  static Claim& claim() {
+    thread_local Claim c;
+    return c;
+  }
   uint32_t myRing() {
-    // Each worker claims its own ring the first time it waits on this port.
-    thread_local const IoUringPort* owner = nullptr;
-    thread_local uint32_t ring = 0;
-    if (owner != this) {
-      owner = this;
-      ring = claimNext_.fetch_add(1, std::memory_order_relaxed) % ringCount_;
+    Claim& c = claim();
+    if (c.port != this) {
+      c.port = this;
+      c.ring = claimNext_.fetch_add(1, std::memory_order_relaxed) % ringCount_;
     }
-    return ring;
+    return c.ring;
+  }
+  // True when the calling thread is the worker that reaps ring i: its posts there can wait for its next wait().
+  bool reaps(uint32_t i) const {
+    const Claim& c = claim();
+    return c.port == this && c.ring == i;
   }
 
   int post(int fd, uint64_t key, const iovec* iov, int iovcnt, OpType op) {
@@ -286,7 +327,8 @@ class IoUringPort final : public CompletionPort {
     msg->msg_iovlen = static_cast<size_t>(iovcnt);
     // acq_rel publishes the msghdr and the caller's buffers to the reaper (see wait()).
     pending_[slot].fetch_or(bit, std::memory_order_acq_rel);
-    int rc = rings_[slot % ringCount_].submit([&](io_uring_sqe* sqe) {
+    uint32_t ring = slot % ringCount_;
+    int rc = rings_[ring].submit(reaps(ring), [&](io_uring_sqe* sqe) {
       sqe->opcode = op == OpType::Recv ? IORING_OP_RECVMSG : IORING_OP_SENDMSG;
       sqe->fd = fd;
       sqe->addr = reinterpret_cast<uint64_t>(msg);
