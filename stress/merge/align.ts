@@ -3,7 +3,8 @@
  * k + offset, the offset being how many whole seconds after the earliest part its load started
  * (0 for every part when --start-at started them together). Pure.
  */
-import type { FleetTick } from '../../dummy-client/types';
+import type { ChaosCounts, FleetTick } from '../../dummy-client/types';
+import { sumCounts } from './sum';
 import type { Part } from './parts';
 
 export interface Timeline {
@@ -51,6 +52,7 @@ function worst(values: ReadonlyArray<number | null>): number | null {
  * event-loop lag and the second's p50/p99 the worst part's (an upper bound).
  */
 export function fleetSecond(t: number, items: FleetTick[]): FleetTick {
+  const cuts = items.flatMap((x) => (x.cuts === undefined ? [] : [x.cuts]));
   return {
     t,
     connections: total(items, 'connections'),
@@ -65,5 +67,7 @@ export function fleetSecond(t: number, items: FleetTick[]): FleetTick {
     lagMs: Math.max(...items.map((x) => x.lagMs)),
     cpuPercent: Math.round(total(items, 'cpuPercent') * 10) / 10,
     behindSchedule: total(items, 'behindSchedule'),
+    // Parts of an older version lack the per-second cuts: the merged second has them only when some part does.
+    ...(cuts.length === 0 ? {} : { cuts: sumCounts<keyof ChaosCounts>(cuts) }),
   };
 }

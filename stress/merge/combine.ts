@@ -11,6 +11,7 @@ import { percentilesOf } from '../run/percentiles';
 import { SCHEMA_VERSION, type RunReport } from '../report/types';
 import { alignBySecond, fleetSecond, timelineOf, type Timeline } from './align';
 import type { Part } from './parts';
+import { sumCounts } from './sum';
 
 type Results = RunReport['results'];
 type Server = RunReport['server'];
@@ -28,13 +29,6 @@ export function sharedServer(parts: readonly Part[]): boolean {
 
 function sum(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0);
-}
-
-/** Every numeric field summed by key, over records of one shape. */
-export function sumCounts<K extends string>(records: ReadonlyArray<Readonly<Record<K, number>>>): Record<K, number> {
-  const out: Partial<Record<K, number>> = {};
-  for (const r of records) for (const k of Object.keys(r) as K[]) out[k] = (out[k] ?? 0) + r[k];
-  return out as Record<K, number>;
 }
 
 /** The histograms of every part added into one, encoded as a report carries it. */

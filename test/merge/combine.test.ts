@@ -4,13 +4,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { FleetTick } from '../../dummy-client/types';
+import { fleetSecond } from '../../stress/merge/align';
 import { combineParts } from '../../stress/merge/combine';
 import { judgeMerged } from '../../stress/merge/judge';
 import { partProblems, type Part } from '../../stress/merge/parts';
 import { percentilesOf } from '../../stress/run/percentiles';
 import { validateReport } from '../../stress/report/schema';
 import type { RunReport } from '../../stress/report/types';
-import { encoded, fleetResult, sampleReport, serverStats, embeddedOutcome } from '../stress/fixtures';
+import { encoded, fleetResult, sampleReport, serverStats, embeddedOutcome, tick } from '../stress/fixtures';
 
 function part(index: number, count: number, startMs: number, over: Partial<RunReport['results']['integrity']> = {}, thresholds: string[] = []): Part {
   const fleet = fleetResult({ integrity: { ok: 300, corrupted: 0, reordered: 0, duplicated: 0, unexpected: 0, lost: 0, abandoned: 0, ...over } });
@@ -60,4 +62,10 @@ test('parts of another fleet, count or build are each a problem naming the file'
   assert.ok(problems.some((p) => /^third\.json: shard 0\/3, but shard0\.json is a part of 2/.test(p)), problems.join('\n'));
   assert.ok(problems.some((p) => /^third\.json: shard 0 is given twice \(also shard0\.json\)/.test(p)), problems.join('\n'));
   assert.deepEqual(partProblems([part(0, 2, t0), part(1, 2, t0)]), []);
+});
+
+test("a merged second adds the parts' chaos cuts by action, and has none when no part recorded them", () => {
+  const cuts = (n: number): FleetTick['cuts'] => ({ rstMidBurst: n, finInFlight: 0, closeAfterConnect: 1, closeMidPacket: 0, silence: 0 });
+  assert.deepEqual(fleetSecond(3, [{ ...tick(3), cuts: cuts(2) }, { ...tick(3), cuts: cuts(5) }, tick(3)]).cuts, { ...cuts(7), closeAfterConnect: 2 });
+  assert.equal('cuts' in fleetSecond(3, [tick(3), tick(3)]), false);
 });
