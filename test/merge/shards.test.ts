@@ -34,7 +34,7 @@ let mergeRun: CliResult;
 
 /** The N shard processes at once, each from its own source address, started together by --start-at. */
 async function runShards(target: string, extra: readonly string[], out: string): Promise<CliResult[]> {
-  const startAt = String(Date.now() + 3000);
+  const startAt = String(Date.now() + 5000);
   return Promise.all(
     Array.from({ length: SHARDS }, (_, i) =>
       runCli(['--target', target, ...LOAD, ...extra, '--shard', `${i}/${SHARDS}`, '--source-ips', `127.0.0.${20 + i}`, '--start-at', startAt, '--out', path.join(out, `shard${i}`)], TIMEOUT_MS),
