@@ -7,16 +7,8 @@ import { LiveMetrics, prometheusName } from '../../stress/metrics/live';
 import { findMetric } from '../../stress/run/metrics';
 import { ROOT } from '../support/paths';
 import { tick } from '../stress/fixtures';
+import { samples } from '../support/prometheus';
 
-/** name -> value of every unlabelled sample in a Prometheus text exposition. */
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const m = /^([a-z0-9_]+) (\S+)$/.exec(line);
-    if (m !== null) out.set(m[1]!, Number(m[2]));
-  }
-  return out;
-}
 
 test('live metrics are registry metrics under Prometheus names: counters grow by each second, levels are set', async () => {
   const live = new LiveMetrics();

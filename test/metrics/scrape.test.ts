@@ -8,16 +8,8 @@ import assert from 'node:assert/strict';
 import { addonMissing, startCli } from '../support/cli';
 import { reportOf } from '../support/reports';
 import { tempDir } from '../support/temp';
+import { samples } from '../support/prometheus';
 
-/** name -> value of every unlabelled sample in a Prometheus text exposition. */
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const m = /^([a-z0-9_]+) (\S+)$/.exec(line);
-    if (m !== null) out.set(m[1]!, Number(m[2]));
-  }
-  return out;
-}
 
 test('a run scraped while it goes: each scrape equals its report summed over the seconds it covers', { skip: addonMissing() }, async () => {
   const run = startCli(['--clients', '20', '--duration', '4', '--rate', '100', '--seed', '3', '--metrics-port', '0', '--json', '--out', tempDir('metrics')], 60_000);
