@@ -7,9 +7,9 @@
  *   node dist/bench/fleet/main.js [--repeats 3] [--duration 10] [--clients 5000] [--rate 10] [--out reports] [--quick]
  */
 import * as path from 'node:path';
-import { raiseOwnLimit } from '../../stress/run/limits';
-import { helpText, parseFlags, runMain, UsageError, type FlagSpec } from '../lib/args';
-import { benchOutDir, buildAllC, compilerVersion } from '../lib/build-c';
+import { helpText, parseFlags, runMain, type FlagSpec } from '../lib/args';
+import { benchOutDir, buildAllC } from '../lib/build-c';
+import { preflight } from '../lib/preflight';
 import { machineMeta, writeResults } from '../lib/output';
 import { startServer } from '../lib/processes';
 import { fmt, fmtSpread, ratio, spreadOf, type Spread } from '../lib/stats';
@@ -147,10 +147,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${helpText('usage: node dist/bench/fleet/main.js [flags]   (npm run bench:fleet -- [flags])', FLAGS)}\n`);
     return;
   }
-  const compiler = compilerVersion();
-  if (compiler === null) throw new Error('bench:fleet needs a C compiler (cc or gcc) to build bench/c/: apt-get install gcc');
-  const limit = raiseOwnLimit(args.plan.clients + 512);
-  if (!limit.ok) throw new UsageError([`--clients ${args.plan.clients}: ${limit.message}`]);
+  const compiler = preflight('bench:fleet', args.plan.clients);
   const built = buildAllC();
   const binaries = { echoServer: built['echo-server'], client: built['load-client'] };
   const startedAt = new Date();

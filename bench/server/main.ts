@@ -7,9 +7,9 @@
  *       [--only c-epoll,lanserver-epoll] [--out reports] [--quick]
  */
 import * as path from 'node:path';
-import { raiseOwnLimit } from '../../stress/run/limits';
 import { helpText, parseFlags, runMain, UsageError, type FlagSpec } from '../lib/args';
-import { buildAllC, compilerVersion } from '../lib/build-c';
+import { buildAllC } from '../lib/build-c';
+import { preflight } from '../lib/preflight';
 import { machineMeta, writeResults } from '../lib/output';
 import { chooseSyscallTool } from '../lib/syscalls';
 import { measureServer, type ServerMeasurement, type ServerPlan } from './measure';
@@ -84,10 +84,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${helpText('usage: node dist/bench/server/main.js [flags]   (npm run bench:server -- [flags])', FLAGS)}\n`);
     return;
   }
-  const compiler = compilerVersion();
-  if (compiler === null) throw new Error('bench:server needs a C compiler (cc or gcc) to build bench/c/: apt-get install gcc');
-  const limit = raiseOwnLimit(args.plan.clients + 512);
-  if (!limit.ok) throw new UsageError([`--clients ${args.plan.clients}: ${limit.message}`]);
+  const compiler = preflight('bench:server', args.plan.clients);
 
   const binaries = buildAllC();
   const lanserver = args.servers.some((s) => s.startsWith('lanserver')) ? snapshotLanserver() : null;
