@@ -5,7 +5,14 @@
     "cflags!": ["-O3"],
     "cflags": ["-O2"],
     "ldflags": ["-pthread"],
-    "defines": ["NDEBUG"]
+    "defines": ["NDEBUG"],
+    "conditions": [
+      ["OS=='win'", {
+        "defines": ["_WIN32_WINNT=0x0601", "WIN32_LEAN_AND_MEAN", "NOMINMAX"],
+        "msvs_settings": {"VCCLCompilerTool": {"AdditionalOptions": ["/std:c++17"], "ExceptionHandling": 1}},
+        "link_settings": {"libraries": ["-lws2_32"]}
+      }]
+    ]
   },
   "targets": [
     {
@@ -15,10 +22,8 @@
         "addon/src/core/build_info.cpp",
         "addon/src/core/cidr.cpp",
         "addon/src/core/completion_port.cpp",
-        "addon/src/core/epoll_port.cpp",
         "addon/src/core/errno_name.cpp",
         "addon/src/core/framing.cpp",
-        "addon/src/core/io_uring_port.cpp",
         "addon/src/core/lan_server.cpp",
         "addon/src/core/prober.cpp",
         "addon/src/core/race_windows.cpp",
@@ -26,6 +31,13 @@
         "addon/src/core/server_options.cpp",
         "addon/src/core/session_table.cpp",
         "addon/src/core/stats.cpp"
+      ],
+      "conditions": [
+        ["OS=='win'", {
+          "sources": ["addon/src/core/iocp_port.cpp", "addon/src/core/platform_win.cpp"]
+        }, {
+          "sources": ["addon/src/core/epoll_port.cpp", "addon/src/core/io_uring_port.cpp", "addon/src/core/platform_posix.cpp"]
+        }]
       ]
     },
     {
@@ -42,7 +54,7 @@
       "product_name": "lanserver",
       "dependencies": ["lanserver_core"],
       "sources": ["addon/src/standalone/main.cpp"],
-      "libraries": ["-pthread"]
+      "conditions": [["OS!='win'", {"libraries": ["-pthread"]}]]
     }
   ]
 }

@@ -1,6 +1,6 @@
 #include "cidr.h"
 
-#include <arpa/inet.h>
+#include "platform.h"  // inet_pton
 
 #include <cstdlib>
 

@@ -7,6 +7,7 @@ const char* backendName(Backend b) {
     case Backend::Auto: return "auto";
     case Backend::Epoll: return "epoll";
     case Backend::IoUring: return "io_uring";
+    case Backend::Iocp: return "iocp";
   }
   return "?";
 }
@@ -15,9 +16,27 @@ bool parseBackend(const std::string& s, Backend* out) {
   if (s == "auto") *out = Backend::Auto;
   else if (s == "epoll") *out = Backend::Epoll;
   else if (s == "io_uring") *out = Backend::IoUring;
+  else if (s == "iocp") *out = Backend::Iocp;
   else return false;
   return true;
 }
+
+#ifdef _WIN32
+// Windows has one backend, the completion port; epoll and io_uring are not compiled in.
+std::vector<Backend> availableBackends() { return {Backend::Iocp}; }
+
+std::unique_ptr<CompletionPort> createCompletionPort(Backend wanted, uint32_t capacity, uint32_t workers,
+                                                     std::string* log, std::string* error) {
+  if (wanted == Backend::Epoll || wanted == Backend::IoUring) {
+    if (error) *error = std::string(backendName(wanted)) + " is Linux only (this build has iocp)";
+    return nullptr;
+  }
+  std::unique_ptr<CompletionPort> port = createIocpPort(capacity, workers, error);
+  if (port && log) *log = wanted == Backend::Iocp ? "backend iocp (asked for)" : "backend iocp (auto: Windows)";
+  return port;
+}
+
+#else
 
 std::vector<Backend> availableBackends() {
   std::vector<Backend> out;
@@ -29,6 +48,10 @@ std::vector<Backend> availableBackends() {
 
 std::unique_ptr<CompletionPort> createCompletionPort(Backend wanted, uint32_t capacity, uint32_t workers,
                                                      std::string* log, std::string* error) {
+  if (wanted == Backend::Iocp) {
+    if (error) *error = "iocp is Windows only (build it with make TARGET=windows)";
+    return nullptr;
+  }
   if (wanted == Backend::IoUring) {
     std::unique_ptr<CompletionPort> port = createIoUringPort(capacity, workers, error);
     if (port && log) *log = "backend io_uring (asked for)";
@@ -49,5 +72,7 @@ std::unique_ptr<CompletionPort> createCompletionPort(Backend wanted, uint32_t ca
   if (port && log) *log = "backend epoll (auto: io_uring unavailable: " + why + ")";
   return port;
 }
+
+#endif  // _WIN32
 
 }  // namespace lanstress

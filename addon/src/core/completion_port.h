@@ -9,7 +9,7 @@
 // Backends (one file each, chosen at run time by createCompletionPort):
 //   epoll_port.cpp     epoll driven as a proactor (always on Linux)
 //   io_uring_port.cpp  io_uring through raw syscalls (Linux, when the kernel allows)
-//   iocp_port.cpp      Windows (not written yet)
+//   iocp_port.cpp      a Windows I/O completion port (the seeds' own; Windows only)
 //
 // Completion key (64 bits). The key of a socket is its session id
 // (session_id.h), so a completion names the session it belongs to:
@@ -21,7 +21,7 @@
 //
 //   op (2 bits) is 0 in a key. Backends that carry a single 64-bit word per
 //   operation (io_uring user_data) store the OpType there; epoll keeps the op
-//   in its per-socket state. Backends find their per-socket state by the slot
+//   in its per-socket state, IOCP in the OVERLAPPED it posts (iocp_port.cpp). Backends find their per-socket state by the slot
 //   bits and compare the whole key, so an event that outlives its session
 //   (slot recycled under a new generation) is recognised and dropped.
 //   User completions (postUser) carry any key the caller chose; the session
@@ -32,16 +32,17 @@
 // of an OVERLAPPED). At most one recv and one send may be pending per socket.
 #pragma once
 
-#include <sys/uio.h>
-
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "platform.h"
+
 namespace lanstress {
 
-enum class Backend : uint8_t { Auto, Epoll, IoUring };
+// Iocp last: the option table's choice list runs Auto..Iocp (server_options.cpp).
+enum class Backend : uint8_t { Auto, Epoll, IoUring, Iocp };
 
 const char* backendName(Backend b);
 bool parseBackend(const std::string& s, Backend* out);
@@ -65,16 +66,23 @@ class CompletionPort {
   virtual Backend backend() const = 0;
 
   // Registers a connected non-blocking socket under its key. Returns 0 or -errno.
-  virtual int associate(int fd, uint64_t key) = 0;
+  virtual int associate(SocketHandle fd, uint64_t key) = 0;
   // Forgets the socket; call after its last completion and before close().
-  virtual void dissociate(int fd, uint64_t key) = 0;
+  virtual void dissociate(SocketHandle fd, uint64_t key) = 0;
 
   // Return 0 when the operation is posted (its completion WILL arrive), or -errno
   // when it could not be posted (no completion will arrive).
-  virtual int postRecv(int fd, uint64_t key, const iovec* iov, int iovcnt) = 0;
-  virtual int postSend(int fd, uint64_t key, const iovec* iov, int iovcnt) = 0;
+  virtual int postRecv(SocketHandle fd, uint64_t key, const iovec* iov, int iovcnt) = 0;
+  virtual int postSend(SocketHandle fd, uint64_t key, const iovec* iov, int iovcnt) = 0;
   // PostQueuedCompletionStatus: wakes one waiter with {key, User, value}.
   virtual int postUser(uint64_t key, int64_t value) = 0;
+  // After the session layer's shutdown of a disconnected socket: makes what is
+  // still pending on it complete now (IOCP: CancelIoEx). epoll and io_uring
+  // need nothing more, shutdown alone completes their pending operations.
+  virtual void cancelIo(SocketHandle fd, uint64_t key) {
+    (void)fd;
+    (void)key;
+  }
 
   // Blocks up to timeoutMs (-1 = forever) for completions; fills at most max
   // (max >= 2). Returns how many were filled (0 on timeout) or -errno.
@@ -87,6 +95,7 @@ class CompletionPort {
 // capacity = number of session slots (keys' slot bits are below it).
 std::unique_ptr<CompletionPort> createEpollPort(uint32_t capacity, std::string* error);
 std::unique_ptr<CompletionPort> createIoUringPort(uint32_t capacity, uint32_t workers, std::string* error);
+std::unique_ptr<CompletionPort> createIocpPort(uint32_t capacity, uint32_t workers, std::string* error);
 
 // Backends compiled in and usable on this kernel, best first.
 std::vector<Backend> availableBackends();

@@ -25,7 +25,10 @@ const char* errnoName(int err) {
     case ENOTCONN: return "ENOTCONN";
     case ETIMEDOUT: return "ETIMEDOUT";
     case EALREADY: return "EALREADY";
+#ifdef ESHUTDOWN  // not in the Windows CRT
     case ESHUTDOWN: return "ESHUTDOWN";
+#endif
+    case ECANCELED: return "ECANCELED";
     case EAFNOSUPPORT: return "EAFNOSUPPORT";
     case ENOENT: return "ENOENT";
     default: return "EIO";

@@ -1,19 +1,12 @@
 #include "lan_server.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/eventfd.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstring>
 
 #include "errno_name.h"
+#include "platform.h"
 
 namespace lanstress {
 namespace {
@@ -37,13 +30,6 @@ struct Rng {
 thread_local Rng* tlsRng = nullptr;
 // Reassembly scratch for packets that wrap around the ring, one per thread.
 thread_local std::vector<uint8_t> tlsScratch;
-
-void abortiveClose(int fd) {
-  // The seed's linger {1, 0}: close with RST, unsent data dropped, no TIME_WAIT left behind.
-  linger lg{1, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-  ::close(fd);
-}
 
 // RST only where holding on is the problem (a reader too slow for sendQueueLimit,
 // a broken socket). Everywhere else the FIN sent by disconnect's shutdown() ends
@@ -76,32 +62,20 @@ bool failWith(ServerError* err, const char* code, const std::string& msg) {
   return false;
 }
 
-// A non-blocking listening socket on the options' host and port; -1 (and err) when it cannot be had.
-int openListener(const LanServerOptions& o, sockaddr_in* bound, ServerError* err) {
+// A non-blocking listening socket on the options' host and port; kInvalidSocket (and err) when it cannot be had.
+SocketHandle openListener(const LanServerOptions& o, sockaddr_in* bound, ServerError* err) {
   in_addr addr{};
   resolveHost(o.host, &addr);
-  int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (lfd < 0) {
-    failWith(err, errnoName(errno), std::string("socket: ") + std::strerror(errno));
-    return -1;
-  }
-  int one = 1;
-  ::setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(o.port));
-  sa.sin_addr = addr;
-  if (::bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(lfd, static_cast<int>(o.backlog)) != 0) {
-    int e = errno;
-    ::close(lfd);
+  SocketHandle lfd = kInvalidSocket;
+  const char* what = "listen";
+  int e = platform::listenTcp(addr, static_cast<uint16_t>(o.port), static_cast<int>(o.backlog), &lfd, bound, &what);
+  if (e != 0) {
     char text[INET_ADDRSTRLEN];
     ::inet_ntop(AF_INET, &addr, text, sizeof text);
-    failWith(err, errnoName(e), std::string("listen ") + text + ":" + std::to_string(o.port) + ": " + std::strerror(e));
-    return -1;
+    std::string where = std::string(what) == "listen" ? std::string("listen ") + text + ":" + std::to_string(o.port) : what;
+    failWith(err, errnoName(e), where + ": " + platform::errorText(e));
+    return kInvalidSocket;
   }
-  socklen_t len = sizeof sa;
-  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&sa), &len);
-  *bound = sa;
   return lfd;
 }
 
@@ -120,26 +94,29 @@ bool LanServer::start(const LanServerOptions& options, ListenInfo* info, ServerE
   }
   adoptOptions(options);
 
+  std::string netWhy;
+  if (!platform::netStartup(&netWhy)) return failWith(err, "ENOSYS", netWhy);
   sockaddr_in bound{};
-  int lfd = openListener(opt_, &bound, err);
-  if (lfd < 0) return false;
+  SocketHandle lfd = openListener(opt_, &bound, err);
+  if (lfd == kInvalidSocket) return false;
   std::string log, perr;
   std::unique_ptr<CompletionPort> port = createCompletionPort(opt_.backend, opt_.maxSessions, opt_.workers, &log, &perr);
   if (!port) {
-    ::close(lfd);
-    return failWith(err, opt_.backend == Backend::IoUring ? "ENOSYS" : "EIO", "completion port: " + perr);
+    platform::closeSocket(lfd);
+    bool missing = opt_.backend == Backend::IoUring || opt_.backend == Backend::Iocp;
+    return failWith(err, missing ? "ENOSYS" : "EIO", "completion port: " + perr);
   }
-  int wfd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wfd < 0) {
-    int e = errno;
-    ::close(lfd);
-    return failWith(err, errnoName(e), std::string("eventfd: ") + std::strerror(e));
+  int we = 0;
+  std::unique_ptr<platform::AcceptWaiter> waiter = platform::createAcceptWaiter(&we);
+  if (!waiter) {
+    platform::closeSocket(lfd);
+    return failWith(err, errnoName(we), "accept waiter: " + platform::errorText(we));
   }
   hooks_->onLog(log);
 
   port_ = std::move(port);
   listenFd_ = lfd;
-  wakeFd_ = wfd;
+  acceptWaiter_ = std::move(waiter);
   startThreads();
   if (info) {
     char text[INET_ADDRSTRLEN];
@@ -194,12 +171,10 @@ void LanServer::stop() {
   prober_->stop();
 
   // 1. No new sessions.
-  uint64_t one = 1;
-  ssize_t w = ::write(wakeFd_, &one, sizeof one);
-  (void)w;  // the eventfd cannot be full with one write
+  acceptWaiter_->wake();
   acceptThread_.join();
-  ::close(listenFd_);
-  listenFd_ = -1;
+  platform::closeSocket(listenFd_);
+  listenFd_ = kInvalidSocket;
 
   // 2. Every live session is marked and its I/O cancelled; release follows its last completion.
   table_->forEachLive([this](Session& s) { disconnectSession(&s, DisconnectReason::Stopping); });
@@ -225,8 +200,7 @@ void LanServer::stop() {
   for (std::thread& t : workers_) t.join();
   workers_.clear();
   port_.reset();
-  ::close(wakeFd_);
-  wakeFd_ = -1;
+  acceptWaiter_.reset();
   state_.store(State::Stopped, std::memory_order_release);
 }
 
@@ -235,26 +209,25 @@ void LanServer::stop() {
 void LanServer::acceptLoop() {
   Rng rng{opt_.seed * 0x100000001b3ull};
   tlsRng = &rng;
-  pollfd fds[2] = {{listenFd_, POLLIN, 0}, {wakeFd_, POLLIN, 0}};
+  // The seed's accept thread (not AcceptEx): one loop for every backend,
+  // the access lists and maxSessions checked before a slot is taken.
   for (;;) {
-    int n = ::poll(fds, 2, -1);
-    if (n < 0 && errno != EINTR) {
-      error(errnoName(errno), std::string("poll(listen): ") + std::strerror(errno));
+    int werr = 0;
+    platform::AcceptWaiter::Result r = acceptWaiter_->wait(listenFd_, &werr);
+    if (r == platform::AcceptWaiter::Result::Woken) break;
+    if (r == platform::AcceptWaiter::Result::Error) {
+      error(errnoName(werr), "poll(listen): " + platform::errorText(werr));
       break;
     }
-    if (fds[1].revents) break;
-    if (!(fds[0].revents & POLLIN)) continue;
     for (;;) {
       sockaddr_in peer{};
-      socklen_t len = sizeof peer;
-      int fd = ::accept4(listenFd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0) {
-        int e = errno;
-        if (e == EAGAIN || e == EWOULDBLOCK) break;
-        if (e == EINTR || e == ECONNABORTED) continue;
-        error(errnoName(e), std::string("accept: ") + std::strerror(e));
+      SocketHandle fd = kInvalidSocket;
+      int e = platform::acceptOne(listenFd_, &fd, &peer);
+      if (e == EAGAIN) break;
+      if (e != 0) {
+        error(errnoName(e), "accept: " + platform::errorText(e));
         // EMFILE and friends: back off instead of spinning on a listen queue we cannot drain.
-        ::poll(&fds[1], 1, 50);
+        acceptWaiter_->sleep(50);
         break;
       }
       handleAccepted(fd, ntohl(peer.sin_addr.s_addr), ntohs(peer.sin_port));
@@ -263,31 +236,28 @@ void LanServer::acceptLoop() {
   tlsRng = nullptr;
 }
 
-void LanServer::handleAccepted(int fd, uint32_t ip, uint16_t port) {
+void LanServer::handleAccepted(SocketHandle fd, uint32_t ip, uint16_t port) {
   char text[INET_ADDRSTRLEN];
-  in_addr a{htonl(ip)};
+  in_addr a{};
+  a.s_addr = htonl(ip);
   ::inet_ntop(AF_INET, &a, text, sizeof text);
   if (!access_.permits(ip) || !hooks_->onConnectionRequest(text, port)) {
     rejectedDenied_.fetch_add(1, std::memory_order_relaxed);
-    ::close(fd);
+    platform::closeSocket(fd);
     return;
   }
   SessionTable& table = *table_;
   Session* s = table.reserve();
   if (!s) {
     rejectedFull_.fetch_add(1, std::memory_order_relaxed);
-    ::close(fd);
+    platform::closeSocket(fd);
     return;
   }
 #ifdef LANSTRESS_FAULT_PUBLISH_BEFORE_FILL
   table.publish(s);  // fault: the id is live before the socket and peer are stored in the slot
 #endif
-  int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (opt_.sendBuffer > 0) {
-    int size = static_cast<int>(opt_.sendBuffer);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-  }
+  platform::setNoDelay(fd);
+  if (opt_.sendBuffer > 0) platform::setSendBuffer(fd, static_cast<int>(opt_.sendBuffer));
   s->fd = fd;
   s->peerIp = ip;
   s->peerPort = port;
@@ -306,7 +276,7 @@ void LanServer::handleAccepted(int fd, uint32_t ip, uint16_t port) {
 
   int rc = port_->associate(fd, id);
   if (rc != 0) {
-    error(errnoName(-rc), std::string("associate: ") + std::strerror(-rc));
+    error(errnoName(-rc), "associate: " + platform::errorText(-rc));
     disconnectSession(s, DisconnectReason::IoError);
   }
   hooks_->onAccept(id, text, port);
@@ -331,7 +301,7 @@ void LanServer::workerLoop(uint32_t index) {
   while (!quit) {
     int n = port_->wait(cs, kBatch, -1);
     if (n < 0) {
-      error(errnoName(-n), std::string("completion port wait: ") + std::strerror(-n));
+      error(errnoName(-n), "completion port wait: " + platform::errorText(-n));
       continue;
     }
     for (int i = 0; i < n; ++i) {
@@ -623,12 +593,14 @@ bool LanServer::disconnect(uint64_t id) {
 bool LanServer::disconnectSession(Session* s, DisconnectReason reason) {
   if (!s->markDisconnect(reason)) return false;
   s->disconnectMarkMs.store(steadyNowMs(), std::memory_order_relaxed);
-  // Pending recv completes with 0, pending send with EPIPE: the completions
-  // drain the count, and the last one releases.
+  // Pending recv completes with 0, pending send with EPIPE (IOCP: both with
+  // ECANCELED, through cancelIo): the completions drain the count, and the
+  // last one releases.
 #if defined(LANSTRESS_FAULT_KICK_CLOSES_SOCKET)
-  ::close(s->fd);  // fault: the socket is closed while I/O is pending (I3: close only at release)
+  platform::closeSocket(s->fd);  // fault: the socket is closed while I/O is pending (I3: close only at release)
 #elif !defined(LANSTRESS_FAULT_SKIP_SHUTDOWN_ON_DISCONNECT)
-  ::shutdown(s->fd, SHUT_RDWR);
+  platform::shutdownBoth(s->fd);
+  port_->cancelIo(s->fd, s->id.load(std::memory_order_relaxed));
 #endif
   return true;
 }
@@ -646,9 +618,9 @@ void LanServer::releaseSession(Session* s) {
   table.recycle(s);  // fault: the slot is free again before its socket is closed and its queues dropped
 #endif
   raceWindows_.hold(RaceWindow::ReleaseCleanup);
-  if (abortive(reason)) abortiveClose(s->fd);
-  else ::close(s->fd);
-  s->fd = -1;
+  if (abortive(reason)) platform::abortiveClose(s->fd);
+  else platform::closeSocket(s->fd);
+  s->fd = kInvalidSocket;
   s->dropSends();
   s->recvRing.discard();
 

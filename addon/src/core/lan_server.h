@@ -16,6 +16,7 @@
 #include "completion_port.h"
 #include "race_windows.h"
 #include "framing.h"
+#include "platform.h"
 #include "prober.h"
 #include "server_options.h"
 #include "session_table.h"
@@ -85,7 +86,7 @@ class LanServer final : private SessionReleaser {
   void adoptOptions(const LanServerOptions& options);
   void startThreads();
   void acceptLoop();
-  void handleAccepted(int fd, uint32_t ip, uint16_t port);
+  void handleAccepted(SocketHandle fd, uint32_t ip, uint16_t port);
   void workerLoop(uint32_t index);
 
   void postRecv(Session* s);
@@ -120,8 +121,8 @@ class LanServer final : private SessionReleaser {
   RaceWindows raceWindows_;  // before table_: the table keeps a pointer to it
   std::atomic<uint32_t> windowProbeSeq_{0};  // probe packets pushed into held send-flag windows
   std::unique_ptr<SessionTable> table_;
-  int listenFd_ = -1;
-  int wakeFd_ = -1;
+  SocketHandle listenFd_ = kInvalidSocket;
+  std::unique_ptr<platform::AcceptWaiter> acceptWaiter_;  // stop() wakes the accept thread through it
   std::thread acceptThread_;
   std::vector<std::thread> workers_;
 

@@ -11,13 +11,12 @@
 // into it, and discard() gives those pages back when the session ends).
 #pragma once
 
-#include <sys/mman.h>
-#include <sys/uio.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+
+#include "platform.h"  // iovec, discardPages
 
 namespace lanstress {
 
@@ -49,7 +48,7 @@ class RingBuffer {
   // kernel: they read as zeros and cost nothing until the next receive.
   void discard() {
     clear();
-    if (touched_ && !owned_) ::madvise(buf_, capacity_, MADV_DONTNEED);
+    if (touched_ && !owned_) platform::discardPages(buf_, capacity_);
     touched_ = false;
   }
 

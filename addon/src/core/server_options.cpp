@@ -1,8 +1,5 @@
 #include "server_options.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -60,7 +57,7 @@ bool parseChoice(const std::string& s, Framing* out) { return parseFraming(s, ou
 const char* choiceName(Backend v) { return backendName(v); }
 const char* choiceName(Mode v) { return modeName(v); }
 const char* choiceName(Framing v) { return framingName(v); }
-std::string choiceNames(const Backend*, const char* sep = nullptr) { return choiceNames(Backend::IoUring, backendName, sep); }
+std::string choiceNames(const Backend*, const char* sep = nullptr) { return choiceNames(Backend::Iocp, backendName, sep); }
 std::string choiceNames(const Mode*, const char* sep = nullptr) { return choiceNames(Mode::Callback, modeName, sep); }
 std::string choiceNames(const Framing*, const char* sep = nullptr) { return choiceNames(Framing::Raw, framingName, sep); }
 
@@ -246,6 +243,7 @@ std::string optionChoices(const OptionSpec& spec, const char* sep) {
 }
 
 bool resolveHost(const std::string& host, in_addr* out) {
+  if (!platform::netStartup(nullptr)) return false;  // Winsock before getaddrinfo
   if (::inet_pton(AF_INET, host.c_str(), out) == 1) return true;
   addrinfo hints{};
   hints.ai_family = AF_INET;

@@ -6,8 +6,6 @@
 // (plus its field).
 #pragma once
 
-#include <netinet/in.h>
-
 #include <cstdint>
 #include <string>
 #include <variant>
@@ -15,6 +13,7 @@
 
 #include "completion_port.h"
 #include "framing.h"
+#include "platform.h"  // in_addr
 
 namespace lanstress {
 

@@ -33,12 +33,11 @@
 //     what keeps a stale caller out.
 #pragma once
 
-#include <sys/uio.h>
-
 #include <atomic>
 #include <cstdint>
 
 #include "packet.h"
+#include "platform.h"
 #include "ring_buffer.h"
 
 namespace lanstress {
@@ -86,7 +85,7 @@ class Session {
   std::atomic<uint64_t> id{0};
   uint32_t slot = 0;
   uint64_t generation = 0;  // owned by the table
-  int fd = -1;
+  SocketHandle fd = kInvalidSocket;
   uint32_t peerIp = 0;  // host byte order
   uint16_t peerPort = 0;
   char peerIpText[16] = {0};

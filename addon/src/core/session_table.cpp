@@ -95,7 +95,7 @@ Session* SessionTable::reserve() {
   Session* s = &slots_[head];
   // Release ran to its end before the slot went back on the list (push is a
   // release, the pop above an acquire), so a plain read of its remains is safe.
-  if (s->fd != -1 || !s->sendSideClean()) anomalies.dirtySlot.fetch_add(1, std::memory_order_relaxed);
+  if (s->fd != kInvalidSocket || !s->sendSideClean()) anomalies.dirtySlot.fetch_add(1, std::memory_order_relaxed);
   ++s->generation;
   // The accept thread's count, raised while the flag still says "not live" (I1):
   // nobody else can raise a flagged count, so the word is exactly flag|1 here.
@@ -106,7 +106,7 @@ Session* SessionTable::reserve() {
 void SessionTable::publish(Session* s) {
   // Whoever acquires the id from here on may use the socket and the ring: they must be the new
   // session's already (a socket stored, no disconnect reason left from the slot's last session).
-  if (s->fd < 0 || s->reason.load(std::memory_order_relaxed) != 0 || s->recvRing.capacity() == 0) {
+  if (s->fd == kInvalidSocket || s->reason.load(std::memory_order_relaxed) != 0 || s->recvRing.capacity() == 0) {
     anomalies.dirtySlot.fetch_add(1, std::memory_order_relaxed);
   }
   s->slotState.store(SlotState::Live, std::memory_order_relaxed);

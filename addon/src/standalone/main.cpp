@@ -1,10 +1,17 @@
 // lanserver: the native LanServer without Node, for sanitizer builds and
 // non-Node runs. Same options as ServerOptions; prints ServerLine JSON (one
 // object per line) on stdout; human messages go to stderr.
+// Builds on Linux and, cross-built with mingw-w64, on Windows (lanserver.exe,
+// the IOCP backend): only the stop signal differs (StopSignal below).
+#ifdef _WIN32
+#include "../core/platform.h"  // windows.h, in its lean spelling
+#include <process.h>
+#else
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
+#endif
 
 #include <chrono>
 #include <cstdio>
@@ -140,21 +147,68 @@ int64_t nowMs() {
       .count();
 }
 
-// Signals become readable events on a signalfd: no work inside a handler.
-// Called before any thread exists, so every thread inherits the mask.
-int blockSignals() {
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGINT);
-  sigaddset(&mask, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &mask, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-  return signalfd(-1, &mask, SFD_CLOEXEC);
+#ifdef _WIN32
+int processId() { return _getpid(); }
+
+// Ctrl-C, Ctrl-Break, closing the console, logoff and shutdown: the control
+// handler (called on a thread of its own) sets an event that main waits on.
+// Under Wine, SIGINT reaches a console process as CTRL_C_EVENT too.
+HANDLE gStopEvent = nullptr;
+
+BOOL WINAPI onConsoleCtrl(DWORD) {
+  ::SetEvent(gStopEvent);
+  // Returning TRUE for the close/logoff/shutdown events would let Windows end
+  // the process as soon as we return: hold on until main has printed `final`.
+  return TRUE;
 }
+
+class StopSignal {
+ public:
+  bool open() {
+    gStopEvent = ::CreateEventW(nullptr, TRUE, FALSE, nullptr);
+    return gStopEvent != nullptr && ::SetConsoleCtrlHandler(onConsoleCtrl, TRUE);
+  }
+  // True when a stop was asked for within ms.
+  bool wait(int64_t ms) { return ::WaitForSingleObject(gStopEvent, static_cast<DWORD>(ms)) == WAIT_OBJECT_0; }
+  const char* what() const { return "SetConsoleCtrlHandler"; }
+  void close() { ::CloseHandle(gStopEvent); }
+};
+#else
+int processId() { return static_cast<int>(getpid()); }
+
+// Signals become readable events on a signalfd: no work inside a handler.
+// Opened before any thread exists, so every thread inherits the mask.
+class StopSignal {
+ public:
+  bool open() {
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+    sfd_ = signalfd(-1, &mask, SFD_CLOEXEC);
+    return sfd_ >= 0;
+  }
+  bool wait(int64_t ms) {
+    pollfd pfd{sfd_, POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(ms)) <= 0) return false;
+    signalfd_siginfo si;
+    ssize_t r = ::read(sfd_, &si, sizeof si);
+    (void)r;
+    return true;
+  }
+  const char* what() const { return "signalfd"; }
+  void close() { ::close(sfd_); }
+
+ private:
+  int sfd_ = -1;
+};
+#endif
 
 void printListening(const LanServerOptions& o, const ListenInfo& info) {
   std::printf("{\"event\":\"listening\",\"pid\":%d,\"mode\":\"%s\",\"workers\":%u,\"host\":\"%s\",\"port\":%u,\"backend\":\"%s\",%s}\n",
-              static_cast<int>(getpid()), modeName(o.mode), o.workers, info.host.c_str(), info.port,
+              processId(), modeName(o.mode), o.workers, info.host.c_str(), info.port,
               backendName(info.backend), buildInfoJsonMembers(buildInfo()).c_str());
   std::fflush(stdout);
 }
@@ -164,18 +218,12 @@ void printStats(const char* event, int64_t t, const ServerStats& st) {
   std::fflush(stdout);
 }
 
-// A stats line every interval until SIGINT or SIGTERM arrives on sfd.
-void serveUntilSignal(const LanServer& server, int sfd, uint64_t intervalMs, int64_t t0) {
+// A stats line every interval until a stop signal (SIGINT, SIGTERM; Ctrl-C, Ctrl-Break).
+void serveUntilSignal(const LanServer& server, StopSignal& stop, uint64_t intervalMs, int64_t t0) {
   int64_t next = t0 + static_cast<int64_t>(intervalMs);
   for (;;) {
     int64_t wait = next - nowMs();
-    pollfd pfd{sfd, POLLIN, 0};
-    if (::poll(&pfd, 1, wait > 0 ? static_cast<int>(wait) : 0) > 0) {
-      signalfd_siginfo si;
-      ssize_t r = ::read(sfd, &si, sizeof si);
-      (void)r;
-      return;
-    }
+    if (stop.wait(wait > 0 ? wait : 0)) return;
     if (nowMs() >= next) {
       printStats("stats", nowMs() - t0, server.stats());
       next += static_cast<int64_t>(intervalMs);
@@ -202,9 +250,9 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  int sfd = blockSignals();
-  if (sfd < 0) {
-    std::perror("lanserver: signalfd");
+  StopSignal stopSignal;
+  if (!stopSignal.open()) {
+    std::fprintf(stderr, "lanserver: %s failed\n", stopSignal.what());
     return 1;
   }
   StderrHooks hooks;
@@ -217,9 +265,9 @@ int main(int argc, char** argv) {
   }
   int64_t t0 = nowMs();
   printListening(args.options, info);
-  serveUntilSignal(server, sfd, args.statsIntervalMs, t0);
+  serveUntilSignal(server, stopSignal, args.statsIntervalMs, t0);
   server.stop();
   printStats("final", nowMs() - t0, server.stats());
-  ::close(sfd);
+  stopSignal.close();
   return 0;
 }

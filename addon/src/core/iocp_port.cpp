@@ -1,0 +1,267 @@
+// The seeds' own platform: a Windows I/O completion port.
+//
+// Every accepted socket is associated with ONE port (CreateIoCompletionPort)
+// under its completion key; postRecv is a WSARecv over the ring's two WSABUFs
+// (the free space, wrapped or not), postSend one gathered WSASend (the session
+// keeps one in flight, I4); workers dequeue completions in batches with
+// GetQueuedCompletionStatusEx; postUser is PostQueuedCompletionStatus (the
+// "quit" of stop() included); cancelIo is CancelIoEx after the session layer's
+// shutdown, so a pending receive of a kicked session completes even if the
+// peer never closes.
+//
+// One path for every completion (seed 001): the sockets are NOT marked
+// FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, so an operation that completes at once
+// (WSARecv/WSASend returning 0) still queues its completion packet, exactly as
+// one that returned WSA_IO_PENDING. post* ignores the bytes an immediate
+// success reports and leaves the completion to wait(); only an immediate
+// failure (no packet will come) returns -errno. Nothing completes inline.
+//
+// Completion key (ULONG_PTR, 64 bits), given at association:
+//
+//    63 62 61                                      24 23                   0
+//   +-----+------------------------------------------+---------------------+
+//   | 00  |            generation (38 bits)          |  slot index (24)    |
+//   +-----+------------------------------------------+---------------------+
+//   = the session id (session_id.h). kUserTag (all ones, op bits 11) is never
+//   a socket's key: it marks a PostQueuedCompletionStatus packet (postUser).
+//
+// OVERLAPPED layout (the lpOverlapped a completion hands back):
+//
+//   struct IoOp {                     per slot, one for the recv, one for the send
+//     OVERLAPPED ov;                  FIRST member: lpOverlapped == (OVERLAPPED*)IoOp*
+//     uint64_t   key;                 the session id the operation was posted for
+//     OpType     op;                  Recv or Send (the key carries no op bits here)
+//     WSABUF     bufs[kMaxSendIov];   the caller's iovecs copied (recv uses 2)
+//   };
+//   struct UserOp { OVERLAPPED ov; uint64_t key; int64_t value; }   heap, postUser
+//
+// The recv and send IoOps of a slot live in the port, like io_uring's msghdr,
+// and must not be touched until their completion is dequeued (the OVERLAPPED
+// rule). A user packet carries a 64-bit key and a 64-bit value, more than the
+// 32-bit dwNumberOfBytesTransferred holds, so they ride in a UserOp that the
+// waiter frees.
+//
+// Errors: a failed operation's status is read with WSAGetOverlappedResult and
+// mapped to an errno value (platform.h: a reset peer, ERROR_NETNAME_DELETED,
+// is -ECONNRESET; a cancelled operation is -ECANCELED).
+#ifdef _WIN32
+
+#include <atomic>
+#include <cstring>
+#include <memory>
+
+#include "completion_port.h"
+#include "platform.h"
+#include "session.h"
+#include "session_id.h"
+
+namespace lanstress {
+namespace {
+
+constexpr ULONG_PTR kUserTag = ~ULONG_PTR{0};
+constexpr ULONG kMaxDequeue = 64;
+
+struct IoOp {
+  OVERLAPPED ov;
+  uint64_t key;
+  OpType op;
+  WSABUF bufs[kMaxSendIov];
+};
+
+struct UserOp {
+  OVERLAPPED ov;
+  uint64_t key;
+  int64_t value;
+};
+
+// One per session slot. socket/key are written by associate (the accept
+// thread, before the first post) and read by the posting threads, which got
+// the session through the table's acquire/publish (release/acquire): plain
+// fields suffice.
+struct alignas(64) SlotState {
+  SocketHandle socket = kInvalidSocket;
+  uint64_t key = 0;
+  // bit 1: a recv is pending, bit 2: a send is pending (hasPendingIo).
+  std::atomic<uint8_t> pending{0};
+  IoOp recv;
+  IoOp send;
+};
+
+class IocpPort final : public CompletionPort {
+ public:
+  IocpPort(HANDLE port, uint32_t capacity) : port_(port), capacity_(capacity), slots_(new SlotState[capacity]) {}
+
+  ~IocpPort() override {
+    // Drop the user packets nobody dequeued (a port torn down with posts in it).
+    OVERLAPPED_ENTRY e[kMaxDequeue];
+    ULONG n = 0;
+    while (::GetQueuedCompletionStatusEx(port_, e, kMaxDequeue, &n, 0, FALSE) && n > 0) {
+      for (ULONG i = 0; i < n; ++i) {
+        if (e[i].lpCompletionKey == kUserTag) delete reinterpret_cast<UserOp*>(e[i].lpOverlapped);
+      }
+    }
+    ::CloseHandle(port_);
+  }
+
+  Backend backend() const override { return Backend::Iocp; }
+
+  int associate(SocketHandle s, uint64_t key) override {
+    SlotState* st = state(key);
+    if (!st) return -EINVAL;
+    // Overlapped calls never block, whatever the mode; the accepted socket
+    // inherited the listener's non-blocking mode, which under some stacks
+    // turns an overlapped call that must wait into WSAEWOULDBLOCK instead of
+    // WSA_IO_PENDING. Blocking mode keeps "post, complete later" on every stack.
+    u_long off = 0;
+    if (::ioctlsocket(s, FIONBIO, &off) != 0) return -platform::lastSocketError();
+    if (::CreateIoCompletionPort(reinterpret_cast<HANDLE>(s), port_, static_cast<ULONG_PTR>(key), 0) != port_) {
+      return -platform::errnoFromSystem(::GetLastError());
+    }
+    st->socket = s;
+    st->key = key;
+    st->pending.store(0, std::memory_order_relaxed);
+    return 0;
+  }
+
+  // A handle stays associated for life; closing the socket (at release) ends it.
+  void dissociate(SocketHandle, uint64_t key) override {
+    SlotState* st = state(key);
+    if (!st || st->key != key) return;
+    st->socket = kInvalidSocket;
+    st->key = 0;
+  }
+
+  int postRecv(SocketHandle s, uint64_t key, const iovec* iov, int iovcnt) override {
+    return post(s, key, iov, iovcnt, OpType::Recv);
+  }
+  int postSend(SocketHandle s, uint64_t key, const iovec* iov, int iovcnt) override {
+    return post(s, key, iov, iovcnt, OpType::Send);
+  }
+
+  int postUser(uint64_t key, int64_t value) override {
+    UserOp* u = new UserOp{};
+    u->key = key;
+    u->value = value;
+    if (!::PostQueuedCompletionStatus(port_, 0, kUserTag, &u->ov)) {
+      int e = platform::errnoFromSystem(::GetLastError());
+      delete u;
+      return -e;
+    }
+    return 0;
+  }
+
+  // The socket was shut down by the session layer; cancel what is still
+  // pending so its completion (ERROR_OPERATION_ABORTED) comes now, not when
+  // the peer gets round to closing.
+  void cancelIo(SocketHandle s, uint64_t) override { ::CancelIoEx(reinterpret_cast<HANDLE>(s), nullptr); }
+
+  int wait(Completion* out, int max, int timeoutMs) override {
+    if (max < 1) return -EINVAL;
+    OVERLAPPED_ENTRY entries[kMaxDequeue];
+    ULONG cap = static_cast<ULONG>(max) < kMaxDequeue ? static_cast<ULONG>(max) : kMaxDequeue;
+    ULONG n = 0;
+    DWORD timeout = timeoutMs < 0 ? INFINITE : static_cast<DWORD>(timeoutMs);
+    if (!::GetQueuedCompletionStatusEx(port_, entries, cap, &n, timeout, FALSE)) {
+      DWORD e = ::GetLastError();
+      return e == WAIT_TIMEOUT ? 0 : -platform::errnoFromSystem(e);
+    }
+    int count = 0;
+    for (ULONG i = 0; i < n; ++i) {
+      const OVERLAPPED_ENTRY& e = entries[i];
+      if (e.lpCompletionKey == kUserTag) {
+        UserOp* u = reinterpret_cast<UserOp*>(e.lpOverlapped);
+        out[count++] = Completion{u->key, OpType::User, u->value};
+        delete u;
+        continue;
+      }
+      IoOp* op = reinterpret_cast<IoOp*>(e.lpOverlapped);  // ov is IoOp's first member
+      SlotState* st = state(op->key);
+      int64_t result = static_cast<int64_t>(e.dwNumberOfBytesTransferred);
+      // Internal is the operation's NTSTATUS; 0 is success. On failure ask
+      // Winsock for the error in its own terms.
+      if (op->ov.Internal != 0) {
+        DWORD bytes = 0, flags = 0;
+        if (st && !::WSAGetOverlappedResult(st->socket, &op->ov, &bytes, FALSE, &flags)) {
+          result = -platform::lastSocketError();
+        } else if (!st) {
+          result = -EIO;
+        }
+      }
+      uint8_t bit = op->op == OpType::Recv ? 1 : 2;
+      // acq_rel pairs with post()'s fetch_or: the IoOp written by the poster
+      // is complete here (the port's own queue orders it already, in memory
+      // the language cannot see).
+      if (st) st->pending.fetch_and(static_cast<uint8_t>(~bit), std::memory_order_acq_rel);
+      out[count++] = Completion{op->key, op->op, result};
+    }
+    return count;
+  }
+
+  bool hasPendingIo(uint64_t key) const override {
+    SlotState* st = state(key);
+    return st && st->pending.load(std::memory_order_acquire) != 0;
+  }
+
+ private:
+  SlotState* state(uint64_t key) const {
+    uint32_t slot = SessionId::slot(key & kKeyMask);
+    return slot < capacity_ ? &slots_[slot] : nullptr;
+  }
+
+  int post(SocketHandle s, uint64_t key, const iovec* iov, int iovcnt, OpType type) {
+    SlotState* st = state(key);
+    if (!st) return -EINVAL;
+    if (st->key != key || st->socket != s) return -EBADF;
+    if (iovcnt < 1 || iovcnt > kMaxSendIov) return -EINVAL;
+    uint8_t bit = type == OpType::Recv ? 1 : 2;
+    // One op per direction is the caller's rule (I4 for sends, one recv per
+    // session); this check only guards against breaking it.
+    if (st->pending.load(std::memory_order_acquire) & bit) return -EBUSY;
+    IoOp* op = type == OpType::Recv ? &st->recv : &st->send;
+    std::memset(&op->ov, 0, sizeof op->ov);
+    op->key = key;
+    op->op = type;
+    for (int i = 0; i < iovcnt; ++i) {
+      op->bufs[i].buf = static_cast<CHAR*>(iov[i].iov_base);
+      op->bufs[i].len = static_cast<ULONG>(iov[i].iov_len);
+    }
+    // acq_rel publishes the IoOp to the worker that dequeues its completion (see wait()).
+    st->pending.fetch_or(bit, std::memory_order_acq_rel);
+    DWORD flags = 0;
+    int rc = type == OpType::Recv
+                 ? ::WSARecv(s, op->bufs, static_cast<DWORD>(iovcnt), nullptr, &flags, &op->ov, nullptr)
+                 : ::WSASend(s, op->bufs, static_cast<DWORD>(iovcnt), nullptr, 0, &op->ov, nullptr);
+    // 0: completed at once, and its packet is queued all the same (one path).
+    if (rc == 0) return 0;
+    int wsa = ::WSAGetLastError();
+    if (wsa == WSA_IO_PENDING) return 0;
+    // Failed at once: no packet will come.
+    st->pending.fetch_and(static_cast<uint8_t>(~bit), std::memory_order_release);
+    return -platform::errnoFromSystem(static_cast<unsigned long>(wsa));
+  }
+
+  HANDLE port_;
+  uint32_t capacity_;
+  std::unique_ptr<SlotState[]> slots_;
+};
+
+}  // namespace
+
+std::unique_ptr<CompletionPort> createIocpPort(uint32_t capacity, uint32_t workers, std::string* error) {
+  std::string why;
+  if (!platform::netStartup(&why)) {
+    if (error) *error = why;
+    return nullptr;
+  }
+  // NumberOfConcurrentThreads = workers: the port lets that many run at once, as the seed's Start does.
+  HANDLE port = ::CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, workers ? workers : 1);
+  if (port == nullptr) {
+    if (error) *error = "CreateIoCompletionPort: " + platform::errorText(platform::errnoFromSystem(::GetLastError()));
+    return nullptr;
+  }
+  return std::unique_ptr<CompletionPort>(new IocpPort(port, capacity ? capacity : 1));
+}
+
+}  // namespace lanstress
+
+#endif  // _WIN32

@@ -1,0 +1,214 @@
+// platform.h on Windows: Winsock 2, errors mapped to errno values.
+#ifdef _WIN32
+
+#include <atomic>
+#include <cstring>
+#include <mutex>
+
+#include "platform.h"
+
+namespace lanstress {
+namespace platform {
+
+bool netStartup(std::string* error) {
+  // Once per process; never WSACleanup'd (the process exit does it), so a
+  // LanServer stopped on one thread cannot pull Winsock from under another.
+  static int rc = [] {
+    WSADATA data;
+    return ::WSAStartup(MAKEWORD(2, 2), &data);
+  }();
+  if (rc != 0 && error) *error = "WSAStartup failed: " + std::to_string(rc);
+  return rc == 0;
+}
+
+// A Winsock (WSA*) or Win32 (ERROR_*) code as the errno value the core compares.
+// GetQueuedCompletionStatusEx reports the Win32 code of a failed overlapped
+// operation (a reset peer is ERROR_NETNAME_DELETED there, WSAECONNRESET from
+// WSARecv), so both spellings are mapped.
+int errnoFromSystem(unsigned long code) {
+  switch (code) {
+    case 0: return 0;
+    case WSAEWOULDBLOCK: return EAGAIN;
+    case WSAEINTR: return EINTR;
+    case WSAECONNRESET:
+    case WSAENETRESET:
+    case ERROR_NETNAME_DELETED:
+    case ERROR_CONNECTION_ABORTED:  // the local side aborted (closesocket with linger 0)
+      return ECONNRESET;
+    case WSAECONNABORTED: return ECONNABORTED;
+    case WSAESHUTDOWN:  // a send after shutdown(SD_SEND): Linux says EPIPE
+      return EPIPE;
+    case WSA_OPERATION_ABORTED:  // == ERROR_OPERATION_ABORTED: CancelIoEx or closesocket
+      return ECANCELED;
+    case WSAENOTCONN: return ENOTCONN;
+    case WSAETIMEDOUT:
+    case ERROR_SEM_TIMEOUT:
+      return ETIMEDOUT;
+    case WSAEADDRINUSE: return EADDRINUSE;
+    case WSAEADDRNOTAVAIL: return EADDRNOTAVAIL;
+    case WSAEACCES:
+    case ERROR_ACCESS_DENIED:
+      return EACCES;
+    case WSAEINVAL:
+    case ERROR_INVALID_PARAMETER:
+      return EINVAL;
+    case WSAEMFILE: return EMFILE;
+    case WSAENOBUFS: return ENOBUFS;
+    case WSA_NOT_ENOUGH_MEMORY:  // == ERROR_NOT_ENOUGH_MEMORY
+    case ERROR_OUTOFMEMORY:
+      return ENOMEM;
+    case WSAENOTSOCK:
+    case ERROR_INVALID_HANDLE:
+      return EBADF;
+    case WSAEAFNOSUPPORT: return EAFNOSUPPORT;
+    case WSAECONNREFUSED: return ECONNREFUSED;
+    case WSAEFAULT: return EFAULT;
+    case WSAEALREADY: return EALREADY;
+    case WSASYSNOTREADY:
+    case WSANOTINITIALISED:
+      return ENOSYS;
+    default: return EIO;
+  }
+}
+
+int lastSocketError() { return errnoFromSystem(static_cast<unsigned long>(::WSAGetLastError())); }
+
+std::string errorText(int err) {
+  char buf[128];
+  if (::strerror_s(buf, sizeof buf, err) != 0) return "error " + std::to_string(err);
+  return buf;
+}
+
+void closeSocket(SocketHandle s) { ::closesocket(s); }
+
+void abortiveClose(SocketHandle s) {
+  linger lg{};
+  lg.l_onoff = 1;
+  lg.l_linger = 0;
+  ::setsockopt(s, SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&lg), sizeof lg);
+  ::closesocket(s);
+}
+
+void shutdownBoth(SocketHandle s) { ::shutdown(s, SD_BOTH); }
+
+void setNoDelay(SocketHandle s) {
+  BOOL one = TRUE;
+  ::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&one), sizeof one);
+}
+
+void setSendBuffer(SocketHandle s, int bytes) {
+  ::setsockopt(s, SOL_SOCKET, SO_SNDBUF, reinterpret_cast<const char*>(&bytes), sizeof bytes);
+}
+
+namespace {
+
+int setNonBlocking(SocketHandle s) {
+  u_long on = 1;
+  return ::ioctlsocket(s, FIONBIO, &on) == 0 ? 0 : lastSocketError();
+}
+
+}  // namespace
+
+int listenTcp(const in_addr& addr, uint16_t port, int backlog, SocketHandle* out, sockaddr_in* bound,
+              const char** what) {
+  std::string ignored;
+  if (!netStartup(&ignored)) {
+    *what = "WSAStartup";
+    return ENOSYS;
+  }
+  // WSA_FLAG_OVERLAPPED: the accepted sockets inherit it, and IOCP needs it.
+  // NO_HANDLE_INHERIT: a child process must not keep our sockets open.
+  SocketHandle s = ::WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
+                                WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+  if (s == INVALID_SOCKET) {
+    *what = "socket";
+    return lastSocketError();
+  }
+  BOOL one = TRUE;
+  ::setsockopt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, reinterpret_cast<const char*>(&one), sizeof one);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  sa.sin_addr = addr;
+  if (::bind(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(s, backlog) != 0) {
+    int e = lastSocketError();
+    ::closesocket(s);
+    *what = "listen";
+    return e;
+  }
+  int e = setNonBlocking(s);
+  if (e != 0) {
+    ::closesocket(s);
+    *what = "ioctlsocket(FIONBIO)";
+    return e;
+  }
+  int len = sizeof sa;
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&sa), &len);
+  *bound = sa;
+  *out = s;
+  return 0;
+}
+
+int acceptOne(SocketHandle listener, SocketHandle* out, sockaddr_in* peer) {
+  for (;;) {
+    int len = sizeof *peer;
+    SocketHandle s = ::accept(listener, reinterpret_cast<sockaddr*>(peer), &len);
+    if (s != INVALID_SOCKET) {
+      *out = s;
+      return 0;
+    }
+    int e = lastSocketError();
+    if (e == EINTR || e == ECONNABORTED || e == ECONNRESET) continue;  // a peer gone before we took it
+    return e;
+  }
+}
+
+namespace {
+
+// Winsock has no eventfd to poll next to the listener: WSAPoll wakes every
+// kWakeCheckMs to look at the flag. It only delays stop() by that much; a
+// connection is taken as soon as it arrives.
+constexpr int kWakeCheckMs = 50;
+
+class WsaPollWaiter final : public AcceptWaiter {
+ public:
+  Result wait(SocketHandle listener, int* err) override {
+    for (;;) {
+      // acquire pairs with wake()'s release: nothing is read after it, but a
+      // stop that set the flag is seen by the next check at the latest.
+      if (woken_.load(std::memory_order_acquire)) return Result::Woken;
+      WSAPOLLFD pfd{};
+      pfd.fd = listener;
+      pfd.events = POLLRDNORM;
+      int n = ::WSAPoll(&pfd, 1, kWakeCheckMs);
+      if (n < 0) {
+        *err = lastSocketError();
+        return Result::Error;
+      }
+      if (woken_.load(std::memory_order_acquire)) return Result::Woken;
+      if (n > 0 && (pfd.revents & (POLLRDNORM | POLLERR | POLLHUP))) return Result::Ready;
+    }
+  }
+
+  bool sleep(int ms) override {
+    for (int slept = 0; slept < ms; slept += 10) {
+      if (woken_.load(std::memory_order_acquire)) return true;
+      ::Sleep(10);
+    }
+    return woken_.load(std::memory_order_acquire);
+  }
+
+  void wake() override { woken_.store(true, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> woken_{false};
+};
+
+}  // namespace
+
+std::unique_ptr<AcceptWaiter> createAcceptWaiter(int*) { return std::unique_ptr<AcceptWaiter>(new WsaPollWaiter); }
+
+}  // namespace platform
+}  // namespace lanstress
+
+#endif  // _WIN32
