@@ -7,15 +7,9 @@
 //     disconnect on live and stale ids. Every accepted id is released exactly
 //     once, anomaly counters stay 0, nothing leaks.
 // Bounded in time (about a second per part) and in connections.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <random>
@@ -175,35 +169,31 @@ void serverRace(Mode mode, uint32_t room, Backend backend) {
   for (int c = 0; c < 2; ++c) {
     clients.emplace_back([&, c] {
       std::mt19937_64 rng(static_cast<uint64_t>(c) + 100);
-      std::vector<int> open;
+      std::vector<SocketHandle> open;
       char buf[4096];
       while (!done.load()) {
         if (open.size() < 24) {
-          int fd = test::connectLoopback(info.port, timeval{0, 2000});
-          if (fd >= 0) {
+          SocketHandle fd = test::connectLoopback(info.port, timeval{0, 2000});
+          if (fd != kInvalidSocket) {
             open.push_back(fd);
             connections.fetch_add(1);
           }
         }
-        for (int fd : open) {
+        for (SocketHandle fd : open) {
           uint8_t pkt[2 + 64];
           uint16_t len = static_cast<uint16_t>(rng() % 64);
           pkt[0] = static_cast<uint8_t>(len);
           pkt[1] = 0;
-          for (int r = 0; r < 4; ++r) ::send(fd, pkt, 2u + len, MSG_NOSIGNAL | MSG_DONTWAIT);
-          if (rng() % 2) ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+          for (int r = 0; r < 4; ++r) test::sendBytes(fd, pkt, 2u + len, false);
+          if (rng() % 2) test::recvBytes(fd, buf, sizeof buf, false);
         }
         if (!open.empty() && rng() % 3 == 0) {
           size_t i = rng() % open.size();
-          if (rng() % 2) {
-            linger lg{1, 0};  // RST, often with echoes unread: mid-I/O
-            ::setsockopt(open[i], SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-          }
-          ::close(open[i]);
+          test::closeClient(open[i], rng() % 2);  // RST half the time, often with echoes unread: mid-I/O
           open.erase(open.begin() + static_cast<long>(i));
         }
       }
-      for (int fd : open) ::close(fd);
+      for (SocketHandle fd : open) test::closeClient(fd);
     });
   }
 
@@ -243,7 +233,7 @@ void serverRace(Mode mode, uint32_t room, Backend backend) {
                  static_cast<unsigned long long>(st.disconnectingSessions),
                  static_cast<unsigned long long>(st.doubleRelease), static_cast<unsigned long long>(st.ioCountUnderflow),
                  static_cast<unsigned long long>(st.releaseWithPendingIo));
-    ::_exit(1);
+    std::_Exit(1);
   }
   stopper.join();
 
@@ -282,15 +272,19 @@ void watchdog(int seconds) {
     std::this_thread::sleep_for(std::chrono::seconds(seconds));
     std::fprintf(stderr, "concurrency_test: not finished after %d s (a session never released?)\n", seconds);
     std::fflush(stdout);
-    ::_exit(1);
+    std::_Exit(1);
   }).detach();
 }
 
 int main() {
-  ::signal(SIGPIPE, SIG_IGN);
+  test::ignoreSigpipe();
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   watchdog(45);
   tableRace();
+#ifdef _WIN32
+  serverRace(Mode::Echo, 0, Backend::Iocp);
+  serverRace(Mode::Broadcast, 4, Backend::Iocp);
+#else
   serverRace(Mode::Echo, 0, Backend::Epoll);
   serverRace(Mode::Broadcast, 4, Backend::Epoll);
   std::string why;
@@ -300,5 +294,6 @@ int main() {
   } else {
     std::printf("io_uring races skipped: %s\n", why.c_str());
   }
+#endif
   return check::finish("concurrency_test");
 }

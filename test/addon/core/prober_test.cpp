@@ -8,7 +8,9 @@
 //  3. SessionTable::reserve counts dirtySlot for a slot released unclean.
 //  4. kQueuedPacketOverhead is an upper bound of what a queued packet really
 //     costs on the heap (glibc; skipped under sanitizers, which replace malloc).
+#ifndef _WIN32
 #include <malloc.h>
+#endif
 
 #include <chrono>
 #include <thread>
@@ -137,6 +139,8 @@ void dirtySlot() {
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 void queuedPacketCost() { std::printf("queuedPacketCost: skipped (the sanitizer replaces malloc)\n"); }
+#elif defined(_WIN32)
+void queuedPacketCost() { std::printf("queuedPacketCost: skipped (measured with glibc malloc; Windows has its own heap)\n"); }
 #else
 // Heap bytes per packet for n packets of this payload, queued as a burst
 // behind a send in flight (the MPSC stack), then collected (the deque).

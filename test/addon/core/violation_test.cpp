@@ -2,12 +2,6 @@
 // bad header goes out through the completion port (many short sends with a small
 // SO_SNDBUF), and only then is the session disconnected (reason protocol) and
 // released. On every backend the kernel offers.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -38,11 +32,11 @@ std::vector<uint8_t> validThenBad(int packets = kPackets) {
 }
 
 // Everything the server sends until it closes (EOF) or the read times out.
-std::vector<uint8_t> readToEnd(int fd, bool* closed) {
+std::vector<uint8_t> readToEnd(SocketHandle fd, bool* closed) {
   std::vector<uint8_t> got;
   uint8_t buf[8192];
   for (;;) {
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    long n = test::recvBytes(fd, buf, sizeof buf);
     if (n <= 0) {
       *closed = n == 0;
       return got;
@@ -61,32 +55,32 @@ LanServerOptions echoOptions(Backend backend) {
   return o;
 }
 
-// Starts the server and connects one client: its socket, or -1 (a failed check).
-int startAndConnect(LanServer& server, const LanServerOptions& o) {
+// Starts the server and connects one client: its socket, or kInvalidSocket (a failed check).
+SocketHandle startAndConnect(LanServer& server, const LanServerOptions& o) {
   ListenInfo info;
   ServerError err;
   if (!server.start(o, &info, &err)) {
     std::fprintf(stderr, "start: %s %s\n", err.code.c_str(), err.message.c_str());
     CHECK(false);
-    return -1;
+    return kInvalidSocket;
   }
-  int fd = test::connectLoopback(info.port, timeval{5, 0});
-  CHECK(fd >= 0);
+  SocketHandle fd = test::connectLoopback(info.port, timeval{5, 0});
+  CHECK(fd != kInvalidSocket);
   return fd;
 }
 
 void violationAnswered(Backend backend) {
   LanServer server;
-  int fd = startAndConnect(server, echoOptions(backend));
-  if (fd < 0) return;
+  SocketHandle fd = startAndConnect(server, echoOptions(backend));
+  if (fd == kInvalidSocket) return;
   std::vector<uint8_t> sent = validThenBad();
   // The reader must run while writing: the answers fill both socket buffers long before the last byte is written.
   bool closed = false;
   std::vector<uint8_t> got;
   std::thread reader([&] { got = readToEnd(fd, &closed); });
-  CHECK_EQ(::send(fd, sent.data(), sent.size(), MSG_NOSIGNAL), static_cast<ssize_t>(sent.size()));
+  CHECK_EQ(test::sendBytes(fd, sent.data(), sent.size()), static_cast<long>(sent.size()));
   reader.join();
-  ::close(fd);
+  test::closeClient(fd);
 
   CHECK(closed);
   CHECK_EQ(got.size(), sent.size() - 2);
@@ -111,10 +105,10 @@ void violationNotReadIsCut(Backend backend) {
   LanServer server;
   LanServerOptions o = echoOptions(backend);
   o.sendQueueLimit = 64u << 20;  // the limit must not be what cuts it
-  int fd = startAndConnect(server, o);
-  if (fd < 0) return;
+  SocketHandle fd = startAndConnect(server, o);
+  if (fd == kInvalidSocket) return;
   std::vector<uint8_t> sent = validThenBad(20000);  // 2 MB of answers nobody reads
-  CHECK_EQ(::send(fd, sent.data(), sent.size(), MSG_NOSIGNAL), static_cast<ssize_t>(sent.size()));
+  CHECK_EQ(test::sendBytes(fd, sent.data(), sent.size()), static_cast<long>(sent.size()));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (server.stats().sessions != 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -122,14 +116,14 @@ void violationNotReadIsCut(Backend backend) {
   ServerStats st = server.stats();
   CHECK_EQ(st.sessions, 0u);
   CHECK_EQ(st.disconnects[static_cast<int>(DisconnectReason::Protocol) - 1], 1u);
-  ::close(fd);
+  test::closeClient(fd);
   server.stop();
 }
 
 }  // namespace
 
 int main() {
-  ::signal(SIGPIPE, SIG_IGN);
+  test::ignoreSigpipe();
   for (Backend b : availableBackends()) {
     violationAnswered(b);
     violationNotReadIsCut(b);
