@@ -5,7 +5,7 @@
  */
 
 /** The backends a server can be told to use by name, in the order `--backend all` runs them. */
-export const NAMED_BACKENDS = ['epoll', 'io_uring'] as const;
+export const NAMED_BACKENDS = ['epoll', 'io_uring', 'iocp'] as const;
 export type NamedBackend = (typeof NAMED_BACKENDS)[number];
 /** auto: the best backend this kernel offers (ListenInfo says which). */
 export const BACKENDS = ['auto', ...NAMED_BACKENDS] as const;

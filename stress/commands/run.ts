@@ -13,7 +13,7 @@ import { EXIT, EXIT_CODES_HELP, UsageError } from '../run/exit-codes';
 import { resolveRunOptions, RUN_FLAGS, type RawRunArgs } from '../run/options';
 import type { RunOptions } from '../run/option-types';
 import { outputDirProblem, outputFileProblem, pathProblems } from '../run/output-paths';
-import { serverBinProblem } from '../sanitize/server-bin';
+import { serverBinProblem, serverCmdProblem } from '../sanitize/server-bin';
 import { scanArgv } from '../flags/argv';
 import { hideYargsTypes, rawValues, yargsOptions } from '../flags/table';
 
@@ -45,6 +45,7 @@ function outputProblems(o: RunOptions): string[] {
     ['junit', o.junit, outputFileProblem],
     ['markdown', o.markdown, outputFileProblem],
     ['server-bin', o.serverBin, serverBinProblem],
+    ['server-cmd', o.serverCmd, serverCmdProblem],
   ]);
 }
 

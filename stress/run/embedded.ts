@@ -23,6 +23,13 @@ export interface EmbeddedServerOptions {
   startTimeoutMs: number;
   /** A standalone `lanserver` to run instead of `stress server` (--server-bin), or null. */
   serverBin?: string | null;
+  /**
+   * A standalone `lanserver` run through a launcher (--server-cmd, e.g. ['wine', '.../lanserver.exe']),
+   * or null. It is stopped with SIGINT: Wine turns SIGINT into a console Ctrl-C event, which the
+   * Windows build's SetConsoleCtrlHandler answers with a clean stop and its `final` line, while
+   * SIGTERM ends a Wine process outright.
+   */
+  serverCommand?: string[] | null;
 }
 
 export interface Listening extends ListenInfo {
@@ -81,6 +88,8 @@ export class EmbeddedServer {
   private readonly statsWaiters = new Set<(s: ServerStats) => void>();
   private readonly listening: Promise<Listening>;
   private readonly crashListeners: Array<() => void> = [];
+  /** What stop() sends first (SIGINT for a launched server, see serverCommand). */
+  private readonly stopSignal: NodeJS.Signals;
 
   constructor(opts: EmbeddedServerOptions) {
     // sh raises only the soft limit (-S) so the hard limit stays as it is; exec keeps the pid.
@@ -90,11 +99,16 @@ export class EmbeddedServer {
     // and count as lost). So that a run still stops by itself when we die without stopping it
     // (SIGKILL, SIGHUP), a watchdog below kills the server once we are gone.
     const bin = opts.serverBin ?? null;
-    const command = bin === null ? [process.execPath, cliPath(), 'server', ...opts.serverArgs] : [bin, ...standaloneArgs(opts.serverArgs)];
+    const launched = opts.serverCommand ?? null;
+    this.stopSignal = launched === null ? 'SIGTERM' : 'SIGINT';
+    const command =
+      launched !== null ? [...launched, ...standaloneArgs(opts.serverArgs)]
+      : bin !== null ? [bin, ...standaloneArgs(opts.serverArgs)]
+      : [process.execPath, cliPath(), 'server', ...opts.serverArgs];
     this.child = spawn('/bin/sh', ['-c', script, 'lanstress-server', ...command], {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
-      env: bin === null ? process.env : sanitizerEnv(process.env),
+      env: bin === null && launched === null ? process.env : sanitizerEnv(process.env),
     });
     const killOnExit = (): void => {
       if (this.exitInfo === null) this.child.kill('SIGKILL');
@@ -197,13 +211,13 @@ export class EmbeddedServer {
     if (this.exitInfo === null) this.child.kill('SIGKILL');
   }
 
-  /** SIGTERM, a bounded wait for the `final` line and exit, then SIGKILL. Never hangs. */
+  /** SIGTERM (SIGINT for --server-cmd), a bounded wait for the `final` line and exit, then SIGKILL. Never hangs. */
   async stop(timeoutMs: number): Promise<ServerExit> {
     const crashed = this.exitInfo !== null && !this.stopping;
     this.stopping = true;
     let killed = false;
     if (this.exitInfo === null) {
-      this.child.kill('SIGTERM');
+      this.child.kill(this.stopSignal);
       const inTime = await Promise.race([this.exited.then(() => true), delay(timeoutMs).then(() => false)]);
       if (!inTime) {
         killed = true;

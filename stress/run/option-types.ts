@@ -40,6 +40,8 @@ export interface RunOptions {
   serverEchoDelayUs: number;
   /** A native standalone `lanserver` (sanitizer or fault build) as the embedded server, or null for `stress server`. */
   serverBin: string | null;
+  /** A command line that runs a standalone lanserver through a launcher (`wine .../lanserver.exe`), or null. */
+  serverCmd: string | null;
   /** Embedded server: SO_SNDBUF of each accepted socket (0 = kernel default; small forces short, asynchronous sends). */
   serverSendBuffer: number;
   /** Embedded server: run its probe thread (stale-id calls, probe packets to live echo sessions). */

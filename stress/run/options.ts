@@ -75,6 +75,7 @@ export const RUN_FLAGS = [
   { name: 'kick', id: 'serverKick', key: 'serverKick', type: 'number', range: [0, 1], init: 0, side: 'server', server: '--kick', deprecated: ['server-kick'], describe: 'probability per packet that the embedded server kicks the session' },
   { name: 'room', id: 'room', key: 'room', type: 'int', range: [0, 1_000_000], init: 0, side: 'server', server: '--room', describe: 'embedded server, broadcast mode: sessions per room (0 = one room of everyone)' },
   { name: 'echo-delay-us', id: 'serverEchoDelayUs', key: 'serverEchoDelayUs', type: 'int', range: [0, 10_000_000], init: 0, side: 'server', server: '--echo-delay-us', deprecated: ['server-echo-delay-us'], describe: 'embedded server waits this many microseconds before each echo (a slower build to compare)' },
+  { name: 'server-cmd', id: 'serverCmd', key: 'serverCmd', type: 'string', init: null, shown: 'none', side: 'server', describe: "run this command line as the embedded server: a launcher and a standalone lanserver, e.g. 'wine addon/out/windows-release/lanserver.exe' (the IOCP build under Wine); words split on spaces, the server flags appended; stopped with SIGINT (Ctrl-C under Wine)" },
   { name: 'server-bin', id: 'serverBin', key: 'serverBin', type: 'string', init: null, shown: 'none', side: 'server', describe: 'run this standalone lanserver (e.g. addon/out/asan/lanserver) as the embedded server; its sanitizer reports fail the server.sanitizer gate' },
   { name: 'send-buffer', id: 'serverSendBuffer', key: 'serverSendBuffer', type: 'size', range: [0, 16 * 1024 * 1024], init: 0, side: 'server', server: '--send-buffer', deprecated: ['server-send-buffer'], describe: "embedded server's SO_SNDBUF per accepted socket (0 = kernel default; small forces short, asynchronous sends)" },
   { name: 'probes', id: 'serverProbes', key: 'serverProbes', type: 'bool', init: false, side: 'server', server: '--probes', deprecated: ['server-probes'], describe: 'embedded server runs its probe thread: stale-id sendPacket/disconnect (staleIdAccepted) and probe packets to live echo sessions' },
@@ -191,6 +192,7 @@ const TEXT_WHAT: Partial<Record<keyof RunOptions, string>> = {
   junit: 'a file path',
   markdown: 'a file path',
   serverBin: 'the path of a standalone lanserver',
+  serverCmd: 'a command line (launcher and lanserver)',
 };
 
 /** Parses one given flag by its table type (or its own grammar); undefined when bad (the problem is recorded). */
@@ -254,6 +256,12 @@ function crossChecks(p: Problems, raw: RawRunArgs, o: RunOptions): void {
   }
   if (o.shard !== null && o.shard.count > o.clients) {
     p.add('shard', raw.shard ?? formatShard(o.shard), `${o.shard.count} parts need at least as many --clients (${o.clients}): each part owns one or more`);
+  }
+  if (o.serverCmd !== null && o.mode === 'js') {
+    p.add('server-cmd', o.serverCmd, 'the standalone lanserver has no js mode (it needs Node): use echo or broadcast');
+  }
+  if (o.serverCmd !== null && o.serverBin !== null) {
+    p.add('server-cmd', o.serverCmd, 'names the server as --server-bin does: give one of them');
   }
   if (o.target.kind === 'external') {
     const values = raw as Readonly<Record<string, RawValue>>;

@@ -31,7 +31,7 @@ import { childLimitProblem, descriptorsNeeded, raiseOwnLimit } from './limits';
 import { embeddedServerFlags, type RunOptions } from './options';
 import { formatTick, Progress, type ProgressSink } from './progress';
 import { RssTracker } from './rss';
-import { serverBinProblem, type ServerBinBuild } from '../sanitize/server-bin';
+import { serverBinProblem, serverCmdProblem, splitCommand, type ServerBinBuild } from '../sanitize/server-bin';
 import { shareOf, waitUntil } from './shard-plan';
 import { startMetricsExporter, type MetricsExporter } from '../metrics/exporter';
 import type { LiveMetrics } from '../metrics/live';
@@ -39,6 +39,8 @@ import { colourOn } from '../format/terminal';
 
 
 const SERVER_START_TIMEOUT_MS = 20_000;
+/** --server-cmd: a Wine prefix created on first use takes a few seconds more. */
+const LAUNCHED_START_TIMEOUT_MS = 60_000;
 const QUIET_TIMEOUT_MS = 10_000;
 const SERVER_STOP_TIMEOUT_MS = 10_000;
 const PROBE_TIMEOUT_MS = 3000;
@@ -158,6 +160,8 @@ async function preflight(options: RunOptions): Promise<number> {
     if (problem !== null) throw new UsageError(`--clients ${options.clients}: ${problem}`);
     const binProblem = options.serverBin === null ? null : serverBinProblem(options.serverBin);
     if (binProblem !== null) throw new UsageError(`--server-bin ${options.serverBin}: ${binProblem}`);
+    const cmdProblem = options.serverCmd === null ? null : serverCmdProblem(options.serverCmd);
+    if (cmdProblem !== null) throw new UsageError(`--server-cmd ${options.serverCmd}: ${cmdProblem}`);
   } else {
     const problem = await probe(options.target.host, options.target.port);
     if (problem !== null) throw new UsageError(`--target ${options.target.host}:${options.target.port}: ${problem}`);
@@ -179,6 +183,12 @@ async function openMetricsExporter(options: RunOptions, io: RunIo): Promise<Metr
 
 /** --backend as the list of runs; an io_uring asked for by name but missing here is a usage error with the kernel's reason. */
 function resolveBackends(options: RunOptions): Backend[] {
+  // A launched server (--server-cmd) has its own backends, not this kernel's: 'all' is one run
+  // on its auto (the `listening` line says which), a name is passed on for it to accept or refuse.
+  if (options.serverCmd !== null && options.target.kind === 'embedded') {
+    if (options.backend === 'all') return ['auto'];
+    return typeof options.backend === 'string' ? [options.backend] : options.backend;
+  }
   const plan = planBackends(options.backend, options.target, () => {
     try {
       return backendsHere();
@@ -303,7 +313,10 @@ async function startTarget(options: SingleRunOptions, ctx: RunContext): Promise<
     return { embedded: null, host, port, backend: null, bin: null, rss: null };
   }
   const serverBin = options.serverBin === null ? null : path.resolve(options.serverBin);
-  const embedded = new EmbeddedServer({ noFile: ctx.needed, serverArgs: serverArgs(options), startTimeoutMs: SERVER_START_TIMEOUT_MS, serverBin });
+  const serverCommand = options.serverCmd === null ? null : splitCommand(options.serverCmd);
+  // A Wine server starts its prefix first: give it longer to say `listening`.
+  const startTimeoutMs = serverCommand === null ? SERVER_START_TIMEOUT_MS : Math.max(SERVER_START_TIMEOUT_MS, LAUNCHED_START_TIMEOUT_MS);
+  const embedded = new EmbeddedServer({ noFile: ctx.needed, serverArgs: serverArgs(options), startTimeoutMs, serverBin, serverCommand });
   ctx.stopper.killServer = () => embedded.kill();
   let info: Awaited<ReturnType<EmbeddedServer['waitListening']>>;
   try {
@@ -316,7 +329,8 @@ async function startTarget(options: SingleRunOptions, ctx: RunContext): Promise<
     io.stderr.write(`stress: ${(err as Error).message}\n${tail === '' ? '' : `${tail}\n`}`);
     return { exitCode: EXIT.serverCrashed };
   }
-  const bin = serverBin === null ? null : { binary: serverBin, build: info.build ?? 'unknown', faults: info.faults ?? [] };
+  const binary = serverBin ?? options.serverCmd;
+  const bin = binary === null ? null : { binary, build: info.build ?? 'unknown', faults: info.faults ?? [] };
   const built = bin === null ? '' : `, ${bin.binary} [${bin.build}${bin.faults.length > 0 ? ` FAULT=${bin.faults.join(',')}` : ''}]`;
   progress.note(`server pid ${embedded.pid} listening on ${info.host}:${info.port} (${info.backend}${built}); ${options.clients} clients for ${options.durationSec} s`);
   const rss = embedded.pid === undefined ? null : new RssTracker(embedded.pid);

@@ -34,7 +34,37 @@ export function serverBinProblem(file: string): string | null {
   } catch {
     return 'is not executable';
   }
-  const r = spawnSync(path.resolve(file), ['--build-info'], { encoding: 'utf8', timeout: BUILD_INFO_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] });
+  return buildInfoProblem([path.resolve(file)], BUILD_INFO_TIMEOUT_MS);
+}
+
+/**
+ * `stress run --server-cmd 'LAUNCHER ARGS... LANSERVER'`: the words of the command line, split
+ * on white space; a word may be quoted ('...' or "...") to hold spaces. No other shell syntax.
+ */
+export function splitCommand(text: string): string[] {
+  const words: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) words.push(m[1] ?? m[2] ?? m[3] ?? '');
+  return words;
+}
+
+/** A Wine prefix created on first use takes seconds; later starts take about one. */
+const LAUNCHER_BUILD_INFO_TIMEOUT_MS = 60_000;
+
+/**
+ * Why the command line cannot be the server, or null: it is run with `--build-info` appended
+ * (through its launcher, e.g. `wine lanserver.exe --build-info`) and must print the build.
+ */
+export function serverCmdProblem(text: string): string | null {
+  const words = splitCommand(text);
+  if (words.length === 0) return 'is empty (give a command line, e.g. \'wine addon/out/windows-release/lanserver.exe\')';
+  return buildInfoProblem(words, LAUNCHER_BUILD_INFO_TIMEOUT_MS);
+}
+
+/** Runs argv + --build-info; null when it printed a lanserver's build. */
+function buildInfoProblem(argv: string[], timeoutMs: number): string | null {
+  const [cmd, ...args] = argv as [string, ...string[]];
+  const r = spawnSync(cmd, [...args, '--build-info'], { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
   const notOurs = 'is not a lanserver (`--build-info` must print {"build": ...})';
   if (r.error !== undefined) return `${notOurs}: ${r.error.message}`;
   try {
