@@ -257,7 +257,8 @@ void LanServer::handleAccepted(SocketHandle fd, uint32_t ip, uint16_t port) {
   table.publish(s);  // fault: the id is live before the socket and peer are stored in the slot
 #endif
   platform::setNoDelay(fd);
-  if (opt_.sendBuffer > 0) platform::setSendBuffer(fd, static_cast<int>(opt_.sendBuffer));
+  if (opt_.zeroSendBuffer) platform::setSendBuffer(fd, 0);
+  else if (opt_.sendBuffer > 0) platform::setSendBuffer(fd, static_cast<int>(opt_.sendBuffer));
   s->fd = fd;
   s->peerIp = ip;
   s->peerPort = port;

@@ -38,6 +38,7 @@ const std::vector<OptionSpec> kTable = {
     {"echoDelayUs", "--echo-delay-us", &O::echoDelayUs, 0, 10000000},
     {"seed", "--seed", &O::seed, 0, 0xffffffffu},
     {"sendBuffer", "--send-buffer", &O::sendBuffer, 0, 16u << 20},
+    {"zeroSendBuffer", "--zero-send-buffer", &O::zeroSendBuffer},
     {"probes", "--probes", &O::probes},
 };
 
@@ -275,6 +276,9 @@ std::vector<OptionProblem> validateOptions(const LanServerOptions& o) {
                         [&](double O::*f) { range(spec, o.*f, "a number"); },
                         [](auto) {}},
                spec.field);
+  }
+  if (o.zeroSendBuffer && o.sendBuffer > 0) {
+    p.push_back({"zeroSendBuffer", "sets SO_SNDBUF to 0: give it or a --send-buffer size, not both"});
   }
   Cidr c;
   for (const std::string& s : o.allow) {

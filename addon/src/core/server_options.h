@@ -44,6 +44,11 @@ struct LanServerOptions {
   // SO_SNDBUF of every accepted socket in bytes; 0 leaves the kernel default.
   // A small one (Linux clamps to ~4.6 KB) makes sends asynchronous and short.
   uint32_t sendBuffer = 0;
+  // The seed's SO_SNDBUF = 0 (its --sndbuf 0) on every accepted socket, where
+  // sendBuffer 0 means "leave the default". On Windows every WSASend then goes
+  // straight from our buffers to the stack and completes asynchronously; Linux
+  // raises 0 to its minimum (about 4.6 KB), so sends there become short.
+  bool zeroSendBuffer = false;
   // Runs the watch thread's probes (prober.h) and holds race windows open now
   // and then (race_windows.h); the watch thread's sweep runs either way.
   bool probes = false;

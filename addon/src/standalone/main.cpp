@@ -43,8 +43,10 @@ struct Args {
   uint64_t statsIntervalMs = 1000;
 };
 
-// The standalone's own flag; every other one is a row of the core's option table.
+// The standalone's own flags; every other one is a row of the core's option table.
 constexpr const char* kStatsIntervalFlag = "--stats-interval-ms";
+// The seed's SO_SNDBUF option, an alias: 0 = --zero-send-buffer, N = --send-buffer N.
+constexpr const char* kSndbufFlag = "--sndbuf";
 
 // --help, from the option table: each flag with its default, a choice with its alternatives.
 std::string usage() {
@@ -61,6 +63,7 @@ std::string usage() {
     items.push_back(item);
   }
   items.push_back(std::string("[") + kStatsIntervalFlag + " " + std::to_string(Args().statsIntervalMs) + "]");
+  items.push_back(std::string("[") + kSndbufFlag + " BYTES]");
   std::string out = "usage: lanserver", line = out;
   for (const std::string& item : items) {
     if (line.size() + 1 + item.size() > 100) {
@@ -71,7 +74,7 @@ std::string usage() {
     out += " " + item;
     line += " " + item;
   }
-  return out + "\n       (--mode js needs Node: the addon)\n" +
+  return out + "\n       (--mode js needs Node: the addon; --sndbuf 0 = --zero-send-buffer, the seed's SO_SNDBUF = 0)\n" +
          "       lanserver --build-info   (prints {\"build\":\"release|asan|tsan\",\"faults\":[...]})\n";
 }
 
@@ -110,6 +113,22 @@ std::vector<std::string> parseArgs(int argc, char** argv, Args* args) {
     }
     if (arg.rfind("--", 0) != 0) {
       problems.push_back("unexpected argument '" + arg + "'");
+      continue;
+    }
+    if (arg == kSndbufFlag || arg.rfind(std::string(kSndbufFlag) + "=", 0) == 0) {
+      std::string name, value;
+      if (!takeValue(argc, argv, &i, false, &name, &value)) {
+        problems.push_back(name + " needs a value");
+        continue;
+      }
+      // The seed's spelling: --sndbuf 0 is --zero-send-buffer, --sndbuf N is --send-buffer N.
+      const OptionSpec* spec = optionByFlag(value == "0" ? "--zero-send-buffer" : "--send-buffer");
+      if (!seen.insert(spec->flag).second) {
+        problems.push_back(name + " says what " + spec->flag + " says: give one of them");
+        continue;
+      }
+      std::string problem = setOptionFromText(*spec, value == "0" ? "true" : value, &o);
+      if (!problem.empty()) problems.push_back(name + " " + problem);
       continue;
     }
     const OptionSpec* spec = optionByFlag(arg.substr(0, arg.find('=')));
