@@ -31,6 +31,8 @@
 //     OVERLAPPED ov;                  FIRST member: lpOverlapped == (OVERLAPPED*)IoOp*
 //     uint64_t   key;                 the session id the operation was posted for
 //     OpType     op;                  Recv or Send (the key carries no op bits here)
+//     DWORD      flags;               WSARecv's in/out flags: the stack will not do, the
+//                                     stack may write them when the receive completes
 //     WSABUF     bufs[kMaxSendIov];   the caller's iovecs copied (recv uses 2)
 //   };
 //   struct UserOp { OVERLAPPED ov; uint64_t key; int64_t value; }   heap, postUser
@@ -65,6 +67,7 @@ struct IoOp {
   OVERLAPPED ov;
   uint64_t key;
   OpType op;
+  DWORD flags;
   WSABUF bufs[kMaxSendIov];
 };
 
@@ -227,9 +230,9 @@ class IocpPort final : public CompletionPort {
     }
     // acq_rel publishes the IoOp to the worker that dequeues its completion (see wait()).
     st->pending.fetch_or(bit, std::memory_order_acq_rel);
-    DWORD flags = 0;
+    op->flags = 0;
     int rc = type == OpType::Recv
-                 ? ::WSARecv(s, op->bufs, static_cast<DWORD>(iovcnt), nullptr, &flags, &op->ov, nullptr)
+                 ? ::WSARecv(s, op->bufs, static_cast<DWORD>(iovcnt), nullptr, &op->flags, &op->ov, nullptr)
                  : ::WSASend(s, op->bufs, static_cast<DWORD>(iovcnt), nullptr, 0, &op->ov, nullptr);
     // 0: completed at once, and its packet is queued all the same (one path).
     if (rc == 0) return 0;
