@@ -1,5 +1,7 @@
 #include "build_info.h"
 
+#include <string>
+
 namespace lanstress {
 namespace {
 
@@ -47,7 +49,11 @@ BuildInfo make() {
   b.flags += " -DLANSTRESS_FAULT_" LANSTRESS_FAULT;
   b.faults.push_back(LANSTRESS_FAULT);
 #endif
+#if defined(_MSC_VER)
+  b.compiler = "msvc " + std::to_string(_MSC_FULL_VER);  // MSVC has no __VERSION__ (binding.gyp on Windows)
+#else
   b.compiler = "g++ " __VERSION__;
+#endif
   return b;
 }
 
