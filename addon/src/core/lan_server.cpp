@@ -237,7 +237,11 @@ void LanServer::acceptLoop() {
 }
 
 void LanServer::handleAccepted(SocketHandle fd, uint32_t ip, uint16_t port) {
-  char text[INET_ADDRSTRLEN];
+  // Sized by the session's field, not INET_ADDRSTRLEN: that is 16 on Linux but
+  // 22 on Windows, and the copy below would run past peerIpText into ioState.
+  // "255.255.255.255" and its NUL fit in 16.
+  char text[sizeof Session::peerIpText];
+  static_assert(sizeof text >= 16, "a dotted IPv4 address and its NUL");
   in_addr a{};
   a.s_addr = htonl(ip);
   ::inet_ntop(AF_INET, &a, text, sizeof text);
