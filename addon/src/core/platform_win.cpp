@@ -174,9 +174,10 @@ class WsaPollWaiter final : public AcceptWaiter {
  public:
   Result wait(SocketHandle listener, int* err) override {
     for (;;) {
-      // acquire pairs with wake()'s release: nothing is read after it, but a
-      // stop that set the flag is seen by the next check at the latest.
-      if (woken_.load(std::memory_order_acquire)) return Result::Woken;
+      // Relaxed throughout: the flag publishes no data (stop() joins this
+      // thread afterwards, which orders everything); it only has to be seen
+      // by the next check, at most kWakeCheckMs later.
+      if (woken_.load(std::memory_order_relaxed)) return Result::Woken;
       WSAPOLLFD pfd{};
       pfd.fd = listener;
       pfd.events = POLLRDNORM;
@@ -185,20 +186,20 @@ class WsaPollWaiter final : public AcceptWaiter {
         *err = lastSocketError();
         return Result::Error;
       }
-      if (woken_.load(std::memory_order_acquire)) return Result::Woken;
+      if (woken_.load(std::memory_order_relaxed)) return Result::Woken;
       if (n > 0 && (pfd.revents & (POLLRDNORM | POLLERR | POLLHUP))) return Result::Ready;
     }
   }
 
   bool sleep(int ms) override {
     for (int slept = 0; slept < ms; slept += 10) {
-      if (woken_.load(std::memory_order_acquire)) return true;
+      if (woken_.load(std::memory_order_relaxed)) return true;
       ::Sleep(10);
     }
-    return woken_.load(std::memory_order_acquire);
+    return woken_.load(std::memory_order_relaxed);
   }
 
-  void wake() override { woken_.store(true, std::memory_order_release); }
+  void wake() override { woken_.store(true, std::memory_order_relaxed); }
 
  private:
   std::atomic<bool> woken_{false};
