@@ -4,7 +4,8 @@
  *    violation tests on a real IOCP LanServer);
  *  - lanserver.exe as the server under test: `stress chaos --gate --server-cmd 'wine .../lanserver.exe'`
  *    (and bad-input, broadcast, max-sessions), every gate judged on the server's own stats lines;
- *  - fault builds of the release flag and sendFlag, caught on IOCP as on Linux.
+ *  - fault builds of the release flag and sendFlag, caught on IOCP as on Linux, and the IOCP
+ *    backend's own faults (faults.h, backend iocp), which the Linux fault matrix skips.
  * Short runs (200 clients, 5 s): Wine adds its own overhead, these check correctness, not speed.
  * Skipped with the reason when Wine or mingw-w64 is missing (.ci/run installs both).
  */
@@ -14,6 +15,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { runCli } from '../support/cli';
 import { ROOT } from '../support/paths';
+import { readFaults } from '../support/faults';
 import { failedGateNames, reportsOf } from '../support/reports';
 import { tempDir } from '../support/temp';
 
@@ -94,8 +96,10 @@ describe('IOCP build under Wine', { skip }, () => {
     });
   }
 
-  // The release flag (I2) and sendFlag (I4) broken in the shared core: the same gate catches them on IOCP.
-  for (const fault of ['SKIP_RELEASE_FLAG_CHECK', 'RELEASE_SWAP_BLIND', 'NO_SENDFLAG_RECHECK']) {
+  // The release flag (I2) and sendFlag (I4) broken in the shared core, and every fault of the IOCP
+  // backend itself (faults.h): the chaos gate catches each on IOCP.
+  const faults = ['SKIP_RELEASE_FLAG_CHECK', 'RELEASE_SWAP_BLIND', 'NO_SENDFLAG_RECHECK', ...readFaults().filter((f) => f.backend === 'iocp').map((f) => f.name)];
+  for (const fault of faults) {
     test(`FAULT=${fault} is caught on iocp by the chaos gate`, { timeout: BUILD_TIMEOUT_MS + RUN_TIMEOUT_MS }, async () => {
       const exe = await buildExe(fault);
       const r = await gateRun('chaos', exe);

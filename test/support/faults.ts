@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { ROOT } from './paths';
 export const FAULTS_HEADER = path.join(ROOT, 'addon', 'src', 'core', 'faults.h');
 
-export type FaultBackend = 'any' | 'epoll' | 'io_uring';
+export type FaultBackend = 'any' | 'epoll' | 'io_uring' | 'iocp';
 
 export interface Fault {
   name: string;
@@ -12,7 +12,7 @@ export interface Fault {
   breaks: string;
 }
 
-const ENTRY = /^\s*X\((\w+),\s*(any|epoll|io_uring),\s*"((?:[^"\\]|\\.)*)"\)/;
+const ENTRY = /^\s*X\((\w+),\s*(any|epoll|io_uring|iocp),\s*"((?:[^"\\]|\\.)*)"\)/;
 
 export function readFaults(file = FAULTS_HEADER): Fault[] {
   const faults: Fault[] = [];

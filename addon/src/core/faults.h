@@ -8,7 +8,10 @@
 // on the backend the fault lives in, and passes on the clean build. So a fault
 // added here without a gate that catches it fails the test suite.
 //
-//   X(NAME, backend it lives in (any | epoll | io_uring), what it breaks)
+//   X(NAME, backend it lives in (any | epoll | io_uring | iocp), what it breaks)
+//
+// An iocp fault is caught under Wine by test/addon/iocp-wine.test.ts (the
+// Linux matrix skips it: iocp is not on this kernel).
 //
 // The #ifdef of each NAME sits at the line it breaks; grep for LANSTRESS_FAULT_NAME.
 #pragma once
@@ -36,4 +39,5 @@
   X(MAX_PAYLOAD_IS_VIOLATION, any, "a packet of exactly maxPayload bytes is treated as a protocol violation")  \
   X(EPOLL_REARM_DROPS_OUT, epoll, "a recv posted while a send waits for room re-arms the socket for input only") \
   X(URING_FAILED_SEND_STAYS_PENDING, io_uring, "a failed send's completion leaves the send marked pending")    \
-  X(URING_SHORT_SEND_AS_FULL, io_uring, "a short send completion is reported as if every byte had gone out")
+  X(URING_SHORT_SEND_AS_FULL, io_uring, "a short send completion is reported as if every byte had gone out")    \
+  X(IOCP_SKIP_PORT_ON_SUCCESS, iocp, "FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, yet an operation done at once is left to the port (two paths)")

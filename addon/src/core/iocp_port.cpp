@@ -120,6 +120,11 @@ class IocpPort final : public CompletionPort {
     if (::CreateIoCompletionPort(reinterpret_cast<HANDLE>(s), port_, static_cast<ULONG_PTR>(key), 0) != port_) {
       return -platform::errnoFromSystem(::GetLastError());
     }
+#ifdef LANSTRESS_FAULT_IOCP_SKIP_PORT_ON_SUCCESS
+    // fault: an operation that completes at once now queues no packet, but post()
+    // still leaves it to wait() (the second path seed 001 warns about, half taken).
+    ::SetFileCompletionNotificationModes(reinterpret_cast<HANDLE>(s), FILE_SKIP_COMPLETION_PORT_ON_SUCCESS);
+#endif
     st->socket = s;
     st->key = key;
     st->pending.store(0, std::memory_order_relaxed);
