@@ -97,6 +97,15 @@ int listenTcp(const in_addr& addr, uint16_t port, int backlog, SocketHandle* out
 // none waits, or another errno value.
 int acceptOne(SocketHandle listener, SocketHandle* out, sockaddr_in* peer);
 
+// Memory the kernel hands out a page at a time, on first touch (mmap
+// MAP_NORESERVE; VirtualAlloc on Windows). nullptr when it cannot be had.
+void* mapAnonymous(size_t bytes);
+void unmapAnonymous(void* p, size_t bytes);
+// The pages may be dropped: their contents are gone (they read as zeros on
+// Linux, are undefined on Windows) and they cost nothing until touched again.
+void discardPages(void* p, size_t bytes);
+size_t pageSize();
+
 // What the accept thread waits on. wake() is async-signal-unsafe but thread-safe.
 class AcceptWaiter {
  public:

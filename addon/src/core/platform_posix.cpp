@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -83,6 +84,18 @@ int acceptOne(SocketHandle listener, SocketHandle* out, sockaddr_in* peer) {
     return e == EWOULDBLOCK ? EAGAIN : e;
   }
 }
+
+void* mapAnonymous(size_t bytes) {
+  // NORESERVE: address space only; a page costs memory once touched.
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p == MAP_FAILED ? nullptr : p;
+}
+
+void unmapAnonymous(void* p, size_t bytes) { ::munmap(p, bytes); }
+
+void discardPages(void* p, size_t bytes) { ::madvise(p, bytes, MADV_DONTNEED); }
+
+size_t pageSize() { return static_cast<size_t>(::sysconf(_SC_PAGESIZE)); }
 
 namespace {
 

@@ -100,6 +100,24 @@ void setSendBuffer(SocketHandle s, int bytes) {
   ::setsockopt(s, SOL_SOCKET, SO_SNDBUF, reinterpret_cast<const char*>(&bytes), sizeof bytes);
 }
 
+void* mapAnonymous(size_t bytes) {
+  // Committed but demand-zero: a page is backed only once touched (it counts
+  // against the commit limit, which Windows has and Linux overcommits away).
+  return ::VirtualAlloc(nullptr, bytes, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+}
+
+void unmapAnonymous(void* p, size_t) { ::VirtualFree(p, 0, MEM_RELEASE); }
+
+// MEM_RESET: the pages' contents are no longer of interest; Windows drops them
+// instead of paging them out, and the range stays usable.
+void discardPages(void* p, size_t bytes) { ::VirtualAlloc(p, bytes, MEM_RESET, PAGE_READWRITE); }
+
+size_t pageSize() {
+  SYSTEM_INFO si;
+  ::GetSystemInfo(&si);
+  return si.dwPageSize;
+}
+
 namespace {
 
 int setNonBlocking(SocketHandle s) {
