@@ -174,10 +174,17 @@ class IocpPort final : public CompletionPort {
       return e == WAIT_TIMEOUT ? 0 : -platform::errnoFromSystem(e);
     }
     int count = 0;
+    bool tookUser = false;
     for (ULONG i = 0; i < n; ++i) {
       const OVERLAPPED_ENTRY& e = entries[i];
       if (e.lpCompletionKey == kUserTag) {
         UserOp* u = reinterpret_cast<UserOp*>(e.lpOverlapped);
+        // One user completion per waiter, as GetQueuedCompletionStatus hands
+        // them out: a batch that caught several passes the rest back to the
+        // port for the other waiters (N "quit" posts must reach N workers;
+        // the seed re-posts its quit for the same reason).
+        if (tookUser && ::PostQueuedCompletionStatus(port_, 0, kUserTag, &u->ov)) continue;
+        tookUser = true;
         out[count++] = Completion{u->key, OpType::User, u->value};
         delete u;
         continue;
