@@ -13,8 +13,13 @@
 // FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, so an operation that completes at once
 // (WSARecv/WSASend returning 0) still queues its completion packet, exactly as
 // one that returned WSA_IO_PENDING. post* ignores the bytes an immediate
-// success reports and leaves the completion to wait(); only an immediate
-// failure (no packet will come) returns -errno. Nothing completes inline.
+// success reports and leaves the completion to wait(). An immediate failure
+// (a peer that reset before the receive was posted: WSAECONNRESET at once)
+// queues no packet, so post* queues one itself (PostQueuedCompletionStatus with
+// the operation's own OVERLAPPED, the error kept in the IoOp): the session
+// layer sees that failure through wait() like any other, and a reset is a
+// peer reset, not an I/O error of the post. Nothing completes inline; post*
+// returns -errno only when not even that packet can be queued.
 //
 // Completion key (ULONG_PTR, 64 bits), given at association:
 //
@@ -33,6 +38,8 @@
 //     OpType     op;                  Recv or Send (the key carries no op bits here)
 //     DWORD      flags;               WSARecv's in/out flags: the stack will not do, the
 //                                     stack may write them when the receive completes
+//     int        failedAtOnce;        errno of a post that failed at once (its packet
+//                                     queued by post itself), else 0
 //     WSABUF     bufs[kMaxSendIov];   the caller's iovecs copied (recv uses 2)
 //   };
 //   struct UserOp { OVERLAPPED ov; uint64_t key; int64_t value; }   heap, postUser
@@ -68,6 +75,7 @@ struct IoOp {
   uint64_t key;
   OpType op;
   DWORD flags;
+  int failedAtOnce;
   WSABUF bufs[kMaxSendIov];
 };
 
@@ -194,7 +202,9 @@ class IocpPort final : public CompletionPort {
       int64_t result = static_cast<int64_t>(e.dwNumberOfBytesTransferred);
       // Internal is the operation's NTSTATUS; 0 is success. On failure ask
       // Winsock for the error in its own terms.
-      if (op->ov.Internal != 0) {
+      if (op->failedAtOnce != 0) {
+        result = -op->failedAtOnce;
+      } else if (op->ov.Internal != 0) {
         DWORD bytes = 0, flags = 0;
         if (st && !::WSAGetOverlappedResult(st->socket, &op->ov, &bytes, FALSE, &flags)) {
           result = -platform::lastSocketError();
@@ -236,6 +246,7 @@ class IocpPort final : public CompletionPort {
     std::memset(&op->ov, 0, sizeof op->ov);
     op->key = key;
     op->op = type;
+    op->failedAtOnce = 0;
     for (int i = 0; i < iovcnt; ++i) {
       op->bufs[i].buf = static_cast<CHAR*>(iov[i].iov_base);
       op->bufs[i].len = static_cast<ULONG>(iov[i].iov_len);
@@ -250,9 +261,11 @@ class IocpPort final : public CompletionPort {
     if (rc == 0) return 0;
     int wsa = ::WSAGetLastError();
     if (wsa == WSA_IO_PENDING) return 0;
-    // Failed at once: no packet will come.
+    // Failed at once: no packet will come, so queue the failure as one (one path).
+    op->failedAtOnce = platform::errnoFromSystem(static_cast<unsigned long>(wsa));
+    if (::PostQueuedCompletionStatus(port_, 0, static_cast<ULONG_PTR>(key), &op->ov)) return 0;
     st->pending.fetch_and(static_cast<uint8_t>(~bit), std::memory_order_release);
-    return -platform::errnoFromSystem(static_cast<unsigned long>(wsa));
+    return -op->failedAtOnce;
   }
 
   HANDLE port_;

@@ -35,7 +35,9 @@ int errnoFromSystem(unsigned long code) {
     case ERROR_NETNAME_DELETED:
     case ERROR_CONNECTION_ABORTED:  // the local side aborted (closesocket with linger 0)
       return ECONNRESET;
-    case WSAECONNABORTED: return ECONNABORTED;
+    // Windows reports a peer's reset during a pending send as an abort by "the
+    // software in your host" as often as a reset: the peer is gone either way.
+    case WSAECONNABORTED: return ECONNRESET;
     case WSAESHUTDOWN:  // a send after shutdown(SD_SEND): Linux says EPIPE
       return EPIPE;
     case WSA_OPERATION_ABORTED:  // == ERROR_OPERATION_ABORTED: CancelIoEx or closesocket

@@ -5,7 +5,8 @@
 //  - a gathered send of several buffers completes with every byte, in order;
 //  - a pending receive completes (-ECANCELED) after shutdown + cancelIo,
 //    without the peer doing anything;
-//  - postUser carries a 64-bit key and value; hasPendingIo follows the posts.
+//  - postUser carries a 64-bit key and value; hasPendingIo follows the posts;
+//  - a receive posted after the peer's reset completes through wait() too.
 // On Linux (no iocp) it says so and passes.
 #include <chrono>
 #include <cstdio>
@@ -123,6 +124,22 @@ void run() {
   port->dissociate(srv, key);
   platform::closeSocket(srv);
   test::closeClient(cli);
+
+  // 5. A receive posted after the peer reset: whether Winsock fails it at once or
+  //    later, post returns 0 and the failure arrives through wait() (one path).
+  CHECK(pair(&srv, &cli));
+  const uint64_t key2 = SessionId::make(3, 1);
+  CHECK_EQ(port->associate(srv, key2), 0);
+  test::closeClient(cli, true);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK_EQ(port->postRecv(srv, key2, rv, 2), 0);
+  CHECK(waitOne(*port, &c));
+  CHECK(c.op == OpType::Recv && c.key == key2);
+  std::printf("receive posted after the peer's reset: %lld\n", static_cast<long long>(c.result));
+  CHECK(c.result == -ECONNRESET || c.result == 0);
+  CHECK(!port->hasPendingIo(key2));
+  port->dissociate(srv, key2);
+  platform::closeSocket(srv);
   std::printf("iocp port: sync completion once, gathered send, cancel, user posts\n");
 }
 
