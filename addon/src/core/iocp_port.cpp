@@ -40,8 +40,11 @@
 //                                     stack may write them when the receive completes
 //     int        failedAtOnce;        errno of a post that failed at once (its packet
 //                                     queued by post itself), else 0
-//     WSABUF     bufs[kMaxSendIov];   the caller's iovecs copied (recv uses 2)
 //   };
+//   The WSABUF array itself is built on the stack of post(): Winsock captures
+//   it before WSARecv/WSASend return (documented; Wine copies it likewise), so
+//   only the memory the buffers point to (the ring, the queued packets) must
+//   live until the completion, as for every backend.
 //   struct UserOp { OVERLAPPED ov; uint64_t key; int64_t value; }   heap, postUser
 //
 // The recv and send IoOps of a slot live in the port, like io_uring's msghdr,
@@ -76,7 +79,6 @@ struct IoOp {
   OpType op;
   DWORD flags;
   int failedAtOnce;
-  WSABUF bufs[kMaxSendIov];
 };
 
 struct UserOp {
@@ -247,16 +249,17 @@ class IocpPort final : public CompletionPort {
     op->key = key;
     op->op = type;
     op->failedAtOnce = 0;
+    WSABUF bufs[kMaxSendIov];
     for (int i = 0; i < iovcnt; ++i) {
-      op->bufs[i].buf = static_cast<CHAR*>(iov[i].iov_base);
-      op->bufs[i].len = static_cast<ULONG>(iov[i].iov_len);
+      bufs[i].buf = static_cast<CHAR*>(iov[i].iov_base);
+      bufs[i].len = static_cast<ULONG>(iov[i].iov_len);
     }
     // acq_rel publishes the IoOp to the worker that dequeues its completion (see wait()).
     st->pending.fetch_or(bit, std::memory_order_acq_rel);
     op->flags = 0;
     int rc = type == OpType::Recv
-                 ? ::WSARecv(s, op->bufs, static_cast<DWORD>(iovcnt), nullptr, &op->flags, &op->ov, nullptr)
-                 : ::WSASend(s, op->bufs, static_cast<DWORD>(iovcnt), nullptr, 0, &op->ov, nullptr);
+                 ? ::WSARecv(s, bufs, static_cast<DWORD>(iovcnt), nullptr, &op->flags, &op->ov, nullptr)
+                 : ::WSASend(s, bufs, static_cast<DWORD>(iovcnt), nullptr, 0, &op->ov, nullptr);
     // 0: completed at once, and its packet is queued all the same (one path).
     if (rc == 0) return 0;
     int wsa = ::WSAGetLastError();
