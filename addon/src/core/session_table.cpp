@@ -1,9 +1,8 @@
 #include "session_table.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <new>
+
+#include "platform.h"  // mapAnonymous, pageSize
 
 namespace lanstress {
 
@@ -26,19 +25,19 @@ bool viewSlot(const Session& s, SlotView* v) {
 
 SessionTable::Mapping::Mapping(size_t bytes) : data_(nullptr), bytes_(bytes) {
   if (bytes_ == 0) return;
-  // NORESERVE: address space only; a page costs memory once touched.
-  void* p = ::mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
+  // Address space only; a page costs memory once touched (platform.h).
+  void* p = platform::mapAnonymous(bytes_);
+  if (!p) throw std::bad_alloc();
   data_ = static_cast<uint8_t*>(p);
 }
 
 SessionTable::Mapping::~Mapping() {
-  if (data_) ::munmap(data_, bytes_);
+  if (data_) platform::unmapAnonymous(data_, bytes_);
 }
 
 namespace {
 size_t pageRound(size_t n) {
-  size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  size_t page = platform::pageSize();
   return (n + page - 1) / page * page;
 }
 }  // namespace
