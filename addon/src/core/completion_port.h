@@ -21,8 +21,9 @@
 //
 //   op (2 bits) is 0 in a key. Backends that carry a single 64-bit word per
 //   operation (io_uring user_data) store the OpType there; epoll keeps the op
-//   in its per-socket state, IOCP in the OVERLAPPED it posts (iocp_port.cpp). Backends find their per-socket state by the slot
-//   bits and compare the whole key, so an event that outlives its session
+//   in its per-socket state, IOCP in the OVERLAPPED it posts (iocp_port.cpp).
+//   Backends find their per-socket state by the slot bits and compare the
+//   whole key, so an event that outlives its session
 //   (slot recycled under a new generation) is recognised and dropped.
 //   User completions (postUser) carry any key the caller chose; the session
 //   layer uses key 0 (never a session id) for "quit".
