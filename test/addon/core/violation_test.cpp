@@ -116,6 +116,11 @@ void violationNotReadIsCut(Backend backend) {
   ServerStats st = server.stats();
   CHECK_EQ(st.sessions, 0u);
   CHECK_EQ(st.disconnects[static_cast<int>(DisconnectReason::Protocol) - 1], 1u);
+  if (st.disconnects[static_cast<int>(DisconnectReason::Protocol) - 1] != 1) {
+    for (int i = 0; i < kReasonCount; ++i) {
+      if (st.disconnects[i]) std::fprintf(stderr, "  released as %s: %llu\n", reasonName(static_cast<DisconnectReason>(i + 1)), static_cast<unsigned long long>(st.disconnects[i]));
+    }
+  }
   test::closeClient(fd);
   server.stop();
 }
