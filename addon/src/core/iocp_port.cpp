@@ -53,9 +53,12 @@
 // 32-bit dwNumberOfBytesTransferred holds, so they ride in a UserOp that the
 // waiter frees.
 //
-// Errors: a failed operation's status is read with WSAGetOverlappedResult and
-// mapped to an errno value (platform.h: a reset peer, ERROR_NETNAME_DELETED,
-// is -ECONNRESET; a cancelled operation is -ECANCELED).
+// Errors: a completion's status is the NTSTATUS its packet carries
+// (OVERLAPPED_ENTRY::Internal, what GetQueuedCompletionStatus turns into its
+// last error), never the OVERLAPPED's own Internal: the packet is complete
+// when dequeued, the OVERLAPPED may be written by the stack a moment later.
+// It is mapped to an errno value (platform.h: a reset peer is -ECONNRESET, a
+// cancelled operation -ECANCELED).
 #ifdef _WIN32
 
 #include <atomic>
@@ -202,17 +205,11 @@ class IocpPort final : public CompletionPort {
       IoOp* op = reinterpret_cast<IoOp*>(e.lpOverlapped);  // ov is IoOp's first member
       SlotState* st = state(op->key);
       int64_t result = static_cast<int64_t>(e.dwNumberOfBytesTransferred);
-      // Internal is the operation's NTSTATUS; 0 is success. On failure ask
-      // Winsock for the error in its own terms.
+      // The packet's own status (a failure at once carries ours instead: its packet was posted by post()).
       if (op->failedAtOnce != 0) {
         result = -op->failedAtOnce;
-      } else if (op->ov.Internal != 0) {
-        DWORD bytes = 0, flags = 0;
-        if (st && !::WSAGetOverlappedResult(st->socket, &op->ov, &bytes, FALSE, &flags)) {
-          result = -platform::lastSocketError();
-        } else if (!st) {
-          result = -EIO;
-        }
+      } else if (e.Internal != 0) {
+        result = -platform::errnoFromNtStatus(static_cast<uint32_t>(e.Internal));
       }
       uint8_t bit = op->op == OpType::Recv ? 1 : 2;
       // acq_rel pairs with post()'s fetch_or: the IoOp written by the poster

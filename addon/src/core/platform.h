@@ -72,6 +72,8 @@ int lastSocketError();
 #ifdef _WIN32
 // A Winsock (WSA*) or Win32 (ERROR_*) code as its errno value (EIO when it has none).
 int errnoFromSystem(unsigned long code);
+// A completion packet's NTSTATUS (OVERLAPPED_ENTRY::Internal) as its errno value.
+int errnoFromNtStatus(uint32_t status);
 #endif
 // strerror for an errno value, thread-safe.
 std::string errorText(int err);

@@ -73,6 +73,30 @@ int errnoFromSystem(unsigned long code) {
   }
 }
 
+// The statuses a socket operation completes with (as the AFD driver, and
+// Wine's, report them), each as the errno value the core compares.
+int errnoFromNtStatus(uint32_t status) {
+  switch (status) {
+    case 0x00000000u: return 0;                // STATUS_SUCCESS
+    case 0xC0000120u: return ECANCELED;        // STATUS_CANCELLED (CancelIoEx, closesocket)
+    case 0xC000020Du:                          // STATUS_CONNECTION_RESET
+    case 0xC000013Cu:                          // STATUS_REMOTE_DISCONNECT
+    case 0xC000013Bu:                          // STATUS_LOCAL_DISCONNECT
+    case 0xC0000241u:                          // STATUS_CONNECTION_ABORTED
+    case 0xC000020Cu:                          // STATUS_CONNECTION_DISCONNECTED
+    case 0xC00000C9u:                          // STATUS_NETWORK_NAME_DELETED
+      return ECONNRESET;
+    case 0xC00000B0u: return EPIPE;            // STATUS_PIPE_DISCONNECTED (a send after shutdown)
+    case 0xC0000140u: return ENOTCONN;         // STATUS_INVALID_CONNECTION
+    case 0xC00000B5u: return ETIMEDOUT;        // STATUS_IO_TIMEOUT
+    case 0xC000009Au:                          // STATUS_INSUFFICIENT_RESOURCES
+    case 0xC0000017u:                          // STATUS_NO_MEMORY
+      return ENOMEM;
+    case 0xC0000008u: return EBADF;            // STATUS_INVALID_HANDLE
+    default: return EIO;
+  }
+}
+
 int lastSocketError() { return errnoFromSystem(static_cast<unsigned long>(::WSAGetLastError())); }
 
 std::string errorText(int err) {
