@@ -206,10 +206,13 @@ class IocpPort final : public CompletionPort {
       SlotState* st = state(op->key);
       int64_t result = static_cast<int64_t>(e.dwNumberOfBytesTransferred);
       // The packet's own status (a failure at once carries ours instead: its packet was posted by post()).
+      // Internal is an IO_STATUS_BLOCK's Status: a 32-bit NTSTATUS in a pointer-sized union, whose
+      // upper half is not defined (Wine leaves it as it was): only the low 32 bits are the status.
+      uint32_t status = static_cast<uint32_t>(e.Internal & 0xffffffffu);
       if (op->failedAtOnce != 0) {
         result = -op->failedAtOnce;
-      } else if (e.Internal != 0) {
-        result = -platform::errnoFromNtStatus(static_cast<uint32_t>(e.Internal));
+      } else if (status != 0) {
+        result = -platform::errnoFromNtStatus(status);
       }
       uint8_t bit = op->op == OpType::Recv ? 1 : 2;
       // acq_rel pairs with post()'s fetch_or: the IoOp written by the poster
