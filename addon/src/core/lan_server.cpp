@@ -271,15 +271,19 @@ void LanServer::handleAccepted(SocketHandle fd, uint32_t ip, uint16_t port) {
   s->disconnectMarkMs.store(0, std::memory_order_relaxed);
   s->closeWhenSent.store(0, std::memory_order_relaxed);
   s->closeWhenSentMs.store(0, std::memory_order_relaxed);
+  // The id publish() will give it (reserve() has moved the slot to its new generation).
+  uint64_t id = SessionId::make(s->slot, s->generation);
+  // Associated before it is published: once live, any thread (the prober, a
+  // broadcast, a kick) may post a send for it, and the port must know the
+  // socket by then (IOCP refused such a send with EBADF under chaos).
+  int rc = port_->associate(fd, id);
 #ifndef LANSTRESS_FAULT_PUBLISH_BEFORE_FILL
   table.publish(s);  // live, with the accept thread's count held (I1)
 #endif
-  uint64_t id = s->id.load(std::memory_order_relaxed);
 
   accepted_.fetch_add(1, std::memory_order_relaxed);
   bumpMax(peakSessions_, static_cast<uint64_t>(sessions_.fetch_add(1, std::memory_order_relaxed) + 1));
 
-  int rc = port_->associate(fd, id);
   if (rc != 0) {
     error(errnoName(-rc), "associate: " + platform::errorText(-rc));
     disconnectSession(s, DisconnectReason::IoError);
@@ -348,6 +352,7 @@ void LanServer::postRecv(Session* s) {
   table_->addRef(s);
   int rc = port_->postRecv(s->fd, s->id.load(std::memory_order_relaxed), s->recvIov, cnt);
   if (rc != 0) {
+    error(errnoName(-rc), "post recv: " + platform::errorText(-rc));
     disconnectSession(s, DisconnectReason::IoError);
     table_->decRef(s);  // the caller still holds a count: never the last one
   }
@@ -361,8 +366,13 @@ void LanServer::onRecvComplete(Session* s, int64_t result) {
     postRecv(s);
   } else if (result == 0) {
     disconnectSession(s, DisconnectReason::PeerClosed);
+  } else if (result == -ECONNRESET) {
+    disconnectSession(s, DisconnectReason::PeerReset);
   } else {
-    disconnectSession(s, result == -ECONNRESET ? DisconnectReason::PeerReset : DisconnectReason::IoError);
+    // Named, so an ioError in the stats comes with the errno that made it
+    // (not the cancellations our own disconnect causes).
+    if (!s->disconnecting()) error(errnoName(static_cast<int>(-result)), "recv: " + platform::errorText(static_cast<int>(-result)));
+    disconnectSession(s, DisconnectReason::IoError);
   }
 #ifdef LANSTRESS_FAULT_RELEASE_WITH_PENDING_SEND
   // Fault: treat "the peer is gone" as "release now", ignoring a send still in flight.
@@ -546,6 +556,7 @@ bool LanServer::postNextSend(Session* s) {
   table_->addRef(s);
   int rc = port_->postSend(s->fd, s->id.load(std::memory_order_relaxed), s->sendIov, cnt);
   if (rc != 0) {
+    error(errnoName(-rc), "post send: " + platform::errorText(-rc));
     disconnectSession(s, DisconnectReason::IoError);
     table_->decRef(s);  // the caller holds a count: never the last one
   }
@@ -556,6 +567,7 @@ void LanServer::onSendComplete(Session* s, int64_t result) {
   if (result < 0) {
     // The flag stays taken: the session is going, nothing more is sent.
     bool reset = result == -ECONNRESET || result == -EPIPE;
+    if (!reset && !s->disconnecting()) error(errnoName(static_cast<int>(-result)), "send: " + platform::errorText(static_cast<int>(-result)));
     disconnectSession(s, reset ? DisconnectReason::PeerReset : DisconnectReason::IoError);
     table_->decRef(s);
 #ifdef LANSTRESS_FAULT_SEND_ERROR_DOUBLE_DECREF
@@ -617,7 +629,10 @@ void LanServer::releaseSession(Session* s) {
   if (opt_.probes) releasedIds_.record(id);
   if (port_->hasPendingIo(id)) table.anomalies.releaseWithPendingIo.fetch_add(1, std::memory_order_relaxed);
   auto reason = static_cast<DisconnectReason>(s->reason.load(std::memory_order_acquire));
-  if (reason == DisconnectReason::None) reason = DisconnectReason::IoError;
+  if (reason == DisconnectReason::None) {
+    error("EINVAL", "released without a disconnect reason");
+    reason = DisconnectReason::IoError;
+  }
   port_->dissociate(s->fd, id);
 #ifdef LANSTRESS_FAULT_RECYCLE_BEFORE_CLOSE
   table.recycle(s);  // fault: the slot is free again before its socket is closed and its queues dropped

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "errno_name.h"
 #include "platform.h"
 
 namespace lanstress {
@@ -101,7 +102,9 @@ int lastSocketError() { return errnoFromSystem(static_cast<unsigned long>(::WSAG
 
 std::string errorText(int err) {
   char buf[128];
-  if (::strerror_s(buf, sizeof buf, err) != 0) return "error " + std::to_string(err);
+  // The C runtime only knows the classic errno values; the socket ones
+  // (ENOTCONN, ECONNRESET...) come back as "Unknown error": name them instead.
+  if (::strerror_s(buf, sizeof buf, err) != 0 || std::strncmp(buf, "Unknown error", 13) == 0) return errnoName(err);
   return buf;
 }
 
@@ -202,7 +205,9 @@ int acceptOne(SocketHandle listener, SocketHandle* out, sockaddr_in* peer) {
       return 0;
     }
     int e = lastSocketError();
-    if (e == EINTR || e == ECONNABORTED || e == ECONNRESET) continue;  // a peer gone before we took it
+    // A peer gone before we took it. Wine reports a connection reset while it
+    // waited in the listen queue as WSAENOTCONN rather than WSAECONNRESET.
+    if (e == EINTR || e == ECONNABORTED || e == ECONNRESET || e == ENOTCONN) continue;
     return e;
   }
 }
