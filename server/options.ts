@@ -35,6 +35,7 @@ export const SERVER_FLAGS = [
   { name: 'echo-delay-us', key: 'echoDelayUs', type: 'int', range: [0, 10_000_000], init: 0, side: 'server', describe: 'delay before each echo, in microseconds' },
   { name: 'seed', key: 'seed', type: 'int', range: [0, MAX_SEED], shown: 'random', side: 'server', describe: 'seed for server-side chaos' },
   { name: 'send-buffer', key: 'sendBuffer', type: 'int', range: [0, 16 * 1024 * 1024], init: 0, side: 'server', describe: 'SO_SNDBUF of each accepted socket in bytes (0 = kernel default; small forces short, asynchronous sends)' },
+  { name: 'zero-send-buffer', key: 'zeroSendBuffer', type: 'bool', init: false, side: 'server', describe: "SO_SNDBUF = 0 on each accepted socket, as the seeds do: every send completes asynchronously (not with --send-buffer)" },
   { name: 'probes', key: 'probes', type: 'bool', init: false, side: 'server', describe: 'probe thread: stale-id sendPacket/disconnect and, in echo mode, probe packets to live sessions' },
 ] as const satisfies ReadonlyArray<Flag & { key: keyof ServerOptions }>;
 
@@ -180,6 +181,9 @@ export function resolveServerOptions(raw: RawServerOptions, defaults: ServerOpti
   }
   const options = checked as unknown as ServerOptions;
   problems.push(...sendQueueProblem(options));
+  if (options.zeroSendBuffer === true && typeof options.sendBuffer === 'number' && options.sendBuffer > 0) {
+    problems.push('--zero-send-buffer sets SO_SNDBUF to 0: give it or a --send-buffer size, not both');
+  }
   return problems.length === 0 ? { ok: true, options, problems: [] } : { ok: false, problems };
 }
 

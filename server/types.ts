@@ -60,6 +60,8 @@ export interface ServerOptions {
   seed: number;
   /** SO_SNDBUF of every accepted socket in bytes (0 = the kernel default); small makes sends short and asynchronous. */
   sendBuffer: number;
+  /** SO_SNDBUF = 0 on every accepted socket (the seeds' setting): no send completes inline. */
+  zeroSendBuffer: boolean;
   /**
    * Runs the server's probe thread: sendPacket/disconnect on just-released ids (each must fail) and, in echo
    * mode, bursts of probe packets to live sessions (serial 0xFFFFFFFF, see addon/src/core/prober.h).

@@ -44,6 +44,8 @@ export interface RunOptions {
   serverCmd: string | null;
   /** Embedded server: SO_SNDBUF of each accepted socket (0 = kernel default; small forces short, asynchronous sends). */
   serverSendBuffer: number;
+  /** Embedded server: SO_SNDBUF = 0 on each accepted socket (the seeds' setting). */
+  serverZeroSendBuffer: boolean;
   /** Embedded server: run its probe thread (stale-id calls, probe packets to live echo sessions). */
   serverProbes: boolean;
   workers: number;

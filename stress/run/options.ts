@@ -78,6 +78,7 @@ export const RUN_FLAGS = [
   { name: 'server-cmd', id: 'serverCmd', key: 'serverCmd', type: 'string', init: null, shown: 'none', side: 'server', describe: "run this command line as the embedded server: a launcher and a standalone lanserver, e.g. 'wine addon/out/windows-release/lanserver.exe' (the IOCP build under Wine); words split on spaces, the server flags appended; stopped with SIGINT (Ctrl-C under Wine)" },
   { name: 'server-bin', id: 'serverBin', key: 'serverBin', type: 'string', init: null, shown: 'none', side: 'server', describe: 'run this standalone lanserver (e.g. addon/out/asan/lanserver) as the embedded server; its sanitizer reports fail the server.sanitizer gate' },
   { name: 'send-buffer', id: 'serverSendBuffer', key: 'serverSendBuffer', type: 'size', range: [0, 16 * 1024 * 1024], init: 0, side: 'server', server: '--send-buffer', deprecated: ['server-send-buffer'], describe: "embedded server's SO_SNDBUF per accepted socket (0 = kernel default; small forces short, asynchronous sends)" },
+  { name: 'zero-send-buffer', id: 'serverZeroSendBuffer', key: 'serverZeroSendBuffer', type: 'bool', init: false, side: 'server', server: '--zero-send-buffer', describe: "embedded server sets SO_SNDBUF = 0 on each accepted socket, as the seeds do: every send completes asynchronously" },
   { name: 'probes', id: 'serverProbes', key: 'serverProbes', type: 'bool', init: false, side: 'server', server: '--probes', deprecated: ['server-probes'], describe: 'embedded server runs its probe thread: stale-id sendPacket/disconnect (staleIdAccepted) and probe packets to live echo sessions' },
   { name: 'client-workers', id: 'workers', key: 'workers', type: 'int', range: [1, 256], init: cores, shown: 'CPU cores', side: 'fleet', deprecated: ['workers'], describe: 'client worker threads' },
   { name: 'traffic', id: 'traffic', key: 'traffic', type: 'enum', choices: TRAFFIC_KINDS.map(trafficFlagValue), init: 'echo', shown: 'echo (chaos: chaos)', side: 'fleet', describe: 'what the fleet sends' },
@@ -251,6 +252,9 @@ function crossChecks(p: Problems, raw: RawRunArgs, o: RunOptions): void {
   if (o.sendQueueLimit < o.maxPayload + 2) {
     p.add('send-queue-limit', raw.sendQueueLimit ?? String(o.sendQueueLimit), `must hold one whole packet: at least --max-payload + 2 (${o.maxPayload + 2})`);
   }
+  if (o.serverZeroSendBuffer && o.serverSendBuffer > 0 && raw.serverSendBuffer !== undefined) {
+    p.add('zero-send-buffer', 'true', `sets SO_SNDBUF to 0: give it or --send-buffer (${o.serverSendBuffer}), not both`);
+  }
   if (o.serverBin !== null && o.mode === 'js') {
     p.add('server-bin', o.serverBin, 'the standalone lanserver has no js mode (it needs Node): use echo or broadcast');
   }
@@ -311,6 +315,8 @@ export function resolveRunOptions(raw: RawRunArgs, scenarioDefaults: Partial<Run
     traffic: trafficFor(raw, mode, base),
     ...given,
     ...sendModel(p, raw, given, base),
+    // A scenario's send buffer (chaos sets one) gives way to --zero-send-buffer; one given by the user does not.
+    ...(given.serverZeroSendBuffer === true && given.serverSendBuffer === undefined ? { serverSendBuffer: 0 } : {}),
   };
   crossChecks(p, raw, options);
   return p.errors.length > 0 ? { ok: false, errors: p.errors } : { ok: true, options };

@@ -143,3 +143,11 @@ test('unknown keys and wrong types are reported', () => {
   assert.equal(r.problems.length, 3, r.problems.join(' | '));
   assert.ok(r.problems.some((p) => p.includes("unknown server option 'colour'")));
 });
+
+test('--zero-send-buffer (the seeds\' SO_SNDBUF = 0) is a switch, and refused beside a --send-buffer size', () => {
+  const on = resolveServerOptions({ zeroSendBuffer: 'true' }, DEFAULTS);
+  assert.ok(on.ok && on.options.zeroSendBuffer === true);
+  const both = resolveServerOptions({ zeroSendBuffer: true, sendBuffer: 4096 }, DEFAULTS);
+  assert.ok(!both.ok);
+  assert.match(both.problems.join('\n'), /--zero-send-buffer .*--send-buffer/);
+});
