@@ -12,6 +12,7 @@ import { THRESHOLD_HELP, validateThresholds } from '../thresholds';
 import { EXIT, EXIT_CODES_HELP, UsageError } from '../run/exit-codes';
 import { resolveRunOptions, RUN_FLAGS, type RawRunArgs } from '../run/options';
 import type { RunOptions } from '../run/option-types';
+import { applyDerived } from '../run/scenario-exprs';
 import { outputDirProblem, outputFileProblem, pathProblems } from '../run/output-paths';
 import { serverBinProblem, serverCmdProblem } from '../sanitize/server-bin';
 import { scanArgv } from '../flags/argv';
@@ -68,7 +69,7 @@ export async function runCommand(args: RunArgs, argv: readonly string[] = hideBi
   else errors.push(...outputProblems(resolved.options));
   errors.push(...validateThresholds(raw.threshold ?? []));
   if (errors.length > 0 || scenario === undefined || !resolved.ok) return usage(errors);
-  const options = scenario.adjust === undefined ? resolved.options : scenario.adjust(resolved.options, raw);
+  const options = applyDerived(scenario, resolved.options, raw);
   // Loaded here, not at the top: `stress server` (the embedded child) and `stress scenarios` need no fleet.
   const { runScenario } = await import('../run/orchestrate');
   try {

@@ -104,7 +104,7 @@ export const RUN_FLAGS = [
 type RunFlagEntry = (typeof RUN_FLAGS)[number];
 
 /** Every RunOptions field is set by a flag, except what only a scenario decides. */
-type Uncovered = Exclude<keyof RunOptions, RunFlagEntry['key'] | 'expectRefused'>;
+type Uncovered = Exclude<keyof RunOptions, RunFlagEntry['key'] | (typeof SCENARIO_ONLY_OPTIONS)[number]>;
 export type RunFlagsCoverRunOptions = Uncovered extends never ? true : { missing: Uncovered };
 
 /** The flags as typed: text, a switch, or every occurrence of a repeatable flag. */
@@ -334,6 +334,19 @@ function recordValue(o: RunOptions, key: keyof RunOptions): RecordValue {
     case 'startAtMs': return o.startAtMs === null ? null : new Date(o.startAtMs).toISOString();
     default: return o[key] as RecordValue;
   }
+}
+
+/** The options only a scenario sets (no flag): their id is their RunOptions key. */
+export const SCENARIO_ONLY_OPTIONS = ['expectRefused'] as const satisfies ReadonlyArray<keyof RunOptions>;
+
+/** Every option id: the keys of the report's options record, the names scenario files and expressions use. */
+export const OPTION_IDS: ReadonlySet<string> = new Set([...RUN_FLAGS.map((f) => f.id), ...SCENARIO_ONLY_OPTIONS]);
+
+/** The RunOptions field an option id sets. */
+export function optionKey(id: string): keyof RunOptions | undefined {
+  const flag = RUN_FLAGS.find((f) => f.id === id);
+  if (flag !== undefined) return flag.key;
+  return (SCENARIO_ONLY_OPTIONS as readonly string[]).includes(id) ? (id as keyof RunOptions) : undefined;
 }
 
 /** The report's flat view of the options: strings, numbers, booleans, lists, keyed by each flag's stable id. */
