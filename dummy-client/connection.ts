@@ -43,6 +43,8 @@ import { SlowReaderFlood, SplitWrite, Stall, isOffender, writeBadInput, type Sta
 export function openLoopInFlight(ratePerSec: number): number {
   return Math.max(1, Math.ceil(ratePerSec / 1000));
 }
+/** Open loop at a rate of 0 (a stage ramping from nothing): one packet an hour, a pause that keeps the schedule's arithmetic finite. */
+const PAUSED_PERIOD_NS = 3600e9;
 /** Broadcast traffic has no echo to wait for: a closed-loop config sends at this rate per connection. */
 export const BROADCAST_DEFAULT_RATE = 10;
 /** Most packets written in one batch (bounds the staging allocation). */
@@ -108,7 +110,7 @@ export type ConnState = 'connecting' | 'open' | 'closing' | 'closed';
  * expected cut/refusal, a server cut during or after a stall (chaos traffic), or a junk frame
  * (the fleet cut it: the junk is counted corrupted, the rest in flight abandoned).
  */
-export type CutReason = ChaosAction | 'lifetime' | 'badInput' | 'slowReader' | 'server' | 'refused' | 'stall' | 'junk';
+export type CutReason = ChaosAction | 'lifetime' | 'scaleDown' | 'badInput' | 'slowReader' | 'server' | 'refused' | 'stall' | 'junk';
 
 export class Connection {
   state: ConnState = 'connecting';
@@ -134,8 +136,9 @@ export class Connection {
   private readonly decoder: FrameDecoder;
   private readonly rng: Prng;
   private readonly broadcast: BroadcastChecker | null;
-  private readonly periodNs: number;
-  private readonly inFlightCap: number;
+  /** Open loop: changed by setRate (stages, a total rate). */
+  private periodNs: number;
+  private inFlightCap: number;
   /**
    * Open-loop echo traffic cuts on the send schedule, not the wall clock: the cut replaces the
    * first packet intended at or after the planned life, so a replay with the same seed cuts the
@@ -421,6 +424,22 @@ export class Connection {
     stall.end(this.socket, nowNs, this.host.config.echoTimeoutMs);
   }
 
+  /**
+   * Open-loop echo traffic: packets per second from now on (stages ramp it, a total rate follows
+   * the live connections); 0 pauses. The next packet is due no later than one new period from now,
+   * so a rising rate takes effect at once; intended times go on from there (corrected latency).
+   */
+  setRate(ratePerSec: number): void {
+    if (!this.cutOnSchedule) return;
+    const period = ratePerSec > 0 ? 1e9 / ratePerSec : PAUSED_PERIOD_NS;
+    if (period === this.periodNs) return;
+    this.periodNs = period;
+    this.inFlightCap = openLoopInFlight(ratePerSec);
+    if (this.state !== 'open' || !this.sending) return;
+    this.nextDueNs = Math.min(this.nextDueNs, this.host.nowNs() + this.rng.next() * period);
+    if (this.checker.inFlight < this.inFlightCap) this.host.arm(this, this.nextDueNs);
+  }
+
   /** The run is ending: no more sends; a split write completes and a stall ends, so echoes drain. */
   stopSending(): void {
     this.sending = false;
@@ -524,10 +543,10 @@ export class Connection {
     if (cfg.connectionLifetimeMs > 0 && lifeMs >= cfg.connectionLifetimeMs) this.retire();
   }
 
-  /** Churn: stop sending, let in-flight echoes return, then close gracefully. */
-  private retire(): void {
+  /** Churn, or the pool closing connections to follow a stage: stop sending, let in-flight echoes return, then close gracefully. */
+  retire(reason: 'lifetime' | 'scaleDown' = 'lifetime'): void {
     this.sending = false;
-    this.cutAction = 'lifetime';
+    this.cutAction = reason;
     if (this.checker.inFlight === 0) this.closeGracefully();
     else this.closeGracefullyWhenDrained();
   }

@@ -5,6 +5,8 @@
  * histograms cross threads encoded (base64 HDR), never as samples.
  */
 
+import type { FleetStage } from './stages';
+
 export type SendModel =
   | { kind: 'closed'; pipeline: number }
   | { kind: 'open'; rate: number };
@@ -85,6 +87,12 @@ export interface FleetConfig {
    * serials one process running the whole fleet would use. Absent: the fleet is this process.
    */
   shard?: { firstSlot: number; fleetClients: number };
+  /**
+   * Load over time (stages.ts): the open connections, and in open loop the rate, follow these
+   * targets; `clients` is the most slots any stage opens. A total rate is split over the live
+   * connections. Absent: every slot opens at once (paced by connectRate) at sendModel's rate.
+   */
+  stages?: FleetStage[];
 }
 
 /** How each sent packet ended, in report order. */

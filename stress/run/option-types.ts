@@ -6,6 +6,7 @@
 import type { Backend, ServerMode } from '../../server/types';
 import type { ChaosAction, TrafficKind } from '../../dummy-client/types';
 import type { Shard } from './shard';
+import type { FleetStage } from '../../dummy-client/stages';
 
 export type Target = { kind: 'embedded' } | { kind: 'external'; host: string; port: number };
 
@@ -21,9 +22,13 @@ export interface RunOptions {
   rampUpSec: number;
   connectRate: number;
   payload: { min: number; max: number };
-  /** Exactly one of pipeline / rate is set. */
+  /** At most one of pipeline / rate / totalRate is set; none only when rated stages set the rate. */
   pipeline: number | null;
   rate: number | null;
+  /** Open loop: packets per second across the fleet, split over the live connections. */
+  totalRate: number | null;
+  /** Load over time (stress/run/stages-option.ts); empty = every client for the whole run. Non-empty sets clients and durationSec. */
+  stages: FleetStage[];
   chaos: number;
   chaosActions: ChaosAction[];
   seed: number;

@@ -11,6 +11,8 @@ import { Problems, readChoice, readList, readNumber, readText } from '../flags/v
 import { parseSourceIps } from './source-ips';
 import { formatShard, MAX_START_WAIT_MS, parseShard, parseStartAt, type Shard } from './shard';
 import { isLoopbackHost } from '../../server/loopback';
+import { formatStages, parseStages, SET_BY_RATED_STAGES, SET_BY_STAGES, stagesRated, type Stage } from './stages-option';
+import { stagesDurationSec, stagesPeakClients } from '../../dummy-client/stages';
 import type { BackendRequest, RunOptions, Target } from './option-types';
 
 export { NAMED_BACKENDS, type NamedBackend };
@@ -62,7 +64,9 @@ export const RUN_FLAGS = [
   { name: 'connect-rate', id: 'connectRate', key: 'connectRate', type: 'number', range: [1, 1_000_000], init: 2000, side: 'fleet', describe: 'new connections per second, across the fleet' },
   { name: 'payload', id: 'payload', key: 'payload', type: 'string', init: { min: MIN_PAYLOAD, max: MIN_PAYLOAD }, shown: String(MIN_PAYLOAD), side: 'fleet', describe: 'payload bytes: N or MIN-MAX (min 16, max --max-payload)' },
   { name: 'pipeline', id: 'pipeline', key: 'pipeline', type: 'int', range: [1, 10_000], init: 1, side: 'fleet', describe: 'closed loop: packets in flight per connection' },
-  { name: 'rate', id: 'rate', key: 'rate', type: 'number', range: [0.001, 1_000_000], init: null, shown: 'none', side: 'fleet', describe: 'open loop: packets per second per connection (excludes --pipeline)' },
+  { name: 'rate', id: 'rate', key: 'rate', type: 'number', range: [0.001, 1_000_000], init: null, shown: 'none', side: 'fleet', describe: 'open loop: packets per second per connection (excludes --pipeline, --total-rate)' },
+  { name: 'total-rate', id: 'totalRate', key: 'totalRate', type: 'number', range: [0.001, 1_000_000_000], init: null, shown: 'none', side: 'fleet', describe: 'open loop: packets per second across the fleet, split over the live connections (excludes --pipeline, --rate)' },
+  { name: 'stages', id: 'stages', key: 'stages', type: 'string', init: [], shown: 'none', side: 'fleet', describe: "load over time, k6-style: a comma list of DURATION:CLIENTS[:RATE], each ramping linearly from the previous stage's target (the first from 0), RATE per connection or total=N across the fleet, e.g. 5s:200:10,10s:500:50,5s:0:0; sets --clients (the peak), --duration (the sum) and, with rates, the send model" },
   { name: 'chaos', id: 'chaos', key: 'chaos', type: 'number', range: [0, 1], init: 0, side: 'fleet', describe: 'probability per connection-second of a chaos cut' },
   { name: 'chaos-actions', id: 'chaosActions', key: 'chaosActions', type: 'list', choices: CHAOS_ACTIONS, init: CHAOS_ACTIONS, shown: 'all', side: 'fleet', describe: 'chaos actions to draw from' },
   { name: 'seed', id: 'seed', key: 'seed', type: 'int', range: [0, MAX_SEED], init: (env: Environment) => env.randomSeed, shown: 'random', side: 'both', server: '--seed', describe: 'seed for payloads and chaos, client and server side (printed in the report for replay)' },
@@ -178,6 +182,13 @@ function startAt(p: Problems, raw: string, now: number): number | undefined {
   return undefined;
 }
 
+function stages(p: Problems, raw: string): Stage[] | undefined {
+  const r = parseStages(raw);
+  if (!('error' in r)) return r;
+  p.add('stages', raw, r.error);
+  return undefined;
+}
+
 function sourceIps(p: Problems, raw: string): string[] | undefined {
   const r = parseSourceIps(raw);
   if ('error' in r) {
@@ -205,6 +216,7 @@ function parseFlag(p: Problems, flag: RunFlagEntry, raw: string | boolean | stri
     case 'sourceIps': return sourceIps(p, raw);
     case 'shard': return shard(p, raw);
     case 'startAtMs': return startAt(p, raw, Date.now());
+    case 'stages': return stages(p, raw);
     case 'traffic': {
       const value = readChoice(p, flag, raw, warn, TRAFFIC_OLD_SPELLINGS);
       return value === undefined ? undefined : TRAFFIC_BY_FLAG_VALUE.get(value);
@@ -241,6 +253,11 @@ function givenOptions(p: Problems, raw: RawRunArgs, warn: (text: string) => void
   return given as Partial<RunOptions>;
 }
 
+/** The flags given, as typed, by id. */
+function givenTexts(raw: RawRunArgs): Map<string, string> {
+  return new Map(Object.entries(raw).filter(([, v]) => v !== undefined).map(([id, v]) => [id, String(v)]));
+}
+
 /** The rules between flags, each naming the flag to fix. */
 function crossChecks(p: Problems, raw: RawRunArgs, o: RunOptions): void {
   if (raw.rampUp !== undefined && o.rampUpSec >= o.durationSec && o.durationSec > 0) {
@@ -257,6 +274,9 @@ function crossChecks(p: Problems, raw: RawRunArgs, o: RunOptions): void {
   if (o.shard !== null && o.shard.count > o.clients) {
     p.add('shard', raw.shard ?? formatShard(o.shard), `${o.shard.count} parts need at least as many --clients (${o.clients}): each part owns one or more`);
   }
+  if (o.stages.length > 0 && o.shard !== null) p.add('stages', formatStages(o.stages), 'cannot be split over --shard parts yet: run the stages from one process');
+  if (stagesRated(o.stages) && o.traffic === 'broadcast') p.add('stages', formatStages(o.stages), 'rates ramp echo traffic only: broadcast sends at its own rate');
+  if (o.totalRate !== null && o.traffic === 'broadcast') p.add('total-rate', String(o.totalRate), 'applies to echo traffic only: broadcast sends at its own rate');
   if (o.serverCmd !== null && o.mode === 'js') {
     p.add('server-cmd', o.serverCmd, 'the standalone lanserver has no js mode (it needs Node): use echo or broadcast');
   }
@@ -272,15 +292,46 @@ function crossChecks(p: Problems, raw: RawRunArgs, o: RunOptions): void {
   }
 }
 
-/** --pipeline (closed loop) and --rate (open loop) exclude each other; giving one clears the other. */
-function sendModel(p: Problems, raw: RawRunArgs, given: Partial<RunOptions>, base: RunOptions): Pick<RunOptions, 'pipeline' | 'rate'> {
-  if (raw.pipeline !== undefined && raw.rate !== undefined) {
-    p.add('pipeline', raw.pipeline, '--pipeline (closed loop) and --rate (open loop) cannot be used together');
-    return { pipeline: base.pipeline, rate: base.rate };
+type SendModelOptions = Pick<RunOptions, 'pipeline' | 'rate' | 'totalRate'>;
+const SEND_MODEL_FLAGS = [['pipeline', 'closed loop'], ['rate', 'open loop'], ['totalRate', 'open loop']] as const;
+
+/**
+ * --pipeline (closed loop), --rate and --total-rate (open loop) exclude each other; giving one
+ * clears the others. Exported for scenario files, whose options follow the same rule.
+ */
+export function sendModel(p: Problems, raw: RawRunArgs, given: Partial<RunOptions>, base: SendModelOptions): SendModelOptions {
+  const named = SEND_MODEL_FLAGS.filter(([id]) => raw[id] !== undefined);
+  if (named.length > 1) {
+    const [first, second] = named;
+    p.add(flagName(first![0]), String(raw[first![0]]), `--${flagName(first![0])} (${first![1]}) and --${flagName(second![0])} (${second![1]}) cannot be used together`);
+    return { pipeline: base.pipeline, rate: base.rate, totalRate: base.totalRate };
   }
-  if (raw.pipeline !== undefined) return { pipeline: given.pipeline ?? 1, rate: null };
-  if (raw.rate !== undefined) return { pipeline: null, rate: given.rate ?? 1 };
-  return base.pipeline === null && base.rate === null ? { pipeline: 1, rate: null } : { pipeline: base.pipeline, rate: base.rate };
+  const none = { pipeline: null, rate: null, totalRate: null };
+  if (raw.pipeline !== undefined) return { ...none, pipeline: given.pipeline ?? 1 };
+  if (raw.rate !== undefined) return { ...none, rate: given.rate ?? 1 };
+  if (raw.totalRate !== undefined) return { ...none, totalRate: given.totalRate ?? 1 };
+  return base.pipeline === null && base.rate === null && base.totalRate === null ? { ...none, pipeline: 1 } : { pipeline: base.pipeline, rate: base.rate, totalRate: base.totalRate };
+}
+
+function flagName(id: string): string {
+  return RUN_FLAGS.find((f) => f.id === id)?.name ?? id;
+}
+
+/**
+ * Stages set the connections (their peak), the duration (their sum) and, when they carry rates,
+ * the send model: those flags may not be given beside them (`given` are the flag ids given
+ * beside the stages, on the command line or in the same file).
+ */
+export function applyStages(p: Problems, o: RunOptions, given: ReadonlyMap<string, string>): RunOptions {
+  if (o.stages.length === 0) return o;
+  const rated = stagesRated(o.stages);
+  const decided: readonly string[] = rated ? [...SET_BY_STAGES, ...SET_BY_RATED_STAGES] : SET_BY_STAGES;
+  for (const id of decided) {
+    const text = given.get(id);
+    if (text !== undefined) p.add(flagName(id), text, `cannot be given beside --stages, which set it (${formatStages(o.stages)})`);
+  }
+  const model = rated ? { pipeline: null, rate: null, totalRate: null } : { pipeline: o.pipeline ?? 1, rate: null, totalRate: null };
+  return { ...o, ...model, clients: stagesPeakClients(o.stages), durationSec: stagesDurationSec(o.stages), rampUpSec: 0 };
 }
 
 /**
@@ -306,12 +357,13 @@ export function resolveRunOptions(raw: RawRunArgs, scenarioDefaults: Partial<Run
   // Room for every client unless a scenario or the user sets the cap on purpose (max-sessions).
   if (scenarioDefaults.maxSessions === undefined) base.maxSessions = Math.max(base.maxSessions, clients);
   const mode = given.mode ?? base.mode;
-  const options: RunOptions = {
+  const flagged: RunOptions = {
     ...base,
     traffic: trafficFor(raw, mode, base),
     ...given,
     ...sendModel(p, raw, given, base),
   };
+  const options = applyStages(p, flagged, givenTexts(raw));
   crossChecks(p, raw, options);
   return p.errors.length > 0 ? { ok: false, errors: p.errors } : { ok: true, options };
 }
@@ -332,6 +384,7 @@ function recordValue(o: RunOptions, key: keyof RunOptions): RecordValue {
     case 'sourceIps': return sourceIpsRecord(o.sourceIps);
     case 'shard': return o.shard === null ? null : formatShard(o.shard);
     case 'startAtMs': return o.startAtMs === null ? null : new Date(o.startAtMs).toISOString();
+    case 'stages': return o.stages.length === 0 ? null : formatStages(o.stages);
     default: return o[key] as RecordValue;
   }
 }
@@ -366,6 +419,7 @@ function fromRecordValue(p: Problems, flag: RunFlagEntry, value: RecordValue): u
     case 'sourceIps': return Array.isArray(value) ? value : [];
     case 'shard': return typeof value === 'string' ? shard(p, value) : null;
     case 'startAtMs': return typeof value === 'string' ? Date.parse(value) : null;
+    case 'stages': return typeof value === 'string' ? stages(p, value) : [];
     default: return value;
   }
 }
