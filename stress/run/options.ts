@@ -37,7 +37,7 @@ export interface Environment {
 }
 
 /** The command line spells traffic kinds as the scenarios do (bad-input); the fleet's names stay camelCase. */
-const trafficFlagValue = (kind: TrafficKind): string => kind.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+export const trafficFlagValue = (kind: TrafficKind): string => kind.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const TRAFFIC_BY_FLAG_VALUE = new Map(TRAFFIC_KINDS.map((k) => [trafficFlagValue(k), k]));
 const TRAFFIC_OLD_SPELLINGS = Object.fromEntries(TRAFFIC_KINDS.filter((k) => trafficFlagValue(k) !== k).map((k) => [k, trafficFlagValue(k)]));
 
@@ -253,6 +253,17 @@ function givenOptions(p: Problems, raw: RawRunArgs, warn: (text: string) => void
   return given as Partial<RunOptions>;
 }
 
+/**
+ * A scenario's own options (a scenario file's, as flag text by id): parsed as the flags are, the
+ * send model's flags excluding each other, and `mode` picking the traffic, as on the command line.
+ */
+export function scenarioDefaultsFrom(p: Problems, raw: RawRunArgs, warn: (text: string) => void): Partial<RunOptions> {
+  const given = givenOptions(p, raw, warn);
+  if (SEND_MODEL_FLAGS.some(([id]) => raw[id] !== undefined)) Object.assign(given, sendModel(p, raw, given, { pipeline: null, rate: null, totalRate: null }));
+  if (given.mode !== undefined && raw.traffic === undefined) given.traffic = trafficFor(raw, given.mode, { traffic: 'echo' });
+  return given;
+}
+
 /** The flags given, as typed, by id. */
 function givenTexts(raw: RawRunArgs): Map<string, string> {
   return new Map(Object.entries(raw).filter(([, v]) => v !== undefined).map(([id, v]) => [id, String(v)]));
@@ -338,7 +349,7 @@ export function applyStages(p: Problems, o: RunOptions, given: ReadonlyMap<strin
  * A broadcast server sends every packet to its room: only the broadcast payload checks can verify
  * that, and an echo server never answers them. So --mode alone also picks what the fleet sends.
  */
-function trafficFor(raw: RawRunArgs, mode: ServerMode, base: RunOptions): TrafficKind {
+function trafficFor(raw: RawRunArgs, mode: ServerMode, base: Pick<RunOptions, 'traffic'>): TrafficKind {
   if (raw.mode === undefined) return base.traffic;
   if (mode === 'broadcast') return 'broadcast';
   return base.traffic === 'broadcast' ? 'echo' : base.traffic;
@@ -377,7 +388,7 @@ function sourceIpsRecord(ips: string[]): string | string[] | null {
 
 export type RecordValue = string | number | boolean | string[] | null;
 
-function recordValue(o: RunOptions, key: keyof RunOptions): RecordValue {
+export function recordValue(o: RunOptions, key: keyof RunOptions): RecordValue {
   switch (key) {
     case 'payload': return o.payload.min === o.payload.max ? String(o.payload.min) : `${o.payload.min}-${o.payload.max}`;
     case 'target': return o.target.kind === 'embedded' ? 'embedded' : `${o.target.host}:${o.target.port}`;
