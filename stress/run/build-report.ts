@@ -81,7 +81,7 @@ export function buildReport(args: {
       durationSec: Math.round(args.fleetSec * 1000) / 1000,
       argv: args.argv,
     },
-    scenario: { name: args.scenario.name, description: args.scenario.description },
+    scenario: { name: args.scenario.name, description: args.scenario.description, gates: args.scenario.gates },
     options: optionsRecord(options),
     target: { kind: server.kind, host: server.host, port: server.port },
     results: {
