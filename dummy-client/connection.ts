@@ -146,6 +146,8 @@ export class Connection {
    */
   private readonly cutOnSchedule: boolean;
   private nextDueNs = 0;
+  /** Closed loop with a think time: when the current think ends, or -1 when none is under way. */
+  private thinkUntilNs = -1;
   private connectStartNs = 0;
   private closingDeadlineNs = Infinity;
   private errorCode: string | null = null;
@@ -323,6 +325,22 @@ export class Connection {
     this.checker.finish(this.cutAction !== null);
   }
 
+  /**
+   * Closed loop with a think time: an echo back starts the think, and the refill waits for its end
+   * (the pool's wheel pumps again then). The first packets of a connection go out at once.
+   */
+  private thinking(nowNs: number): boolean {
+    const thinkNs = (this.host.config.thinkTimeMs ?? 0) * 1e6;
+    if (thinkNs === 0 || this.checker.nextSeq === 0) return false;
+    if (this.thinkUntilNs < 0) this.thinkUntilNs = nowNs + thinkNs;
+    if (nowNs < this.thinkUntilNs) {
+      this.host.arm(this, this.thinkUntilNs);
+      return true;
+    }
+    this.thinkUntilNs = -1;
+    return false;
+  }
+
   /** Sends whatever the send model allows now, in one write. */
   pump(nowNs: number): void {
     if (!this.sending || this.state !== 'open' || this.socket === null) return;
@@ -336,7 +354,7 @@ export class Connection {
     if (this.periodNs === 0) {
       const pipeline = cfg.sendModel.kind === 'closed' ? cfg.sendModel.pipeline : 1;
       const n = pipeline - this.checker.inFlight;
-      if (n > 0) this.writeEcho(Math.min(n, MAX_BATCH), nowNs, false);
+      if (n > 0 && !this.thinking(nowNs)) this.writeEcho(Math.min(n, MAX_BATCH), nowNs, false);
       return;
     }
     const cutAtNs = this.cutOnSchedule && this.plan.action !== null ? this.openedAtNs + this.plan.atLifeMs * 1e6 : Infinity;

@@ -192,7 +192,8 @@ export class ConnectionPool implements ConnectionHost {
       this.lastTimerMs = now;
       this.housekeeping();
     }, HOUSEKEEPING_MS);
-    if (this.config.sendModel.kind === 'open' || this.config.traffic === 'broadcast') {
+    // The wheel also ends closed-loop think times.
+    if (this.config.sendModel.kind === 'open' || this.config.traffic === 'broadcast' || (this.config.thinkTimeMs ?? 0) > 0) {
       this.openLoopTimer = setInterval(() => this.openLoopTick(), OPEN_LOOP_TICK_MS);
     }
   }
@@ -453,7 +454,8 @@ export class ConnectionPool implements ConnectionHost {
     this.uncorrected.add(this.intervalUncorrected);
   }
 
-  interval(): IntervalReport {
+  /** Second `t` of the load (1, 2, ...): its latencies join the run's histograms once past the warm-up. */
+  interval(t: number): IntervalReport {
     const c = this.counters;
     const l = this.lastReported;
     const integrityErrs = integrityErrors(this.integrity);
@@ -481,7 +483,7 @@ export class ConnectionPool implements ConnectionHost {
     };
     this.lastReported = { ...c };
     this.lastReportedIntegrityErrors = integrityErrs;
-    this.foldIntervals();
+    if (t > Math.ceil(this.config.warmUpSec ?? 0)) this.foldIntervals();
     this.intervalCorrected.reset();
     this.intervalUncorrected.reset();
     return report;

@@ -93,6 +93,10 @@ export interface FleetConfig {
    * connections. Absent: every slot opens at once (paced by connectRate) at sendModel's rate.
    */
   stages?: FleetStage[];
+  /** Closed loop: ms between an echo coming back and the next packet (absent = 0). */
+  thinkTimeMs?: number;
+  /** Seconds of the series (rounded up) whose latencies stay out of the run's histograms (absent = 0). */
+  warmUpSec?: number;
 }
 
 /** How each sent packet ended, in report order. */

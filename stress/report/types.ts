@@ -91,6 +91,12 @@ export interface RunReport {
       late?: number;
       /** Valid server probe packets received (--probes; not echoes, not an integrity class); absent in older reports. */
       probes?: number;
+      /**
+       * --warm-up: the first seconds of the load (whole seconds of the series), left out of sent,
+       * echoed, bytes, the per-second means and the latency histograms; the series and the
+       * integrity counts keep them. Absent when there was none.
+       */
+      warmUpSec?: number;
     };
     series: FleetTick[];
     latency: {

@@ -20,11 +20,15 @@ export interface RunOptions {
   clients: number;
   durationSec: number;
   rampUpSec: number;
+  /** The first seconds of the load left out of the statistics (latency histograms, throughput counts). */
+  warmUpSec: number;
   connectRate: number;
   payload: { min: number; max: number };
   /** At most one of pipeline / rate / totalRate is set; none only when rated stages set the rate. */
   pipeline: number | null;
   rate: number | null;
+  /** Closed loop: ms between an echo coming back and the next packet. */
+  thinkTimeMs: number;
   /** Open loop: packets per second across the fleet, split over the live connections. */
   totalRate: number | null;
   /** Load over time (stress/run/stages-option.ts); empty = every client for the whole run. Non-empty sets clients and durationSec. */

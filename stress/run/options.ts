@@ -60,10 +60,12 @@ const cores = (env: Environment): number => env.cores;
 export const RUN_FLAGS = [
   { name: 'clients', id: 'clients', key: 'clients', type: 'int', range: [1, 1_000_000], init: 1000, side: 'fleet', describe: 'connections to open' },
   { name: 'duration', id: 'duration', key: 'durationSec', type: 'duration', unit: 's', range: [1, DAY_S], init: 10, side: 'run', describe: 'load time after the ramp-up starts' },
+  { name: 'warm-up', id: 'warmUp', key: 'warmUpSec', type: 'duration', unit: 's', range: [0, DAY_S], init: 0, side: 'run', describe: 'leave the first seconds of the load (whole seconds) out of the latency histograms and the throughput counts; the series and integrity keep them' },
   { name: 'ramp-up', id: 'rampUp', key: 'rampUpSec', type: 'duration', unit: 's', range: [0, DAY_S], init: 0, side: 'fleet', describe: 'spread opening the connections over this time' },
   { name: 'connect-rate', id: 'connectRate', key: 'connectRate', type: 'number', range: [1, 1_000_000], init: 2000, side: 'fleet', describe: 'new connections per second, across the fleet' },
   { name: 'payload', id: 'payload', key: 'payload', type: 'string', init: { min: MIN_PAYLOAD, max: MIN_PAYLOAD }, shown: String(MIN_PAYLOAD), side: 'fleet', describe: 'payload bytes: N or MIN-MAX (min 16, max --max-payload)' },
   { name: 'pipeline', id: 'pipeline', key: 'pipeline', type: 'int', range: [1, 10_000], init: 1, side: 'fleet', describe: 'closed loop: packets in flight per connection' },
+  { name: 'think-time', id: 'thinkTime', key: 'thinkTimeMs', type: 'duration', unit: 'ms', range: [0, 600_000], init: 0, side: 'fleet', describe: 'closed loop: wait this long after an echo comes back before sending the next packet' },
   { name: 'rate', id: 'rate', key: 'rate', type: 'number', range: [0.001, 1_000_000], init: null, shown: 'none', side: 'fleet', describe: 'open loop: packets per second per connection (excludes --pipeline, --total-rate)' },
   { name: 'total-rate', id: 'totalRate', key: 'totalRate', type: 'number', range: [0.001, 1_000_000_000], init: null, shown: 'none', side: 'fleet', describe: 'open loop: packets per second across the fleet, split over the live connections (excludes --pipeline, --rate)' },
   { name: 'stages', id: 'stages', key: 'stages', type: 'string', init: [], shown: 'none', side: 'fleet', describe: "load over time, k6-style: a comma list of DURATION:CLIENTS[:RATE], each ramping linearly from the previous stage's target (the first from 0), RATE per connection or total=N across the fleet, e.g. 5s:200:10,10s:500:50,5s:0:0; sets --clients (the peak), --duration (the sum) and, with rates, the send model" },
@@ -285,6 +287,8 @@ function crossChecks(p: Problems, raw: RawRunArgs, o: RunOptions): void {
   if (o.shard !== null && o.shard.count > o.clients) {
     p.add('shard', raw.shard ?? formatShard(o.shard), `${o.shard.count} parts need at least as many --clients (${o.clients}): each part owns one or more`);
   }
+  if (o.thinkTimeMs > 0 && (o.pipeline === null || stagesRated(o.stages))) p.add('think-time', raw.thinkTime ?? `${o.thinkTimeMs}ms`, 'applies to the closed loop (--pipeline) only: an open loop sends on its own schedule');
+  if (o.warmUpSec > 0 && Math.ceil(o.warmUpSec) >= o.durationSec) p.add('warm-up', raw.warmUp ?? `${o.warmUpSec}s`, `must leave some of --duration (${o.durationSec} s) measured: the warm-up counts in whole seconds`);
   if (o.stages.length > 0 && o.shard !== null) p.add('stages', formatStages(o.stages), 'cannot be split over --shard parts yet: run the stages from one process');
   if (stagesRated(o.stages) && o.traffic === 'broadcast') p.add('stages', formatStages(o.stages), 'rates ramp echo traffic only: broadcast sends at its own rate');
   if (o.totalRate !== null && o.traffic === 'broadcast') p.add('total-rate', String(o.totalRate), 'applies to echo traffic only: broadcast sends at its own rate');

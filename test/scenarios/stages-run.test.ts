@@ -6,9 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { addonMissing } from '../support/cli';
+import { addonMissing, runCli, type CliResult } from '../support/cli';
 import { ROOT } from '../support/paths';
 import { failed, runScenarioCli } from './run-helpers';
+
+const reportFile = (cli: CliResult): string => (JSON.parse(cli.stdout.trim().split('\n').pop()!) as { report: string }).report;
 
 const RAMP = path.join(ROOT, 'examples', 'ramp.json');
 // examples/ramp.json: 0 -> 200 connections and 0 -> 20 packets/s each over 4 s, hold 3 s, down to 50 at 5/s over 3 s.
@@ -39,4 +41,36 @@ test('a staged scenario file ramps connections and echo rate in the report serie
   assert.ok(at(10).connections <= 110, series);
   assert.ok(at(10).echoed < at(6).echoed / 2, `the rate ramps down: ${series}`);
   assert.ok(report.results.series.every((t) => t.connections <= PEAK), series);
+});
+
+test('--total-rate holds a fleet-wide rate split over the live connections', { skip: addonMissing(), timeout: 60_000 }, async () => {
+  const { cli, report } = await runScenarioCli(['--total-rate', '2000', '--clients', '100', '--duration', '4', '--client-workers', '2', '--server-workers', '2']);
+  assert.equal(cli.code, 0, cli.stderr);
+  const held = report.results.series.filter((t) => t.t >= 2 && t.t <= 4);
+  const series = report.results.series.map((t) => `${t.t}:${t.connections}/${t.echoed}`).join(' ');
+  assert.equal(held.length, 3, series);
+  // 2000/s whatever the connection count: 100 connections at --rate 2000 would be 200000/s.
+  for (const t of held) assert.ok(t.echoed >= 1200 && t.echoed <= 2600, series);
+});
+
+test('--warm-up leaves the first seconds out of latency and throughput; --think-time paces the closed loop', { skip: addonMissing(), timeout: 60_000 }, async () => {
+  const clients = 20;
+  const thinkMs = 50;
+  const { cli, report } = await runScenarioCli(['--clients', String(clients), '--duration', '5', '--warm-up', '2s', '--think-time', `${thinkMs}ms`, '--client-workers', '2', '--server-workers', '2']);
+  assert.equal(cli.code, 0, cli.stderr);
+  const tp = report.results.throughput;
+  const series = report.results.series.map((t) => `${t.t}:${t.echoed}`).join(' ');
+  assert.equal(tp.warmUpSec, 2);
+  const afterWarmUp = report.results.series.filter((t) => t.t > 2).reduce((a, t) => a + t.echoed, 0);
+  const warm = report.results.series.filter((t) => t.t <= 2).reduce((a, t) => a + t.echoed, 0);
+  assert.ok(warm > 0, series);
+  // The drain after the last second may add a few echoes; the warm-up's are all left out.
+  assert.ok(tp.echoed >= afterWarmUp && tp.echoed < afterWarmUp + warm, `${tp.echoed} echoed; ${series}`);
+  assert.ok(report.results.latency.corrected.count <= tp.echoed && report.results.latency.corrected.count < report.results.integrity.ok, `${report.results.latency.corrected.count} samples`);
+  // One packet in flight and 50 ms of thought after each echo: at most 20 echoes a second per connection.
+  const ceiling = clients * (1000 / thinkMs) * 1.1;
+  for (const t of report.results.series.filter((x) => x.t >= 2)) assert.ok(t.echoed <= ceiling && t.echoed >= ceiling / 4, series);
+  assert.equal((JSON.parse(cli.stdout.trim().split('\n').pop()!) as { summary: { warmUpSec: number } }).summary.warmUpSec, 2);
+  const text = await runCli(['report', reportFile(cli)], 30_000);
+  assert.match(text.stdout, /Warm-up +the first 2 s are left out of latency and throughput/);
 });

@@ -236,3 +236,16 @@ test('--total-rate excludes --rate and --pipeline, naming both', () => {
   assert.ok(t.ok);
   assert.deepEqual([t.options.pipeline, t.options.rate, t.options.totalRate], [null, null, 1000]);
 });
+
+test('--think-time is closed loop only; --warm-up must leave some of the run measured', () => {
+  const env = { cores: 2, randomSeed: 1 };
+  const open = resolveRunOptions({ rate: '10', thinkTime: '50ms' }, {}, env);
+  assert.match(open.ok ? '' : open.errors.join('\n'), /--think-time "50ms": applies to the closed loop/);
+  const staged = resolveRunOptions({ stages: '5s:10:5', thinkTime: '50' }, {}, env);
+  assert.match(staged.ok ? '' : staged.errors.join('\n'), /--think-time "50": applies to the closed loop/);
+  const long = resolveRunOptions({ duration: '5', warmUp: '4.5s' }, {}, env);
+  assert.match(long.ok ? '' : long.errors.join('\n'), /--warm-up "4.5s": must leave some of --duration \(5 s\) measured/);
+  const ok = resolveRunOptions({ duration: '5', warmUp: '2s', thinkTime: '20ms' }, {}, env);
+  assert.ok(ok.ok);
+  assert.deepEqual([ok.options.warmUpSec, ok.options.thinkTimeMs], [2, 20]);
+});
