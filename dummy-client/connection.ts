@@ -36,6 +36,7 @@ import {
 } from './codec';
 import { BroadcastChecker, EchoChecker, Verdict } from './integrity';
 import { planChaosWrite, planStall } from './chaos-traffic';
+import { drawPayloadLen } from './payload-mix';
 import { CLOSING_GRACE_MS, performChaosAction, planChaos, type ChaosPlan } from './chaos-actions';
 import { SlowReaderFlood, SplitWrite, Stall, isOffender, writeBadInput, type StallHost } from './misbehaving';
 
@@ -386,8 +387,7 @@ export class Connection {
       lens = shaped.lens;
       count = shaped.lens.length;
     } else {
-      const { min, max } = cfg.payload;
-      for (let i = 0; i < n; i++) lensScratch[i] = min === max ? min : this.rng.int(min, max);
+      for (let i = 0; i < n; i++) lensScratch[i] = drawPayloadLen(cfg, this.rng);
     }
     let total = 0;
     for (let i = 0; i < count; i++) total += FRAME_HEADER_BYTES + lens[i]!;

@@ -6,6 +6,7 @@
  */
 
 import type { FleetStage } from './stages';
+import type { MixEntry } from './payload-mix';
 
 export type SendModel =
   | { kind: 'closed'; pipeline: number }
@@ -93,6 +94,8 @@ export interface FleetConfig {
    * connections. Absent: every slot opens at once (paced by connectRate) at sendModel's rate.
    */
   stages?: FleetStage[];
+  /** Echo traffic: payload sizes by weight (payload-mix.ts) instead of uniformly over `payload`, which is their envelope. */
+  mix?: MixEntry[];
   /** Closed loop: ms between an echo coming back and the next packet (absent = 0). */
   thinkTimeMs?: number;
   /** Seconds of the series (rounded up) whose latencies stay out of the run's histograms (absent = 0). */

@@ -7,6 +7,7 @@ import type { Backend, ServerMode } from '../../server/types';
 import type { ChaosAction, TrafficKind } from '../../dummy-client/types';
 import type { Shard } from './shard';
 import type { FleetStage } from '../../dummy-client/stages';
+import type { MixEntry } from '../../dummy-client/payload-mix';
 
 export type Target = { kind: 'embedded' } | { kind: 'external'; host: string; port: number };
 
@@ -27,6 +28,8 @@ export interface RunOptions {
   /** At most one of pipeline / rate / totalRate is set; none only when rated stages set the rate. */
   pipeline: number | null;
   rate: number | null;
+  /** Echo traffic: payload sizes by weight (dummy-client/payload-mix.ts); empty = uniform over payload. Non-empty sets payload to its envelope. */
+  mix: MixEntry[];
   /** Closed loop: ms between an echo coming back and the next packet. */
   thinkTimeMs: number;
   /** Open loop: packets per second across the fleet, split over the live connections. */

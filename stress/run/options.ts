@@ -13,6 +13,7 @@ import { formatShard, MAX_START_WAIT_MS, parseShard, parseStartAt, type Shard } 
 import { isLoopbackHost } from '../../server/loopback';
 import { formatStages, parseStages, SET_BY_RATED_STAGES, SET_BY_STAGES, stagesRated, type Stage } from './stages-option';
 import { stagesDurationSec, stagesPeakClients } from '../../dummy-client/stages';
+import { mixEnvelope, type MixEntry } from '../../dummy-client/payload-mix';
 import type { BackendRequest, RunOptions, Target } from './option-types';
 
 export { NAMED_BACKENDS, type NamedBackend };
@@ -64,6 +65,7 @@ export const RUN_FLAGS = [
   { name: 'ramp-up', id: 'rampUp', key: 'rampUpSec', type: 'duration', unit: 's', range: [0, DAY_S], init: 0, side: 'fleet', describe: 'spread opening the connections over this time' },
   { name: 'connect-rate', id: 'connectRate', key: 'connectRate', type: 'number', range: [1, 1_000_000], init: 2000, side: 'fleet', describe: 'new connections per second, across the fleet' },
   { name: 'payload', id: 'payload', key: 'payload', type: 'string', init: { min: MIN_PAYLOAD, max: MIN_PAYLOAD }, shown: String(MIN_PAYLOAD), side: 'fleet', describe: 'payload bytes: N or MIN-MAX (min 16, max --max-payload)' },
+  { name: 'mix', id: 'mix', key: 'mix', type: 'string', init: [], shown: 'none', side: 'fleet', describe: 'echo payload sizes by weight: a comma list of WEIGHT:SIZE[-SIZE], e.g. 9:16-64,1:4096 (nine small packets to one large); sets --payload to their envelope' },
   { name: 'pipeline', id: 'pipeline', key: 'pipeline', type: 'int', range: [1, 10_000], init: 1, side: 'fleet', describe: 'closed loop: packets in flight per connection' },
   { name: 'think-time', id: 'thinkTime', key: 'thinkTimeMs', type: 'duration', unit: 'ms', range: [0, 600_000], init: 0, side: 'fleet', describe: 'closed loop: wait this long after an echo comes back before sending the next packet' },
   { name: 'rate', id: 'rate', key: 'rate', type: 'number', range: [0.001, 1_000_000], init: null, shown: 'none', side: 'fleet', describe: 'open loop: packets per second per connection (excludes --pipeline, --total-rate)' },
@@ -184,6 +186,30 @@ function startAt(p: Problems, raw: string, now: number): number | undefined {
   return undefined;
 }
 
+/** --mix: WEIGHT:SIZE[-SIZE],...; each range read as --payload reads one. */
+function mix(p: Problems, raw: string): MixEntry[] | undefined {
+  const entries: MixEntry[] = [];
+  for (const piece of raw.split(',')) {
+    const m = /^\s*(\d+(?:\.\d+)?):(.+)$/.exec(piece);
+    const weight = m === null ? NaN : Number(m[1]);
+    if (m === null || !(weight > 0)) {
+      p.add('mix', raw, `'${piece.trim()}' is not WEIGHT:SIZE[-SIZE] with a weight above 0 (e.g. 9:16-64,1:4096)`);
+      return undefined;
+    }
+    const sizes = payloadRange(new Problems(), m[2]!);
+    if (sizes === undefined) {
+      p.add('mix', raw, `'${m[2]!.trim()}' is not a size N or a range MIN-MAX in bytes`);
+      return undefined;
+    }
+    entries.push({ weight, payload: sizes });
+  }
+  return entries;
+}
+
+export function formatMix(entries: readonly MixEntry[]): string {
+  return entries.map((e) => `${e.weight}:${e.payload.min === e.payload.max ? e.payload.min : `${e.payload.min}-${e.payload.max}`}`).join(',');
+}
+
 function stages(p: Problems, raw: string): Stage[] | undefined {
   const r = parseStages(raw);
   if (!('error' in r)) return r;
@@ -219,6 +245,7 @@ function parseFlag(p: Problems, flag: RunFlagEntry, raw: string | boolean | stri
     case 'shard': return shard(p, raw);
     case 'startAtMs': return startAt(p, raw, Date.now());
     case 'stages': return stages(p, raw);
+    case 'mix': return mix(p, raw);
     case 'traffic': {
       const value = readChoice(p, flag, raw, warn, TRAFFIC_OLD_SPELLINGS);
       return value === undefined ? undefined : TRAFFIC_BY_FLAG_VALUE.get(value);
@@ -264,6 +291,16 @@ export function scenarioDefaultsFrom(p: Problems, raw: RawRunArgs, warn: (text: 
   if (SEND_MODEL_FLAGS.some(([id]) => raw[id] !== undefined)) Object.assign(given, sendModel(p, raw, given, { pipeline: null, rate: null, totalRate: null }));
   if (given.mode !== undefined && raw.traffic === undefined) given.traffic = trafficFor(raw, given.mode, { traffic: 'echo' });
   return given;
+}
+
+/** A mix sets the payload range to its envelope; --payload beside a --mix given on the command line is refused. */
+function applyMix(p: Problems, o: RunOptions, raw: RawRunArgs): RunOptions {
+  if (o.mix.length === 0) return o;
+  if (raw.payload !== undefined && raw.mix !== undefined) p.add('payload', raw.payload, '--mix sets the payload sizes: give the sizes there');
+  // --payload on the command line wins over a scenario's mix.
+  if (raw.payload !== undefined && raw.mix === undefined) return { ...o, mix: [] };
+  if (o.traffic === 'chaos' || o.traffic === 'broadcast') p.add('mix', raw.mix ?? formatMix(o.mix), `weighs echo payloads: ${trafficFlagValue(o.traffic)} traffic draws its own sizes`);
+  return { ...o, payload: mixEnvelope(o.mix) };
 }
 
 /** The flags given, as typed, by id. */
@@ -378,7 +415,7 @@ export function resolveRunOptions(raw: RawRunArgs, scenarioDefaults: Partial<Run
     ...given,
     ...sendModel(p, raw, given, base),
   };
-  const options = applyStages(p, flagged, givenTexts(raw));
+  const options = applyMix(p, applyStages(p, flagged, givenTexts(raw)), raw);
   crossChecks(p, raw, options);
   return p.errors.length > 0 ? { ok: false, errors: p.errors } : { ok: true, options };
 }
@@ -400,6 +437,7 @@ export function recordValue(o: RunOptions, key: keyof RunOptions): RecordValue {
     case 'shard': return o.shard === null ? null : formatShard(o.shard);
     case 'startAtMs': return o.startAtMs === null ? null : new Date(o.startAtMs).toISOString();
     case 'stages': return o.stages.length === 0 ? null : formatStages(o.stages);
+    case 'mix': return o.mix.length === 0 ? null : formatMix(o.mix);
     default: return o[key] as RecordValue;
   }
 }
@@ -435,6 +473,7 @@ function fromRecordValue(p: Problems, flag: RunFlagEntry, value: RecordValue): u
     case 'shard': return typeof value === 'string' ? shard(p, value) : null;
     case 'startAtMs': return typeof value === 'string' ? Date.parse(value) : null;
     case 'stages': return typeof value === 'string' ? stages(p, value) : [];
+    case 'mix': return typeof value === 'string' ? mix(p, value) : [];
     default: return value;
   }
 }

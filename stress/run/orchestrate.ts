@@ -67,6 +67,7 @@ export function fleetConfig(o: RunOptions, host: string, port: number): FleetCon
     durationSec: o.durationSec,
     warmUpSec: o.warmUpSec,
     thinkTimeMs: o.thinkTimeMs,
+    ...(o.mix.length > 0 ? { mix: o.mix } : {}),
     payload: o.payload,
     // An external target's maxPayload is unknown: the largest payload the user allows stands for it.
     serverMaxPayload: o.maxPayload,

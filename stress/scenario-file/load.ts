@@ -14,7 +14,12 @@ import { SET_BY_RATED_STAGES, SET_BY_STAGES } from '../run/stages-option';
 import { Problems } from '../flags/values';
 import { scenarioFileSchema } from './schema';
 
-type OptionValue = string | number | boolean | null | string[];
+export interface MixJson {
+  weight: number;
+  payload: number | string;
+}
+
+type OptionValue = string | number | boolean | null | string[] | MixJson[];
 
 export interface StageJson {
   duration: number | string;
@@ -102,7 +107,7 @@ function rawOptions(file: ScenarioFileJson): RawRunArgs {
   for (const [id, value] of Object.entries(file.options ?? {})) {
     if (value === null || id === 'expectRefused') continue;
     if (typeof value === 'boolean') raw[id] = value;
-    else if (Array.isArray(value)) raw[id] = REPEATABLE.has(id) ? value : value.join(',');
+    else if (Array.isArray(value)) raw[id] = REPEATABLE.has(id) ? (value as string[]) : value.map((v) => (typeof v === 'string' ? v : `${v.weight}:${v.payload}`)).join(',');
     else raw[id] = String(value);
   }
   if (file.stages !== undefined && file.stages.length > 0) raw.stages = file.stages.map(stageText).join(',');
@@ -116,6 +121,11 @@ function stageClashes(p: FileProblems, file: ScenarioFileJson): void {
   const rated = stages.some((s) => s.rate !== undefined || s.totalRate !== undefined);
   const decided: readonly string[] = rated ? [...SET_BY_STAGES, ...SET_BY_RATED_STAGES] : SET_BY_STAGES;
   for (const id of decided) if (file.options?.[id] !== undefined) p.at(`/options/${id}`, 'is set by the stages: give it there, or drop the stages');
+}
+
+/** A mix sets the payload sizes: a file gives one or the other. */
+function mixClash(p: FileProblems, file: ScenarioFileJson): void {
+  if (file.options?.mix !== undefined && file.options.mix !== null && file.options.payload !== undefined) p.at('/options/payload', 'the mix sets the payload sizes: give them there');
 }
 
 function checkExpr(p: FileProblems, where: string, source: string): void {
@@ -142,6 +152,7 @@ export function scenarioFromJson(data: unknown, label: string, warn: (text: stri
   const file = data as ScenarioFileJson;
   const p = new FileProblems(label);
   stageClashes(p, file);
+  mixClash(p, file);
   const defaults = scenarioDefaultsFrom(p, rawOptions(file), warn);
   const expectRefused = file.options?.expectRefused;
   if (typeof expectRefused === 'boolean') defaults.expectRefused = expectRefused;

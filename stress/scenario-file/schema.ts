@@ -35,8 +35,30 @@ function valueSchema(flag: Flag): JsonSchema {
   }
 }
 
-function optionSchema(flag: Flag & { init: unknown }): JsonSchema {
-  const value = valueSchema(flag);
+/** Options whose file form is richer than their flag's text: a mix as a list of weighted sizes. */
+const FILE_FORMS: Readonly<Record<string, JsonSchema>> = {
+  mix: {
+    anyOf: [
+      { type: 'string' },
+      {
+        type: 'array',
+        minItems: 1,
+        items: {
+          type: 'object',
+          required: ['weight', 'payload'],
+          additionalProperties: false,
+          properties: {
+            weight: { type: 'number', exclusiveMinimum: 0 },
+            payload: { description: 'bytes: N or "MIN-MAX"', type: ['integer', 'string'] },
+          },
+        },
+      },
+    ],
+  },
+};
+
+function optionSchema(flag: Flag & { id: string; init: unknown }): JsonSchema {
+  const value = FILE_FORMS[flag.id] ?? valueSchema(flag);
   // "none" (null) is a value only for an option that is none by default (rate, junit, ...).
   const nullable = flag.init === null ? { anyOf: [value, { type: 'null' }] } : value;
   return { description: flag.describe, ...nullable };

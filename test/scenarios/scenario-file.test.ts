@@ -109,3 +109,13 @@ test('stress run with an invalid file exits 2 naming the file and the field, bef
   assert.match(r.stderr, /stress: scenario\.json: \/stages\/1\/rate: must be >= 0/);
   assert.doesNotMatch(r.stderr, /server pid|listening/);
 });
+
+test('a file gives a mix as weighted sizes, and not beside a payload', () => {
+  const r = scenarioFromJson({ name: 'mixed', options: { mix: [{ weight: 9, payload: '16-64' }, { weight: 1, payload: 4096 }] } }, 'mixed.json');
+  assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
+  const o = resolveRunOptions({}, r.scenario.defaults, ENV);
+  assert.ok(o.ok);
+  assert.deepEqual(o.options.mix, [{ weight: 9, payload: { min: 16, max: 64 } }, { weight: 1, payload: { min: 4096, max: 4096 } }]);
+  assert.deepEqual(problems({ name: 'x', options: { mix: '1:16', payload: 32 } }), ['bad.json: /options/payload: the mix sets the payload sizes: give them there']);
+  assert.ok(problems({ name: 'x', options: { mix: [{ weight: 0, payload: 16 }] } }).includes('bad.json: /options/mix/0/weight: must be > 0'));
+});

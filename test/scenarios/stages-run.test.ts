@@ -74,3 +74,13 @@ test('--warm-up leaves the first seconds out of latency and throughput; --think-
   const text = await runCli(['report', reportFile(cli)], 30_000);
   assert.match(text.stdout, /Warm-up +the first 2 s are left out of latency and throughput/);
 });
+
+test('--mix weighs payload sizes on the wire', { skip: addonMissing(), timeout: 60_000 }, async () => {
+  const { cli, report } = await runScenarioCli(['--mix', '9:16,1:4096', '--clients', '10', '--duration', '2', '--client-workers', '1', '--server-workers', '1']);
+  assert.equal(cli.code, 0, cli.stderr);
+  const tp = report.results.throughput;
+  // Frames of 2 + 16 bytes nine times in ten, 2 + 4096 once: 426 bytes a packet on average
+  // (uniform sizes over the same envelope, 16-4096, would average 2058).
+  const perPacket = tp.bytesSent / tp.sent;
+  assert.ok(perPacket > 300 && perPacket < 600, `${perPacket} bytes a packet`);
+});

@@ -249,3 +249,22 @@ test('--think-time is closed loop only; --warm-up must leave some of the run mea
   assert.ok(ok.ok);
   assert.deepEqual([ok.options.warmUpSec, ok.options.thinkTimeMs], [2, 20]);
 });
+
+test('--mix sets the payload envelope; its sizes are checked as --payload; a --payload flag wins over a scenario mix', () => {
+  const env = { cores: 2, randomSeed: 1 };
+  const r = resolveRunOptions({ mix: '9:16-64, 1:4096' }, {}, env);
+  assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
+  assert.deepEqual(r.options.payload, { min: 16, max: 4096 });
+  assert.equal(optionsRecord(r.options).mix, '9:16-64,1:4096');
+  for (const [bad, why] of [['0:16', /weight above 0/], ['3:big', /not a size/], ['1:16,1:9000', /at most 8192 bytes/]] as const) {
+    const b = resolveRunOptions({ mix: bad }, {}, env);
+    assert.match(b.ok ? '' : b.errors.join('\n'), why, bad);
+  }
+  const both = resolveRunOptions({ mix: '1:16', payload: '32' }, {}, env);
+  assert.match(both.ok ? '' : both.errors.join('\n'), /--payload "32": --mix sets the payload sizes/);
+  const flagWins = resolveRunOptions({ payload: '32' }, { mix: [{ weight: 1, payload: { min: 100, max: 100 } }] }, env);
+  assert.ok(flagWins.ok);
+  assert.deepEqual([flagWins.options.mix, flagWins.options.payload], [[], { min: 32, max: 32 }]);
+  const chaos = resolveRunOptions({ mix: '1:16', traffic: 'chaos' }, {}, env);
+  assert.match(chaos.ok ? '' : chaos.errors.join('\n'), /--mix "1:16": weighs echo payloads: chaos traffic draws its own sizes/);
+});
