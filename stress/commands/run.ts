@@ -21,7 +21,7 @@ import { scanArgv } from '../flags/argv';
 import { hideYargsTypes, rawValues, yargsOptions } from '../flags/table';
 
 const SCENARIO_FILE_HELP = [
-  'Scenario files (`stress run FILE.json`, README "Scenario files"): {"name", "description", "options": {id: value},',
+  'Scenario files (`stress run FILE.json`, docs/scenarios.md): {"name", "description", "options": {id: value},',
   '"stages": [{"duration": "10s", "clients": 500, "rate": 50}, ...], "derive", "gates": [{metric, op, value, why, when}]},',
   'checked against schema/scenario.schema.json. Precedence: flags on the command line > the file > built-in defaults;',
   'stages set --clients, --duration and (with rates) the send model, so those flags cannot be given beside them',
