@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 import type { Scenario, ScenarioGate } from '../../scenarios/types';
 import type { CompareOp } from '../run/compare-op';
-import { OPTION_IDS, RUN_FLAGS, scenarioDefaultsFrom, type RawRunArgs } from '../run/options';
+import { OPTION_IDS, RUN_FLAGS, resolveRunOptions, scenarioDefaultsFrom, type RawRunArgs } from '../run/options';
+import { applyDerived, gateApplies, gateValue } from '../run/scenario-exprs';
 import { ExprError, parseExpr } from '../run/option-expr';
 import { SET_BY_RATED_STAGES, SET_BY_STAGES } from '../run/stages-option';
 import { Problems } from '../flags/values';
@@ -145,6 +146,28 @@ function gatesOf(p: FileProblems, gates: readonly GateJson[]): ScenarioGate[] {
   });
 }
 
+/**
+ * Expressions that parse may still yield the wrong type (a gate value of `target`, a text): each
+ * is judged once against the file's own options, so that shows now and not after the load.
+ */
+function checkTypes(p: FileProblems, scenario: Scenario): void {
+  const r = resolveRunOptions({}, scenario.defaults, { cores: 1, randomSeed: 0 });
+  if (!r.ok) return;
+  const attempt = (where: string, judge: () => unknown): void => {
+    try {
+      judge();
+    } catch (err) {
+      if (!(err instanceof ExprError)) throw err;
+      p.at(where, err.message);
+    }
+  };
+  scenario.gates.forEach((g, i) => {
+    attempt(`/gates/${i}/when`, () => gateApplies(g, r.options));
+    attempt(`/gates/${i}/value`, () => gateValue(g, r.options));
+  });
+  attempt('/derive', () => applyDerived(scenario, r.options, {}));
+}
+
 /** A parsed scenario file's content; `label` names it in every problem. */
 export function scenarioFromJson(data: unknown, label: string, warn: (text: string) => void = () => {}): FileLoad {
   const schemaErrors = validate(data);
@@ -166,6 +189,8 @@ export function scenarioFromJson(data: unknown, label: string, warn: (text: stri
     ...(file.derive === undefined ? {} : { derive: file.derive }),
     gates,
   };
+  checkTypes(p, scenario);
+  if (p.errors.length > 0) return { ok: false, errors: p.errors };
   return { ok: true, scenario };
 }
 

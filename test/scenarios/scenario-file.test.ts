@@ -119,3 +119,16 @@ test('a file gives a mix as weighted sizes, and not beside a payload', () => {
   assert.deepEqual(problems({ name: 'x', options: { mix: '1:16', payload: 32 } }), ['bad.json: /options/payload: the mix sets the payload sizes: give them there']);
   assert.ok(problems({ name: 'x', options: { mix: [{ weight: 0, payload: 16 }] } }).includes('bad.json: /options/mix/0/weight: must be > 0'));
 });
+
+test('an expression of the wrong type is refused at load, not after the run', () => {
+  const errors = problems({
+    name: 'x',
+    derive: { maxSessions: "'many'" },
+    gates: [{ metric: 'integrity.ok', op: '>', value: 'target', why: 'w', when: 'clients' }],
+  });
+  assert.deepEqual(errors, [
+    'bad.json: /gates/0/when: gate integrity.ok: when \'clients\' gives 1000, not true or false',
+    'bad.json: /gates/0/value: gate integrity.ok: value \'target\' gives "embedded", not a number',
+    'bad.json: /derive: derive maxSessions: \'\'many\'\' gives "many", not a number',
+  ]);
+});
