@@ -444,8 +444,8 @@ export class Connection {
 
   /**
    * Open-loop echo traffic: packets per second from now on (stages ramp it, a total rate follows
-   * the live connections); 0 pauses. The next packet is due no later than one new period from now,
-   * so a rising rate takes effect at once; intended times go on from there (corrected latency).
+   * the live connections); 0 pauses. The next packet is due within one new period from now, so a
+   * rising rate takes effect at once; intended times go on from there (corrected latency).
    */
   setRate(ratePerSec: number): void {
     if (!this.cutOnSchedule) return;
@@ -454,7 +454,10 @@ export class Connection {
     this.periodNs = period;
     this.inFlightCap = openLoopInFlight(ratePerSec);
     if (this.state !== 'open' || !this.sending) return;
-    this.nextDueNs = Math.min(this.nextDueNs, this.host.nowNs() + this.rng.next() * period);
+    // Pulled in only when due later than a whole new period: a rate ramped ten times a second would
+    // otherwise redraw, and so advance, the next send at every step.
+    const nowNs = this.host.nowNs();
+    if (this.nextDueNs > nowNs + period) this.nextDueNs = nowNs + this.rng.next() * period;
     if (this.checker.inFlight < this.inFlightCap) this.host.arm(this, this.nextDueNs);
   }
 
