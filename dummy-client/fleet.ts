@@ -57,6 +57,13 @@ export function validateFleetConfig(c: FleetConfig): string[] {
   if (!(c.echoTimeoutMs >= 0)) errs.push(`echoTimeoutMs: expected >= 0, got ${c.echoTimeoutMs}`);
   if (!(c.drainTimeoutMs >= 0)) errs.push(`drainTimeoutMs: expected >= 0, got ${c.drainTimeoutMs}`);
   if (!(c.connectionLifetimeMs >= 0)) errs.push(`connectionLifetimeMs: expected >= 0, got ${c.connectionLifetimeMs}`);
+  c.stages?.forEach((st, i) => {
+    if (!(st.durationSec >= 0)) errs.push(`stages[${i}].durationSec: expected >= 0, got ${st.durationSec}`);
+    int(st.clients, `stages[${i}].clients`, 0, c.clients);
+    if (st.rate !== null && !(st.rate >= 0)) errs.push(`stages[${i}].rate: expected >= 0, got ${st.rate}`);
+    if (st.totalRate !== null && !(st.totalRate >= 0)) errs.push(`stages[${i}].totalRate: expected >= 0, got ${st.totalRate}`);
+    if ((st.rate !== null || st.totalRate !== null) && c.sendModel.kind !== 'open') errs.push(`stages[${i}]: a rate needs the open-loop send model`);
+  });
   return errs;
 }
 

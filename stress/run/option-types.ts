@@ -6,6 +6,8 @@
 import type { Backend, ServerMode } from '../../server/types';
 import type { ChaosAction, TrafficKind } from '../../dummy-client/types';
 import type { Shard } from './shard';
+import type { FleetStage } from '../../dummy-client/stages';
+import type { MixEntry } from '../../dummy-client/payload-mix';
 
 export type Target = { kind: 'embedded' } | { kind: 'external'; host: string; port: number };
 
@@ -19,11 +21,21 @@ export interface RunOptions {
   clients: number;
   durationSec: number;
   rampUpSec: number;
+  /** The first seconds of the load left out of the statistics (latency histograms, throughput counts). */
+  warmUpSec: number;
   connectRate: number;
   payload: { min: number; max: number };
-  /** Exactly one of pipeline / rate is set. */
+  /** At most one of pipeline / rate / totalRate is set; none only when rated stages set the rate. */
   pipeline: number | null;
   rate: number | null;
+  /** Echo traffic: payload sizes by weight (dummy-client/payload-mix.ts); empty = uniform over payload. Non-empty sets payload to its envelope. */
+  mix: MixEntry[];
+  /** Closed loop: ms between an echo coming back and the next packet. */
+  thinkTimeMs: number;
+  /** Open loop: packets per second across the fleet, split over the live connections. */
+  totalRate: number | null;
+  /** Load over time (stress/run/stages-option.ts); empty = every client for the whole run. Non-empty sets clients and durationSec. */
+  stages: FleetStage[];
   chaos: number;
   chaosActions: ChaosAction[];
   seed: number;

@@ -12,7 +12,8 @@
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { runFleet } from '../../dummy-client/fleet';
-import type { FleetConfig, FleetResult, FleetTick } from '../../dummy-client/types';
+import type { FleetConfig, FleetResult, FleetTick, SendModel } from '../../dummy-client/types';
+import { stagesRated } from './stages-option';
 import type { Scenario } from '../../scenarios/types';
 import type { Backend, ServerStats } from '../../server/types';
 import { formatBackendVerdicts, formatFailedGates, formatSummary, summaryData } from '../report/summary';
@@ -64,11 +65,14 @@ export function fleetConfig(o: RunOptions, host: string, port: number): FleetCon
     connectRate: share === null ? o.connectRate : o.connectRate * share.fraction,
     rampUpSec: o.rampUpSec,
     durationSec: o.durationSec,
+    warmUpSec: o.warmUpSec,
+    thinkTimeMs: o.thinkTimeMs,
+    ...(o.mix.length > 0 ? { mix: o.mix } : {}),
     payload: o.payload,
     // An external target's maxPayload is unknown: the largest payload the user allows stands for it.
     serverMaxPayload: o.maxPayload,
     connectTimeoutMs: o.connectTimeoutMs,
-    sendModel: o.rate !== null ? { kind: 'open', rate: o.rate } : { kind: 'closed', pipeline: o.pipeline ?? 1 },
+    sendModel: sendModelOf(o),
     workers: o.workers,
     seed: o.seed,
     traffic: o.traffic,
@@ -82,7 +86,25 @@ export function fleetConfig(o: RunOptions, host: string, port: number): FleetCon
     serverMayRefuse: o.expectRefused,
     offenderFraction: o.offenderFraction,
     ...(share === null ? {} : { shard: { firstSlot: share.firstSlot, fleetClients: o.clients } }),
+    ...loadPlan(o, share?.clients ?? o.clients, share?.fraction ?? 1),
   };
+}
+
+/**
+ * Rated stages and a total rate set each connection's rate as the run goes (dummy-client/stages.ts):
+ * the open loop starts at a stand-in rate the pool replaces before the first connect.
+ */
+function sendModelOf(o: RunOptions): SendModel {
+  if (o.rate !== null) return { kind: 'open', rate: o.rate };
+  if (o.totalRate !== null || stagesRated(o.stages)) return { kind: 'open', rate: 1 };
+  return { kind: 'closed', pipeline: o.pipeline ?? 1 };
+}
+
+/** The stages, or a total rate (this shard's part of it) as one stage that holds it from the start. */
+function loadPlan(o: RunOptions, clients: number, fraction: number): Pick<FleetConfig, 'stages'> {
+  if (o.stages.length > 0) return { stages: o.stages };
+  if (o.totalRate !== null) return { stages: [{ durationSec: 0, clients, rate: null, totalRate: o.totalRate * fraction }] };
+  return {};
 }
 
 /** The options of one run: --backend resolved to the one backend this run's server uses. */
