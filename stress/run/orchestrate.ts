@@ -9,6 +9,7 @@
  * The first SIGINT/SIGTERM stops the fleet, writes the report (verdict interrupted, exit 4)
  * and skips the backends not yet run; the second quits at once.
  */
+import { formatHostPort } from '../../server/loopback';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { runFleet } from '../../dummy-client/fleet';
@@ -88,9 +89,9 @@ export function fleetConfig(o: RunOptions, host: string, port: number): FleetCon
 /** The options of one run: --backend resolved to the one backend this run's server uses. */
 export type SingleRunOptions = RunOptions & { backend: Backend };
 
-/** The embedded `stress server` child's argv: stats on stdout, a free loopback port, then every server-side flag of the table. */
+/** The embedded `stress server` child's argv: stats on stdout, a free port on --host, then every server-side flag of the table. */
 export function serverArgs(o: SingleRunOptions): string[] {
-  return ['--stats-json', '--host', '127.0.0.1', '--port', '0', ...embeddedServerFlags(o)];
+  return ['--stats-json', '--port', '0', ...embeddedServerFlags(o)];
 }
 
 /** Connects once to an external target so a typo fails fast as bad input, not as a run full of errors. */
@@ -164,7 +165,7 @@ async function preflight(options: RunOptions): Promise<number> {
     if (cmdProblem !== null) throw new UsageError(`--server-cmd ${options.serverCmd}: ${cmdProblem}`);
   } else {
     const problem = await probe(options.target.host, options.target.port);
-    if (problem !== null) throw new UsageError(`--target ${options.target.host}:${options.target.port}: ${problem}`);
+    if (problem !== null) throw new UsageError(`--target ${formatHostPort(options.target.host, options.target.port)}: ${problem}`);
   }
   return needed;
 }
@@ -309,7 +310,7 @@ async function startTarget(options: SingleRunOptions, ctx: RunContext): Promise<
   const { progress, io } = ctx;
   if (options.target.kind === 'external') {
     const { host, port } = options.target;
-    progress.note(`target ${host}:${port} (external: server checks unknown); ${options.clients} clients for ${options.durationSec} s`);
+    progress.note(`target ${formatHostPort(host, port)} (external: server checks unknown); ${options.clients} clients for ${options.durationSec} s`);
     return { embedded: null, host, port, backend: null, bin: null, rss: null };
   }
   const serverBin = options.serverBin === null ? null : path.resolve(options.serverBin);
@@ -332,7 +333,7 @@ async function startTarget(options: SingleRunOptions, ctx: RunContext): Promise<
   const binary = serverBin ?? options.serverCmd;
   const bin = binary === null ? null : { binary, build: info.build ?? 'unknown', faults: info.faults ?? [] };
   const built = bin === null ? '' : `, ${bin.binary} [${bin.build}${bin.faults.length > 0 ? ` FAULT=${bin.faults.join(',')}` : ''}]`;
-  progress.note(`server pid ${embedded.pid} listening on ${info.host}:${info.port} (${info.backend}${built}); ${options.clients} clients for ${options.durationSec} s`);
+  progress.note(`server pid ${embedded.pid} listening on ${formatHostPort(info.host, info.port)} (${info.backend}${built}); ${options.clients} clients for ${options.durationSec} s`);
   const rss = embedded.pid === undefined ? null : new RssTracker(embedded.pid);
   rss?.sample();
   return { embedded, host: info.host, port: info.port, backend: info.backend, bin, rss };

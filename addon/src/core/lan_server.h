@@ -86,7 +86,7 @@ class LanServer final : private SessionReleaser {
   void adoptOptions(const LanServerOptions& options);
   void startThreads();
   void acceptLoop();
-  void handleAccepted(SocketHandle fd, uint32_t ip, uint16_t port);
+  void handleAccepted(SocketHandle fd, const IpAddress& ip, uint16_t port);
   void workerLoop(uint32_t index);
 
   void postRecv(Session* s);
