@@ -250,6 +250,7 @@ const SERVER_COUNTER_LABELS: Record<ServerCounter | NewerServerCounter, string> 
   probeCalls: 'probe calls',
   strandedSessions: 'stranded sessions',
   livePackets: 'live packets',
+  handlerWaits: 'waits for a slow JS handler',
 };
 
 function serverSection(r: RunReport): string {

@@ -413,7 +413,9 @@ bool LanServer::handlePacket(Session* s, const uint8_t* payload, size_t len) {
       break;
     }
     case Mode::Callback:
-      hooks_->onRecv(s->id.load(std::memory_order_relaxed), payload, len);
+      if (hooks_->onRecv(s->id.load(std::memory_order_relaxed), payload, len)) {
+        handlerWaits_.fetch_add(1, std::memory_order_relaxed);
+      }
       break;
   }
   return !s->disconnecting();
@@ -652,6 +654,7 @@ ServerStats LanServer::stats() const {
   st.sessions = live > 0 ? static_cast<uint64_t>(live) : 0;
   int64_t packets = livePackets_.load(std::memory_order_relaxed);
   st.livePackets = packets > 0 ? static_cast<uint64_t>(packets) : 0;
+  st.handlerWaits = handlerWaits_.load(std::memory_order_relaxed);
   st.peakSessions = peakSessions_.load(std::memory_order_relaxed);
   st.recvPackets = recvPackets_.load(std::memory_order_relaxed);
   st.recvBytes = recvBytes_.load(std::memory_order_relaxed);
