@@ -51,7 +51,16 @@ const FLEET_ABORT_GRACE_MS = 10_000;
 export interface RunIo {
   stdout: ProgressSink;
   stderr: ProgressSink;
+  /** The command line recorded in the report (for run(): the equivalent command line). */
   argv: string[];
+  /** false: the JSON and HTML reports are not written (run() without `out`); --junit and --markdown still are, when given. */
+  writeReports: boolean;
+}
+
+/** What runScenario did: the exit code of the whole command, and each backend's run. */
+export interface ScenarioOutcome {
+  exitCode: number;
+  runs: RunResult[];
 }
 
 export function fleetConfig(o: RunOptions, host: string, port: number): FleetConfig {
@@ -124,8 +133,8 @@ function emptyFleetResult(config: FleetConfig, ticks: FleetTick[]): FleetResult 
   };
 }
 
-/** Runs the scenario once per backend asked for; returns the process exit code. Throws UsageError for bad input found late (limits, target, backend). */
-export async function runScenario(scenario: Scenario, options: RunOptions, io: RunIo): Promise<number> {
+/** Runs the scenario once per backend asked for; returns the exit code and the runs. Throws UsageError for bad input found late (limits, target, backend). */
+export async function runScenario(scenario: Scenario, options: RunOptions, io: RunIo): Promise<ScenarioOutcome> {
   const needed = await preflight(options);
   const backends = resolveBackends(options);
   const several = backends.length > 1;
@@ -148,7 +157,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
     stopper.uninstall();
     await exporter?.close();
   }
-  return finish(runs, options, io);
+  return { exitCode: finish(runs, options, io), runs };
 }
 
 /** Bad input that can be found before any server starts: exit 2 naming the flag. Returns the descriptors a run needs. */
@@ -203,7 +212,7 @@ function resolveBackends(options: RunOptions): Backend[] {
   return plan.backends;
 }
 
-interface RunResult {
+export interface RunResult {
   backend: Backend;
   /** The backend when the command ran several, else null (names the report file, the JUnit suite). */
   label: string | null;
@@ -431,10 +440,10 @@ async function stopTarget(target: StartedTarget): Promise<{ quiet: ServerStats |
 
 /** The JSON and HTML reports of one run, and its summary (or its --json line). */
 function writeOutputs(report: RunReport, options: SingleRunOptions, label: string | null, io: RunIo): void {
-  const reportPath = writeReport(report, options.out, label);
+  const reportPath = io.writeReports ? writeReport(report, options.out, label) : null;
   let htmlPath: string | null = null;
   try {
-    htmlPath = writeHtmlReport(report, htmlPathFor(reportPath), reportPath);
+    if (reportPath !== null) htmlPath = writeHtmlReport(report, htmlPathFor(reportPath), reportPath);
   } catch (err) {
     // The JSON is the record; a page that fails to render must not cost the run its verdict.
     io.stderr.write(`stress: could not write the HTML report: ${(err as Error).message}\n`);
