@@ -117,6 +117,7 @@ test('a slow JavaScript handler under a flood: the server stops receiving (handl
   assert.ok(stats.handlerWaits !== undefined && stats.handlerWaits > 0, `handlerWaits ${stats.handlerWaits}`);
   assert.ok(stats.recvPackets > 0 && stats.recvPackets < written / 1026, 'the server read part of the flood, not all of it');
   assert.equal(stats.sessions, 0);
+  assert.deepEqual(Object.entries(stats.anomalies).filter(([, n]) => n > 0), [], 'workers held back by the handler trip no detector');
 });
 
 test('a handler that keeps up never makes the server wait (handlerWaits 0)', opts, async (t) => {
