@@ -36,10 +36,12 @@ type ApiValue<E extends RunFlagEntry> = E extends { type: 'bool' }
 /** The run flags by camelCase name, each optional; `scenario` names the scenario (default echo-flood). */
 export type RunApiOptions = { [E in RunFlagEntry as Camel<E['name']>]?: ApiValue<E> } & { scenario?: string };
 
-/** Where run() reports progress, the summary and warnings; silent when not given. */
+/** Where run() reports progress, the summary and warnings (silent when not given), and what may stop it. */
 export interface RunApiIo {
   stdout?: ProgressSink;
   stderr?: ProgressSink;
+  /** Aborting stops the load as SIGINT does: run() still resolves, with verdict `interrupted`. */
+  signal?: AbortSignal;
 }
 
 const camel = (name: string): string => name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
@@ -105,6 +107,7 @@ export async function run(options: RunApiOptions = {}, io: RunApiIo = {}): Promi
     stderr: io.stderr ?? SILENT,
     argv: [prepared.scenario.name, ...argv],
     writeReports: options.out !== undefined,
+    ...(io.signal === undefined ? {} : { signal: io.signal }),
   });
   const [only] = outcome.runs;
   if (only?.report == null) {

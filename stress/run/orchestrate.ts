@@ -55,6 +55,8 @@ export interface RunIo {
   argv: string[];
   /** false: the JSON and HTML reports are not written (run() without `out`); --junit and --markdown still are, when given. */
   writeReports: boolean;
+  /** run()'s caller stopping the run: its abort interrupts as the first SIGINT does (verdict interrupted). */
+  signal?: AbortSignal;
 }
 
 /** What runScenario did: the exit code of the whole command, and each backend's run. */
@@ -142,6 +144,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
   const exporter = await openMetricsExporter(options, io);
   const stopper = new Stopper(progress);
   stopper.install();
+  const onAbort = (): void => stopper.interrupt(null, 'aborted by the caller');
+  io.signal?.addEventListener('abort', onAbort, { once: true });
+  if (io.signal?.aborted === true) onAbort();
   const runs: RunResult[] = [];
   try {
     for (const backend of backends) {
@@ -155,6 +160,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
     }
   } finally {
     stopper.uninstall();
+    io.signal?.removeEventListener('abort', onAbort);
     await exporter?.close();
   }
   return { exitCode: finish(runs, options, io), runs };
@@ -236,7 +242,8 @@ interface RunContext {
  * quits at once, killing the server of the current run.
  */
 class Stopper {
-  interruption: { signal: NodeJS.Signals; at: bigint } | null = null;
+  /** signal null: the caller's AbortSignal (run()), not a process signal. */
+  interruption: { signal: NodeJS.Signals | null; at: bigint; reason: string } | null = null;
   private readonly listeners = new Set<() => void>();
   /** Kills the current run's server on the second signal. */
   killServer: (() => void) | null = null;
@@ -245,10 +252,16 @@ class Stopper {
       this.killServer?.();
       process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
     }
-    this.interruption = { signal, at: process.hrtime.bigint() };
     this.progress.note(`stress: ${signal}: stopping the fleet and writing the report (again to quit at once)`);
-    for (const f of this.listeners) f();
+    this.interrupt(signal, `${signal} received`);
   };
+
+  /** The first interruption stops the current run and skips the rest; later ones change nothing. */
+  interrupt(signal: NodeJS.Signals | null, reason: string): void {
+    if (this.interruption !== null) return;
+    this.interruption = { signal, at: process.hrtime.bigint(), reason };
+    for (const f of this.listeners) f();
+  }
 
   constructor(private readonly progress: Progress) {}
 
@@ -387,7 +400,7 @@ async function load(options: SingleRunOptions, target: StartedTarget, ctx: RunCo
   });
   const unsubscribe = ctx.stopper.onInterrupt(() => {
     const i = ctx.stopper.interruption;
-    if (i !== null) interrupt(i.signal, i.at, `${i.signal} received`);
+    if (i !== null) interrupt(i.signal, i.at, i.reason);
   });
 
   const config = fleetConfig(options, target.host, target.port);

@@ -65,6 +65,17 @@ test('run() resolves with the report the JSON file holds; with out it writes it,
   }
 });
 
+test('run() with an AbortSignal: aborting stops the load and resolves with verdict interrupted', opts, async () => {
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), 1500);
+  const report = await run({ clients: 10, duration: '60s', clientWorkers: 1, serverWorkers: 1 }, { signal: stop.signal });
+  clearTimeout(timer);
+  assert.equal(report.verdict, 'interrupted');
+  assert.equal(report.interrupted?.signal, null);
+  assert.equal(report.interrupted?.reason, 'aborted by the caller');
+  assert.ok(report.meta.durationSec < 30, `stopped early (${report.meta.durationSec} s)`);
+});
+
 /** Runs an example with node in an empty directory; resolves with its exit code, stdout, and the files it left. */
 function runExample(name: string, args: string[], onLine?: (line: string, kill: () => void) => void): Promise<{ code: number | null; lines: string[]; left: string[] }> {
   const cwd = tempDir('example');
