@@ -9,7 +9,7 @@ const report = await run({
   pipeline: 2,
   clientWorkers: 1,
   serverWorkers: 1,
-  threshold: ['p99<500ms', 'lost==0'],
+  threshold: ['lost==0', 'connectErrors==0'], // or latency: 'p99<20ms'
 });
 
 const { integrity, throughput, latency } = report.results;
