@@ -90,8 +90,10 @@ export type ServerCounter = (typeof SERVER_COUNTERS)[number];
  * - probeCalls: calls made by the probe thread (--probes); its stale-id calls also count in staleIdCalls.
  * - strandedSessions: live sessions with packets queued and no send in flight: must be 0 at a quiet moment.
  * - livePackets: packets allocated and not yet freed: must be 0 once no session is left (else they leaked).
+ * - handlerWaits: times a worker stopped receiving until a slow JavaScript onRecv handler caught up (js mode's
+ *   backpressure, docs/stats.md); 0 with a handler that keeps up, and always 0 in echo and broadcast mode.
  */
-export const NEWER_SERVER_COUNTERS = ['probeCalls', 'strandedSessions', 'livePackets'] as const;
+export const NEWER_SERVER_COUNTERS = ['probeCalls', 'strandedSessions', 'livePackets', 'handlerWaits'] as const;
 export type NewerServerCounter = (typeof NEWER_SERVER_COUNTERS)[number];
 
 /** Why an accepted connection was refused: the server was full, or an allow/deny rule said no. */

@@ -3,20 +3,12 @@
  * all come from RUN_FLAGS (stress/run/options.ts); the command line is scanned as typed so
  * unknown flags, flags given twice and bad values are all reported at once.
  */
-import * as os from 'node:os';
-import { randomInt } from 'node:crypto';
 import type { Argv, CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { DEFAULT_SCENARIO, findScenario, SCENARIOS } from '../../scenarios';
-import type { Scenario } from '../../scenarios/types';
-import { isScenarioFile, readScenarioFile } from '../scenario-file/load';
-import { THRESHOLD_HELP, validateThresholds } from '../thresholds';
+import { THRESHOLD_HELP } from '../thresholds';
 import { EXIT, EXIT_CODES_HELP, UsageError } from '../run/exit-codes';
-import { resolveRunOptions, RUN_FLAGS, type RawRunArgs } from '../run/options';
-import type { RunOptions } from '../run/option-types';
-import { applyDerived } from '../run/scenario-exprs';
-import { outputDirProblem, outputFileProblem, pathProblems } from '../run/output-paths';
-import { serverBinProblem, serverCmdProblem } from '../sanitize/server-bin';
+import { RUN_FLAGS, type RawRunArgs } from '../run/options';
+import { prepareRun } from '../run/prepare';
 import { scanArgv } from '../flags/argv';
 import { hideYargsTypes, rawValues, yargsOptions } from '../flags/table';
 
@@ -49,50 +41,18 @@ function usage(errors: string[]): number {
   return EXIT.usage;
 }
 
-/** Where the run will write and what it will run, checked before the load (exit 2 naming the flag). */
-function outputProblems(o: RunOptions): string[] {
-  return pathProblems([
-    ['out', o.out, outputDirProblem],
-    ['junit', o.junit, outputFileProblem],
-    ['markdown', o.markdown, outputFileProblem],
-    ['server-bin', o.serverBin, serverBinProblem],
-    ['server-cmd', o.serverCmd, serverCmdProblem],
-  ]);
-}
-
-/** A built-in scenario by name, or a scenario file by its path (ending in .json); or every problem with it. */
-function findScenarioOrFile(name: string, warn: (text: string) => void): { scenario?: Scenario; errors: string[] } {
-  if (isScenarioFile(name)) {
-    const r = readScenarioFile(name, warn);
-    return r.ok ? { scenario: r.scenario, errors: [] } : { errors: r.errors };
-  }
-  const scenario = findScenario(name);
-  if (scenario !== undefined) return { scenario, errors: [] };
-  return { errors: [`unknown scenario '${name}' (known: ${SCENARIOS.map((s) => s.name).join(', ')}; or a scenario file ending in .json)`] };
-}
-
+/** The command line as raw flag values, then the same preparation and run as the programmatic run() (stress/api/run.ts). */
 export async function runCommand(args: RunArgs, argv: readonly string[] = hideBin(process.argv)): Promise<number> {
-  const name = args.scenario ?? DEFAULT_SCENARIO;
   const scan = scanArgv(argv, RUN_FLAGS);
   const warn = (text: string): void => void process.stderr.write(`stress: warning: ${text}\n`);
   scan.warnings.forEach(warn);
-  const found = findScenarioOrFile(name, warn);
-  const scenario = found.scenario;
-  const errors: string[] = [...found.errors, ...scan.problems, ...extraPositionals(args)];
-  const raw = rawArgs(args);
-  const resolved = resolveRunOptions(raw, scenario?.defaults ?? {}, {
-    cores: os.availableParallelism(),
-    randomSeed: randomInt(0, 2 ** 32 - 1),
-  }, warn);
-  if (!resolved.ok) errors.push(...resolved.errors);
-  else errors.push(...outputProblems(resolved.options));
-  errors.push(...validateThresholds(raw.threshold ?? []));
-  if (errors.length > 0 || scenario === undefined || !resolved.ok) return usage(errors);
-  const options = applyDerived(scenario, resolved.options, raw);
+  const prepared = prepareRun(args.scenario, rawArgs(args), warn, [...scan.problems, ...extraPositionals(args)]);
+  if (!prepared.ok) return usage(prepared.errors);
   // Loaded here, not at the top: `stress server` (the embedded child) and `stress scenarios` need no fleet.
   const { runScenario } = await import('../run/orchestrate');
   try {
-    return await runScenario(scenario, options, { stdout: process.stdout, stderr: process.stderr, argv: [...argv] });
+    const io = { stdout: process.stdout, stderr: process.stderr, argv: [...argv], writeReports: true };
+    return (await runScenario(prepared.scenario, prepared.options, io)).exitCode;
   } catch (err) {
     if (err instanceof UsageError) return usage([err.message]);
     throw err;

@@ -4,6 +4,7 @@
  * comparison (exit 2) unless --allow-different says it is on purpose. 500 clients in a closed
  * loop against 200 clients at --rate 50 is a different experiment, not a regression. Pure.
  */
+import { formatHostPort } from '../../server/loopback';
 import type { RunReport } from '../report/types';
 
 interface Setting {
@@ -35,7 +36,7 @@ export const COMPARED_SETTINGS: readonly Setting[] = [
   { label: 'mode', read: (r) => option(r, 'mode') },
   { label: 'duration', read: (r) => `${option(r, 'duration')} s` },
   { label: 'warm-up', read: (r) => `${option(r, 'warmUp')} s` },
-  { label: 'target', read: (r) => (r.target.kind === 'external' ? `external ${r.target.host}:${r.target.port}` : 'embedded') },
+  { label: 'target', read: (r) => (r.target.kind === 'external' ? `external ${formatHostPort(r.target.host, r.target.port)}` : 'embedded') },
   { label: 'backend', read: (r) => r.meta.addon.backend ?? option(r, 'backend') },
 ];
 

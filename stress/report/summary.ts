@@ -8,6 +8,7 @@
  * integrity, client errors, chaos and the server; gates as "N passed" plus only the failed and
  * unknown ones with their measured value in its unit. `verbose` prints every table in full.
  */
+import { formatHostPort } from '../../server/loopback';
 import chalk from 'chalk';
 import Table from 'cli-table3';
 import type { ServerStats } from '../../server/types';
@@ -105,7 +106,7 @@ function headline(r: RunReport, c: chalk.Chalk): string {
   const cn = r.results.connections;
   const backend = r.meta.addon.backend === null ? '' : ` (${r.meta.addon.backend})`;
   const verdict = r.verdict === 'pass' ? c.green.bold('PASS') : r.verdict === 'fail' ? c.red.bold('FAIL') : c.yellow.bold('INTERRUPTED');
-  return `${verdict}  ${c.bold(r.scenario.name)} · ${cn.target} clients · ${sendModelText(r)} · ${r.meta.durationSec.toFixed(1)} s · ${r.target.kind} ${r.target.host}:${r.target.port}${backend} · seed ${r.meta.seed}`;
+  return `${verdict}  ${c.bold(r.scenario.name)} · ${cn.target} clients · ${sendModelText(r)} · ${r.meta.durationSec.toFixed(1)} s · ${r.target.kind} ${formatHostPort(r.target.host, r.target.port)}${backend} · seed ${r.meta.seed}`;
 }
 
 /** "18 passed" and, when any, the failed and unknown gates with what they measured. */
@@ -225,7 +226,7 @@ export function formatSummary(r: RunReport, opts: SummaryOptions): string {
 function verboseSummary(r: RunReport, opts: SummaryOptions, c: chalk.Chalk): string {
   const out: string[] = [];
   const res = r.results;
-  out.push(c.bold(`Scenario ${r.scenario.name}: ${res.connections.target} clients, ${r.meta.durationSec.toFixed(1)} s, target ${r.target.kind} ${r.target.host}:${r.target.port}`));
+  out.push(c.bold(`Scenario ${r.scenario.name}: ${res.connections.target} clients, ${r.meta.durationSec.toFixed(1)} s, target ${r.target.kind} ${formatHostPort(r.target.host, r.target.port)}`));
 
   const lat = table(['Latency (ms)', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean', 'samples'], opts.colors);
   lat.push(latencyRow('echo (corrected)', res.latency.corrected), latencyRow('echo (uncorrected)', res.latency.uncorrected), latencyRow('connect', res.latency.connect));

@@ -40,6 +40,8 @@ export interface RunOptions {
   chaosActions: ChaosAction[];
   seed: number;
   target: Target;
+  /** The embedded server's listen address (127.0.0.0/8 or ::1); the fleet connects where it listens. */
+  host: string;
   backend: BackendRequest;
   mode: ServerMode;
   serverWorkers: number;

@@ -4,13 +4,14 @@
  * server's argv are derived. Pure: no I/O, so every rule is testable and every bad option
  * is reported at once (k6 style), each naming its flag.
  */
+import * as net from 'node:net';
 import { SERVER_MODES, NAMED_BACKENDS, type Backend, type NamedBackend, type ServerMode } from '../../server/types';
 import { CHAOS_ACTIONS, TRAFFIC_KINDS, type TrafficKind } from '../../dummy-client/types';
 import type { Flag, RawValue } from '../flags/table';
 import { Problems, readChoice, readList, readNumber, readText } from '../flags/values';
 import { parseSourceIps } from './source-ips';
 import { formatShard, MAX_START_WAIT_MS, parseShard, parseStartAt, type Shard } from './shard';
-import { isLoopbackHost } from '../../server/loopback';
+import { isLoopbackHost, formatHostPort } from '../../server/loopback';
 import { formatStages, parseStages, SET_BY_RATED_STAGES, SET_BY_STAGES, stagesRated, type Stage } from './stages-option';
 import { stagesDurationSec, stagesPeakClients } from '../../dummy-client/stages';
 import { mixEnvelope, type MixEntry } from '../../dummy-client/payload-mix';
@@ -75,6 +76,7 @@ export const RUN_FLAGS = [
   { name: 'chaos-actions', id: 'chaosActions', key: 'chaosActions', type: 'list', choices: CHAOS_ACTIONS, init: CHAOS_ACTIONS, shown: 'all', side: 'fleet', describe: 'chaos actions to draw from' },
   { name: 'seed', id: 'seed', key: 'seed', type: 'int', range: [0, MAX_SEED], init: (env: Environment) => env.randomSeed, shown: 'random', side: 'both', server: '--seed', describe: 'seed for payloads and chaos, client and server side (printed in the report for replay)' },
   { name: 'target', id: 'target', key: 'target', type: 'string', init: { kind: 'embedded' }, shown: 'embedded', side: 'run', describe: "'embedded' (start the shipped server) or a loopback host:port" },
+  { name: 'host', id: 'host', key: 'host', type: 'string', init: '127.0.0.1', side: 'server', server: '--host', describe: "embedded server's listen address, where the fleet connects: 127.0.0.0/8 or ::1" },
   { name: 'backend', id: 'backend', key: 'backend', type: 'list', choices: ['auto', 'all', ...NAMED_BACKENDS], init: 'auto', shown: 'auto (chaos: all)', side: 'server', server: '--backend', describe: 'embedded server backend; all = every backend this kernel has; several = one whole run per backend, one report each, the worst exit code' },
   { name: 'mode', id: 'mode', key: 'mode', type: 'enum', choices: SERVER_MODES, init: 'echo', side: 'both', server: '--mode', describe: 'embedded server mode (broadcast also makes the fleet check broadcasts)' },
   { name: 'server-workers', id: 'serverWorkers', key: 'serverWorkers', type: 'int', range: [1, 256], init: cores, shown: 'CPU cores', side: 'server', server: '--workers', describe: 'embedded server worker threads (`stress server --workers`)' },
@@ -142,6 +144,13 @@ function target(p: Problems, raw: string): Target | undefined {
     ok = false;
   }
   return ok ? { kind: 'external', host, port } : undefined;
+}
+
+/** A loopback literal of either family (what `stress server --host` accepts). */
+function listenHost(p: Problems, raw: string): string | undefined {
+  if (net.isIP(raw) !== 0 && isLoopbackHost(raw)) return raw;
+  p.add('host', raw, 'must be a loopback address: 127.0.0.0/8 or ::1');
+  return undefined;
 }
 
 function payloadRange(p: Problems, raw: string): { min: number; max: number } | undefined {
@@ -241,6 +250,7 @@ function parseFlag(p: Problems, flag: RunFlagEntry, raw: string | boolean | stri
   switch (flag.key) {
     case 'payload': return payloadRange(p, raw);
     case 'target': return target(p, raw);
+    case 'host': return listenHost(p, raw);
     case 'backend': return backendRequest(p, raw);
     case 'sourceIps': return sourceIps(p, raw);
     case 'shard': return shard(p, raw);
@@ -338,6 +348,11 @@ function crossChecks(p: Problems, raw: RawRunArgs, o: RunOptions): void {
   }
   if (o.serverCmd !== null && o.serverBin !== null) {
     p.add('server-cmd', o.serverCmd, 'names the server as --server-bin does: give one of them');
+  }
+  const ipv6 = net.isIPv6(o.target.kind === 'external' ? o.target.host : o.host);
+  if (ipv6 && o.sourceIps.length > 0) {
+    // IPv6 has one loopback address: there is nothing to spread the fleet's source ports over.
+    p.add('source-ips', raw.sourceIps ?? o.sourceIps.join(','), 'spreads connections over IPv4 loopback sources (127.0.0.0/8); an IPv6 target has one loopback address (::1): give no --source-ips');
   }
   if (o.target.kind === 'external') {
     const values = raw as Readonly<Record<string, RawValue>>;
@@ -438,7 +453,7 @@ export type RecordValue = string | number | boolean | string[] | null;
 export function recordValue(o: RunOptions, key: keyof RunOptions): RecordValue {
   switch (key) {
     case 'payload': return o.payload.min === o.payload.max ? String(o.payload.min) : `${o.payload.min}-${o.payload.max}`;
-    case 'target': return o.target.kind === 'embedded' ? 'embedded' : `${o.target.host}:${o.target.port}`;
+    case 'target': return o.target.kind === 'embedded' ? 'embedded' : formatHostPort(o.target.host, o.target.port);
     case 'sourceIps': return sourceIpsRecord(o.sourceIps);
     case 'shard': return o.shard === null ? null : formatShard(o.shard);
     case 'startAtMs': return o.startAtMs === null ? null : new Date(o.startAtMs).toISOString();
