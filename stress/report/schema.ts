@@ -143,7 +143,7 @@ const reportBody = object({
       // Optional: reports written before late echoes were tallied lack it.
       properties: {
         sent: count, echoed: count, bytesSent: count, bytesEchoed: count,
-        echoesPerSec: nonNeg, bytesPerSec: nonNeg, behindSchedule: count, late: count, probes: count,
+        echoesPerSec: nonNeg, bytesPerSec: nonNeg, behindSchedule: count, late: count, probes: count, delivered: count,
       },
     },
     series: { type: 'array', items: tick },

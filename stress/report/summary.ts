@@ -170,7 +170,11 @@ function compactSummary(r: RunReport, opts: SummaryOptions, c: chalk.Chalk): str
   const tp = res.throughput;
   const late = (tp.late ?? 0) > 0 ? ` · ${formatScaled(tp.late ?? 0)} late` : '';
   const probes = (tp.probes ?? 0) > 0 ? ` · ${formatScaled(tp.probes ?? 0)} server probes` : '';
-  out.push(`Throughput   ${formatScaled(tp.echoesPerSec)} echoes/s · ${formatBytes(tp.bytesPerSec)}/s · ${formatScaled(tp.echoed)} echoes of ${formatScaled(tp.sent)} sent · ${formatScaled(tp.behindSchedule)} behind schedule${late}${probes}`);
+  // --protocol: the "echoes" are the answers to this fleet's requests; pushes are counted apart.
+  const protocol = typeof r.options.protocol === 'string';
+  const echoes = protocol ? 'answers' : 'echoes';
+  const delivered = protocol ? ` · ${formatScaled(tp.delivered ?? 0)} delivered` : '';
+  out.push(`Throughput   ${formatScaled(tp.echoesPerSec)} ${echoes}/s · ${formatBytes(tp.bytesPerSec)}/s · ${formatScaled(tp.echoed)} ${echoes} of ${formatScaled(tp.sent)} sent${delivered} · ${formatScaled(tp.behindSchedule)} behind schedule${late}${probes}`);
   const cn = res.connections;
   const connectErrors = cn.connectErrors > 0 ? c.red(`${cn.connectErrors} connect errors`) : '0 connect errors';
   out.push(`Connections  ${cn.target} target · ${cn.opened} opened · ${cn.peak} peak · ${cn.reconnects} reconnects · ${connectErrors}`);
@@ -239,6 +243,7 @@ function verboseSummary(r: RunReport, opts: SummaryOptions, c: chalk.Chalk): str
     ['late (after echo timeout)', formatScaled(tp.late ?? 0), ''],
   );
   if ((tp.probes ?? 0) > 0) thr.push(['server probes received', formatScaled(tp.probes ?? 0), '']);
+  if (typeof r.options.protocol === 'string') thr.push(['delivered (other connections\' messages)', formatScaled(tp.delivered ?? 0), '']);
   out.push(thr.toString());
 
   const cn = res.connections;

@@ -86,6 +86,8 @@ export interface RunReport {
       late?: number;
       /** Valid server probe packets received (--probes; not echoes, not an integrity class); absent in older reports. */
       probes?: number;
+      /** --protocol: correct messages another connection's request caused (a chat relay), not an integrity class; absent in older reports. */
+      delivered?: number;
     };
     series: FleetTick[];
     latency: {
