@@ -66,3 +66,14 @@ test('a server that answers a request twice: unexpected', { timeout: 15_000 }, a
   assert.equal(res.code, 1, res.stderr);
   assertOnly(report.results.integrity, 'unexpected');
 });
+
+test('chaos cuts and churn: reconnects, nothing lost, what was awaited on cut connections abandoned', { timeout: 15_000 }, async () => {
+  const { res, report } = await runChat(undefined, ['--clients', '30', '--duration', '3', '--rate', '50', '--chaos', '0.5', '--lifetime', '1500ms', '--seed', '7', '--gate']);
+  assert.equal(res.code, 0, res.stderr);
+  const i = report.results.integrity;
+  for (const k of ['corrupted', 'reordered', 'duplicated', 'unexpected', 'lost'] as const) assert.equal(i[k], 0, k);
+  assert.ok(i.ok > 0);
+  assert.ok(Object.values(report.results.chaos.counts).reduce((a, b) => a + b, 0) > 0, 'chaos cut connections');
+  assert.ok(report.results.connections.reconnects > 0, 'cut connections reconnected');
+  assert.ok(report.results.series.length >= 2, 'a tick a second');
+});
