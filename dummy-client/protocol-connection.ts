@@ -118,8 +118,7 @@ export class ProtocolConnection implements PooledConnection {
       this.cut('closeAfterConnect');
       return;
     }
-    const first = this.protocol.open?.(this.conn) ?? [];
-    this.write(first.map((r) => this.register(r, now, now)));
+    this.write(this.opening().map((r) => this.register(r, now, now)));
     this.nextDueNs = now + this.conn.rng.next() * this.periodNs;
     this.pump(now);
   };
@@ -130,7 +129,7 @@ export class ProtocolConnection implements PooledConnection {
     this.host.counters.bytesEchoed += chunk.length;
     let buf = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
     while (buf.length > 0) {
-      const n = this.protocol.frame(buf);
+      const n = this.frame(buf);
       if (n < 0 || !Number.isInteger(n)) return this.junk();
       // 0, or the whole message's length before all of it is here: wait for more.
       if (n === 0 || n > buf.length) break;
@@ -218,8 +217,8 @@ export class ProtocolConnection implements PooledConnection {
 
   /** Notes a request as sent and returns its bytes; a malformed one is a module error and sends nothing. */
   private register(r: Request, intendedNs: number, nowNs: number): Uint8Array | null {
-    const responses = r.responses ?? 1;
-    if (!(r.bytes instanceof Uint8Array) || !Number.isFinite(r.tag) || !Number.isInteger(responses) || responses < 0) {
+    const responses = r?.responses ?? 1;
+    if (typeof r !== 'object' || r === null || !(r.bytes instanceof Uint8Array) || !Number.isFinite(r.tag) || !Number.isInteger(responses) || responses < 0) {
       this.host.countError('protocol.badRequest');
       return null;
     }
@@ -247,8 +246,40 @@ export class ProtocolConnection implements PooledConnection {
     if (present.length > 0) this.socket!.write(present.length === 1 ? present[0]! : Buffer.concat(present));
   }
 
+  /*
+   * The module's hooks, guarded: a hook that throws is the module's bug, counted as a client
+   * error by hook (protocol.<hook>Threw) instead of ending the worker thread and the run.
+   */
+
+  /** frame(); a throw is a stream that cannot be framed. */
+  private frame(buf: Buffer): number {
+    try {
+      return this.protocol.frame(buf);
+    } catch {
+      this.host.countError('protocol.frameThrew');
+      return -1;
+    }
+  }
+
+  private opening(): Request[] {
+    try {
+      const first = this.protocol.open?.(this.conn) ?? [];
+      if (Array.isArray(first)) return first as Request[];
+      this.host.countError('protocol.badRequest');
+    } catch {
+      this.host.countError('protocol.openThrew');
+    }
+    return [];
+  }
+
   private nextRequest(): Request | null {
-    return this.protocol.request(this.conn);
+    try {
+      // A hook that forgets to return null returns undefined: the same "nothing now".
+      return this.protocol.request(this.conn) ?? null;
+    } catch {
+      this.host.countError('protocol.requestThrew');
+      return null;
+    }
   }
 
   /** Sends whatever the send model allows now, in one write. */
