@@ -36,6 +36,8 @@ export interface SummaryData {
   durationSec: number;
   echoesPerSec: number;
   bytesPerSec: number;
+  /** --protocol: correct messages another connection's request caused (a chat relay); null for lan-framing runs. */
+  delivered: number | null;
   latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number };
   /** The fleet's own event-loop lag beside it, and whether it is a large part of it (null: an older report). */
   clientLagMs: { p50: number; p99: number; max: number } | null;
@@ -59,6 +61,7 @@ export function summaryData(r: RunReport): SummaryData {
     durationSec: r.meta.durationSec,
     echoesPerSec: r.results.throughput.echoesPerSec,
     bytesPerSec: r.results.throughput.bytesPerSec,
+    delivered: typeof r.options.protocol === 'string' ? r.results.throughput.delivered ?? 0 : null,
     latencyMs: { p50: c.p50, p90: c.p90, p99: c.p99, p999: c.p999, max: c.max },
     clientLagMs: lag === undefined ? null : { p50: lag.p50, p99: lag.p99, max: lag.max },
     clientBound: r.results.latency.clientBound ?? null,

@@ -17,13 +17,14 @@ const FAULT_EVERY = 40;
 const faulty = (line: string): boolean => seqOf(line) % FAULT_EVERY === 0;
 
 /** Runs the fleet with the chat protocol against a chat server with this relay; its result and report. */
-async function runChat(relay: Relay | undefined, args: string[]): Promise<{ res: CliResult; report: RunReport }> {
+async function runChat(relay: Relay | undefined, args: string[]): Promise<{ res: CliResult; report: RunReport; delivered: number | null }> {
   const server = await startChatServer(relay);
   const out = tempDir('protocol');
   try {
     const res = await runCli(['--protocol', CHAT_PROTOCOL, '--target', `127.0.0.1:${server.port}`, '--json', '--out', out, ...args], 15_000);
     assert.equal(res.timedOut, false, res.stderr);
-    return { res, report: reportOf(res) };
+    const summary = (JSON.parse(res.stdout) as { summary: { delivered: number | null } }).summary;
+    return { res, report: reportOf(res), delivered: summary.delivered };
   } finally {
     await server.close();
     rmSync(out, { recursive: true, force: true });
@@ -39,11 +40,12 @@ function assertOnly(i: IntegrityCounts, cls: 'lost' | 'corrupted' | 'unexpected'
 const BROKEN_ARGS = ['--clients', '20', '--duration', '2', '--echo-timeout', '500ms', '--drain-timeout', '1s', '--gate'];
 
 test('chat example: 50 clients pass the gate, answers ok and relays delivered', { timeout: 15_000 }, async () => {
-  const { res, report } = await runChat(undefined, ['--clients', '50', '--duration', '3', '--gate']);
+  const { res, report, delivered } = await runChat(undefined, ['--clients', '50', '--duration', '3', '--gate']);
   assert.equal(res.code, 0, res.stderr);
   const i = report.results.integrity;
   assert.ok(i.ok > 0, 'answers verified');
   assert.ok((report.results.throughput.delivered ?? 0) > 0, 'relays of other members delivered');
+  assert.equal(delivered, report.results.throughput.delivered, '--json summary carries delivered');
   for (const k of ['corrupted', 'reordered', 'duplicated', 'unexpected', 'lost'] as const) assert.equal(i[k], 0, k);
   assert.ok(report.results.latency.corrected.count > 0, 'request-to-answer latency recorded');
 });
@@ -59,6 +61,17 @@ test("a server that corrupts a byte of an answer: corrupted", { timeout: 15_000 
   const { res, report } = await runChat((line, toSender) => [toSender && faulty(line) ? corrupt(line) : line], BROKEN_ARGS);
   assert.equal(res.code, 1, res.stderr);
   assertOnly(report.results.integrity, 'corrupted');
+});
+
+test('a server that garbles an answer (not JSON: the module throws): corrupted, and its request lost', { timeout: 15_000 }, async () => {
+  const { res, report } = await runChat((line, toSender) => [toSender && faulty(line) ? line.slice(1) : line], BROKEN_ARGS);
+  assert.equal(res.code, 1, res.stderr);
+  const i = report.results.integrity;
+  assert.ok(i.corrupted > 0, JSON.stringify(i));
+  // An unreadable answer names no tag: the request it was meant for is still awaited, and times out
+  // (one garbled in flight at the end is lost without being read).
+  assert.ok(i.lost >= i.corrupted, JSON.stringify(i));
+  assert.equal(i.unexpected, 0);
 });
 
 test('a server that answers a request twice: unexpected', { timeout: 15_000 }, async () => {
