@@ -98,6 +98,7 @@ export function aggregateResult(input: AggregateInput): FleetResult {
       behindSchedule: sum((r) => r.counters.behindSchedule),
       late: sum((r) => r.counters.late),
       probes: sum((r) => r.counters.probes),
+      delivered: sum((r) => r.counters.delivered),
     },
     connections: {
       target: input.clients,

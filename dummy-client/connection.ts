@@ -45,7 +45,7 @@ export function openLoopInFlight(ratePerSec: number): number {
   return Math.max(1, Math.ceil(ratePerSec / 1000));
 }
 /** Open loop at a rate of 0 (a stage ramping from nothing): one packet an hour, a pause that keeps the schedule's arithmetic finite. */
-const PAUSED_PERIOD_NS = 3600e9;
+export const PAUSED_PERIOD_NS = 3600e9;
 /** Broadcast traffic has no echo to wait for: a closed-loop config sends at this rate per connection. */
 export const BROADCAST_DEFAULT_RATE = 10;
 /** Most packets written in one batch (bounds the staging allocation). */

@@ -12,7 +12,10 @@
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import type { Histogram } from 'hdr-histogram-js';
 import { CHAOS_ACTIONS, isExpectedClientEvent, type ChaosAction, type ChaosCounts, type ChaosCut, type FleetConfig, type IntegrityCounts, type TrafficCounters } from './types';
-import { Connection, type ConnectionHost, type PoolCounters } from './connection';
+import { Connection, type ConnectionHost } from './connection';
+import { ProtocolConnection } from './protocol-connection';
+import type { Protocol } from './protocol';
+import type { FleetCounters, PoolHost, PooledConnection } from './pooled';
 import { BAD_INPUT_GRACE_MS } from './misbehaving';
 import { emptyCounts, integrityErrors } from './integrity';
 import { createHistogram, encodeHistogram, recordUs } from './latency';
@@ -56,7 +59,7 @@ export interface IntervalReport extends TrafficCounters {
 }
 
 export interface FinalReport {
-  counters: PoolCounters;
+  counters: FleetCounters;
   peak: number;
   integrity: IntegrityCounts;
   chaos: ChaosCounts;
@@ -71,11 +74,11 @@ export function emptyChaosCounts(): ChaosCounts {
   return Object.fromEntries(CHAOS_ACTIONS.map((a) => [a, 0])) as ChaosCounts;
 }
 
-function emptyCounters(): PoolCounters {
-  return { sent: 0, echoed: 0, bytesSent: 0, bytesEchoed: 0, behindSchedule: 0, late: 0, probes: 0, errors: 0, opened: 0, reconnects: 0, connectErrors: 0 };
+function emptyCounters(): FleetCounters {
+  return { sent: 0, echoed: 0, bytesSent: 0, bytesEchoed: 0, behindSchedule: 0, late: 0, probes: 0, delivered: 0, errors: 0, opened: 0, reconnects: 0, connectErrors: 0 };
 }
 
-export class ConnectionPool implements ConnectionHost {
+export class ConnectionPool implements ConnectionHost, PoolHost {
   readonly config: FleetConfig;
   readonly counters = emptyCounters();
   readonly integrity = emptyCounts();
@@ -88,7 +91,7 @@ export class ConnectionPool implements ConnectionHost {
   private readonly slotCount: number;
   private readonly generation: Uint32Array;
   private readonly failures: Uint32Array;
-  private readonly conns: Array<Connection | null>;
+  private readonly conns: Array<PooledConnection | null>;
   private readonly queue: number[] = [];
   /** Slot i is queued to connect or waits for its reconnect timer (1), so it is never queued twice. */
   private readonly pending: Uint8Array;
@@ -137,23 +140,27 @@ export class ConnectionPool implements ConnectionHost {
    * A connection re-armed elsewhere keeps a stale entry, skipped because its armedTick differs;
    * so a tick costs the connections due, not a scan of them all.
    */
-  private wheel: Connection[][] = Array.from({ length: WHEEL_SLOTS }, () => []);
-  private spareSlot: Connection[] = [];
+  private wheel: PooledConnection[][] = Array.from({ length: WHEEL_SLOTS }, () => []);
+  private spareSlot: PooledConnection[] = [];
   private wheelTick = 0;
   /** Connections whose echoes arrived this poll phase, to pump in the check phase; and a spare list to swap in. */
-  private pumpQueue: Connection[] = [];
-  private sparePumpQueue: Connection[] = [];
+  private pumpQueue: PooledConnection[] = [];
+  private sparePumpQueue: PooledConnection[] = [];
   private pumpScheduled = false;
   /** When the fleet started (Date.now() of the main thread at 'start'): cut times are relative to it. */
   private startEpochMs = 0;
 
-  constructor(init: PoolInit) {
+  /** protocol: the module (loaded on this thread) that speaks for every connection, or null for the lan-framing traffic. */
+  constructor(
+    init: PoolInit,
+    private readonly protocol: Protocol | null = null,
+  ) {
     this.config = init.config;
     this.slotFrom = init.slotFrom;
     this.slotCount = init.slotTo - init.slotFrom;
     this.generation = new Uint32Array(this.slotCount);
     this.failures = new Uint32Array(this.slotCount);
-    this.conns = new Array<Connection | null>(this.slotCount).fill(null);
+    this.conns = new Array<PooledConnection | null>(this.slotCount).fill(null);
     this.pending = new Uint8Array(this.slotCount);
     this.active = this.slotCount;
     const cfg = this.config;
@@ -215,7 +222,7 @@ export class ConnectionPool implements ConnectionHost {
    * epoll (libuv does that when the poll phase starts), so connects "completed" seconds late.
    * Deferred, a poll phase ends once the echoes already in flight are read.
    */
-  requestPump(c: Connection): void {
+  requestPump(c: PooledConnection): void {
     if (c.pumpQueued) return;
     c.pumpQueued = true;
     this.pumpQueue.push(c);
@@ -260,13 +267,13 @@ export class ConnectionPool implements ConnectionHost {
     this.counters.opened++;
   }
 
-  recordCut(c: Connection, action: ChaosAction): void {
+  recordCut(c: PooledConnection, action: ChaosAction): void {
     if (this.cuts.length >= MAX_CUTS) return;
     const k = c.checker;
     this.cuts.push({ serial: c.serial, action, seq: k.nextSeq, inFlight: k.inFlight, bytesInFlight: k.bytesInFlight, atMs: Date.now() - this.startEpochMs });
   }
 
-  arm(c: Connection, dueNs: number): void {
+  arm(c: PooledConnection, dueNs: number): void {
     let t = Math.ceil(dueNs / 1e6);
     if (t <= this.wheelTick) t = this.wheelTick + 1;
     else if (t - this.wheelTick >= WHEEL_SLOTS) t = this.wheelTick + WHEEL_SLOTS - 1;
@@ -285,7 +292,7 @@ export class ConnectionPool implements ConnectionHost {
     this.errorsByCode[key] = (this.errorsByCode[key] ?? 0) + 1;
   }
 
-  closed(c: Connection, connected: boolean, errorCode: string | null): void {
+  closed(c: PooledConnection, connected: boolean, errorCode: string | null): void {
     const i = c.slot - this.slotFrom;
     if (this.conns[i] === c) this.conns[i] = null;
     if (connected) this.live--;
@@ -385,7 +392,7 @@ export class ConnectionPool implements ConnectionHost {
     const serial = (this.generation[i]! * (cfg.shard?.fleetClients ?? cfg.clients) + (cfg.shard?.firstSlot ?? 0) + slot) >>> 0;
     this.generation[i]!++;
     const src = cfg.sourceIps.length > 0 ? cfg.sourceIps[slot % cfg.sourceIps.length] : undefined;
-    const c = new Connection(this, slot, serial, src);
+    const c = this.protocol === null ? new Connection(this, slot, serial, src) : new ProtocolConnection(this, this.protocol, slot, serial, src);
     this.pending[i] = 0;
     if (this.ratePerConn !== null) c.setRate(this.ratePerConn);
     this.conns[i] = c;

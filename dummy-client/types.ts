@@ -100,6 +100,11 @@ export interface FleetConfig {
   thinkTimeMs?: number;
   /** Seconds of the series (rounded up) whose latencies stay out of the run's histograms (absent = 0). */
   warmUpSec?: number;
+  /**
+   * Absolute path of a protocol module (dummy-client/protocol.ts) that speaks for every connection
+   * instead of the lan-framing traffic (`traffic` and `payload` are then unused). Absent: lan framing.
+   */
+  protocol?: string;
 }
 
 /** How each sent packet ended, in report order. */
@@ -175,7 +180,11 @@ export interface FleetResult {
    * how often the server was slower than the timeout, not an error (the fleet always sets it).
    */
   /** probes: valid server probe packets received (codec.ts), not echoes and not an integrity class (the fleet always sets it). */
-  totals: { sent: number; echoed: number; bytesSent: number; bytesEchoed: number; behindSchedule: number; late?: number; probes?: number };
+  /**
+   * delivered: protocol traffic (--protocol), correct messages another connection's request caused
+   * (a chat relay), not an integrity class: no request of the receiver awaits them (the fleet always sets it).
+   */
+  totals: { sent: number; echoed: number; bytesSent: number; bytesEchoed: number; behindSchedule: number; late?: number; probes?: number; delivered?: number };
   connections: { target: number; opened: number; peak: number; reconnects: number; connectErrors: number };
   integrity: IntegrityCounts;
   chaos: ChaosCounts;

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initWasm } from './latency';
 import { ConnectionPool, type FinalReport, type IntervalReport, type PoolInit } from './pool';
+import { loadProtocol } from './protocol-load';
 
 export type MainToWorker = { type: 'start'; epochMs: number } | { type: 'tick'; t: number } | { type: 'stop' };
 export type WorkerToMain =
@@ -13,11 +14,14 @@ export type WorkerToMain =
   | { type: 'interval'; t: number; report: IntervalReport }
   | { type: 'final'; report: FinalReport };
 
-function main(): void {
+async function main(): Promise<void> {
   const port = parentPort;
   if (port === null) throw new Error('dummy-client/worker.ts must run as a worker thread');
   const wasm = initWasm();
-  const pool = new ConnectionPool(workerData as PoolInit);
+  const init = workerData as PoolInit;
+  // Functions cannot cross threads: each worker loads the protocol module itself (the main thread checked it already).
+  const protocol = init.config.protocol === undefined ? null : await loadProtocol(init.config.protocol);
+  const pool = new ConnectionPool(init, protocol);
   let stopped = false;
   port.on('message', (msg: MainToWorker) => {
     switch (msg.type) {
@@ -40,4 +44,9 @@ function main(): void {
   port.postMessage({ type: 'ready', wasm } satisfies WorkerToMain);
 }
 
-main();
+main().catch((err: unknown) => {
+  // An unhandled rejection would end the thread quietly: thrown, it reaches the fleet's 'error' handler.
+  setImmediate(() => {
+    throw err;
+  });
+});

@@ -18,3 +18,4 @@ export { listeningLine, statsLine, parseServerLine, LineSplitter } from './lines
 export { formatListening, formatStats } from './format';
 export { leaked } from './types';
 export type * from './types';
+export type { Check, Protocol, ProtocolConn, Request } from '../dummy-client/protocol';

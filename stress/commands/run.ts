@@ -72,6 +72,7 @@ export const runCommandModule: CommandModule<object, RunArgs> = {
       .example('$0 run echo-flood --payload 16-512 --pipeline 4', 'random payload sizes, 4 packets in flight per connection')
       .example('$0 --rate 100 --threshold "p99<20ms" --gate', 'open loop at 100 packets/s per connection; CI fails on any gate')
       .example('$0 --target 127.0.0.1:9000 --clients 200', 'load a server you started yourself (server checks unknown)')
+      .example('$0 --protocol examples/chat/protocol.mjs --target 127.0.0.1:9000', 'a chat server of your own, spoken by a protocol module (README: Your own protocol)')
       .example('$0 chaos --seed 7 --rate 50', 'random cuts mid-I/O, replayable with the same seed')
       .example('$0 chaos --backend all --gate', 'the chaos gate once per backend this kernel has (chaos defaults to all)')
       .example('$0 run examples/ramp.json', 'a scenario file: options, stages that ramp connections and rate, gates')

@@ -68,6 +68,7 @@ function mergeResults(parts: readonly Part[], timeline: Timeline, durationSec: n
   const t = r.map((x) => x.throughput);
   const late = optionalSum(t.map((x) => x.late));
   const probes = optionalSum(t.map((x) => x.probes));
+  const delivered = optionalSum(t.map((x) => x.delivered));
   const echoed = sum(t.map((x) => x.echoed));
   const bytesEchoed = sum(t.map((x) => x.bytesEchoed));
   return {
@@ -83,6 +84,7 @@ function mergeResults(parts: readonly Part[], timeline: Timeline, durationSec: n
       behindSchedule: sum(t.map((x) => x.behindSchedule)),
       ...(late === undefined ? {} : { late }),
       ...(probes === undefined ? {} : { probes }),
+      ...(delivered === undefined ? {} : { delivered }),
     },
     series,
     latency: mergeLatency(parts),

@@ -149,7 +149,7 @@ const reportBody = object({
       // Optional: reports written before late echoes were tallied lack it.
       properties: {
         sent: count, echoed: count, bytesSent: count, bytesEchoed: count,
-        echoesPerSec: nonNeg, bytesPerSec: nonNeg, behindSchedule: count, late: count, probes: count, warmUpSec: count,
+        echoesPerSec: nonNeg, bytesPerSec: nonNeg, behindSchedule: count, late: count, probes: count, warmUpSec: count, delivered: count,
       },
     },
     series: { type: 'array', items: tick },

@@ -39,6 +39,8 @@ export interface SummaryData {
   bytesPerSec: number;
   /** --warm-up: the seconds left out of throughput and latency, or null when none. */
   warmUpSec: number | null;
+  /** --protocol: correct messages another connection's request caused (a chat relay); null for lan-framing runs. */
+  delivered: number | null;
   latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number };
   /** The fleet's own event-loop lag beside it, and whether it is a large part of it (null: an older report). */
   clientLagMs: { p50: number; p99: number; max: number } | null;
@@ -63,6 +65,7 @@ export function summaryData(r: RunReport): SummaryData {
     echoesPerSec: r.results.throughput.echoesPerSec,
     bytesPerSec: r.results.throughput.bytesPerSec,
     warmUpSec: r.results.throughput.warmUpSec ?? null,
+    delivered: typeof r.options.protocol === 'string' ? r.results.throughput.delivered ?? 0 : null,
     latencyMs: { p50: c.p50, p90: c.p90, p99: c.p99, p999: c.p999, max: c.max },
     clientLagMs: lag === undefined ? null : { p50: lag.p50, p99: lag.p99, max: lag.max },
     clientBound: r.results.latency.clientBound ?? null,
@@ -174,7 +177,11 @@ function compactSummary(r: RunReport, opts: SummaryOptions, c: chalk.Chalk): str
   const tp = res.throughput;
   const late = (tp.late ?? 0) > 0 ? ` · ${formatScaled(tp.late ?? 0)} late` : '';
   const probes = (tp.probes ?? 0) > 0 ? ` · ${formatScaled(tp.probes ?? 0)} server probes` : '';
-  out.push(`Throughput   ${formatScaled(tp.echoesPerSec)} echoes/s · ${formatBytes(tp.bytesPerSec)}/s · ${formatScaled(tp.echoed)} echoes of ${formatScaled(tp.sent)} sent · ${formatScaled(tp.behindSchedule)} behind schedule${late}${probes}`);
+  // --protocol: the "echoes" are the answers to this fleet's requests; pushes are counted apart.
+  const protocol = typeof r.options.protocol === 'string';
+  const echoes = protocol ? 'answers' : 'echoes';
+  const delivered = protocol ? ` · ${formatScaled(tp.delivered ?? 0)} delivered` : '';
+  out.push(`Throughput   ${formatScaled(tp.echoesPerSec)} ${echoes}/s · ${formatBytes(tp.bytesPerSec)}/s · ${formatScaled(tp.echoed)} ${echoes} of ${formatScaled(tp.sent)} sent${delivered} · ${formatScaled(tp.behindSchedule)} behind schedule${late}${probes}`);
   if (tp.warmUpSec !== undefined) out.push(warmUpText(tp.warmUpSec));
   const cn = res.connections;
   const connectErrors = cn.connectErrors > 0 ? c.red(`${cn.connectErrors} connect errors`) : '0 connect errors';
@@ -244,6 +251,7 @@ function verboseSummary(r: RunReport, opts: SummaryOptions, c: chalk.Chalk): str
     ['late (after echo timeout)', formatScaled(tp.late ?? 0), ''],
   );
   if ((tp.probes ?? 0) > 0) thr.push(['server probes received', formatScaled(tp.probes ?? 0), '']);
+  if (typeof r.options.protocol === 'string') thr.push(['delivered (other connections\' messages)', formatScaled(tp.delivered ?? 0), '']);
   out.push(thr.toString());
   if (tp.warmUpSec !== undefined) out.push(warmUpText(tp.warmUpSec));
 

@@ -97,6 +97,8 @@ export interface RunReport {
        * integrity counts keep them. Absent when there was none.
        */
       warmUpSec?: number;
+      /** --protocol: correct messages another connection's request caused (a chat relay), not an integrity class; absent in older reports. */
+      delivered?: number;
     };
     series: FleetTick[];
     latency: {

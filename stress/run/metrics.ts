@@ -106,6 +106,7 @@ const clientMetrics: MetricDef[] = [
   count('sent', 'none', 'packets sent', (r) => r.results.throughput.sent),
   count('echoed', 'none', 'packets echoed back', (r) => r.results.throughput.echoed),
   count('behindSchedule', 'lower', 'sends that fell behind the open-loop schedule', (r) => r.results.throughput.behindSchedule),
+  count('delivered', 'none', '--protocol: correct messages caused by another connection\'s request (a chat relay)', (r) => r.results.throughput.delivered ?? 0),
   count('probesReceived', 'none', 'valid server probe packets received', (r) => r.results.throughput.probes ?? 0),
   count('errors', 'lower', "the live line's errors, summed over the seconds", (r) => sum(r.results.series.map((t) => t.errors))),
   ...CHAOS_ACTIONS.map((a) => count(`chaos.${a}`, 'none', `chaos cuts by ${a}`, (r) => r.results.chaos.counts[a] ?? 0)),

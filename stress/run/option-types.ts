@@ -64,6 +64,8 @@ export interface RunOptions {
   serverProbes: boolean;
   workers: number;
   traffic: TrafficKind;
+  /** A protocol module (dummy-client/protocol.ts) that speaks for every connection instead of `traffic`, as given; null = lan framing. */
+  protocol: string | null;
   /** Churn: close and reconnect each connection after this many ms (0 = keep alive). */
   lifetimeMs: number;
   /** Loopback source addresses to spread connections over (empty = the kernel's choice). */

@@ -92,6 +92,7 @@ export const RUN_FLAGS = [
   { name: 'probes', id: 'serverProbes', key: 'serverProbes', type: 'bool', init: false, side: 'server', server: '--probes', deprecated: ['server-probes'], describe: 'embedded server runs its probe thread: stale-id sendPacket/disconnect (staleIdAccepted) and probe packets to live echo sessions' },
   { name: 'client-workers', id: 'workers', key: 'workers', type: 'int', range: [1, 256], init: cores, shown: 'CPU cores', side: 'fleet', deprecated: ['workers'], describe: 'client worker threads' },
   { name: 'traffic', id: 'traffic', key: 'traffic', type: 'enum', choices: TRAFFIC_KINDS.map(trafficFlagValue), init: 'echo', shown: 'echo (chaos: chaos)', side: 'fleet', describe: 'what the fleet sends' },
+  { name: 'protocol', id: 'protocol', key: 'protocol', type: 'string', init: null, shown: 'none', side: 'fleet', describe: "a protocol module (.js/.mjs) that frames, sends and checks a request/response server's own messages instead of echo packets: exports frame, request, check and optionally open (see README, examples/chat); needs --target" },
   { name: 'lifetime', id: 'lifetime', key: 'lifetimeMs', type: 'duration', unit: 'ms', range: [0, DAY_S * 1000], init: 0, side: 'fleet', describe: 'churn: reconnect each connection after this time (0 = keep)' },
   { name: 'source-ips', id: 'sourceIps', key: 'sourceIps', type: 'string', init: [], shown: 'none', side: 'fleet', describe: 'spread connections over loopback sources: a count, A-B range or comma list (past ~28k ports of one address)' },
   { name: 'send-queue-limit', id: 'sendQueueLimit', key: 'sendQueueLimit', type: 'size', range: [1, 1 << 30], init: DEFAULT_SEND_QUEUE_LIMIT, side: 'server', server: '--send-queue-limit', describe: "embedded server's bytes queued per session before a slow reader is cut" },
@@ -242,7 +243,11 @@ const TEXT_WHAT: Partial<Record<keyof RunOptions, string>> = {
   markdown: 'a file path',
   serverBin: 'the path of a standalone lanserver',
   serverCmd: 'a command line (launcher and lanserver)',
+  protocol: 'the path of a protocol module',
 };
+
+/** Flags that shape the lan-framing traffic a protocol module replaces. */
+const LAN_TRAFFIC_FLAGS = ['traffic', 'payload', 'mode', 'offenders', 'mix', 'thinkTime'] as const satisfies ReadonlyArray<RunFlagEntry['id']>;
 
 /** Parses one given flag by its table type (or its own grammar); undefined when bad (the problem is recorded). */
 function parseFlag(p: Problems, flag: RunFlagEntry, raw: string | boolean | string[], warn: (text: string) => void): unknown {
@@ -354,6 +359,7 @@ function crossChecks(p: Problems, raw: RawRunArgs, o: RunOptions): void {
     // IPv6 has one loopback address: there is nothing to spread the fleet's source ports over.
     p.add('source-ips', raw.sourceIps ?? o.sourceIps.join(','), 'spreads connections over IPv4 loopback sources (127.0.0.0/8); an IPv6 target has one loopback address (::1): give no --source-ips');
   }
+  if (o.protocol !== null) protocolChecks(p, raw, o, o.protocol);
   if (o.target.kind === 'external') {
     const values = raw as Readonly<Record<string, RawValue>>;
     for (const flag of RUN_FLAGS) {
@@ -361,6 +367,19 @@ function crossChecks(p: Problems, raw: RawRunArgs, o: RunOptions): void {
       if (flag.side === 'server' && value !== undefined) p.add(flag.name, String(value), 'configures the embedded server, but --target names an external one');
     }
   }
+}
+
+/** --protocol speaks to a server of the user's (--target) and replaces the lan-framing traffic. */
+function protocolChecks(p: Problems, raw: RawRunArgs, o: RunOptions, protocol: string): void {
+  if (o.target.kind === 'embedded') {
+    p.add('protocol', protocol, "needs --target HOST:PORT: the embedded server speaks the lan framing (echo, broadcast), not a protocol module's; examples/chat/server.mjs serves examples/chat/protocol.mjs");
+  }
+  const values = raw as Readonly<Record<string, RawValue>>;
+  for (const id of LAN_TRAFFIC_FLAGS) {
+    const value = values[id];
+    if (value !== undefined) p.add(id, String(value), 'shapes the lan-framing traffic, which --protocol replaces: give one of them');
+  }
+  if (raw.traffic === undefined && o.traffic !== 'echo') p.add('protocol', protocol, `the scenario sends its own traffic (${o.traffic}): use --protocol with the default scenario`);
 }
 
 type SendModelOptions = Pick<RunOptions, 'pipeline' | 'rate' | 'totalRate'>;

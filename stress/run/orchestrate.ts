@@ -13,6 +13,7 @@ import { formatHostPort } from '../../server/loopback';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { runFleet } from '../../dummy-client/fleet';
+import { loadProtocol, ProtocolModuleError } from '../../dummy-client/protocol-load';
 import type { FleetConfig, FleetResult, FleetTick, SendModel } from '../../dummy-client/types';
 import { stagesRated } from './stages-option';
 import type { Scenario } from '../../scenarios/types';
@@ -97,6 +98,7 @@ export function fleetConfig(o: RunOptions, host: string, port: number): FleetCon
     serverMayCut: (o.serverKick > 0 || o.serverProbes) && o.target.kind === 'embedded',
     serverMayRefuse: o.expectRefused,
     offenderFraction: o.offenderFraction,
+    ...(o.protocol === null ? {} : { protocol: path.resolve(o.protocol) }),
     ...(share === null ? {} : { shard: { firstSlot: share.firstSlot, fleetClients: o.clients } }),
     ...loadPlan(o, share?.clients ?? o.clients, share?.fraction ?? 1),
   };
@@ -146,7 +148,7 @@ function probe(host: string, port: number): Promise<string | null> {
 function emptyFleetResult(config: FleetConfig, ticks: FleetTick[]): FleetResult {
   return {
     ticks,
-    totals: { sent: 0, echoed: 0, bytesSent: 0, bytesEchoed: 0, behindSchedule: 0, probes: 0 },
+    totals: { sent: 0, echoed: 0, bytesSent: 0, bytesEchoed: 0, behindSchedule: 0, probes: 0, delivered: 0 },
     connections: { target: config.clients, opened: 0, peak: 0, reconnects: 0, connectErrors: 0 },
     integrity: { ok: 0, corrupted: 0, reordered: 0, duplicated: 0, unexpected: 0, lost: 0, abandoned: 0 },
     chaos: { rstMidBurst: 0, finInFlight: 0, closeAfterConnect: 0, closeMidPacket: 0, silence: 0 },
@@ -191,6 +193,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
 /** Bad input that can be found before any server starts: exit 2 naming the flag. Returns the descriptors a run needs. */
 async function preflight(options: RunOptions): Promise<number> {
   const needed = descriptorsNeeded(options.shard === null ? options.clients : shareOf(options.shard, options.clients).clients);
+  if (options.protocol !== null) await checkProtocol(options.protocol);
   const own = raiseOwnLimit(needed);
   if (!own.ok) throw new UsageError(`--clients ${options.clients}: ${own.message}`);
   if (options.target.kind === 'embedded') {
@@ -205,6 +208,16 @@ async function preflight(options: RunOptions): Promise<number> {
     if (problem !== null) throw new UsageError(`--target ${formatHostPort(options.target.host, options.target.port)}: ${problem}`);
   }
   return needed;
+}
+
+/** --protocol: the module loads and has its hooks here, before any load (the workers load it again). */
+async function checkProtocol(file: string): Promise<void> {
+  try {
+    await loadProtocol(file);
+  } catch (err) {
+    if (err instanceof ProtocolModuleError) throw new UsageError(`--protocol ${err.message}`);
+    throw err;
+  }
 }
 
 /** --metrics-port: serving before any load, for the whole command; a port it cannot take is exit 2 naming the flag. */

@@ -19,7 +19,7 @@ function interval(over: Partial<IntervalReport>): IntervalReport {
 function final(over: Partial<FinalReport> & { sent?: number; opened?: number }): FinalReport {
   const { sent = 0, opened = 0, ...rest } = over;
   return {
-    counters: { sent, echoed: sent, bytesSent: sent * 20, bytesEchoed: sent * 20, behindSchedule: 1, late: 2, probes: 3, errors: 0, opened, reconnects: 1, connectErrors: 0 },
+    counters: { sent, echoed: sent, bytesSent: sent * 20, bytesEchoed: sent * 20, behindSchedule: 1, late: 2, probes: 3, delivered: 4, errors: 0, opened, reconnects: 1, connectErrors: 0 },
     peak: opened,
     integrity: { ...emptyCounts(), ok: sent },
     chaos: emptyChaosCounts(),
@@ -65,7 +65,7 @@ test('aggregateResult sums counters and classes, merges errors and histograms, o
   b.chaos.finInFlight = 2;
   b.integrity.lost = 3;
   const r = aggregateResult({ clients: 4, workers: 2, finals: [a, b], ticks: [], cpuSamples: [10, 20, 40] });
-  assert.deepEqual(r.totals, { sent: 150, echoed: 150, bytesSent: 3000, bytesEchoed: 3000, behindSchedule: 2, late: 4, probes: 6 });
+  assert.deepEqual(r.totals, { sent: 150, echoed: 150, bytesSent: 3000, bytesEchoed: 3000, behindSchedule: 2, late: 4, probes: 6, delivered: 8 });
   assert.deepEqual(r.connections, { target: 4, opened: 5, peak: 4, reconnects: 2, connectErrors: 0 }, 'the peak never exceeds the target');
   assert.deepEqual(r.integrity, { ...emptyCounts(), ok: 150, lost: 3 });
   assert.equal(r.chaos.finInFlight, 4);
