@@ -29,6 +29,14 @@ class Packet {
     if (len) std::memcpy(p->data() + kLanHeaderBytes, payload, len);
     return p;
   }
+  // Any length-prefixed framing: the length field for `body` (what follows it:
+  // extra header bytes and payload, as received), then the body.
+  static Packet* framed(const Framing& f, const uint8_t* body, size_t len, std::atomic<int64_t>* live = nullptr) {
+    Packet* p = create(static_cast<uint32_t>(f.lengthBytes + len), live);
+    encodeLength(f, p->data(), len);
+    if (len) std::memcpy(p->data() + f.lengthBytes, body, len);
+    return p;
+  }
   static Packet* raw(const uint8_t* bytes, size_t len, std::atomic<int64_t>* live = nullptr) {
     Packet* p = create(static_cast<uint32_t>(len), live);
     if (len) std::memcpy(p->data(), bytes, len);
