@@ -73,7 +73,7 @@ bool parseFraming(const std::string& s, Framing* out, std::string* error) {
   Framing f;
   unsigned size = 0;
   if (!parseSmallInt(parts[1], 4, &size) || (size != 1 && size != 2 && size != 4)) {
-    *error = "the length size must be 1, 2 or 4 bytes (got '" + parts[1] + "')";
+    *error = "length size '" + parts[1] + "' is not 1, 2 or 4 bytes";
     return false;
   }
   f.lengthBytes = static_cast<uint8_t>(size);

@@ -60,7 +60,9 @@ std::string choiceName(const Framing& v) { return framingText(v); }
 std::string choiceNames(const Backend*, const char* sep = nullptr) { return choiceNames(Backend::Iocp, backendName, sep); }
 std::string choiceNames(const Mode*, const char* sep = nullptr) { return choiceNames(Mode::Callback, modeName, sep); }
 // A framing is a preset or a spelling (framing.h): --help shows the grammar, not a list.
-std::string choiceNames(const Framing*, const char* = nullptr) { return framingGrammar(); }
+std::string choiceNames(const Framing*, const char* sep = nullptr) {
+  return sep ? "lan|servercore|raw|len:SIZE[:le|be][:incl][:hdrN]" : framingGrammar();
+}
 
 std::string show(double v) {
   std::string s = std::to_string(v);
