@@ -64,6 +64,7 @@ export function fleetConfig(o: RunOptions, host: string, port: number): FleetCon
     connectRate: share === null ? o.connectRate : o.connectRate * share.fraction,
     rampUpSec: o.rampUpSec,
     durationSec: o.durationSec,
+    framing: o.framing,
     payload: o.payload,
     // An external target's maxPayload is unknown: the largest payload the user allows stands for it.
     serverMaxPayload: o.maxPayload,
