@@ -257,7 +257,11 @@ function crossChecks(p: Problems, raw: RawRunArgs, o: RunOptions): void {
     p.add('ramp-up', raw.rampUp, `must be shorter than --duration (${o.durationSec} s)`);
   }
   if (o.payload.min < MIN_PAYLOAD) p.add('payload', raw.payload ?? `${o.payload.min}-${o.payload.max}`, `must be at least ${MIN_PAYLOAD} bytes (the verification header)`);
-  if (o.payload.max > o.maxPayload) p.add('payload', raw.payload ?? `${o.payload.min}-${o.payload.max}`, `must be at most ${o.maxPayload} bytes (the server's --max-payload)`);
+  if (o.payload.max > o.maxPayload) {
+    const capped = raw.maxPayload === undefined && o.framing.kind !== 'raw' && o.maxPayload === maxFramePayload(o.framing);
+    const why = capped ? `the longest payload --framing ${raw.framing ?? framingText(o.framing)} can announce` : "the server's --max-payload";
+    p.add('payload', raw.payload ?? `${o.payload.min}-${o.payload.max}`, `must be at most ${o.maxPayload} bytes (${why})`);
+  }
   framingChecks(p, raw, o);
   if (o.sendQueueLimit < o.maxPayload + 2) {
     p.add('send-queue-limit', raw.sendQueueLimit ?? String(o.sendQueueLimit), `must hold one whole packet: at least --max-payload + 2 (${o.maxPayload + 2})`);

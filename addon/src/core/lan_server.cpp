@@ -159,8 +159,10 @@ void LanServer::startThreads() {
   acceptThread_ = std::thread(&LanServer::acceptLoop, this);
   ProberConfig pc;
   pc.probes = opt_.probes;
-  // Probe packets only where the client is an echo client that knows them.
-  pc.sendProbePackets = opt_.mode == Mode::Echo && opt_.framing.isLan();
+  // Probe packets only where the client is an echo client that knows them: a
+  // raw stream has no frames to tell a probe from an echo by.
+  pc.sendProbePackets = opt_.mode == Mode::Echo && !opt_.framing.isRaw();
+  pc.probeHeaderBytes = opt_.framing.extraBytes;
   // An echo delay holds a queued echo unsent for that long on purpose.
   pc.strandedMs = kStrandedMs + static_cast<int64_t>(opt_.echoDelayUs / 1000);
   pc.seed = opt_.seed;
@@ -525,11 +527,11 @@ void LanServer::disconnectIfDrained(Session* s) {
 // finding nothing to send, a probe packet is queued on the session through the
 // public sendPacket, as another thread's push would be. True when one was.
 bool LanServer::pushIntoSendFlagWindow(Session* s) {
-  if (opt_.mode != Mode::Echo || !opt_.framing.isLan() || s->disconnecting()) return false;
-  uint8_t payload[kProbeMaxPayload];
+  if (opt_.mode != Mode::Echo || opt_.framing.isRaw() || s->disconnecting()) return false;
+  uint8_t payload[kProbeMaxBody];
   uint32_t n = windowProbeSeq_.fetch_add(1, std::memory_order_relaxed);
   uint64_t id = s->id.load(std::memory_order_relaxed);
-  size_t len = buildProbePayload(payload, n, id);
+  size_t len = buildProbeBody(payload, opt_.framing.extraBytes, n, id);
   watch_.probeCalls.fetch_add(1, std::memory_order_relaxed);
   return sendPacket(id, payload, len);
 }
