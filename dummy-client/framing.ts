@@ -20,6 +20,8 @@
  *                           whole frame; hdrN: N extra header bytes (0..16). Parts after SIZE in any order.
  */
 
+import type { TrafficKind } from './types';
+
 export type ByteOrder = 'le' | 'be';
 
 export interface LengthPrefixed {
@@ -101,6 +103,18 @@ export function parseFraming(text: string): { framing: Framing } | { error: stri
       extraBytes: extraBytes ?? 0,
     },
   };
+}
+
+/**
+ * Why a framing cannot carry this traffic, or null: broadcast's receivers check each packet and
+ * chaos traffic aims at frame boundaries, neither of which a raw stream has; bad-input traffic
+ * writes lan headers. Worded for the command line (`stress run` prefixes --framing).
+ */
+export function framingRefuses(f: Framing, traffic: TrafficKind): string | null {
+  if (f.kind === 'raw' && traffic === 'broadcast') return '--mode broadcast needs frames (each receiver checks each packet): a raw stream has none; use a length-prefixed framing';
+  if (f.kind === 'raw' && traffic === 'chaos') return "--traffic chaos aims at frame boundaries and the server's frame reassembly: a raw stream has neither; use a length-prefixed framing";
+  if (traffic === 'badInput' && !isLan(f)) return '--traffic bad-input writes lan headers the server must reject: use --framing lan';
+  return null;
 }
 
 /** Length field and extra bytes: what precedes the payload. */

@@ -6,7 +6,7 @@
  */
 import { SERVER_MODES, NAMED_BACKENDS, type Backend, type NamedBackend, type ServerMode } from '../../server/types';
 import { CHAOS_ACTIONS, TRAFFIC_KINDS, type TrafficKind } from '../../dummy-client/types';
-import { FRAMING_GRAMMAR, LAN_FRAMING, framingText, isLan, maxFramePayload, parseFraming, type Framing } from '../../dummy-client/framing';
+import { FRAMING_GRAMMAR, LAN_FRAMING, framingRefuses, framingText, maxFramePayload, parseFraming, type Framing } from '../../dummy-client/framing';
 import type { Flag, RawValue } from '../flags/table';
 import { Problems, readChoice, readList, readNumber, readText } from '../flags/values';
 import { parseSourceIps } from './source-ips';
@@ -298,9 +298,8 @@ function framingChecks(p: Problems, raw: RawRunArgs, o: RunOptions): void {
   if (f.kind !== 'raw' && o.maxPayload > maxFramePayload(f)) {
     p.add('max-payload', raw.maxPayload ?? String(o.maxPayload), `must be at most ${maxFramePayload(f)} bytes: the longest payload --framing ${text} can announce`);
   }
-  if (f.kind === 'raw' && o.mode === 'broadcast') p.add('framing', text, '--mode broadcast needs frames (each receiver checks each packet): a raw stream has none; use a length-prefixed framing');
-  if (f.kind === 'raw' && o.traffic === 'chaos') p.add('framing', text, '--traffic chaos aims at frame boundaries and the server\'s frame reassembly: a raw stream has neither; use a length-prefixed framing');
-  if (!isLan(f) && o.traffic === 'badInput') p.add('framing', text, '--traffic bad-input writes lan headers the server must reject: use --framing lan');
+  const refused = framingRefuses(f, o.traffic);
+  if (refused !== null) p.add('framing', text, refused);
 }
 
 /** --pipeline (closed loop) and --rate (open loop) exclude each other; giving one clears the other. */
