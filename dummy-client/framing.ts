@@ -167,7 +167,8 @@ function writeTag(f: LengthPrefixed, buf: Buffer, off: number, tag: number): voi
   const n = f.extraBytes;
   if (n === 0) return;
   const low = Math.min(n, 4);
-  buf.fill(0, off, off + n);
+  // Up to 4 bytes the tag fills them all; a native fill per packet would cost more than the write.
+  if (n > 4) buf.fill(0, off, off + n);
   // Little-endian: the low bytes first; big-endian: the low bytes last.
   writeUnsigned(buf, f.byteOrder === 'le' ? off : off + n - low, low, f.byteOrder, tag);
 }
