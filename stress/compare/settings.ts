@@ -29,6 +29,8 @@ export const COMPARED_SETTINGS: readonly Setting[] = [
   { label: 'payload', read: (r) => option(r, 'payload') },
   { label: 'traffic', read: (r) => option(r, 'traffic') },
   { label: 'mode', read: (r) => option(r, 'mode') },
+  // Reports from before --framing were all lan.
+  { label: 'framing', read: (r) => (r.options.framing === undefined ? 'lan' : option(r, 'framing')) },
   { label: 'duration', read: (r) => `${option(r, 'duration')} s` },
   { label: 'target', read: (r) => (r.target.kind === 'external' ? `external ${r.target.host}:${r.target.port}` : 'embedded') },
   { label: 'backend', read: (r) => r.meta.addon.backend ?? option(r, 'backend') },
