@@ -14,7 +14,7 @@ import {
   writeProbePayload,
   writeSmallEchoPayload,
 } from '../../dummy-client/codec';
-import { FrameDecoder, LAN_FRAMING, encodeFrame, headerBytes, ringCapacity } from '../../dummy-client/framing';
+import { FrameDecoder, LAN_FRAMING, SERVERCORE_FRAMING, encodeFrame, headerBytes, ringCapacity } from '../../dummy-client/framing';
 
 const FRAME_HEADER_BYTES = headerBytes(LAN_FRAMING);
 const lanRingCapacity = (maxPayload: number): number => ringCapacity(LAN_FRAMING, maxPayload);
@@ -172,17 +172,20 @@ test('chaos sizes: 0, 1, 2..15, the range, exactly maxPayload and just under it,
   for (const k of [-1, 8192, -2]) assert.ok(seen.has(k), `class ${k}`);
 });
 
-test('a wrap burst fills the server ring exactly up to a point inside its last frame', () => {
-  const cfg = testConfig(1, { traffic: 'chaos', payload: { min: 16, max: 512 } });
-  for (const max of [16, 200, 8192, 65535]) {
-    const capacity = lanRingCapacity(max);
-    const c = { ...cfg, serverMaxPayload: max, payload: { min: 16, max: Math.min(512, max) } };
-    for (let i = 0; i < 300; i++) {
-      const lens = wrapBurst(c, new Prng(i));
-      for (const l of lens) assert.ok(l >= 0 && l <= max, `payload ${l} within 0..${max}`);
-      const before = lens.slice(0, -1).reduce((a, l) => a + FRAME_HEADER_BYTES + l, 0);
-      const last = FRAME_HEADER_BYTES + lens[lens.length - 1]!;
-      assert.ok(before < capacity && before + last > capacity, `max ${max} seed ${i}: frame [${before}, ${before + last}) straddles ${capacity}`);
+test('a wrap burst fills the server ring exactly up to a point inside its last frame, in every framing', () => {
+  for (const framing of [LAN_FRAMING, SERVERCORE_FRAMING, { ...LAN_FRAMING, lengthBytes: 4 as const, extraBytes: 8 }]) {
+    const h = headerBytes(framing);
+    const cfg = testConfig(1, { traffic: 'chaos', framing, payload: { min: 16, max: 512 } });
+    for (const max of [16, 200, 8192, 65531]) {
+      const capacity = ringCapacity(framing, max);
+      const c = { ...cfg, serverMaxPayload: max, payload: { min: 16, max: Math.min(512, max) } };
+      for (let i = 0; i < 300; i++) {
+        const lens = wrapBurst(c, new Prng(i));
+        for (const l of lens) assert.ok(l >= 0 && l <= max, `payload ${l} within 0..${max}`);
+        const before = lens.slice(0, -1).reduce((a, l) => a + h + l, 0);
+        const last = h + lens[lens.length - 1]!;
+        assert.ok(before < capacity && before + last > capacity, `header ${h} max ${max} seed ${i}: frame [${before}, ${before + last}) straddles ${capacity}`);
+      }
     }
   }
 });
