@@ -22,7 +22,6 @@
 
 namespace lanstress {
 
-constexpr size_t kLanHeaderBytes = 2;
 // The largest payload any server option may allow (its receive ring holds one whole packet).
 constexpr uint32_t kLanMaxPayload = 65535;
 // The most extra header bytes a framing may declare.
@@ -40,7 +39,6 @@ struct Framing {
   static Framing serverCore() { return Framing{2, false, true, 2}; }
 
   bool isRaw() const { return lengthBytes == 0; }
-  bool isLan() const { return *this == lan(); }
   // The length field and the extra bytes: what precedes the payload.
   size_t headerBytes() const { return size_t{lengthBytes} + extraBytes; }
   // What the length counts beyond the payload.
@@ -64,11 +62,6 @@ bool parseFraming(const std::string& s, Framing* out, std::string* error);
 // Writes the length field for a frame whose length field is followed by bodyLen
 // bytes (extra header bytes and payload); out holds f.lengthBytes bytes.
 void encodeLength(const Framing& f, uint8_t* out, size_t bodyLen);
-
-inline void encodeLanHeader(uint8_t out[kLanHeaderBytes], uint16_t len) {
-  out[0] = static_cast<uint8_t>(len & 0xff);
-  out[1] = static_cast<uint8_t>(len >> 8);
-}
 
 struct FrameScan {
   enum Status { NeedMore, Packet, Violation } status;
