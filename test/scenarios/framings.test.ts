@@ -4,6 +4,7 @@
  *  - the fleet against small servers that frame their own way (test/support/framed-echo-servers.ts):
  *    the honest one passes, and each break (a dropped, a corrupted, a reordered message) is caught
  *    by the integrity class that means it (exit 1, that class > 0);
+ *  - broadcast and chaos traffic in framings other than lan pass against the shipped server;
  *  - combinations a framing cannot carry are refused before any load (exit 2 naming both flags).
  */
 import { test } from 'node:test';
@@ -20,6 +21,19 @@ for (const framing of ['lan', 'servercore', 'raw', 'len:4:be', 'len:1:le:hdr3', 
     const i = run.report.results.integrity;
     assert.ok(i.ok > 1000, JSON.stringify(i));
     assert.equal(run.report.options.framing, framing);
+  });
+}
+
+// Traffic that needs frames, in framings other than lan: broadcast (tags checked per sender) and
+// chaos (small payloads, wrap bursts aimed at the server ring of this header size, split writes, probes).
+for (const args of [
+  ['broadcast', '--framing', 'servercore', '--clients', '50', '--duration', '3'],
+  ['chaos', '--framing', 'len:4:be:hdr3', '--backend', 'auto', '--clients', '100', '--duration', '4'],
+]) {
+  test(`stress ${args.join(' ')} passes the gate`, async () => {
+    const run = await runScenarioCli([...args, '--gate']);
+    assert.equal(run.cli.code, 0, `exit ${run.cli.code}: ${failed(run.report).join(', ')}\n${run.cli.stderr}`);
+    assert.ok(run.report.results.integrity.ok > 1000, JSON.stringify(run.report.results.integrity));
   });
 }
 
