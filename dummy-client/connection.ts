@@ -36,7 +36,7 @@ import {
   writeEchoPayload,
   writeSmallEchoPayload,
 } from './codec';
-import { FrameDecoder, frameTag, readFrameTag, wireBytes, writeFrameHeader, type Framing, type LengthPrefixed } from './framing';
+import { FrameDecoder, frameTag, headerBytes, readFrameTag, wireBytes, writeFrameHeader, type Framing, type LengthPrefixed } from './framing';
 import { BroadcastChecker, EchoChecker, Verdict } from './integrity';
 import { RawStreamVerifier } from './raw-stream';
 import { planChaosWrite, planStall } from './chaos-traffic';
@@ -276,6 +276,7 @@ export class Connection {
     return true;
   }
 
+  /** The decoder's handler: only length-prefixed framings have a decoder, hence frames and tags. */
   private readonly onFrame = (buf: Buffer, start: number, len: number): void => {
     const tag = readFrameTag(this.framing as LengthPrefixed, buf, start);
     if (this.broadcast !== null) {
@@ -420,7 +421,7 @@ export class Connection {
     const f = this.framing;
     if (f.kind === 'raw') return 0;
     writeFrameHeader(f, buf, off, len, frameTag(f, seq));
-    return wireBytes(f, 0);
+    return headerBytes(f);
   }
 
   /** chaos traffic: a write in pieces; when it ends, the send model goes on. */
