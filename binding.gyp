@@ -24,6 +24,7 @@
         "addon/src/core/completion_port.cpp",
         "addon/src/core/errno_name.cpp",
         "addon/src/core/framing.cpp",
+        "addon/src/core/ip_address.cpp",
         "addon/src/core/lan_server.cpp",
         "addon/src/core/prober.cpp",
         "addon/src/core/race_windows.cpp",

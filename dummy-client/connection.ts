@@ -40,6 +40,7 @@ import { FrameDecoder, frameTag, headerBytes, readFrameTag, wireBytes, writeFram
 import { BroadcastChecker, EchoChecker, Verdict } from './integrity';
 import { RawStreamVerifier } from './raw-stream';
 import { planChaosWrite, planStall } from './chaos-traffic';
+import { drawPayloadLen } from './payload-mix';
 import { CLOSING_GRACE_MS, performChaosAction, planChaos, type ChaosPlan } from './chaos-actions';
 import { SlowReaderFlood, SplitWrite, Stall, isOffender, writeBadInput, type StallHost } from './misbehaving';
 
@@ -47,6 +48,8 @@ import { SlowReaderFlood, SplitWrite, Stall, isOffender, writeBadInput, type Sta
 export function openLoopInFlight(ratePerSec: number): number {
   return Math.max(1, Math.ceil(ratePerSec / 1000));
 }
+/** Open loop at a rate of 0 (a stage ramping from nothing): one packet an hour, a pause that keeps the schedule's arithmetic finite. */
+const PAUSED_PERIOD_NS = 3600e9;
 /** Broadcast traffic has no echo to wait for: a closed-loop config sends at this rate per connection. */
 export const BROADCAST_DEFAULT_RATE = 10;
 /** Most packets written in one batch (bounds the staging allocation). */
@@ -112,7 +115,7 @@ export type ConnState = 'connecting' | 'open' | 'closing' | 'closed';
  * expected cut/refusal, a server cut during or after a stall (chaos traffic), or a junk frame
  * (the fleet cut it: the junk is counted corrupted, the rest in flight abandoned).
  */
-export type CutReason = ChaosAction | 'lifetime' | 'badInput' | 'slowReader' | 'server' | 'refused' | 'stall' | 'junk';
+export type CutReason = ChaosAction | 'lifetime' | 'scaleDown' | 'badInput' | 'slowReader' | 'server' | 'refused' | 'stall' | 'junk';
 
 export class Connection {
   state: ConnState = 'connecting';
@@ -142,8 +145,9 @@ export class Connection {
   private readonly rawStream: RawStreamVerifier | null;
   private readonly rng: Prng;
   private readonly broadcast: BroadcastChecker | null;
-  private readonly periodNs: number;
-  private readonly inFlightCap: number;
+  /** Open loop: changed by setRate (stages, a total rate). */
+  private periodNs: number;
+  private inFlightCap: number;
   /**
    * Open-loop echo traffic cuts on the send schedule, not the wall clock: the cut replaces the
    * first packet intended at or after the planned life, so a replay with the same seed cuts the
@@ -151,6 +155,8 @@ export class Connection {
    */
   private readonly cutOnSchedule: boolean;
   private nextDueNs = 0;
+  /** Closed loop with a think time: when the current think ends, or -1 when none is under way. */
+  private thinkUntilNs = -1;
   private connectStartNs = 0;
   private closingDeadlineNs = Infinity;
   private errorCode: string | null = null;
@@ -339,6 +345,22 @@ export class Connection {
     this.checker.finish(this.cutAction !== null);
   }
 
+  /**
+   * Closed loop with a think time: an echo back starts the think, and the refill waits for its end
+   * (the pool's wheel pumps again then). The first packets of a connection go out at once.
+   */
+  private thinking(nowNs: number): boolean {
+    const thinkNs = (this.host.config.thinkTimeMs ?? 0) * 1e6;
+    if (thinkNs === 0 || this.checker.nextSeq === 0) return false;
+    if (this.thinkUntilNs < 0) this.thinkUntilNs = nowNs + thinkNs;
+    if (nowNs < this.thinkUntilNs) {
+      this.host.arm(this, this.thinkUntilNs);
+      return true;
+    }
+    this.thinkUntilNs = -1;
+    return false;
+  }
+
   /** Sends whatever the send model allows now, in one write. */
   pump(nowNs: number): void {
     if (!this.sending || this.state !== 'open' || this.socket === null) return;
@@ -352,7 +374,7 @@ export class Connection {
     if (this.periodNs === 0) {
       const pipeline = cfg.sendModel.kind === 'closed' ? cfg.sendModel.pipeline : 1;
       const n = pipeline - this.checker.inFlight;
-      if (n > 0) this.writeEcho(Math.min(n, MAX_BATCH), nowNs, false);
+      if (n > 0 && !this.thinking(nowNs)) this.writeEcho(Math.min(n, MAX_BATCH), nowNs, false);
       return;
     }
     const cutAtNs = this.cutOnSchedule && this.plan.action !== null ? this.openedAtNs + this.plan.atLifeMs * 1e6 : Infinity;
@@ -384,8 +406,7 @@ export class Connection {
       lens = shaped.lens;
       count = shaped.lens.length;
     } else {
-      const { min, max } = cfg.payload;
-      for (let i = 0; i < n; i++) lensScratch[i] = min === max ? min : this.rng.int(min, max);
+      for (let i = 0; i < n; i++) lensScratch[i] = drawPayloadLen(cfg, this.rng);
     }
     const framing = this.framing;
     let total = 0;
@@ -447,6 +468,25 @@ export class Connection {
 
   private endStall(stall: Stall, nowNs: number): void {
     stall.end(this.socket, nowNs, this.host.config.echoTimeoutMs);
+  }
+
+  /**
+   * Open-loop echo traffic: packets per second from now on (stages ramp it, a total rate follows
+   * the live connections); 0 pauses. The next packet is due within one new period from now, so a
+   * rising rate takes effect at once; intended times go on from there (corrected latency).
+   */
+  setRate(ratePerSec: number): void {
+    if (!this.cutOnSchedule) return;
+    const period = ratePerSec > 0 ? 1e9 / ratePerSec : PAUSED_PERIOD_NS;
+    if (period === this.periodNs) return;
+    this.periodNs = period;
+    this.inFlightCap = openLoopInFlight(ratePerSec);
+    if (this.state !== 'open' || !this.sending) return;
+    // Pulled in only when due later than a whole new period: a rate ramped ten times a second would
+    // otherwise redraw, and so advance, the next send at every step.
+    const nowNs = this.host.nowNs();
+    if (this.nextDueNs > nowNs + period) this.nextDueNs = nowNs + this.rng.next() * period;
+    if (this.checker.inFlight < this.inFlightCap) this.host.arm(this, this.nextDueNs);
   }
 
   /** The run is ending: no more sends; a split write completes and a stall ends, so echoes drain. */
@@ -554,10 +594,10 @@ export class Connection {
     if (cfg.connectionLifetimeMs > 0 && lifeMs >= cfg.connectionLifetimeMs) this.retire();
   }
 
-  /** Churn: stop sending, let in-flight echoes return, then close gracefully. */
-  private retire(): void {
+  /** Churn, or the pool closing connections to follow a stage: stop sending, let in-flight echoes return, then close gracefully. */
+  retire(reason: 'lifetime' | 'scaleDown' = 'lifetime'): void {
     this.sending = false;
-    this.cutAction = 'lifetime';
+    this.cutAction = reason;
     if (this.checker.inFlight === 0) this.closeGracefully();
     else this.closeGracefullyWhenDrained();
   }

@@ -61,6 +61,13 @@ export function validateFleetConfig(c: FleetConfig): string[] {
   const refused = framingRefuses(c.framing, c.traffic);
   if (refused !== null) errs.push(`framing ${framingText(c.framing)}: ${refused}`);
   if (c.framing.kind !== 'raw' && c.payload.max > maxFramePayload(c.framing)) errs.push(`payload: max ${c.payload.max} is above what framing ${framingText(c.framing)} can announce (${maxFramePayload(c.framing)})`);
+  c.stages?.forEach((st, i) => {
+    if (!(st.durationSec >= 0)) errs.push(`stages[${i}].durationSec: expected >= 0, got ${st.durationSec}`);
+    int(st.clients, `stages[${i}].clients`, 0, c.clients);
+    if (st.rate !== null && !(st.rate >= 0)) errs.push(`stages[${i}].rate: expected >= 0, got ${st.rate}`);
+    if (st.totalRate !== null && !(st.totalRate >= 0)) errs.push(`stages[${i}].totalRate: expected >= 0, got ${st.totalRate}`);
+    if ((st.rate !== null || st.totalRate !== null) && c.sendModel.kind !== 'open') errs.push(`stages[${i}]: a rate needs the open-loop send model`);
+  });
   return errs;
 }
 

@@ -91,8 +91,11 @@ const IN_FLIGHT = 1;
 const DONE = 2;
 
 /**
- * Overdue packets remembered per connection. Past this the oldest is declared lost for good; should
- * it still arrive, its intact bytes count as duplicated (it can no longer be told from a copy).
+ * Overdue packets remembered per connection. When it is full, the oldest packet already declared
+ * lost is forgotten (should it still arrive, its intact bytes count as duplicated: it can no longer
+ * be told from a copy). Packets still awaited are never forgotten: past this many, further packets
+ * stay in flight instead of going overdue, so they hold the pipeline and the connection waits for
+ * the server rather than sending on (a slow but correct server must not earn a false class).
  */
 const OVERDUE_MEMORY = 256;
 
@@ -235,7 +238,10 @@ export class EchoChecker {
     return this.count(Verdict.Unexpected);
   }
 
-  /** Makes overdue every packet sent before nowNs - timeoutNs and still in flight; returns how many. */
+  /**
+   * Makes overdue every packet sent before nowNs - timeoutNs and still in flight, while the overdue
+   * memory has room for it; returns how many.
+   */
   expire(nowNs: number, timeoutNs: number): number {
     const limit = nowNs - timeoutNs;
     let n = 0;
@@ -243,7 +249,7 @@ export class EchoChecker {
       const i = seq & this.mask;
       if (this.state[i] !== IN_FLIGHT) continue;
       if (this.sent[i]! > limit) break;
-      if (this.overdue.size >= OVERDUE_MEMORY) this.evictOldestOverdue();
+      if (this.overdue.size >= OVERDUE_MEMORY && !this.forgetOldestCondemned()) break;
       this.overdue.set(seq, { len: this.lens[i]!, intendedNs: this.intended[i]!, sentNs: this.sent[i]!, lost: false });
       this.overdueAwaited++;
       this.settle(seq, false);
@@ -353,15 +359,14 @@ export class EchoChecker {
     }
   }
 
-  private evictOldestOverdue(): void {
-    const first = this.overdue.entries().next();
-    if (first.done === true) return;
-    const [seq, o] = first.value;
-    this.overdue.delete(seq);
-    if (!o.lost) {
-      this.overdueAwaited--;
-      this.counts.lost++;
+  /** Frees one place in the overdue memory if a packet there is already lost; false when all are awaited. */
+  private forgetOldestCondemned(): boolean {
+    for (const [seq, o] of this.overdue) {
+      if (!o.lost) continue;
+      this.overdue.delete(seq);
+      return true;
     }
+    return false;
   }
 
   /** Marks seq classified; `arrived` is false for a loss, which must not make later arrivals look late. */

@@ -16,6 +16,7 @@ import { Connection, type ConnectionHost, type PoolCounters } from './connection
 import { BAD_INPUT_GRACE_MS } from './misbehaving';
 import { emptyCounts, integrityErrors } from './integrity';
 import { createHistogram, encodeHistogram, recordUs } from './latency';
+import { shareOf, targetAt } from './stages';
 
 /** Most cuts a worker keeps for replay checks. */
 export const MAX_CUTS = 1000;
@@ -89,6 +90,16 @@ export class ConnectionPool implements ConnectionHost {
   private readonly failures: Uint32Array;
   private readonly conns: Array<Connection | null>;
   private readonly queue: number[] = [];
+  /** Slot i is queued to connect or waits for its reconnect timer (1), so it is never queued twice. */
+  private readonly pending: Uint8Array;
+  /**
+   * Slots [0, active) are meant to be open; the rest are parked (config.stages lowers and raises
+   * it; without stages it is every slot). A parked slot is not reconnected.
+   */
+  private active: number;
+  /** Open loop under stages or a total rate: the per-connection rate last set, or null (sendModel's rate stands). */
+  private ratePerConn: number | null = null;
+  private startNs = 0;
   private queueHead = 0;
   private readonly reconnectTimers = new Set<NodeJS.Timeout>();
   private tokens = 0;
@@ -143,6 +154,8 @@ export class ConnectionPool implements ConnectionHost {
     this.generation = new Uint32Array(this.slotCount);
     this.failures = new Uint32Array(this.slotCount);
     this.conns = new Array<Connection | null>(this.slotCount).fill(null);
+    this.pending = new Uint8Array(this.slotCount);
+    this.active = this.slotCount;
     const cfg = this.config;
     const fleetRate = cfg.rampUpSec > 0 ? Math.min(cfg.connectRate > 0 ? cfg.connectRate : Infinity, cfg.clients / cfg.rampUpSec) : cfg.connectRate;
     this.ratePerMs = fleetRate > 0 && Number.isFinite(fleetRate) && cfg.clients > 0 ? (fleetRate * this.slotCount) / cfg.clients / 1000 : Infinity;
@@ -163,7 +176,9 @@ export class ConnectionPool implements ConnectionHost {
   start(epochMs = Date.now()): void {
     this.startEpochMs = epochMs;
     this.lag.enable();
-    for (let i = 0; i < this.slotCount; i++) this.queue.push(i);
+    this.startNs = this.nowNs();
+    this.followStages(this.startNs);
+    for (let i = 0; i < this.active; i++) this.enqueue(i);
     this.lastConnectTickMs = performance.now();
     this.tokens = 1;
     this.wheelTick = Math.floor(performance.now()) - 1;
@@ -177,7 +192,8 @@ export class ConnectionPool implements ConnectionHost {
       this.lastTimerMs = now;
       this.housekeeping();
     }, HOUSEKEEPING_MS);
-    if (this.config.sendModel.kind === 'open' || this.config.traffic === 'broadcast') {
+    // The wheel also ends closed-loop think times.
+    if (this.config.sendModel.kind === 'open' || this.config.traffic === 'broadcast' || (this.config.thinkTimeMs ?? 0) > 0) {
       this.openLoopTimer = setInterval(() => this.openLoopTick(), OPEN_LOOP_TICK_MS);
     }
   }
@@ -298,6 +314,9 @@ export class ConnectionPool implements ConnectionHost {
       this.scheduleReconnect(i, c.plan.reconnectDelayMs);
     } else if (c.cutAction === 'lifetime') {
       this.scheduleReconnect(i, 0);
+    } else if (c.cutAction === 'scaleDown') {
+      // Closed to follow a stage: back at once if a later stage raised the target meanwhile.
+      if (i < this.active) this.scheduleReconnect(i, 0);
     } else if (c.cutAction !== null) {
       this.scheduleReconnect(i, c.plan.reconnectDelayMs);
     } else {
@@ -309,10 +328,21 @@ export class ConnectionPool implements ConnectionHost {
 
   // ---- scheduling ----
 
+  private enqueue(i: number): void {
+    this.pending[i] = 1;
+    this.queue.push(i);
+  }
+
   private scheduleReconnect(i: number, delayMs: number): void {
+    this.pending[i] = 1;
     const t = setTimeout(() => {
       this.reconnectTimers.delete(t);
       if (this.stopping) return;
+      // A stage lowered the target meanwhile: the slot stays parked.
+      if (i >= this.active) {
+        this.pending[i] = 0;
+        return;
+      }
       this.counters.reconnects++;
       this.queue.push(i);
       this.connectTick();
@@ -330,6 +360,10 @@ export class ConnectionPool implements ConnectionHost {
     let started = 0;
     while (this.queueHead < this.queue.length && started++ < MAX_CONNECTS_PER_TICK && (this.ratePerMs === Infinity || this.tokens >= 1)) {
       const i = this.queue[this.queueHead++]!;
+      if (i >= this.active) {
+        this.pending[i] = 0;
+        continue;
+      }
       this.tokens -= 1;
       this.open(i);
     }
@@ -352,6 +386,8 @@ export class ConnectionPool implements ConnectionHost {
     this.generation[i]!++;
     const src = cfg.sourceIps.length > 0 ? cfg.sourceIps[slot % cfg.sourceIps.length] : undefined;
     const c = new Connection(this, slot, serial, src);
+    this.pending[i] = 0;
+    if (this.ratePerConn !== null) c.setRate(this.ratePerConn);
     this.conns[i] = c;
     this.connecting++;
     c.connect();
@@ -376,9 +412,38 @@ export class ConnectionPool implements ConnectionHost {
     }
   }
 
+  /**
+   * config.stages: this worker's share of the connections the fleet should hold now (slots past it
+   * are closed gracefully, their echoes let return; slots below it opened), and the per-connection
+   * rate: the stage's, or this worker's share of the total rate over its live connections.
+   */
+  private followStages(nowNs: number): void {
+    const stages = this.config.stages;
+    if (stages === undefined) return;
+    const target = targetAt(stages, (nowNs - this.startNs) / 1e9);
+    this.setActive(shareOf(target.clients, this.config.clients, this.slotFrom, this.slotFrom + this.slotCount));
+    const rate = target.rate ?? (target.totalRate === null ? null : (target.totalRate * this.active) / Math.max(1, target.clients) / Math.max(1, this.live));
+    if (rate === null || rate === this.ratePerConn) return;
+    this.ratePerConn = rate;
+    for (const c of this.conns) c?.setRate(rate);
+  }
+
+  private setActive(n: number): void {
+    const was = this.active;
+    this.active = n;
+    for (let i = was; i < n; i++) if (this.conns[i] === null && this.pending[i] === 0) this.enqueue(i);
+    // Every slot past the target, each time: one still connecting when the target fell is closed once open.
+    for (let i = n; i < this.slotCount; i++) {
+      const c = this.conns[i];
+      if (c !== null && c !== undefined && c.state === 'open' && c.cutAction === null) c.retire('scaleDown');
+    }
+    if (n > was && this.startNs > 0 && this.housekeepingTimer !== null) this.connectTick();
+  }
+
   private housekeeping(): void {
     const now = this.nowNs();
     this.nextHousekeepingNs = now + HOUSEKEEPING_MS * 1e6;
+    if (!this.stopping) this.followStages(now);
     for (const c of this.conns) if (c !== null) c.housekeeping(now);
   }
 
@@ -389,7 +454,8 @@ export class ConnectionPool implements ConnectionHost {
     this.uncorrected.add(this.intervalUncorrected);
   }
 
-  interval(): IntervalReport {
+  /** Second `t` of the load (1, 2, ...): its latencies join the run's histograms once past the warm-up. */
+  interval(t: number): IntervalReport {
     const c = this.counters;
     const l = this.lastReported;
     const integrityErrs = integrityErrors(this.integrity);
@@ -417,7 +483,7 @@ export class ConnectionPool implements ConnectionHost {
     };
     this.lastReported = { ...c };
     this.lastReportedIntegrityErrors = integrityErrs;
-    this.foldIntervals();
+    if (t > Math.ceil(this.config.warmUpSec ?? 0)) this.foldIntervals();
     this.intervalCorrected.reset();
     this.intervalUncorrected.reset();
     return report;

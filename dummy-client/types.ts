@@ -7,6 +7,9 @@ import type { Framing } from './framing';
  * histograms cross threads encoded (base64 HDR), never as samples.
  */
 
+import type { FleetStage } from './stages';
+import type { MixEntry } from './payload-mix';
+
 export type SendModel =
   | { kind: 'closed'; pipeline: number }
   | { kind: 'open'; rate: number };
@@ -89,6 +92,18 @@ export interface FleetConfig {
    * serials one process running the whole fleet would use. Absent: the fleet is this process.
    */
   shard?: { firstSlot: number; fleetClients: number };
+  /**
+   * Load over time (stages.ts): the open connections, and in open loop the rate, follow these
+   * targets; `clients` is the most slots any stage opens. A total rate is split over the live
+   * connections. Absent: every slot opens at once (paced by connectRate) at sendModel's rate.
+   */
+  stages?: FleetStage[];
+  /** Echo traffic: payload sizes by weight (payload-mix.ts) instead of uniformly over `payload`, which is their envelope. */
+  mix?: MixEntry[];
+  /** Closed loop: ms between an echo coming back and the next packet (absent = 0). */
+  thinkTimeMs?: number;
+  /** Seconds of the series (rounded up) whose latencies stay out of the run's histograms (absent = 0). */
+  warmUpSec?: number;
 }
 
 /** How each sent packet ended, in report order. */

@@ -25,7 +25,7 @@ function main(): void {
         pool.start(msg.epochMs);
         return;
       case 'tick':
-        if (!stopped) port.postMessage({ type: 'interval', t: msg.t, report: pool.interval() } satisfies WorkerToMain);
+        if (!stopped) port.postMessage({ type: 'interval', t: msg.t, report: pool.interval(msg.t) } satisfies WorkerToMain);
         return;
       case 'stop':
         if (stopped) return;

@@ -1,4 +1,3 @@
-import type { RunOptions } from '../stress/run/option-types';
 import type { Scenario } from './types';
 
 /** The chaos server's send queue: small, so connections that stop reading hit it within a second or two. */
@@ -6,7 +5,8 @@ const CHAOS_SEND_QUEUE_LIMIT = 256 * 1024;
 /** Asks the kernel for its smallest send buffer (the seed's SO_SNDBUF 0): sends go asynchronous and short. */
 const CHAOS_SEND_BUFFER = 4096;
 
-const embedded = (o: RunOptions): boolean => o.target.kind === 'embedded';
+/** Server-side counters and knobs exist only when the run starts its own server. */
+const EMBEDDED = "target == 'embedded'";
 
 /**
  * Sessions die in the middle of I/O on purpose, from both ends, while the traffic reaches every
@@ -45,21 +45,21 @@ export const chaos: Scenario = {
       op: '>',
       value: 0,
       why: 'an RST in the middle of a send burst must reach the server as a reset',
-      when: (o) => o.chaos > 0 && o.chaosActions.includes('rstMidBurst'),
+      when: "chaos > 0 && 'rstMidBurst' in chaosActions",
     },
     {
       metric: 'server.disconnects.kicked',
       op: '>',
       value: 0,
       why: 'the server was told to kick sessions itself',
-      when: (o) => o.serverKick > 0 && embedded(o),
+      when: `serverKick > 0 && ${EMBEDDED}`,
     },
     {
       metric: 'server.disconnects.protocol',
       op: '==',
       value: 0,
       why: 'chaos traffic sends only legal frames (a cut mid-packet ends the stream, it is no violation): a protocol disconnect is the server misreading one',
-      when: (o) => o.traffic === 'chaos',
+      when: "traffic == 'chaos'",
     },
     {
       metric: 'server.disconnects.ioError',
@@ -72,21 +72,21 @@ export const chaos: Scenario = {
       op: '>',
       value: 0,
       why: 'connections that stop reading must be cut by sendQueueLimit: a queue that never fills means the limit is not enforced',
-      when: (o) => o.traffic === 'chaos' && embedded(o),
+      when: `traffic == 'chaos' && ${EMBEDDED}`,
     },
     {
       metric: 'server.probeCalls',
       op: '>',
       value: 0,
       why: 'the server was told to probe stale ids and live sessions from its watch thread',
-      when: (o) => o.serverProbes && embedded(o),
+      when: `serverProbes && ${EMBEDDED}`,
     },
     {
       metric: 'probesReceived',
       op: '>',
       value: 0,
       why: 'probe packets sent into live sessions from another thread must reach their clients intact',
-      when: (o) => o.serverProbes && embedded(o) && o.mode === 'echo',
+      when: `serverProbes && ${EMBEDDED} && mode == 'echo'`,
     },
   ],
 };

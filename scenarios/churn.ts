@@ -12,7 +12,7 @@ export const churn: Scenario = {
   defaults: { lifetimeMs: 50, connectRate: 1_000_000, pipeline: 1 },
   gates: [
     { metric: 'connections.reconnects', op: '>', value: 0, why: 'churn means connections were replaced' },
-    { metric: 'connections.opened', op: '>', value: (o) => o.clients, why: 'every slot should open more than once' },
+    { metric: 'connections.opened', op: '>', value: 'clients', why: 'every slot should open more than once' },
     { metric: 'connectErrors', op: '==', value: 0, why: 'a storm must not exhaust ports or the accept queue (see --source-ips)' },
     { metric: 'integrity.ok', op: '>', value: 0, why: 'short-lived connections still echo' },
   ],

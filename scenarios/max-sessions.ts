@@ -12,10 +12,10 @@ export const maxSessions: Scenario = {
   name: 'max-sessions',
   description: 'a quarter more clients than the server allows: the excess is rejected (full), the rest served',
   defaults: { maxSessions: 750, expectRefused: true },
-  adjust: (o, given) => (given.maxSessions === undefined ? { ...o, maxSessions: Math.max(1, Math.floor(o.clients * SERVED_SHARE)) } : o),
+  derive: { maxSessions: `max(1, floor(clients * ${SERVED_SHARE}))` },
   gates: [
     { metric: 'server.rejected.full', op: '>', value: 0, why: 'clients past maxSessions must be rejected' },
-    { metric: 'server.peakSessions', op: '==', value: (o) => o.maxSessions, why: 'the server fills up to its cap and never past it' },
+    { metric: 'server.peakSessions', op: '==', value: 'maxSessions', why: 'the server fills up to its cap and never past it' },
     { metric: 'clientErrors.refused', op: '>', value: 0, why: 'the fleet saw the refusals' },
     { metric: 'integrity.ok', op: '>', value: 0, why: 'the sessions within the cap are served' },
   ],

@@ -1,4 +1,3 @@
-import type { RunOptions } from '../stress/run/option-types';
 import type { Scenario } from './types';
 
 const MIB = 1024 * 1024;
@@ -7,10 +6,8 @@ const SESSION_SLACK = 256 * 1024;
 /** The process's own growth under load (allocator arenas, stats) that no session explains. */
 const PROCESS_SLACK_MIB = 64;
 
-/** What the server may hold at most if sendQueueLimit works: every client queued to its limit. */
-export function slowReaderRssBoundMiB(o: RunOptions): number {
-  return Math.ceil((o.clients * (o.sendQueueLimit + SESSION_SLACK)) / MIB) + PROCESS_SLACK_MIB;
-}
+/** What the server may hold at most if sendQueueLimit works: every client queued to its limit (MiB). */
+const RSS_BOUND_MIB = `ceil(clients * (sendQueueLimit + ${SESSION_SLACK}) / ${MIB}) + ${PROCESS_SLACK_MIB}`;
 
 /**
  * A share of the clients flood packets and never read: the echoes pile up in the server's send
@@ -24,7 +21,7 @@ export const slowReader: Scenario = {
   gates: [
     { metric: 'server.disconnects.sendQueueFull', op: '>', value: 0, why: 'a reader that never reads must be cut by sendQueueLimit' },
     { metric: 'clientErrors.slowReader.cutByServer', op: '>', value: 0, why: 'the slow readers saw the server cut them' },
-    { metric: 'server.rssGrowthMiB', op: '<', value: slowReaderRssBoundMiB, why: 'sendQueueLimit bounds what slow readers make the server hold' },
+    { metric: 'server.rssGrowthMiB', op: '<', value: RSS_BOUND_MIB, why: 'sendQueueLimit bounds what slow readers make the server hold' },
     { metric: 'integrity.ok', op: '>', value: 0, why: 'the clients that do read are still echoed' },
   ],
 };

@@ -3,7 +3,7 @@
  * and the outcomes it expects beyond the always-on integrity gate.
  * Adding a scenario is one entry in scenarios/index.ts.
  */
-import type { GivenFlags, RunOptions } from '../stress/run/option-types';
+import type { RunOptions } from '../stress/run/option-types';
 import type { CompareOp } from '../stress/run/compare-op';
 
 export type { CompareOp };
@@ -15,12 +15,16 @@ export type { CompareOp };
 export interface ScenarioGate {
   metric: string;
   op: CompareOp;
-  /** A fixed value, or one that follows the run's options (e.g. a memory bound from clients x sendQueueLimit). */
-  value: number | ((options: RunOptions) => number);
+  /**
+   * A fixed value, or an expression over the run's options (stress/run/option-expr.ts) that
+   * yields one, e.g. a memory bound from clients x sendQueueLimit. An expression, not a function,
+   * so the gate is data a scenario file can carry (`stress scenarios --print`).
+   */
+  value: number | string;
   /** Why this outcome is expected: shown next to a failing verdict. */
   why: string;
-  /** Judged only when this holds for the run's options (e.g. a kick count only when --kick > 0). */
-  when?: (options: RunOptions) => boolean;
+  /** Judged only when this expression holds for the run's options (e.g. a kick count only when `serverKick > 0`). */
+  when?: string;
 }
 
 export interface Scenario {
@@ -31,8 +35,9 @@ export interface Scenario {
   defaults: Partial<RunOptions>;
   /**
    * Options that follow other options unless given on the command line (max-sessions keeps the
-   * server's cap below --clients). Pure; the result is validated again.
+   * server's cap below --clients): option id -> expression over the resolved options
+   * (stress/run/option-expr.ts). The result is validated again.
    */
-  adjust?: (options: RunOptions, given: GivenFlags) => RunOptions;
+  derive?: Readonly<Record<string, string>>;
   gates: ScenarioGate[];
 }

@@ -1,8 +1,9 @@
+import { formatHostPort } from './loopback';
 import type { ListenInfo, ServerMode, ServerStats } from './types';
 import { leaked } from './types';
 
 export function formatListening(info: ListenInfo, mode: ServerMode, workers: number): string {
-  const where = info.host.includes(':') ? `[${info.host}]:${info.port}` : `${info.host}:${info.port}`;
+  const where = formatHostPort(info.host, info.port);
   return `lanserver listening on ${where} backend=${info.backend} mode=${mode} workers=${workers}`;
 }
 

@@ -11,7 +11,12 @@ import type {
   ServerStats,
 } from './types';
 
-/** What `js` mode does with each complete packet; it answers through server.sendPacket. */
+/**
+ * What `js` mode does with each complete packet; it answers through server.sendPacket. It runs on
+ * the JS thread: one slower than the network holds the server's workers back (they stop receiving
+ * once 1024 packets or 4 MiB wait for it, counted in stats().handlerWaits) instead of queueing
+ * every packet without bound.
+ */
 export type JsHandler = (server: LanServer, id: bigint, payload: Buffer) => void;
 
 /** The seed's virtual callbacks (OnAccept, OnClientLeave, OnError); events arrive in batches on the JS thread. */

@@ -25,8 +25,8 @@ function parseIPv6(text: string): number[] | undefined {
 
 /**
  * The one loopback check: 127.0.0.0/8 in IPv4, ::1 in any IPv6 spelling, and the name localhost.
- * Every host this tool serves on or loads (server --host, run --target, the fleet's config) passes
- * it; the native server additionally binds IPv4 only, which server/options.ts says on its own.
+ * Every host this tool serves on or loads (server --host, run --host, run --target, the fleet's
+ * config) passes it.
  */
 export function isLoopbackHost(host: string): boolean {
   if (host === 'localhost') return true;
@@ -34,4 +34,9 @@ export function isLoopbackHost(host: string): boolean {
   if (v4) return v4[0] === 127;
   const v6 = parseIPv6(host);
   return v6 !== undefined && v6.slice(0, 7).every((g) => g === 0) && v6[7] === 1;
+}
+
+/** host:port as a URL writes it: an IPv6 host in brackets ([::1]:9000), so the port cannot be read as a group. */
+export function formatHostPort(host: string, port: number): string {
+  return net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
 }

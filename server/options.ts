@@ -19,7 +19,7 @@ const MAX_SEED = 0xffff_ffff;
  * lanserver reads the same spellings (the embedded server's argv is built from them).
  */
 export const SERVER_FLAGS = [
-  { name: 'host', key: 'host', type: 'string', init: '127.0.0.1', side: 'server', describe: 'IPv4 loopback address to bind (127.0.0.0/8; the native server is IPv4-only)' },
+  { name: 'host', key: 'host', type: 'string', init: '127.0.0.1', side: 'server', describe: 'loopback address to bind: 127.0.0.0/8 or ::1' },
   { name: 'port', key: 'port', type: 'int', range: [0, 65535], init: 0, side: 'server', describe: 'TCP port; 0 picks a free port (printed at startup)' },
   { name: 'workers', key: 'workers', type: 'int', range: [1, 256], shown: 'CPU cores', side: 'server', describe: 'server worker threads (`stress run --server-workers`)' },
   { name: 'max-sessions', key: 'maxSessions', type: 'int', range: [1, 1_000_000], init: 10000, side: 'server', describe: 'sessions past this are rejected (reason full)' },
@@ -36,6 +36,7 @@ export const SERVER_FLAGS = [
   { name: 'echo-delay-us', key: 'echoDelayUs', type: 'int', range: [0, 10_000_000], init: 0, side: 'server', describe: 'delay before each echo, in microseconds' },
   { name: 'seed', key: 'seed', type: 'int', range: [0, MAX_SEED], shown: 'random', side: 'server', describe: 'seed for server-side chaos' },
   { name: 'send-buffer', key: 'sendBuffer', type: 'int', range: [0, 16 * 1024 * 1024], init: 0, side: 'server', describe: 'SO_SNDBUF of each accepted socket in bytes (0 = kernel default; small forces short, asynchronous sends)' },
+  { name: 'zero-send-buffer', key: 'zeroSendBuffer', type: 'bool', init: false, side: 'server', describe: "SO_SNDBUF = 0 on each accepted socket, as the seeds do: every send completes asynchronously (not with --send-buffer)" },
   { name: 'probes', key: 'probes', type: 'bool', init: false, side: 'server', describe: 'probe thread: stale-id sendPacket/disconnect and, in echo mode, probe packets to live sessions' },
 ] as const satisfies ReadonlyArray<Flag & { key: keyof ServerOptions }>;
 
@@ -97,11 +98,10 @@ export function parseCidr(text: string): { cidr: string } | { error: string } {
   return { cidr: `${addr}/${prefix}` };
 }
 
-/** The native server binds IPv4 only, so ::1, though loopback, is refused here rather than by the addon. */
+/** A loopback literal of either family: the native server binds 127.0.0.0/8 or ::1 (an IPv6-only socket). */
 function checkHost(host: unknown): string | null {
-  if (typeof host !== 'string' || !net.isIP(host)) return `--host must be a loopback IP address (127.0.0.0/8), got ${show(host)}`;
-  if (!isLoopbackHost(host)) return `--host must be a loopback address (127.0.0.0/8), got ${host}: this tool only serves loopback`;
-  if (net.isIPv6(host)) return `--host ${host}: the native server is IPv4-only: use a loopback address in 127.0.0.0/8 such as 127.0.0.1`;
+  if (typeof host !== 'string' || !net.isIP(host)) return `--host must be a loopback IP address (127.0.0.0/8 or ::1), got ${show(host)}`;
+  if (!isLoopbackHost(host)) return `--host must be a loopback address (127.0.0.0/8 or ::1), got ${host}: this tool only serves loopback`;
   return null;
 }
 
@@ -192,6 +192,9 @@ export function resolveServerOptions(raw: RawServerOptions, defaults: ServerOpti
   }
   const options = checked as unknown as ServerOptions;
   problems.push(...sendQueueProblem(options));
+  if (options.zeroSendBuffer === true && typeof options.sendBuffer === 'number' && options.sendBuffer > 0) {
+    problems.push('--zero-send-buffer sets SO_SNDBUF to 0: give it or a --send-buffer size, not both');
+  }
   return problems.length === 0 ? { ok: true, options, problems: [] } : { ok: false, problems };
 }
 

@@ -58,6 +58,8 @@ export interface ServerOptions {
   seed: number;
   /** SO_SNDBUF of every accepted socket in bytes (0 = the kernel default); small makes sends short and asynchronous. */
   sendBuffer: number;
+  /** SO_SNDBUF = 0 on every accepted socket (the seeds' setting): no send completes inline. */
+  zeroSendBuffer: boolean;
   /**
    * Runs the server's probe thread: sendPacket/disconnect on just-released ids (each must fail) and, in echo
    * mode, bursts of probe packets to live sessions (serial 0xFFFFFFFF, see addon/src/core/prober.h).
@@ -86,8 +88,10 @@ export type ServerCounter = (typeof SERVER_COUNTERS)[number];
  * - probeCalls: calls made by the probe thread (--probes); its stale-id calls also count in staleIdCalls.
  * - strandedSessions: live sessions with packets queued and no send in flight: must be 0 at a quiet moment.
  * - livePackets: packets allocated and not yet freed: must be 0 once no session is left (else they leaked).
+ * - handlerWaits: times a worker stopped receiving until a slow JavaScript onRecv handler caught up (js mode's
+ *   backpressure, docs/stats.md); 0 with a handler that keeps up, and always 0 in echo and broadcast mode.
  */
-export const NEWER_SERVER_COUNTERS = ['probeCalls', 'strandedSessions', 'livePackets'] as const;
+export const NEWER_SERVER_COUNTERS = ['probeCalls', 'strandedSessions', 'livePackets', 'handlerWaits'] as const;
 export type NewerServerCounter = (typeof NEWER_SERVER_COUNTERS)[number];
 
 /** Why an accepted connection was refused: the server was full, or an allow/deny rule said no. */

@@ -1,4 +1,5 @@
 /** A RunReport as Markdown for a CI step summary or a pull-request comment. Pure. */
+import { formatHostPort } from '../../server/loopback';
 import { formatMs, formatScaled, formatValue } from '../format/units';
 import { gateActual } from '../format/gate-value';
 import { mdCell, mdCode } from '../format/markdown';
@@ -33,7 +34,7 @@ export function toMarkdown(report: RunReport, label: string | null = null): stri
     '',
     ...(report.interrupted === undefined ? [] : [`> ⏹️ ${mdCell(interruptedText(report.interrupted))}`, '']),
     `Build \`${mdCell(commit)}\` · addon ${mdCell(m.addon.buildType)} ${mdCell(m.addon.backend ?? '')} · lanstress ${mdCell(m.tool.version)} · node ${mdCell(m.node)} · ${mdCell(m.cpu.model)} ×${m.cpu.cores}`,
-    `${r.connections.target} clients, ${mdCell(sendModelText(report))}, ${m.durationSec.toFixed(1)} s, target ${report.target.kind} ${mdCell(`${report.target.host}:${report.target.port}`)}, started ${mdCell(m.startedAt)}`,
+    `${r.connections.target} clients, ${mdCell(sendModelText(report))}, ${m.durationSec.toFixed(1)} s, target ${report.target.kind} ${mdCell(formatHostPort(report.target.host, report.target.port))}, started ${mdCell(m.startedAt)}`,
     '',
     '| echoes/s | bytes/s | p50 | p90 | p99 | p99.9 | max | connect errors | integrity errors | leaked |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

@@ -4,6 +4,7 @@
  * from disk with no network. Every string from the report is escaped. Pure apart from
  * reading the chart library from node_modules.
  */
+import { formatHostPort } from '../../server/loopback';
 import type { ClientLag, GateVerdict, Percentiles, RunReport } from '../report/types';
 import { latencyBins, latencySpectrum } from '../report/histogram';
 import { gateActual } from '../format/gate-value';
@@ -249,12 +250,13 @@ const SERVER_COUNTER_LABELS: Record<ServerCounter | NewerServerCounter, string> 
   probeCalls: 'probe calls',
   strandedSessions: 'stranded sessions',
   livePackets: 'live packets',
+  handlerWaits: 'waits for a slow JS handler',
 };
 
 function serverSection(r: RunReport): string {
   const s = r.server;
   if (s.stats === null) {
-    return `<section><h2>Server</h2><p>External target ${esc(r.target.host)}:${esc(r.target.port)}: its stats are unknown.</p></section>`;
+    return `<section><h2>Server</h2><p>External target ${esc(formatHostPort(r.target.host, r.target.port))}: its stats are unknown.</p></section>`;
   }
   const st = s.stats;
   const counters = [...SERVER_COUNTERS, ...NEWER_SERVER_COUNTERS].flatMap((k): Cell[][] => {
@@ -357,7 +359,7 @@ export function renderHtml(report: RunReport, opts: RenderOptions = {}): string 
     ['client was the bottleneck', res.client.bottleneck ? 'yes: the numbers measure the client, not the server' : 'no'],
   ];
   const optionRows = Object.entries(r.options).map(([k, v]): Cell[] => [k, optionText(v)]);
-  optionRows.push(['resolved target', `${r.target.kind} ${r.target.host}:${r.target.port}`]);
+  optionRows.push(['resolved target', `${r.target.kind} ${formatHostPort(r.target.host, r.target.port)}`]);
 
   return htmlDocument(title, `<h1>lanstress: ${esc(r.scenario.name)} <span class="badge verdict ${verdict.cls}" data-k="verdict">${verdict.text}</span></h1>
 <p class="desc">${esc(`${res.connections.target} clients, ${sendModelText(r)}, ${r.meta.durationSec.toFixed(1)} s, ${r.target.kind} target, backend ${r.meta.addon.backend ?? 'unknown'}, seed ${r.meta.seed}`)}${opts.source ? ` — <code>${esc(opts.source)}</code>` : ''}</p>

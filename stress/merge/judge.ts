@@ -26,15 +26,15 @@ function exitGate(name: string, parts: readonly RunReport[]): GateVerdict[] {
 
 /** The merged report with its gates and verdict; throws when its scenario or options cannot be read back (a file from another version). */
 export function judgeMerged(merged: RunReport, parts: readonly RunReport[]): RunReport {
-  const scenario = findScenario(merged.scenario.name);
-  if (scenario === undefined) throw new Error(`unknown scenario '${merged.scenario.name}'`);
+  const scenarioGatesData = merged.scenario.gates ?? findScenario(merged.scenario.name)?.gates;
+  if (scenarioGatesData === undefined) throw new Error(`unknown scenario '${merged.scenario.name}'`);
   const resolved = optionsFromRecord(merged.options, { cores: os.availableParallelism(), randomSeed: 0 });
   if (!resolved.ok) throw new Error(`its options do not read back: ${resolved.errors.join('; ')}`);
   const options = resolved.options;
   const metrics = reportMetrics(merged);
   const gates = [
     ...integrityGates(metrics),
-    ...scenarioGates(scenario.gates, metrics, options),
+    ...scenarioGates(scenarioGatesData, metrics, options),
     ...EXIT_GATES.flatMap((name) => exitGate(name, parts)),
     ...evaluateThresholds(merged, options.thresholds),
   ];

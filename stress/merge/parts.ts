@@ -3,6 +3,7 @@
  * different builds, scenarios or settings measure different things and their sum would mean
  * nothing, so each difference is a problem naming the file (exit 2). Pure.
  */
+import { formatHostPort } from '../../server/loopback';
 import type { RunReport } from '../report/types';
 
 export interface Part {
@@ -23,7 +24,7 @@ const BUILD_SETTINGS: ReadonlyArray<{ label: string; read(r: RunReport): string 
   { label: 'server build', read: (r) => `${r.meta.addon.buildType} ${r.meta.addon.flags}` },
   { label: 'server backend', read: (r) => r.meta.addon.backend ?? 'unknown' },
   { label: 'scenario', read: (r) => r.scenario.name },
-  { label: 'target', read: (r) => (r.target.kind === 'external' ? `${r.target.host}:${r.target.port}` : 'embedded') },
+  { label: 'target', read: (r) => (r.target.kind === 'external' ? formatHostPort(r.target.host, r.target.port) : 'embedded') },
 ];
 
 function shown(v: unknown): string {

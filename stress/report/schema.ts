@@ -7,6 +7,7 @@ import Ajv, { type ErrorObject } from 'ajv';
 import { SCHEMA_VERSION } from './types';
 import { ANOMALIES, DISCONNECT_REASONS, NEWER_SERVER_COUNTERS, REJECT_REASONS, SERVER_COUNTERS } from '../../server/types';
 import { CHAOS_ACTIONS, INTEGRITY_CLASSES } from '../../dummy-client/types';
+import { COMPARE_OPS } from '../run/compare-op';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -130,7 +131,12 @@ const reportBody = object({
     durationSec: nonNeg,
     argv: { type: 'array', items: { type: 'string' } },
   }),
-  scenario: object({ name: { type: 'string', minLength: 1 }, description: { type: 'string' } }),
+  scenario: object({ name: { type: 'string', minLength: 1 }, description: { type: 'string' } }, false, {
+    gates: {
+      type: 'array',
+      items: object({ metric: { type: 'string' }, op: { enum: [...COMPARE_OPS] }, value: { type: ['number', 'string'] }, why: { type: 'string' } }, false, { when: { type: 'string' } }),
+    },
+  }),
   options: { type: 'object', additionalProperties: optionValue },
   target: object({ kind: { enum: ['embedded', 'external'] }, host: { type: 'string' }, port: { type: 'integer', minimum: 0, maximum: 65535 } }),
   results: object({
@@ -143,7 +149,7 @@ const reportBody = object({
       // Optional: reports written before late echoes were tallied lack it.
       properties: {
         sent: count, echoed: count, bytesSent: count, bytesEchoed: count,
-        echoesPerSec: nonNeg, bytesPerSec: nonNeg, behindSchedule: count, late: count, probes: count,
+        echoesPerSec: nonNeg, bytesPerSec: nonNeg, behindSchedule: count, late: count, probes: count, warmUpSec: count,
       },
     },
     series: { type: 'array', items: tick },

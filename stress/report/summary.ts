@@ -8,6 +8,7 @@
  * integrity, client errors, chaos and the server; gates as "N passed" plus only the failed and
  * unknown ones with their measured value in its unit. `verbose` prints every table in full.
  */
+import { formatHostPort } from '../../server/loopback';
 import chalk from 'chalk';
 import Table from 'cli-table3';
 import type { ServerStats } from '../../server/types';
@@ -36,6 +37,8 @@ export interface SummaryData {
   durationSec: number;
   echoesPerSec: number;
   bytesPerSec: number;
+  /** --warm-up: the seconds left out of throughput and latency, or null when none. */
+  warmUpSec: number | null;
   latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number };
   /** The fleet's own event-loop lag beside it, and whether it is a large part of it (null: an older report). */
   clientLagMs: { p50: number; p99: number; max: number } | null;
@@ -59,6 +62,7 @@ export function summaryData(r: RunReport): SummaryData {
     durationSec: r.meta.durationSec,
     echoesPerSec: r.results.throughput.echoesPerSec,
     bytesPerSec: r.results.throughput.bytesPerSec,
+    warmUpSec: r.results.throughput.warmUpSec ?? null,
     latencyMs: { p50: c.p50, p90: c.p90, p99: c.p99, p999: c.p999, max: c.max },
     clientLagMs: lag === undefined ? null : { p50: lag.p50, p99: lag.p99, max: lag.max },
     clientBound: r.results.latency.clientBound ?? null,
@@ -102,7 +106,7 @@ function headline(r: RunReport, c: chalk.Chalk): string {
   const cn = r.results.connections;
   const backend = r.meta.addon.backend === null ? '' : ` (${r.meta.addon.backend})`;
   const verdict = r.verdict === 'pass' ? c.green.bold('PASS') : r.verdict === 'fail' ? c.red.bold('FAIL') : c.yellow.bold('INTERRUPTED');
-  return `${verdict}  ${c.bold(r.scenario.name)} · ${cn.target} clients · ${sendModelText(r)} · ${r.meta.durationSec.toFixed(1)} s · ${r.target.kind} ${r.target.host}:${r.target.port}${backend} · seed ${r.meta.seed}`;
+  return `${verdict}  ${c.bold(r.scenario.name)} · ${cn.target} clients · ${sendModelText(r)} · ${r.meta.durationSec.toFixed(1)} s · ${r.target.kind} ${formatHostPort(r.target.host, r.target.port)}${backend} · seed ${r.meta.seed}`;
 }
 
 /** "18 passed" and, when any, the failed and unknown gates with what they measured. */
@@ -171,6 +175,7 @@ function compactSummary(r: RunReport, opts: SummaryOptions, c: chalk.Chalk): str
   const late = (tp.late ?? 0) > 0 ? ` · ${formatScaled(tp.late ?? 0)} late` : '';
   const probes = (tp.probes ?? 0) > 0 ? ` · ${formatScaled(tp.probes ?? 0)} server probes` : '';
   out.push(`Throughput   ${formatScaled(tp.echoesPerSec)} echoes/s · ${formatBytes(tp.bytesPerSec)}/s · ${formatScaled(tp.echoed)} echoes of ${formatScaled(tp.sent)} sent · ${formatScaled(tp.behindSchedule)} behind schedule${late}${probes}`);
+  if (tp.warmUpSec !== undefined) out.push(warmUpText(tp.warmUpSec));
   const cn = res.connections;
   const connectErrors = cn.connectErrors > 0 ? c.red(`${cn.connectErrors} connect errors`) : '0 connect errors';
   out.push(`Connections  ${cn.target} target · ${cn.opened} opened · ${cn.peak} peak · ${cn.reconnects} reconnects · ${connectErrors}`);
@@ -221,7 +226,7 @@ export function formatSummary(r: RunReport, opts: SummaryOptions): string {
 function verboseSummary(r: RunReport, opts: SummaryOptions, c: chalk.Chalk): string {
   const out: string[] = [];
   const res = r.results;
-  out.push(c.bold(`Scenario ${r.scenario.name}: ${res.connections.target} clients, ${r.meta.durationSec.toFixed(1)} s, target ${r.target.kind} ${r.target.host}:${r.target.port}`));
+  out.push(c.bold(`Scenario ${r.scenario.name}: ${res.connections.target} clients, ${r.meta.durationSec.toFixed(1)} s, target ${r.target.kind} ${formatHostPort(r.target.host, r.target.port)}`));
 
   const lat = table(['Latency (ms)', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean', 'samples'], opts.colors);
   lat.push(latencyRow('echo (corrected)', res.latency.corrected), latencyRow('echo (uncorrected)', res.latency.uncorrected), latencyRow('connect', res.latency.connect));
@@ -240,6 +245,7 @@ function verboseSummary(r: RunReport, opts: SummaryOptions, c: chalk.Chalk): str
   );
   if ((tp.probes ?? 0) > 0) thr.push(['server probes received', formatScaled(tp.probes ?? 0), '']);
   out.push(thr.toString());
+  if (tp.warmUpSec !== undefined) out.push(warmUpText(tp.warmUpSec));
 
   const cn = res.connections;
   const con = table(['Connections', 'target', 'opened', 'peak', 'reconnects', 'connect errors'], opts.colors);
@@ -335,4 +341,9 @@ export function formatFailedGates(gates: readonly GateVerdict[], colors: boolean
   const t = table(['Failed gate', 'actual', 'expected'], colors);
   for (const g of gates) t.push([c.red(g.name), gateActual(g), g.expected]);
   return `${t.toString()}\n`;
+}
+
+/** --warm-up: what the latency and throughput figures above leave out. */
+function warmUpText(sec: number): string {
+  return `Warm-up      the first ${sec} s are left out of latency and throughput (the series and integrity keep them)`;
 }

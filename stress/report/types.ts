@@ -5,6 +5,7 @@
 import type { ServerStats } from '../../server/types';
 import type { SanitizerFindings } from '../sanitize/scan';
 import type { ChaosCounts, ChaosCut, FleetTick, IntegrityCounts } from '../../dummy-client/types';
+import type { ScenarioGate } from '../../scenarios/types';
 
 export const SCHEMA_VERSION = 1;
 
@@ -67,7 +68,11 @@ export interface GateVerdict {
 export interface RunReport {
   schemaVersion: typeof SCHEMA_VERSION;
   meta: BuildMeta & { startedAt: string; finishedAt: string; durationSec: number; argv: string[] };
-  scenario: { name: string; description: string };
+  /**
+   * gates: the scenario's own gates as data (scenarios/types.ts), so a merge judges a scenario
+   * file's run as the run did (absent in older reports: the built-in of that name).
+   */
+  scenario: { name: string; description: string; gates?: ScenarioGate[] };
   /** Every resolved option of the run (flags after scenario defaults). */
   options: Record<string, string | number | boolean | string[] | null>;
   target: { kind: 'embedded' | 'external'; host: string; port: number };
@@ -86,6 +91,12 @@ export interface RunReport {
       late?: number;
       /** Valid server probe packets received (--probes; not echoes, not an integrity class); absent in older reports. */
       probes?: number;
+      /**
+       * --warm-up: the first seconds of the load (whole seconds of the series), left out of sent,
+       * echoed, bytes, the per-second means and the latency histograms; the series and the
+       * integrity counts keep them. Absent when there was none.
+       */
+      warmUpSec?: number;
     };
     series: FleetTick[];
     latency: {

@@ -18,7 +18,7 @@ import { clientLagOf, percentilesOf } from './percentiles';
 import { clientBound, clientSaturated, type ClientLoad } from '../report/client-bound';
 
 
-function sumOf(ticks: FleetTick[], key: 'echoed' | 'bytesEchoed'): number {
+function sumOf(ticks: readonly FleetTick[], key: 'sent' | 'echoed' | 'bytesSent' | 'bytesEchoed'): number {
   return ticks.reduce((a, t) => a + t[key], 0);
 }
 
@@ -49,6 +49,13 @@ function withServerBin(meta: BuildMeta, bin: ServerBinBuild | null): BuildMeta {
   };
 }
 
+/** The warm-up's seconds of the series (--warm-up, rounded up to whole seconds) and what they carried. */
+function warmUpOf(ticks: readonly FleetTick[], warmUpSec: number): { sec: number; ticks: FleetTick[]; sent: number; echoed: number; bytesSent: number; bytesEchoed: number } {
+  const sec = Math.ceil(warmUpSec);
+  const warm = ticks.filter((t) => t.t <= sec);
+  return { sec, ticks: warm, sent: sumOf(warm, 'sent'), echoed: sumOf(warm, 'echoed'), bytesSent: sumOf(warm, 'bytesSent'), bytesEchoed: sumOf(warm, 'bytesEchoed') };
+}
+
 export function buildReport(args: {
   scenario: Scenario;
   options: RunOptions;
@@ -63,9 +70,11 @@ export function buildReport(args: {
 }): RunReport {
   const { fleet, server, options } = args;
   const ticks = fleet.ticks;
-  const measured = ticks.length > 0 ? ticks.length : Math.max(args.fleetSec, 1);
-  const echoed = ticks.length > 0 ? sumOf(ticks, 'echoed') : fleet.totals.echoed;
-  const bytes = ticks.length > 0 ? sumOf(ticks, 'bytesEchoed') : fleet.totals.bytesEchoed;
+  const warmUp = warmUpOf(ticks, options.warmUpSec);
+  const counted = ticks.slice(warmUp.ticks.length);
+  const measured = counted.length > 0 ? counted.length : Math.max(args.fleetSec - warmUp.sec, 1);
+  const echoed = counted.length > 0 ? sumOf(counted, 'echoed') : fleet.totals.echoed - warmUp.echoed;
+  const bytes = counted.length > 0 ? sumOf(counted, 'bytesEchoed') : fleet.totals.bytesEchoed - warmUp.bytesEchoed;
   const exit = server.exit;
   const stats = exit === null ? null : exit.final ?? exit.last;
   const quietLeaked = server.quiet === null ? null : leaked(server.quiet);
@@ -81,15 +90,20 @@ export function buildReport(args: {
       durationSec: Math.round(args.fleetSec * 1000) / 1000,
       argv: args.argv,
     },
-    scenario: { name: args.scenario.name, description: args.scenario.description },
+    scenario: { name: args.scenario.name, description: args.scenario.description, gates: args.scenario.gates },
     options: optionsRecord(options),
     target: { kind: server.kind, host: server.host, port: server.port },
     results: {
       connections: fleet.connections,
       throughput: {
         ...fleet.totals,
+        sent: fleet.totals.sent - warmUp.sent,
+        echoed: fleet.totals.echoed - warmUp.echoed,
+        bytesSent: fleet.totals.bytesSent - warmUp.bytesSent,
+        bytesEchoed: fleet.totals.bytesEchoed - warmUp.bytesEchoed,
         echoesPerSec: Math.round((echoed / measured) * 10) / 10,
         bytesPerSec: Math.round(bytes / measured),
+        ...(warmUp.sec > 0 ? { warmUpSec: warmUp.sec } : {}),
       },
       series: ticks,
       latency: {

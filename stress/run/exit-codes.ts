@@ -22,5 +22,18 @@ export function worstExit(codes: readonly number[]): number {
   return SEVERITY.find((c) => codes.includes(c)) ?? EXIT.pass;
 }
 
-/** Bad input found after flag parsing (open-files limit, unreachable target): exit 2 with this message. */
-export class UsageError extends Error {}
+/**
+ * Bad input: exit 2 with this message on the command line, thrown as is by the programmatic run()
+ * (code ERR_LANSTRESS_USAGE, every problem in `problems`, each naming its flag as the CLI does).
+ */
+export class UsageError extends Error {
+  readonly code = 'ERR_LANSTRESS_USAGE';
+  readonly exitCode = EXIT.usage;
+  readonly problems: string[];
+
+  constructor(message: string, problems: string[] = [message]) {
+    super(message);
+    this.name = 'UsageError';
+    this.problems = problems;
+  }
+}

@@ -9,6 +9,7 @@ import { ANOMALIES } from '../../server/types';
 import { INTEGRITY_ERRORS } from '../../dummy-client/types';
 import { compareValues, type CompareOp } from './compare-op';
 import type { Metrics } from './metrics';
+import { gateApplies, gateValue } from './scenario-exprs';
 
 function check(name: string, kind: GateVerdict['kind'], actual: number | null, op: CompareOp, value: number): GateVerdict {
   return {
@@ -40,8 +41,8 @@ export function integrityGates(m: Metrics): GateVerdict[] {
  * from clients x sendQueueLimit) is judged against this run's options.
  */
 export function scenarioGates(gates: readonly ScenarioGate[], m: Metrics, options: RunOptions): GateVerdict[] {
-  return gates.filter((g) => g.when === undefined || g.when(options)).map((g) => {
-    const value = typeof g.value === 'function' ? g.value(options) : g.value;
+  return gates.filter((g) => gateApplies(g, options)).map((g) => {
+    const value = gateValue(g, options);
     const actual = m[g.metric] ?? (g.metric.startsWith('clientErrors.') ? 0 : null);
     return check(`${g.metric} ${g.op} ${value}`, 'scenario', actual, g.op, value);
   });

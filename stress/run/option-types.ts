@@ -7,6 +7,8 @@ import type { Backend, ServerMode } from '../../server/types';
 import type { ChaosAction, TrafficKind } from '../../dummy-client/types';
 import type { Framing } from '../../dummy-client/framing';
 import type { Shard } from './shard';
+import type { FleetStage } from '../../dummy-client/stages';
+import type { MixEntry } from '../../dummy-client/payload-mix';
 
 export type Target = { kind: 'embedded' } | { kind: 'external'; host: string; port: number };
 
@@ -20,15 +22,27 @@ export interface RunOptions {
   clients: number;
   durationSec: number;
   rampUpSec: number;
+  /** The first seconds of the load left out of the statistics (latency histograms, throughput counts). */
+  warmUpSec: number;
   connectRate: number;
   payload: { min: number; max: number };
-  /** Exactly one of pipeline / rate is set. */
+  /** At most one of pipeline / rate / totalRate is set; none only when rated stages set the rate. */
   pipeline: number | null;
   rate: number | null;
+  /** Echo traffic: payload sizes by weight (dummy-client/payload-mix.ts); empty = uniform over payload. Non-empty sets payload to its envelope. */
+  mix: MixEntry[];
+  /** Closed loop: ms between an echo coming back and the next packet. */
+  thinkTimeMs: number;
+  /** Open loop: packets per second across the fleet, split over the live connections. */
+  totalRate: number | null;
+  /** Load over time (stress/run/stages-option.ts); empty = every client for the whole run. Non-empty sets clients and durationSec. */
+  stages: FleetStage[];
   chaos: number;
   chaosActions: ChaosAction[];
   seed: number;
   target: Target;
+  /** The embedded server's listen address (127.0.0.0/8 or ::1); the fleet connects where it listens. */
+  host: string;
   backend: BackendRequest;
   mode: ServerMode;
   /** How packets are framed on the wire, for the fleet and the embedded server (dummy-client/framing.ts). */
@@ -47,6 +61,8 @@ export interface RunOptions {
   serverCmd: string | null;
   /** Embedded server: SO_SNDBUF of each accepted socket (0 = kernel default; small forces short, asynchronous sends). */
   serverSendBuffer: number;
+  /** Embedded server: SO_SNDBUF = 0 on each accepted socket (the seeds' setting). */
+  serverZeroSendBuffer: boolean;
   /** Embedded server: run its probe thread (stale-id calls, probe packets to live echo sessions). */
   serverProbes: boolean;
   workers: number;

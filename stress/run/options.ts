@@ -4,6 +4,7 @@
  * server's argv are derived. Pure: no I/O, so every rule is testable and every bad option
  * is reported at once (k6 style), each naming its flag.
  */
+import * as net from 'node:net';
 import { SERVER_MODES, NAMED_BACKENDS, type Backend, type NamedBackend, type ServerMode } from '../../server/types';
 import { CHAOS_ACTIONS, TRAFFIC_KINDS, type TrafficKind } from '../../dummy-client/types';
 import { FRAMING_GRAMMAR, LAN_FRAMING, framingRefuses, framingText, maxFramePayload, parseFraming, type Framing } from '../../dummy-client/framing';
@@ -11,7 +12,10 @@ import type { Flag, RawValue } from '../flags/table';
 import { Problems, readChoice, readList, readNumber, readText } from '../flags/values';
 import { parseSourceIps } from './source-ips';
 import { formatShard, MAX_START_WAIT_MS, parseShard, parseStartAt, type Shard } from './shard';
-import { isLoopbackHost } from '../../server/loopback';
+import { isLoopbackHost, formatHostPort } from '../../server/loopback';
+import { formatStages, parseStages, SET_BY_RATED_STAGES, SET_BY_STAGES, stagesRated, type Stage } from './stages-option';
+import { stagesDurationSec, stagesPeakClients } from '../../dummy-client/stages';
+import { mixEnvelope, type MixEntry } from '../../dummy-client/payload-mix';
 import type { BackendRequest, RunOptions, Target } from './option-types';
 
 export { NAMED_BACKENDS, type NamedBackend };
@@ -36,7 +40,7 @@ export interface Environment {
 }
 
 /** The command line spells traffic kinds as the scenarios do (bad-input); the fleet's names stay camelCase. */
-const trafficFlagValue = (kind: TrafficKind): string => kind.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+export const trafficFlagValue = (kind: TrafficKind): string => kind.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const TRAFFIC_BY_FLAG_VALUE = new Map(TRAFFIC_KINDS.map((k) => [trafficFlagValue(k), k]));
 const TRAFFIC_OLD_SPELLINGS = Object.fromEntries(TRAFFIC_KINDS.filter((k) => trafficFlagValue(k) !== k).map((k) => [k, trafficFlagValue(k)]));
 
@@ -59,15 +63,21 @@ const cores = (env: Environment): number => env.cores;
 export const RUN_FLAGS = [
   { name: 'clients', id: 'clients', key: 'clients', type: 'int', range: [1, 1_000_000], init: 1000, side: 'fleet', describe: 'connections to open' },
   { name: 'duration', id: 'duration', key: 'durationSec', type: 'duration', unit: 's', range: [1, DAY_S], init: 10, side: 'run', describe: 'load time after the ramp-up starts' },
+  { name: 'warm-up', id: 'warmUp', key: 'warmUpSec', type: 'duration', unit: 's', range: [0, DAY_S], init: 0, side: 'run', describe: 'leave the first seconds of the load (whole seconds) out of the latency histograms and the throughput counts; the series and integrity keep them' },
   { name: 'ramp-up', id: 'rampUp', key: 'rampUpSec', type: 'duration', unit: 's', range: [0, DAY_S], init: 0, side: 'fleet', describe: 'spread opening the connections over this time' },
   { name: 'connect-rate', id: 'connectRate', key: 'connectRate', type: 'number', range: [1, 1_000_000], init: 2000, side: 'fleet', describe: 'new connections per second, across the fleet' },
   { name: 'payload', id: 'payload', key: 'payload', type: 'string', init: { min: MIN_PAYLOAD, max: MIN_PAYLOAD }, shown: String(MIN_PAYLOAD), side: 'fleet', describe: 'payload bytes: N or MIN-MAX (min 16, max --max-payload)' },
+  { name: 'mix', id: 'mix', key: 'mix', type: 'string', init: [], shown: 'none', side: 'fleet', describe: 'echo payload sizes by weight: a comma list of WEIGHT:SIZE[-SIZE], e.g. 9:16-64,1:4096 (nine small packets to one large); sets --payload to their envelope' },
   { name: 'pipeline', id: 'pipeline', key: 'pipeline', type: 'int', range: [1, 10_000], init: 1, side: 'fleet', describe: 'closed loop: packets in flight per connection' },
-  { name: 'rate', id: 'rate', key: 'rate', type: 'number', range: [0.001, 1_000_000], init: null, shown: 'none', side: 'fleet', describe: 'open loop: packets per second per connection (excludes --pipeline)' },
+  { name: 'think-time', id: 'thinkTime', key: 'thinkTimeMs', type: 'duration', unit: 'ms', range: [0, 600_000], init: 0, side: 'fleet', describe: 'closed loop: wait this long after an echo comes back before sending the next packet' },
+  { name: 'rate', id: 'rate', key: 'rate', type: 'number', range: [0.001, 1_000_000], init: null, shown: 'none', side: 'fleet', describe: 'open loop: packets per second per connection (excludes --pipeline, --total-rate)' },
+  { name: 'total-rate', id: 'totalRate', key: 'totalRate', type: 'number', range: [0.001, 1_000_000_000], init: null, shown: 'none', side: 'fleet', describe: 'open loop: packets per second across the fleet, split over the live connections (excludes --pipeline, --rate)' },
+  { name: 'stages', id: 'stages', key: 'stages', type: 'string', init: [], shown: 'none', side: 'fleet', describe: "load over time, k6-style: a comma list of DURATION:CLIENTS[:RATE], each ramping linearly from the previous stage's target (the first from 0), RATE per connection or total=N across the fleet, e.g. 5s:200:10,10s:500:50,5s:0:0; sets --clients (the peak), --duration (the sum) and, with rates, the send model" },
   { name: 'chaos', id: 'chaos', key: 'chaos', type: 'number', range: [0, 1], init: 0, side: 'fleet', describe: 'probability per connection-second of a chaos cut' },
   { name: 'chaos-actions', id: 'chaosActions', key: 'chaosActions', type: 'list', choices: CHAOS_ACTIONS, init: CHAOS_ACTIONS, shown: 'all', side: 'fleet', describe: 'chaos actions to draw from' },
   { name: 'seed', id: 'seed', key: 'seed', type: 'int', range: [0, MAX_SEED], init: (env: Environment) => env.randomSeed, shown: 'random', side: 'both', server: '--seed', describe: 'seed for payloads and chaos, client and server side (printed in the report for replay)' },
   { name: 'target', id: 'target', key: 'target', type: 'string', init: { kind: 'embedded' }, shown: 'embedded', side: 'run', describe: "'embedded' (start the shipped server) or a loopback host:port" },
+  { name: 'host', id: 'host', key: 'host', type: 'string', init: '127.0.0.1', side: 'server', server: '--host', describe: "embedded server's listen address, where the fleet connects: 127.0.0.0/8 or ::1" },
   { name: 'backend', id: 'backend', key: 'backend', type: 'list', choices: ['auto', 'all', ...NAMED_BACKENDS], init: 'auto', shown: 'auto (chaos: all)', side: 'server', server: '--backend', describe: 'embedded server backend; all = every backend this kernel has; several = one whole run per backend, one report each, the worst exit code' },
   { name: 'mode', id: 'mode', key: 'mode', type: 'enum', choices: SERVER_MODES, init: 'echo', side: 'both', server: '--mode', describe: 'embedded server mode (broadcast also makes the fleet check broadcasts)' },
   { name: 'framing', id: 'framing', key: 'framing', type: 'string', init: LAN_FRAMING, shown: 'lan', side: 'both', server: '--framing', describe: `how packets are framed on the wire, for the fleet and the embedded server: ${FRAMING_GRAMMAR}; lan = len:2:le, servercore = len:2:le:incl:hdr2 (u16 size counting the 4-byte header, u16 id), raw = no framing (docs/protocol.md)` },
@@ -80,6 +90,7 @@ export const RUN_FLAGS = [
   { name: 'server-cmd', id: 'serverCmd', key: 'serverCmd', type: 'string', init: null, shown: 'none', side: 'server', describe: "run this command line as the embedded server: a launcher and a standalone lanserver, e.g. 'wine addon/out/windows-release/lanserver.exe' (the IOCP build under Wine); words split on spaces, the server flags appended; stopped with SIGINT (Ctrl-C under Wine)" },
   { name: 'server-bin', id: 'serverBin', key: 'serverBin', type: 'string', init: null, shown: 'none', side: 'server', describe: 'run this standalone lanserver (e.g. addon/out/asan/lanserver) as the embedded server; its sanitizer reports fail the server.sanitizer gate' },
   { name: 'send-buffer', id: 'serverSendBuffer', key: 'serverSendBuffer', type: 'size', range: [0, 16 * 1024 * 1024], init: 0, side: 'server', server: '--send-buffer', deprecated: ['server-send-buffer'], describe: "embedded server's SO_SNDBUF per accepted socket (0 = kernel default; small forces short, asynchronous sends)" },
+  { name: 'zero-send-buffer', id: 'serverZeroSendBuffer', key: 'serverZeroSendBuffer', type: 'bool', init: false, side: 'server', server: '--zero-send-buffer', describe: "embedded server sets SO_SNDBUF = 0 on each accepted socket, as the seeds do: every send completes asynchronously" },
   { name: 'probes', id: 'serverProbes', key: 'serverProbes', type: 'bool', init: false, side: 'server', server: '--probes', deprecated: ['server-probes'], describe: 'embedded server runs its probe thread: stale-id sendPacket/disconnect (staleIdAccepted) and probe packets to live echo sessions' },
   { name: 'client-workers', id: 'workers', key: 'workers', type: 'int', range: [1, 256], init: cores, shown: 'CPU cores', side: 'fleet', deprecated: ['workers'], describe: 'client worker threads' },
   { name: 'traffic', id: 'traffic', key: 'traffic', type: 'enum', choices: TRAFFIC_KINDS.map(trafficFlagValue), init: 'echo', shown: 'echo (chaos: chaos)', side: 'fleet', describe: 'what the fleet sends' },
@@ -106,7 +117,7 @@ export const RUN_FLAGS = [
 type RunFlagEntry = (typeof RUN_FLAGS)[number];
 
 /** Every RunOptions field is set by a flag, except what only a scenario decides. */
-type Uncovered = Exclude<keyof RunOptions, RunFlagEntry['key'] | 'expectRefused'>;
+type Uncovered = Exclude<keyof RunOptions, RunFlagEntry['key'] | (typeof SCENARIO_ONLY_OPTIONS)[number]>;
 export type RunFlagsCoverRunOptions = Uncovered extends never ? true : { missing: Uncovered };
 
 /** The flags as typed: text, a switch, or every occurrence of a repeatable flag. */
@@ -135,6 +146,13 @@ function target(p: Problems, raw: string): Target | undefined {
     ok = false;
   }
   return ok ? { kind: 'external', host, port } : undefined;
+}
+
+/** A loopback literal of either family (what `stress server --host` accepts). */
+function listenHost(p: Problems, raw: string): string | undefined {
+  if (net.isIP(raw) !== 0 && isLoopbackHost(raw)) return raw;
+  p.add('host', raw, 'must be a loopback address: 127.0.0.0/8 or ::1');
+  return undefined;
 }
 
 function payloadRange(p: Problems, raw: string): { min: number; max: number } | undefined {
@@ -187,6 +205,37 @@ function startAt(p: Problems, raw: string, now: number): number | undefined {
   return undefined;
 }
 
+/** --mix: WEIGHT:SIZE[-SIZE],...; each range read as --payload reads one. */
+function mix(p: Problems, raw: string): MixEntry[] | undefined {
+  const entries: MixEntry[] = [];
+  for (const piece of raw.split(',')) {
+    const m = /^\s*(\d+(?:\.\d+)?):(.+)$/.exec(piece);
+    const weight = m === null ? NaN : Number(m[1]);
+    if (m === null || !(weight > 0)) {
+      p.add('mix', raw, `'${piece.trim()}' is not WEIGHT:SIZE[-SIZE] with a weight above 0 (e.g. 9:16-64,1:4096)`);
+      return undefined;
+    }
+    const sizes = payloadRange(new Problems(), m[2]!);
+    if (sizes === undefined) {
+      p.add('mix', raw, `'${m[2]!.trim()}' is not a size N or a range MIN-MAX in bytes`);
+      return undefined;
+    }
+    entries.push({ weight, payload: sizes });
+  }
+  return entries;
+}
+
+export function formatMix(entries: readonly MixEntry[]): string {
+  return entries.map((e) => `${e.weight}:${e.payload.min === e.payload.max ? e.payload.min : `${e.payload.min}-${e.payload.max}`}`).join(',');
+}
+
+function stages(p: Problems, raw: string): Stage[] | undefined {
+  const r = parseStages(raw);
+  if (!('error' in r)) return r;
+  p.add('stages', raw, r.error);
+  return undefined;
+}
+
 function sourceIps(p: Problems, raw: string): string[] | undefined {
   const r = parseSourceIps(raw);
   if ('error' in r) {
@@ -210,11 +259,14 @@ function parseFlag(p: Problems, flag: RunFlagEntry, raw: string | boolean | stri
   switch (flag.key) {
     case 'payload': return payloadRange(p, raw);
     case 'target': return target(p, raw);
+    case 'host': return listenHost(p, raw);
     case 'backend': return backendRequest(p, raw);
     case 'framing': return framing(p, raw);
     case 'sourceIps': return sourceIps(p, raw);
     case 'shard': return shard(p, raw);
     case 'startAtMs': return startAt(p, raw, Date.now());
+    case 'stages': return stages(p, raw);
+    case 'mix': return mix(p, raw);
     case 'traffic': {
       const value = readChoice(p, flag, raw, warn, TRAFFIC_OLD_SPELLINGS);
       return value === undefined ? undefined : TRAFFIC_BY_FLAG_VALUE.get(value);
@@ -251,6 +303,32 @@ function givenOptions(p: Problems, raw: RawRunArgs, warn: (text: string) => void
   return given as Partial<RunOptions>;
 }
 
+/**
+ * A scenario's own options (a scenario file's, as flag text by id): parsed as the flags are, the
+ * send model's flags excluding each other, and `mode` picking the traffic, as on the command line.
+ */
+export function scenarioDefaultsFrom(p: Problems, raw: RawRunArgs, warn: (text: string) => void): Partial<RunOptions> {
+  const given = givenOptions(p, raw, warn);
+  if (SEND_MODEL_FLAGS.some(([id]) => raw[id] !== undefined)) Object.assign(given, sendModel(p, raw, given, { pipeline: null, rate: null, totalRate: null }));
+  if (given.mode !== undefined && raw.traffic === undefined) given.traffic = trafficFor(raw, given.mode, { traffic: 'echo' });
+  return given;
+}
+
+/** A mix sets the payload range to its envelope; --payload beside a --mix given on the command line is refused. */
+function applyMix(p: Problems, o: RunOptions, raw: RawRunArgs): RunOptions {
+  if (o.mix.length === 0) return o;
+  if (raw.payload !== undefined && raw.mix !== undefined) p.add('payload', raw.payload, '--mix sets the payload sizes: give the sizes there');
+  // --payload on the command line wins over a scenario's mix.
+  if (raw.payload !== undefined && raw.mix === undefined) return { ...o, mix: [] };
+  if (o.traffic === 'chaos' || o.traffic === 'broadcast') p.add('mix', raw.mix ?? formatMix(o.mix), `weighs echo payloads: ${trafficFlagValue(o.traffic)} traffic draws its own sizes`);
+  return { ...o, payload: mixEnvelope(o.mix) };
+}
+
+/** The flags given, as typed, by id. */
+function givenTexts(raw: RawRunArgs): Map<string, string> {
+  return new Map(Object.entries(raw).filter(([, v]) => v !== undefined).map(([id, v]) => [id, String(v)]));
+}
+
 /** The rules between flags, each naming the flag to fix. */
 function crossChecks(p: Problems, raw: RawRunArgs, o: RunOptions): void {
   if (raw.rampUp !== undefined && o.rampUpSec >= o.durationSec && o.durationSec > 0) {
@@ -266,17 +344,30 @@ function crossChecks(p: Problems, raw: RawRunArgs, o: RunOptions): void {
   if (o.sendQueueLimit < o.maxPayload + 2) {
     p.add('send-queue-limit', raw.sendQueueLimit ?? String(o.sendQueueLimit), `must hold one whole packet: at least --max-payload + 2 (${o.maxPayload + 2})`);
   }
+  if (o.serverZeroSendBuffer && o.serverSendBuffer > 0 && raw.serverSendBuffer !== undefined) {
+    p.add('zero-send-buffer', 'true', `sets SO_SNDBUF to 0: give it or --send-buffer (${o.serverSendBuffer}), not both`);
+  }
   if (o.serverBin !== null && o.mode === 'js') {
     p.add('server-bin', o.serverBin, 'the standalone lanserver has no js mode (it needs Node): use echo or broadcast');
   }
   if (o.shard !== null && o.shard.count > o.clients) {
     p.add('shard', raw.shard ?? formatShard(o.shard), `${o.shard.count} parts need at least as many --clients (${o.clients}): each part owns one or more`);
   }
+  if (o.thinkTimeMs > 0 && (o.pipeline === null || stagesRated(o.stages))) p.add('think-time', raw.thinkTime ?? `${o.thinkTimeMs}ms`, 'applies to the closed loop (--pipeline) only: an open loop sends on its own schedule');
+  if (o.warmUpSec > 0 && Math.ceil(o.warmUpSec) >= o.durationSec) p.add('warm-up', raw.warmUp ?? `${o.warmUpSec}s`, `must leave some of --duration (${o.durationSec} s) measured: the warm-up counts in whole seconds`);
+  if (o.stages.length > 0 && o.shard !== null) p.add('stages', formatStages(o.stages), 'cannot be split over --shard parts yet: run the stages from one process');
+  if (stagesRated(o.stages) && o.traffic === 'broadcast') p.add('stages', formatStages(o.stages), 'rates ramp echo traffic only: broadcast sends at its own rate');
+  if (o.totalRate !== null && o.traffic === 'broadcast') p.add('total-rate', String(o.totalRate), 'applies to echo traffic only: broadcast sends at its own rate');
   if (o.serverCmd !== null && o.mode === 'js') {
     p.add('server-cmd', o.serverCmd, 'the standalone lanserver has no js mode (it needs Node): use echo or broadcast');
   }
   if (o.serverCmd !== null && o.serverBin !== null) {
     p.add('server-cmd', o.serverCmd, 'names the server as --server-bin does: give one of them');
+  }
+  const ipv6 = net.isIPv6(o.target.kind === 'external' ? o.target.host : o.host);
+  if (ipv6 && o.sourceIps.length > 0) {
+    // IPv6 has one loopback address: there is nothing to spread the fleet's source ports over.
+    p.add('source-ips', raw.sourceIps ?? o.sourceIps.join(','), 'spreads connections over IPv4 loopback sources (127.0.0.0/8); an IPv6 target has one loopback address (::1): give no --source-ips');
   }
   if (o.target.kind === 'external') {
     const values = raw as Readonly<Record<string, RawValue>>;
@@ -302,22 +393,53 @@ function framingChecks(p: Problems, raw: RawRunArgs, o: RunOptions): void {
   if (refused !== null) p.add('framing', text, refused);
 }
 
-/** --pipeline (closed loop) and --rate (open loop) exclude each other; giving one clears the other. */
-function sendModel(p: Problems, raw: RawRunArgs, given: Partial<RunOptions>, base: RunOptions): Pick<RunOptions, 'pipeline' | 'rate'> {
-  if (raw.pipeline !== undefined && raw.rate !== undefined) {
-    p.add('pipeline', raw.pipeline, '--pipeline (closed loop) and --rate (open loop) cannot be used together');
-    return { pipeline: base.pipeline, rate: base.rate };
+type SendModelOptions = Pick<RunOptions, 'pipeline' | 'rate' | 'totalRate'>;
+const SEND_MODEL_FLAGS = [['pipeline', 'closed loop'], ['rate', 'open loop'], ['totalRate', 'open loop']] as const;
+
+/**
+ * --pipeline (closed loop), --rate and --total-rate (open loop) exclude each other; giving one
+ * clears the others. Exported for scenario files, whose options follow the same rule.
+ */
+export function sendModel(p: Problems, raw: RawRunArgs, given: Partial<RunOptions>, base: SendModelOptions): SendModelOptions {
+  const named = SEND_MODEL_FLAGS.filter(([id]) => raw[id] !== undefined);
+  if (named.length > 1) {
+    const [first, second] = named;
+    p.add(flagName(first![0]), String(raw[first![0]]), `--${flagName(first![0])} (${first![1]}) and --${flagName(second![0])} (${second![1]}) cannot be used together`);
+    return { pipeline: base.pipeline, rate: base.rate, totalRate: base.totalRate };
   }
-  if (raw.pipeline !== undefined) return { pipeline: given.pipeline ?? 1, rate: null };
-  if (raw.rate !== undefined) return { pipeline: null, rate: given.rate ?? 1 };
-  return base.pipeline === null && base.rate === null ? { pipeline: 1, rate: null } : { pipeline: base.pipeline, rate: base.rate };
+  const none = { pipeline: null, rate: null, totalRate: null };
+  if (raw.pipeline !== undefined) return { ...none, pipeline: given.pipeline ?? 1 };
+  if (raw.rate !== undefined) return { ...none, rate: given.rate ?? 1 };
+  if (raw.totalRate !== undefined) return { ...none, totalRate: given.totalRate ?? 1 };
+  return base.pipeline === null && base.rate === null && base.totalRate === null ? { ...none, pipeline: 1 } : { pipeline: base.pipeline, rate: base.rate, totalRate: base.totalRate };
+}
+
+function flagName(id: string): string {
+  return RUN_FLAGS.find((f) => f.id === id)?.name ?? id;
+}
+
+/**
+ * Stages set the connections (their peak), the duration (their sum) and, when they carry rates,
+ * the send model: those flags may not be given beside them (`given` are the flag ids given
+ * beside the stages, on the command line or in the same file).
+ */
+export function applyStages(p: Problems, o: RunOptions, given: ReadonlyMap<string, string>): RunOptions {
+  if (o.stages.length === 0) return o;
+  const rated = stagesRated(o.stages);
+  const decided: readonly string[] = rated ? [...SET_BY_STAGES, ...SET_BY_RATED_STAGES] : SET_BY_STAGES;
+  for (const id of decided) {
+    const text = given.get(id);
+    if (text !== undefined) p.add(flagName(id), text, `cannot be given beside --stages, which set it (${formatStages(o.stages)})`);
+  }
+  const model = rated ? { pipeline: null, rate: null, totalRate: null } : { pipeline: o.pipeline ?? 1, rate: null, totalRate: null };
+  return { ...o, ...model, clients: stagesPeakClients(o.stages), durationSec: stagesDurationSec(o.stages), rampUpSec: 0 };
 }
 
 /**
  * A broadcast server sends every packet to its room: only the broadcast payload checks can verify
  * that, and an echo server never answers them. So --mode alone also picks what the fleet sends.
  */
-function trafficFor(raw: RawRunArgs, mode: ServerMode, base: RunOptions): TrafficKind {
+function trafficFor(raw: RawRunArgs, mode: ServerMode, base: Pick<RunOptions, 'traffic'>): TrafficKind {
   if (raw.mode === undefined) return base.traffic;
   if (mode === 'broadcast') return 'broadcast';
   return base.traffic === 'broadcast' ? 'echo' : base.traffic;
@@ -339,12 +461,15 @@ export function resolveRunOptions(raw: RawRunArgs, scenarioDefaults: Partial<Run
   // The default --max-payload follows a framing whose length field cannot say it (len:1: 255 at most).
   const f = given.framing ?? base.framing;
   if (given.maxPayload === undefined && f.kind !== 'raw') base.maxPayload = Math.min(base.maxPayload, maxFramePayload(f));
-  const options: RunOptions = {
+  const flagged: RunOptions = {
     ...base,
     traffic: trafficFor(raw, mode, base),
     ...given,
     ...sendModel(p, raw, given, base),
+    // A scenario's send buffer (chaos sets one) gives way to --zero-send-buffer; one given by the user does not.
+    ...(given.serverZeroSendBuffer === true && given.serverSendBuffer === undefined ? { serverSendBuffer: 0 } : {}),
   };
+  const options = applyMix(p, applyStages(p, flagged, givenTexts(raw)), raw);
   crossChecks(p, raw, options);
   return p.errors.length > 0 ? { ok: false, errors: p.errors } : { ok: true, options };
 }
@@ -358,16 +483,31 @@ function sourceIpsRecord(ips: string[]): string | string[] | null {
 
 export type RecordValue = string | number | boolean | string[] | null;
 
-function recordValue(o: RunOptions, key: keyof RunOptions): RecordValue {
+export function recordValue(o: RunOptions, key: keyof RunOptions): RecordValue {
   switch (key) {
     case 'payload': return o.payload.min === o.payload.max ? String(o.payload.min) : `${o.payload.min}-${o.payload.max}`;
-    case 'target': return o.target.kind === 'embedded' ? 'embedded' : `${o.target.host}:${o.target.port}`;
+    case 'target': return o.target.kind === 'embedded' ? 'embedded' : formatHostPort(o.target.host, o.target.port);
     case 'framing': return framingText(o.framing);
     case 'sourceIps': return sourceIpsRecord(o.sourceIps);
     case 'shard': return o.shard === null ? null : formatShard(o.shard);
     case 'startAtMs': return o.startAtMs === null ? null : new Date(o.startAtMs).toISOString();
+    case 'stages': return o.stages.length === 0 ? null : formatStages(o.stages);
+    case 'mix': return o.mix.length === 0 ? null : formatMix(o.mix);
     default: return o[key] as RecordValue;
   }
+}
+
+/** The options only a scenario sets (no flag): their id is their RunOptions key. */
+export const SCENARIO_ONLY_OPTIONS = ['expectRefused'] as const satisfies ReadonlyArray<keyof RunOptions>;
+
+/** Every option id: the keys of the report's options record, the names scenario files and expressions use. */
+export const OPTION_IDS: ReadonlySet<string> = new Set([...RUN_FLAGS.map((f) => f.id), ...SCENARIO_ONLY_OPTIONS]);
+
+/** The RunOptions field an option id sets. */
+export function optionKey(id: string): keyof RunOptions | undefined {
+  const flag = RUN_FLAGS.find((f) => f.id === id);
+  if (flag !== undefined) return flag.key;
+  return (SCENARIO_ONLY_OPTIONS as readonly string[]).includes(id) ? (id as keyof RunOptions) : undefined;
 }
 
 /** The report's flat view of the options: strings, numbers, booleans, lists, keyed by each flag's stable id. */
@@ -388,6 +528,8 @@ function fromRecordValue(p: Problems, flag: RunFlagEntry, value: RecordValue): u
     case 'sourceIps': return Array.isArray(value) ? value : [];
     case 'shard': return typeof value === 'string' ? shard(p, value) : null;
     case 'startAtMs': return typeof value === 'string' ? Date.parse(value) : null;
+    case 'stages': return typeof value === 'string' ? stages(p, value) : [];
+    case 'mix': return typeof value === 'string' ? mix(p, value) : [];
     default: return value;
   }
 }

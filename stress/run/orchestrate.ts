@@ -9,10 +9,12 @@
  * The first SIGINT/SIGTERM stops the fleet, writes the report (verdict interrupted, exit 4)
  * and skips the backends not yet run; the second quits at once.
  */
+import { formatHostPort } from '../../server/loopback';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { runFleet } from '../../dummy-client/fleet';
-import type { FleetConfig, FleetResult, FleetTick } from '../../dummy-client/types';
+import type { FleetConfig, FleetResult, FleetTick, SendModel } from '../../dummy-client/types';
+import { stagesRated } from './stages-option';
 import type { Scenario } from '../../scenarios/types';
 import type { Backend, ServerStats } from '../../server/types';
 import { formatBackendVerdicts, formatFailedGates, formatSummary, summaryData } from '../report/summary';
@@ -50,7 +52,18 @@ const FLEET_ABORT_GRACE_MS = 10_000;
 export interface RunIo {
   stdout: ProgressSink;
   stderr: ProgressSink;
+  /** The command line recorded in the report (for run(): the equivalent command line). */
   argv: string[];
+  /** false: the JSON and HTML reports are not written (run() without `out`); --junit and --markdown still are, when given. */
+  writeReports: boolean;
+  /** run()'s caller stopping the run: its abort interrupts as the first SIGINT does (verdict interrupted). */
+  signal?: AbortSignal;
+}
+
+/** What runScenario did: the exit code of the whole command, and each backend's run. */
+export interface ScenarioOutcome {
+  exitCode: number;
+  runs: RunResult[];
 }
 
 export function fleetConfig(o: RunOptions, host: string, port: number): FleetConfig {
@@ -65,11 +78,14 @@ export function fleetConfig(o: RunOptions, host: string, port: number): FleetCon
     rampUpSec: o.rampUpSec,
     durationSec: o.durationSec,
     framing: o.framing,
+    warmUpSec: o.warmUpSec,
+    thinkTimeMs: o.thinkTimeMs,
+    ...(o.mix.length > 0 ? { mix: o.mix } : {}),
     payload: o.payload,
     // An external target's maxPayload is unknown: the largest payload the user allows stands for it.
     serverMaxPayload: o.maxPayload,
     connectTimeoutMs: o.connectTimeoutMs,
-    sendModel: o.rate !== null ? { kind: 'open', rate: o.rate } : { kind: 'closed', pipeline: o.pipeline ?? 1 },
+    sendModel: sendModelOf(o),
     workers: o.workers,
     seed: o.seed,
     traffic: o.traffic,
@@ -83,15 +99,33 @@ export function fleetConfig(o: RunOptions, host: string, port: number): FleetCon
     serverMayRefuse: o.expectRefused,
     offenderFraction: o.offenderFraction,
     ...(share === null ? {} : { shard: { firstSlot: share.firstSlot, fleetClients: o.clients } }),
+    ...loadPlan(o, share?.clients ?? o.clients, share?.fraction ?? 1),
   };
+}
+
+/**
+ * Rated stages and a total rate set each connection's rate as the run goes (dummy-client/stages.ts):
+ * the open loop starts at a stand-in rate the pool replaces before the first connect.
+ */
+function sendModelOf(o: RunOptions): SendModel {
+  if (o.rate !== null) return { kind: 'open', rate: o.rate };
+  if (o.totalRate !== null || stagesRated(o.stages)) return { kind: 'open', rate: 1 };
+  return { kind: 'closed', pipeline: o.pipeline ?? 1 };
+}
+
+/** The stages, or a total rate (this shard's part of it) as one stage that holds it from the start. */
+function loadPlan(o: RunOptions, clients: number, fraction: number): Pick<FleetConfig, 'stages'> {
+  if (o.stages.length > 0) return { stages: o.stages };
+  if (o.totalRate !== null) return { stages: [{ durationSec: 0, clients, rate: null, totalRate: o.totalRate * fraction }] };
+  return {};
 }
 
 /** The options of one run: --backend resolved to the one backend this run's server uses. */
 export type SingleRunOptions = RunOptions & { backend: Backend };
 
-/** The embedded `stress server` child's argv: stats on stdout, a free loopback port, then every server-side flag of the table. */
+/** The embedded `stress server` child's argv: stats on stdout, a free port on --host, then every server-side flag of the table. */
 export function serverArgs(o: SingleRunOptions): string[] {
-  return ['--stats-json', '--host', '127.0.0.1', '--port', '0', ...embeddedServerFlags(o)];
+  return ['--stats-json', '--port', '0', ...embeddedServerFlags(o)];
 }
 
 /** Connects once to an external target so a typo fails fast as bad input, not as a run full of errors. */
@@ -124,8 +158,8 @@ function emptyFleetResult(config: FleetConfig, ticks: FleetTick[]): FleetResult 
   };
 }
 
-/** Runs the scenario once per backend asked for; returns the process exit code. Throws UsageError for bad input found late (limits, target, backend). */
-export async function runScenario(scenario: Scenario, options: RunOptions, io: RunIo): Promise<number> {
+/** Runs the scenario once per backend asked for; returns the exit code and the runs. Throws UsageError for bad input found late (limits, target, backend). */
+export async function runScenario(scenario: Scenario, options: RunOptions, io: RunIo): Promise<ScenarioOutcome> {
   const needed = await preflight(options);
   const backends = resolveBackends(options);
   const several = backends.length > 1;
@@ -133,6 +167,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
   const exporter = await openMetricsExporter(options, io);
   const stopper = new Stopper(progress);
   stopper.install();
+  const onAbort = (): void => stopper.interrupt(null, 'aborted by the caller');
+  io.signal?.addEventListener('abort', onAbort, { once: true });
+  if (io.signal?.aborted === true) onAbort();
   const runs: RunResult[] = [];
   try {
     for (const backend of backends) {
@@ -146,9 +183,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
     }
   } finally {
     stopper.uninstall();
+    io.signal?.removeEventListener('abort', onAbort);
     await exporter?.close();
   }
-  return finish(runs, options, io);
+  return { exitCode: finish(runs, options, io), runs };
 }
 
 /** Bad input that can be found before any server starts: exit 2 naming the flag. Returns the descriptors a run needs. */
@@ -165,7 +203,7 @@ async function preflight(options: RunOptions): Promise<number> {
     if (cmdProblem !== null) throw new UsageError(`--server-cmd ${options.serverCmd}: ${cmdProblem}`);
   } else {
     const problem = await probe(options.target.host, options.target.port);
-    if (problem !== null) throw new UsageError(`--target ${options.target.host}:${options.target.port}: ${problem}`);
+    if (problem !== null) throw new UsageError(`--target ${formatHostPort(options.target.host, options.target.port)}: ${problem}`);
   }
   return needed;
 }
@@ -203,7 +241,7 @@ function resolveBackends(options: RunOptions): Backend[] {
   return plan.backends;
 }
 
-interface RunResult {
+export interface RunResult {
   backend: Backend;
   /** The backend when the command ran several, else null (names the report file, the JUnit suite). */
   label: string | null;
@@ -227,7 +265,8 @@ interface RunContext {
  * quits at once, killing the server of the current run.
  */
 class Stopper {
-  interruption: { signal: NodeJS.Signals; at: bigint } | null = null;
+  /** signal null: the caller's AbortSignal (run()), not a process signal. */
+  interruption: { signal: NodeJS.Signals | null; at: bigint; reason: string } | null = null;
   private readonly listeners = new Set<() => void>();
   /** Kills the current run's server on the second signal. */
   killServer: (() => void) | null = null;
@@ -236,10 +275,16 @@ class Stopper {
       this.killServer?.();
       process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
     }
-    this.interruption = { signal, at: process.hrtime.bigint() };
     this.progress.note(`stress: ${signal}: stopping the fleet and writing the report (again to quit at once)`);
-    for (const f of this.listeners) f();
+    this.interrupt(signal, `${signal} received`);
   };
+
+  /** The first interruption stops the current run and skips the rest; later ones change nothing. */
+  interrupt(signal: NodeJS.Signals | null, reason: string): void {
+    if (this.interruption !== null) return;
+    this.interruption = { signal, at: process.hrtime.bigint(), reason };
+    for (const f of this.listeners) f();
+  }
 
   constructor(private readonly progress: Progress) {}
 
@@ -310,7 +355,7 @@ async function startTarget(options: SingleRunOptions, ctx: RunContext): Promise<
   const { progress, io } = ctx;
   if (options.target.kind === 'external') {
     const { host, port } = options.target;
-    progress.note(`target ${host}:${port} (external: server checks unknown); ${options.clients} clients for ${options.durationSec} s`);
+    progress.note(`target ${formatHostPort(host, port)} (external: server checks unknown); ${options.clients} clients for ${options.durationSec} s`);
     return { embedded: null, host, port, backend: null, bin: null, rss: null };
   }
   const serverBin = options.serverBin === null ? null : path.resolve(options.serverBin);
@@ -333,7 +378,7 @@ async function startTarget(options: SingleRunOptions, ctx: RunContext): Promise<
   const binary = serverBin ?? options.serverCmd;
   const bin = binary === null ? null : { binary, build: info.build ?? 'unknown', faults: info.faults ?? [] };
   const built = bin === null ? '' : `, ${bin.binary} [${bin.build}${bin.faults.length > 0 ? ` FAULT=${bin.faults.join(',')}` : ''}]`;
-  progress.note(`server pid ${embedded.pid} listening on ${info.host}:${info.port} (${info.backend}${built}); ${options.clients} clients for ${options.durationSec} s`);
+  progress.note(`server pid ${embedded.pid} listening on ${formatHostPort(info.host, info.port)} (${info.backend}${built}); ${options.clients} clients for ${options.durationSec} s`);
   const rss = embedded.pid === undefined ? null : new RssTracker(embedded.pid);
   rss?.sample();
   return { embedded, host: info.host, port: info.port, backend: info.backend, bin, rss };
@@ -378,7 +423,7 @@ async function load(options: SingleRunOptions, target: StartedTarget, ctx: RunCo
   });
   const unsubscribe = ctx.stopper.onInterrupt(() => {
     const i = ctx.stopper.interruption;
-    if (i !== null) interrupt(i.signal, i.at, `${i.signal} received`);
+    if (i !== null) interrupt(i.signal, i.at, i.reason);
   });
 
   const config = fleetConfig(options, target.host, target.port);
@@ -431,10 +476,10 @@ async function stopTarget(target: StartedTarget): Promise<{ quiet: ServerStats |
 
 /** The JSON and HTML reports of one run, and its summary (or its --json line). */
 function writeOutputs(report: RunReport, options: SingleRunOptions, label: string | null, io: RunIo): void {
-  const reportPath = writeReport(report, options.out, label);
+  const reportPath = io.writeReports ? writeReport(report, options.out, label) : null;
   let htmlPath: string | null = null;
   try {
-    htmlPath = writeHtmlReport(report, htmlPathFor(reportPath), reportPath);
+    if (reportPath !== null) htmlPath = writeHtmlReport(report, htmlPathFor(reportPath), reportPath);
   } catch (err) {
     // The JSON is the record; a page that fails to render must not cost the run its verdict.
     io.stderr.write(`stress: could not write the HTML report: ${(err as Error).message}\n`);

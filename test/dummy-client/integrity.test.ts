@@ -113,6 +113,39 @@ test('an overdue packet overtaken by a later echo is lost at once; if it comes a
   only(counts, { reordered: 1, duplicated: 1 }, 1);
 });
 
+test('a slow but correct server: far more packets overdue than the checker remembers, echoed late in order, are all ok', () => {
+  // A server slower than the echo timeout on a connection that pipelines deeply (Wine under 2000
+  // chaos clients): the packets the overdue memory cannot take stay in flight and hold the
+  // pipeline, so none is forgotten and declared lost, and none comes back as corrupted or duplicated.
+  const counts = emptyCounts();
+  const c = new EchoChecker(SERIAL, SEED, counts);
+  const sent = sendN(c, 1000, new Prng(11));
+  const overdue = c.expire(1e12, 1);
+  assert.ok(overdue > 0 && overdue < 1000, `only as many go overdue as are remembered (${overdue})`);
+  assert.equal(c.inFlight, 1000 - overdue, 'the rest stay in flight: the connection sends no more');
+  assert.equal(c.expire(1e12, 1), 0, 'a full memory of awaited packets takes no more');
+  feed(c, sent.map((s) => s.bytes));
+  assert.equal(c.finish(false), 0);
+  only(counts, {}, 1000);
+});
+
+test('the overdue memory makes room by forgetting packets already lost, never awaited ones', () => {
+  const counts = emptyCounts();
+  const c = new EchoChecker(SERIAL, SEED, counts);
+  const rng = new Prng(12);
+  const early = sendN(c, 1000, rng);
+  const remembered = c.expire(1e12, 1);
+  // The last remembered packet's echo comes first: every remembered one before it is lost.
+  feed(c, [early[remembered - 1]!.bytes]);
+  assert.equal(counts.lost, remembered - 1);
+  // Now the packets held in flight can go overdue: into the place of the one that came, and of the
+  // condemned ones.
+  assert.equal(c.expire(1e12, 1), Math.min(1000 - remembered, remembered));
+  feed(c, early.slice(remembered).map((s) => s.bytes));
+  assert.equal(c.finish(false), 0);
+  only(counts, { lost: remembered - 1 }, 1 + 1000 - remembered);
+});
+
 test('an overdue packet that comes back corrupted is corrupted, not also lost', () => {
   const counts = emptyCounts();
   const c = new EchoChecker(SERIAL, SEED, counts);

@@ -69,3 +69,18 @@ test("a merged second adds the parts' chaos cuts by action, and has none when no
   assert.deepEqual(fleetSecond(3, [{ ...tick(3), cuts: cuts(2) }, { ...tick(3), cuts: cuts(5) }, tick(3)]).cuts, { ...cuts(7), closeAfterConnect: 2 });
   assert.equal('cuts' in fleetSecond(3, [tick(3), tick(3)]), false);
 });
+
+test("a scenario file's parts are judged by the gates their reports carry, expressions against the merged options", () => {
+  const t0 = Date.now();
+  const parts = [part(0, 2, t0), part(1, 2, t0)];
+  for (const p of parts) {
+    p.report.scenario = { name: 'from-a-file', description: 'not a built-in', gates: [{ metric: 'integrity.ok', op: '>=', value: 'clients * 30', why: 'w', when: "target == 'embedded'" }] };
+  }
+  const merged = judgeMerged(combineParts(parts, ['merge']), parts.map((p) => p.report));
+  const clients = Number(merged.options.clients);
+  const gate = merged.gates.find((g) => g.name.startsWith('integrity.ok >='));
+  assert.deepEqual([gate?.expected, gate?.actual], [`>= ${clients * 30}`, 600]);
+  assert.deepEqual(validateReport(merged), []);
+  for (const p of parts) p.report.scenario = { name: 'from-a-file', description: 'an older report: no gates recorded' };
+  assert.throws(() => judgeMerged(combineParts(parts, ['merge']), parts.map((p) => p.report)), /unknown scenario 'from-a-file'/);
+});

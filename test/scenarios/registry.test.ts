@@ -5,6 +5,7 @@ import { formatScenarioList } from '../../stress/commands/scenarios';
 import { resolveRunOptions } from '../../stress/run/options';
 import { reportMetrics } from '../../stress/run/metrics';
 import { scenarioGates } from '../../stress/run/gates';
+import { applyDerived } from '../../stress/run/scenario-exprs';
 import { sampleReport } from '../stress/fixtures';
 
 test('echo-flood is registered and is the default', () => {
@@ -49,12 +50,12 @@ test('max-sessions keeps the server cap below --clients unless --max-sessions is
   const s = findScenario('max-sessions')!;
   const r = resolveRunOptions({ clients: '200' }, s.defaults, { cores: 2, randomSeed: 1 });
   assert.ok(r.ok);
-  const adjusted = s.adjust!(r.options, { clients: '200' });
+  const adjusted = applyDerived(s, r.options, { clients: '200' });
   assert.equal(adjusted.maxSessions, 150);
   assert.equal(adjusted.expectRefused, true);
   const given = resolveRunOptions({ clients: '200', maxSessions: '20' }, s.defaults, { cores: 2, randomSeed: 1 });
   assert.ok(given.ok);
-  assert.equal(s.adjust!(given.options, { clients: '200', maxSessions: '20' }).maxSessions, 20);
+  assert.equal(applyDerived(s, given.options, { clients: '200', maxSessions: '20' }).maxSessions, 20);
 });
 
 test('a gate value may follow the options, and a gate may apply only to some runs', () => {

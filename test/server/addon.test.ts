@@ -6,12 +6,26 @@ import { loadAddon } from '../../server/addon';
 import { LanServer } from '../../server/lan-server';
 import type { JsHandler } from '../../server/lan-server';
 import type { DisconnectReason, ServerOptions } from '../../server/types';
+import { ipv6LoopbackMissing } from '../support/ipv6';
 import { HOST, TestClient, anomalies, echoMismatches, rng, skipReason, sleep, startTarget, waitQuiet, waitUntil } from './helpers';
 
 const opts = { skip: skipReason('addon'), timeout: 60_000 };
 const SMALL: Partial<ServerOptions> = { host: HOST, port: 0, workers: 2, maxSessions: 100 };
 
 describe('native LanServer (addon only)', () => {
+  test('onAccept names an IPv6 peer as ::1 (the session keeps the address, its text made for the hook)', opts, async (t) => {
+    const missing = await ipv6LoopbackMissing();
+    if (missing !== null) return t.skip(missing);
+    const peers: string[] = [];
+    const server = new LanServer({ ...SMALL, host: '::1' }, { hooks: { onAccept: (_id, ip, port) => peers.push(`${ip} ${port}`) } });
+    const { port } = server.start();
+    t.after(() => server.stop());
+    const c = await TestClient.connect(port, '::1');
+    await waitUntil(() => peers.length, (n) => n === 1, 'onAccept');
+    assert.equal(peers[0], `::1 ${c.socket.localPort}`);
+    c.destroy();
+  });
+
   test('hooks: onAccept then onRelease exactly once per session, with the reason', opts, async (t) => {
     const accepted: bigint[] = [];
     const released = new Map<bigint, DisconnectReason[]>();

@@ -70,7 +70,7 @@ describe('standalone lanserver', () => {
       const server = runStandalone(['--host', host, '--port', '0']);
       const exit = await server.waitExit();
       assert.equal(exit.code, 2, server.stderr);
-      assert.match(server.stderr, new RegExp(`--host must be a loopback address in 127\\.0\\.0\\.0/8: '${host.replace(/\./g, '\\.')}'`));
+      assert.match(server.stderr, new RegExp(`--host must be a loopback address \\(127\\.0\\.0\\.0/8 or ::1\\): '${host.replace(/\./g, '\\.')}'`));
       assert.equal(server.lines.length, 0, 'nothing listened');
     }
   });

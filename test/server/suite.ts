@@ -23,6 +23,7 @@ import {
   waitUntil,
 } from './helpers';
 import type { ServerTarget, TargetKind } from './helpers';
+import { ipv6LoopbackMissing } from '../support/ipv6';
 
 const TEST_TIMEOUT = 60_000;
 
@@ -210,6 +211,35 @@ export function defineServerSuite(kind: TargetKind): void {
       assert.equal((await served.waitPackets(1))[0].toString(), 'in');
       served.destroy();
       await waitQuiet(openTarget, 1);
+    });
+
+    test('IPv6 loopback: listens on ::1, echoes, and the access lists read IPv6 (an IPv4 list never matches ::1)', opts, async (t) => {
+      const missing = await ipv6LoopbackMissing();
+      if (missing !== null) return t.skip(missing);
+      const v6 = await start(t, { host: '::1' });
+      assert.equal(v6.info.host, '::1');
+      const c = await TestClient.connect(v6.info.port, '::1');
+      c.send(Buffer.from('six'));
+      assert.equal((await c.waitPackets(1))[0].toString(), 'six');
+      c.destroy();
+      await waitQuiet(v6, 1);
+
+      const denied = await start(t, { host: '::1', deny: ['::1/128'] });
+      await (await TestClient.attempt(denied.info.port, '::1')).waitClosed();
+      const deniedStats = await waitUntil(() => denied.stats(), (s) => s.rejected.denied >= 1, '::1 denied');
+      assert.equal(deniedStats.accepted, 0);
+
+      const v4Only = await start(t, { host: '::1', allow: ['127.0.0.0/8'] });
+      await (await TestClient.attempt(v4Only.info.port, '::1')).waitClosed();
+      const v4Stats = await waitUntil(() => v4Only.stats(), (s) => s.rejected.denied >= 1, '::1 outside 127.0.0.0/8');
+      assert.equal(v4Stats.accepted, 0);
+
+      const allowed = await start(t, { host: '::1', allow: ['127.0.0.0/8', '::1'] });
+      const served = await TestClient.connect(allowed.info.port, '::1');
+      served.send(Buffer.from('in'));
+      assert.equal((await served.waitPackets(1))[0].toString(), 'in');
+      served.destroy();
+      await waitQuiet(allowed, 1);
     });
 
     test('300 connections closed at random moments (FIN or RST, some mid-I/O) are all released once', opts, async (t) => {

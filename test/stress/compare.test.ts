@@ -10,6 +10,8 @@ import { compareCommandRun, parsePercent } from '../../stress/commands/compare';
 import { validateReport } from '../../stress/report/schema';
 import type { RunReport } from '../../stress/report/types';
 import { makeReport } from './compare-fixture';
+import { sampleReport } from './fixtures';
+import { sendModelText, settingDifferences } from '../../stress/compare/settings';
 import { tempDir } from '../support/temp';
 
 function status(c: Comparison, key: string, head = 0): string | undefined {
@@ -235,4 +237,16 @@ test('stress compare: directories are repeats; runs of different settings exit 2
     assert.equal(empty.code, 2);
     assert.match(empty.err, /nothing: cannot read report: no such file/);
   });
+});
+
+test('the send model names stages, a total rate and a think time; a mix and a warm-up are compared settings', () => {
+  const base = sampleReport();
+  const staged = { ...base, options: { ...base.options, stages: '4s:200:20,3s:50:5' } };
+  assert.equal(sendModelText(staged), 'stages 4s:200:20,3s:50:5');
+  assert.equal(sendModelText({ ...base, options: { ...base.options, rate: null, totalRate: 2000 } }), 'open loop at 2000/s across the fleet');
+  assert.equal(sendModelText({ ...base, options: { ...base.options, rate: null, pipeline: 1, thinkTime: 50 } }), 'closed loop, pipeline 1, think 50 ms');
+  const mixed = { ...base, options: { ...base.options, mix: '9:16,1:4096', warmUp: 2 } };
+  const diff = settingDifferences(base, mixed).join('; ');
+  assert.match(diff, /payload .* → mix 9:16,1:4096/);
+  assert.match(diff, /warm-up 0 s → 2 s/);
 });

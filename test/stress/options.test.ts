@@ -201,3 +201,70 @@ test('an old spelling still works, with a warning naming the new one', () => {
   assert.match(scan.warnings[1]!, /use --client-workers/);
   assert.deepEqual(scanArgv(['--kick', '0.1', '--server-kick', '0.2'], RUN_FLAGS).problems, ['--kick is given 2 times: give it once'], 'old and new spellings are one flag');
 });
+
+test('--stages sets the clients (peak), the duration (sum) and, with rates, the open loop; flags they decide are refused', () => {
+  const env = { cores: 2, randomSeed: 1 };
+  const r = resolveRunOptions({ stages: '2s:100:10,3s:300:total=900' }, {}, env);
+  assert.equal(r.ok, false);
+  assert.match(r.ok ? '' : r.errors.join('\n'), /--stages .*every stage gives a per-connection rate/);
+  const ok = resolveRunOptions({ stages: '2s:100:10, 500ms:300:50,3s:0:0' }, { pipeline: 4 }, env);
+  assert.ok(ok.ok, ok.ok ? '' : ok.errors.join('\n'));
+  assert.equal(ok.options.clients, 300);
+  assert.equal(ok.options.durationSec, 5.5);
+  assert.deepEqual([ok.options.pipeline, ok.options.rate, ok.options.totalRate], [null, null, null]);
+  assert.equal(optionsRecord(ok.options).stages, '2s:100:10,0.5s:300:50,3s:0:0');
+  const closed = resolveRunOptions({ stages: '5s:100' }, { pipeline: 4 }, env);
+  assert.ok(closed.ok);
+  assert.equal(closed.options.pipeline, 4);
+  const clash = resolveRunOptions({ stages: '5s:100:10', clients: '50', rate: '3' }, {}, env);
+  assert.equal(clash.ok, false);
+  const errors = clash.ok ? '' : clash.errors.join('\n');
+  assert.match(errors, /--clients "50": cannot be given beside --stages/);
+  assert.match(errors, /--rate "3": cannot be given beside --stages/);
+  for (const bad of ['5s', '5x:10', '5s:-1', '5s:10:fast', '0s:10']) {
+    const b = resolveRunOptions({ stages: bad }, {}, env);
+    assert.equal(b.ok, false, bad);
+    assert.match(b.ok ? '' : b.errors[0]!, /^--stages /, bad);
+  }
+});
+
+test('--total-rate excludes --rate and --pipeline, naming both', () => {
+  const r = resolveRunOptions({ rate: '5', totalRate: '1000' }, {}, { cores: 2, randomSeed: 1 });
+  assert.equal(r.ok, false);
+  assert.match(r.ok ? '' : r.errors[0]!, /--rate \(open loop\) and --total-rate \(open loop\) cannot be used together/);
+  const t = resolveRunOptions({ totalRate: '1000' }, { pipeline: 4 }, { cores: 2, randomSeed: 1 });
+  assert.ok(t.ok);
+  assert.deepEqual([t.options.pipeline, t.options.rate, t.options.totalRate], [null, null, 1000]);
+});
+
+test('--think-time is closed loop only; --warm-up must leave some of the run measured', () => {
+  const env = { cores: 2, randomSeed: 1 };
+  const open = resolveRunOptions({ rate: '10', thinkTime: '50ms' }, {}, env);
+  assert.match(open.ok ? '' : open.errors.join('\n'), /--think-time "50ms": applies to the closed loop/);
+  const staged = resolveRunOptions({ stages: '5s:10:5', thinkTime: '50' }, {}, env);
+  assert.match(staged.ok ? '' : staged.errors.join('\n'), /--think-time "50": applies to the closed loop/);
+  const long = resolveRunOptions({ duration: '5', warmUp: '4.5s' }, {}, env);
+  assert.match(long.ok ? '' : long.errors.join('\n'), /--warm-up "4.5s": must leave some of --duration \(5 s\) measured/);
+  const ok = resolveRunOptions({ duration: '5', warmUp: '2s', thinkTime: '20ms' }, {}, env);
+  assert.ok(ok.ok);
+  assert.deepEqual([ok.options.warmUpSec, ok.options.thinkTimeMs], [2, 20]);
+});
+
+test('--mix sets the payload envelope; its sizes are checked as --payload; a --payload flag wins over a scenario mix', () => {
+  const env = { cores: 2, randomSeed: 1 };
+  const r = resolveRunOptions({ mix: '9:16-64, 1:4096' }, {}, env);
+  assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
+  assert.deepEqual(r.options.payload, { min: 16, max: 4096 });
+  assert.equal(optionsRecord(r.options).mix, '9:16-64,1:4096');
+  for (const [bad, why] of [['0:16', /weight above 0/], ['3:big', /not a size/], ['1:16,1:9000', /at most 8192 bytes/]] as const) {
+    const b = resolveRunOptions({ mix: bad }, {}, env);
+    assert.match(b.ok ? '' : b.errors.join('\n'), why, bad);
+  }
+  const both = resolveRunOptions({ mix: '1:16', payload: '32' }, {}, env);
+  assert.match(both.ok ? '' : both.errors.join('\n'), /--payload "32": --mix sets the payload sizes/);
+  const flagWins = resolveRunOptions({ payload: '32' }, { mix: [{ weight: 1, payload: { min: 100, max: 100 } }] }, env);
+  assert.ok(flagWins.ok);
+  assert.deepEqual([flagWins.options.mix, flagWins.options.payload], [[], { min: 32, max: 32 }]);
+  const chaos = resolveRunOptions({ mix: '1:16', traffic: 'chaos' }, {}, env);
+  assert.match(chaos.ok ? '' : chaos.errors.join('\n'), /--mix "1:16": weighs echo payloads: chaos traffic draws its own sizes/);
+});

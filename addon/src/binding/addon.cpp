@@ -5,8 +5,19 @@
 // short mutex and schedule ONE thread-safe-function call per batch; the call
 // drains the whole queue on the JS thread. One queue keeps each session's
 // events in order (accept before its recv events before its release).
+//
+// Backpressure (js mode): a JavaScript onRecv slower than the network would
+// grow that queue without bound, a copy of every packet received. So a worker
+// that finds more than kMaxQueuedRecvs packets or kMaxQueuedRecvBytes bytes
+// waiting for the JS thread waits until the JS thread takes the queue: it
+// stops receiving meanwhile, the sockets' kernel buffers fill and TCP slows
+// the peers down. Each such wait counts in handlerWaits. stop() and the
+// finalizer end every wait first (a worker waiting on a JS thread that is
+// inside stop() would never be released). Accept, release and error events
+// never wait: there is at most one of each per session.
 #include <napi.h>
 
+#include <condition_variable>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -37,6 +48,13 @@ struct Event {
   std::vector<uint8_t> bytes;
 };
 
+// What may wait for the JS thread before a worker stops receiving: a handler
+// that keeps up never comes near (it takes each batch as it forms), and a
+// slow one holds at most this much (twice: the batch it is running and the
+// next), whatever the peers send.
+constexpr size_t kMaxQueuedRecvs = 1024;
+constexpr size_t kMaxQueuedRecvBytes = 4u << 20;
+
 class LanServerWrap;
 void callJs(Napi::Env env, Napi::Function, LanServerWrap* self, void*);
 using EventTsfn = Napi::TypedThreadSafeFunction<LanServerWrap, void, callJs>;
@@ -56,11 +74,20 @@ class EventQueue final : public lanstress::LanServerHooks {
     std::lock_guard<std::mutex> lk(mu_);
     alive_ = false;
   }
+  // For good: no worker waits for the JS thread any more (stop, finalizer).
+  void stopWaiting() {
+    std::lock_guard<std::mutex> lk(mu_);
+    noWait_ = true;
+    room_.notify_all();
+  }
   std::vector<Event> take() {
     std::lock_guard<std::mutex> lk(mu_);
     scheduled_ = false;
     std::vector<Event> out;
     out.swap(queue_);
+    queuedRecvs_ = 0;
+    queuedRecvBytes_ = 0;
+    room_.notify_all();
     return out;
   }
 
@@ -79,11 +106,20 @@ class EventQueue final : public lanstress::LanServerHooks {
     e.reason = reason;
     push(std::move(e));
   }
-  void onRecv(uint64_t id, const uint8_t* payload, size_t len) override {
+  bool onRecv(uint64_t id, const uint8_t* payload, size_t len) override {
     Event e{Event::Recv};
     e.id = id;
     e.bytes.assign(payload, payload + len);
-    push(std::move(e));
+    std::unique_lock<std::mutex> lk(mu_);
+    bool waited = false;
+    while (alive_ && !noWait_ && (queuedRecvs_ >= kMaxQueuedRecvs || queuedRecvBytes_ >= kMaxQueuedRecvBytes)) {
+      waited = true;
+      room_.wait(lk);
+    }
+    queuedRecvs_ += 1;
+    queuedRecvBytes_ += len;
+    pushLocked(std::move(e));
+    return waited;
   }
   void onError(const char* code, const std::string& message) override {
     if (!wantError) return;
@@ -96,6 +132,9 @@ class EventQueue final : public lanstress::LanServerHooks {
  private:
   void push(Event&& e) {
     std::lock_guard<std::mutex> lk(mu_);
+    pushLocked(std::move(e));
+  }
+  void pushLocked(Event&& e) {
     queue_.push_back(std::move(e));
     if (!scheduled_ && alive_) {
       // NonBlockingCall never waits for JS; napi_closing after release is fine (stop drains inline).
@@ -104,9 +143,13 @@ class EventQueue final : public lanstress::LanServerHooks {
   }
 
   std::mutex mu_;
+  std::condition_variable room_;  // take() emptied the queue, or stopWaiting()
   std::vector<Event> queue_;
+  size_t queuedRecvs_ = 0;
+  size_t queuedRecvBytes_ = 0;
   bool scheduled_ = false;
   bool alive_ = false;
+  bool noWait_ = false;
   EventTsfn tsfn_;
 };
 
@@ -251,8 +294,11 @@ class LanServerWrap final : public Napi::ObjectWrap<LanServerWrap> {
   }
 
   ~LanServerWrap() override {
-    // Finalizer (GC or environment teardown): no JS may run, so nothing is scheduled.
-    if (events_) events_->detach();
+    // Finalizer (GC or environment teardown): no JS may run, so nothing is scheduled and nobody waits for it.
+    if (events_) {
+      events_->detach();
+      events_->stopWaiting();
+    }
     if (server_) server_->stop();
   }
 
@@ -329,6 +375,8 @@ class LanServerWrap final : public Napi::ObjectWrap<LanServerWrap> {
   Napi::Value Stop(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     bool wasRunning = server_->running();
+    // This thread is the JS thread: a worker waiting for it to take the queue would hold stop() forever.
+    if (wasRunning) events_->stopWaiting();
     try {
       server_->stop();
     } catch (const std::exception& e) {

@@ -64,16 +64,16 @@ bool failWith(ServerError* err, const char* code, const std::string& msg) {
 }
 
 // A non-blocking listening socket on the options' host and port; kInvalidSocket (and err) when it cannot be had.
-SocketHandle openListener(const LanServerOptions& o, sockaddr_in* bound, ServerError* err) {
-  in_addr addr{};
+SocketHandle openListener(const LanServerOptions& o, sockaddr_storage* bound, ServerError* err) {
+  IpAddress addr;
   resolveHost(o.host, &addr);
+  sockaddr_storage sa{};
+  int len = toSockaddr(addr, static_cast<uint16_t>(o.port), &sa);
   SocketHandle lfd = kInvalidSocket;
   const char* what = "listen";
-  int e = platform::listenTcp(addr, static_cast<uint16_t>(o.port), static_cast<int>(o.backlog), &lfd, bound, &what);
+  int e = platform::listenTcp(sa, len, static_cast<int>(o.backlog), &lfd, bound, &what);
   if (e != 0) {
-    char text[INET_ADDRSTRLEN];
-    ::inet_ntop(AF_INET, &addr, text, sizeof text);
-    std::string where = std::string(what) == "listen" ? std::string("listen ") + text + ":" + std::to_string(o.port) : what;
+    std::string where = std::string(what) == "listen" ? "listen " + addr.textWithPort(static_cast<uint16_t>(o.port)) : what;
     failWith(err, errnoName(e), where + ": " + platform::errorText(e));
     return kInvalidSocket;
   }
@@ -97,7 +97,7 @@ bool LanServer::start(const LanServerOptions& options, ListenInfo* info, ServerE
 
   std::string netWhy;
   if (!platform::netStartup(&netWhy)) return failWith(err, "ENOSYS", netWhy);
-  sockaddr_in bound{};
+  sockaddr_storage bound{};
   SocketHandle lfd = openListener(opt_, &bound, err);
   if (lfd == kInvalidSocket) return false;
   std::string log, perr;
@@ -120,10 +120,11 @@ bool LanServer::start(const LanServerOptions& options, ListenInfo* info, ServerE
   acceptWaiter_ = std::move(waiter);
   startThreads();
   if (info) {
-    char text[INET_ADDRSTRLEN];
-    ::inet_ntop(AF_INET, &bound.sin_addr, text, sizeof text);
-    info->host = text;
-    info->port = ntohs(bound.sin_port);
+    IpAddress ip;
+    uint16_t boundPort = 0;
+    fromSockaddr(bound, &ip, &boundPort);
+    info->host = ip.text();
+    info->port = boundPort;
     info->backend = port_->backend();
   }
   return true;
@@ -227,7 +228,7 @@ void LanServer::acceptLoop() {
       break;
     }
     for (;;) {
-      sockaddr_in peer{};
+      sockaddr_storage peer{};
       SocketHandle fd = kInvalidSocket;
       int e = platform::acceptOne(listenFd_, &fd, &peer);
       if (e == EAGAIN) break;
@@ -237,22 +238,19 @@ void LanServer::acceptLoop() {
         acceptWaiter_->sleep(50);
         break;
       }
-      handleAccepted(fd, ntohl(peer.sin_addr.s_addr), ntohs(peer.sin_port));
+      IpAddress ip;
+      uint16_t port = 0;
+      fromSockaddr(peer, &ip, &port);
+      handleAccepted(fd, ip, port);
     }
   }
   tlsRng = nullptr;
 }
 
-void LanServer::handleAccepted(SocketHandle fd, uint32_t ip, uint16_t port) {
-  // Sized by the session's field, not INET_ADDRSTRLEN: that is 16 on Linux but
-  // 22 on Windows, and the copy below would run past peerIpText into ioState.
-  // "255.255.255.255" and its NUL fit in 16.
-  char text[sizeof Session::peerIpText];
-  static_assert(sizeof text >= 16, "a dotted IPv4 address and its NUL");
-  in_addr a{};
-  a.s_addr = htonl(ip);
-  ::inet_ntop(AF_INET, &a, text, sizeof text);
-  if (!access_.permits(ip) || !hooks_->onConnectionRequest(text, port)) {
+void LanServer::handleAccepted(SocketHandle fd, const IpAddress& ip, uint16_t port) {
+  // The peer's text for the hooks only: the slot keeps the 16 address bytes.
+  const std::string text = ip.text();
+  if (!access_.permits(ip) || !hooks_->onConnectionRequest(text.c_str(), port)) {
     rejectedDenied_.fetch_add(1, std::memory_order_relaxed);
     platform::closeSocket(fd);
     return;
@@ -273,25 +271,28 @@ void LanServer::handleAccepted(SocketHandle fd, uint32_t ip, uint16_t port) {
   s->fd = fd;
   s->peerIp = ip;
   s->peerPort = port;
-  std::memcpy(s->peerIpText, text, sizeof text);
   s->reason.store(0, std::memory_order_relaxed);
   s->disconnectMarkMs.store(0, std::memory_order_relaxed);
   s->closeWhenSent.store(0, std::memory_order_relaxed);
   s->closeWhenSentMs.store(0, std::memory_order_relaxed);
+  // The id publish() will give it (reserve() has moved the slot to its new generation).
+  uint64_t id = SessionId::make(s->slot, s->generation);
+  // Associated before it is published: once live, any thread (the prober, a
+  // broadcast, a kick) may post a send for it, and the port must know the
+  // socket by then (IOCP refused such a send with EBADF under chaos).
+  int rc = port_->associate(fd, id);
 #ifndef LANSTRESS_FAULT_PUBLISH_BEFORE_FILL
   table.publish(s);  // live, with the accept thread's count held (I1)
 #endif
-  uint64_t id = s->id.load(std::memory_order_relaxed);
 
   accepted_.fetch_add(1, std::memory_order_relaxed);
   bumpMax(peakSessions_, static_cast<uint64_t>(sessions_.fetch_add(1, std::memory_order_relaxed) + 1));
 
-  int rc = port_->associate(fd, id);
   if (rc != 0) {
     error(errnoName(-rc), "associate: " + platform::errorText(-rc));
     disconnectSession(s, DisconnectReason::IoError);
   }
-  hooks_->onAccept(id, text, port);
+  hooks_->onAccept(id, text.c_str(), port);
   if (opt_.kick > 0 && chance()) disconnectSession(s, DisconnectReason::Kicked);
 #ifdef LANSTRESS_FAULT_ACCEPT_NO_COUNT
   table.decRef(s);  // fault: the accept thread lets go before the first recv holds a count
@@ -355,6 +356,7 @@ void LanServer::postRecv(Session* s) {
   table_->addRef(s);
   int rc = port_->postRecv(s->fd, s->id.load(std::memory_order_relaxed), s->recvIov, cnt);
   if (rc != 0) {
+    error(errnoName(-rc), "post recv: " + platform::errorText(-rc));
     disconnectSession(s, DisconnectReason::IoError);
     table_->decRef(s);  // the caller still holds a count: never the last one
   }
@@ -368,8 +370,13 @@ void LanServer::onRecvComplete(Session* s, int64_t result) {
     postRecv(s);
   } else if (result == 0) {
     disconnectSession(s, DisconnectReason::PeerClosed);
+  } else if (result == -ECONNRESET) {
+    disconnectSession(s, DisconnectReason::PeerReset);
   } else {
-    disconnectSession(s, result == -ECONNRESET ? DisconnectReason::PeerReset : DisconnectReason::IoError);
+    // Named, so an ioError in the stats comes with the errno that made it
+    // (not the cancellations our own disconnect causes).
+    if (!s->disconnecting()) error(errnoName(static_cast<int>(-result)), "recv: " + platform::errorText(static_cast<int>(-result)));
+    disconnectSession(s, DisconnectReason::IoError);
   }
 #ifdef LANSTRESS_FAULT_RELEASE_WITH_PENDING_SEND
   // Fault: treat "the peer is gone" as "release now", ignoring a send still in flight.
@@ -423,7 +430,9 @@ bool LanServer::handlePacket(Session* s, const uint8_t* payload, size_t len) {
       break;
     }
     case Mode::Callback:
-      hooks_->onRecv(s->id.load(std::memory_order_relaxed), payload, len);
+      if (hooks_->onRecv(s->id.load(std::memory_order_relaxed), payload, len)) {
+        handlerWaits_.fetch_add(1, std::memory_order_relaxed);
+      }
       break;
   }
   return !s->disconnecting();
@@ -561,6 +570,7 @@ bool LanServer::postNextSend(Session* s) {
   table_->addRef(s);
   int rc = port_->postSend(s->fd, s->id.load(std::memory_order_relaxed), s->sendIov, cnt);
   if (rc != 0) {
+    error(errnoName(-rc), "post send: " + platform::errorText(-rc));
     disconnectSession(s, DisconnectReason::IoError);
     table_->decRef(s);  // the caller holds a count: never the last one
   }
@@ -571,6 +581,7 @@ void LanServer::onSendComplete(Session* s, int64_t result) {
   if (result < 0) {
     // The flag stays taken: the session is going, nothing more is sent.
     bool reset = result == -ECONNRESET || result == -EPIPE;
+    if (!reset && !s->disconnecting()) error(errnoName(static_cast<int>(-result)), "send: " + platform::errorText(static_cast<int>(-result)));
     disconnectSession(s, reset ? DisconnectReason::PeerReset : DisconnectReason::IoError);
     table_->decRef(s);
 #ifdef LANSTRESS_FAULT_SEND_ERROR_DOUBLE_DECREF
@@ -632,7 +643,10 @@ void LanServer::releaseSession(Session* s) {
   if (opt_.probes) releasedIds_.record(id);
   if (port_->hasPendingIo(id)) table.anomalies.releaseWithPendingIo.fetch_add(1, std::memory_order_relaxed);
   auto reason = static_cast<DisconnectReason>(s->reason.load(std::memory_order_acquire));
-  if (reason == DisconnectReason::None) reason = DisconnectReason::IoError;
+  if (reason == DisconnectReason::None) {
+    error("EINVAL", "released without a disconnect reason");
+    reason = DisconnectReason::IoError;
+  }
   port_->dissociate(s->fd, id);
 #ifdef LANSTRESS_FAULT_RECYCLE_BEFORE_CLOSE
   table.recycle(s);  // fault: the slot is free again before its socket is closed and its queues dropped
@@ -670,6 +684,7 @@ ServerStats LanServer::stats() const {
   st.sessions = live > 0 ? static_cast<uint64_t>(live) : 0;
   int64_t packets = livePackets_.load(std::memory_order_relaxed);
   st.livePackets = packets > 0 ? static_cast<uint64_t>(packets) : 0;
+  st.handlerWaits = handlerWaits_.load(std::memory_order_relaxed);
   st.peakSessions = peakSessions_.load(std::memory_order_relaxed);
   st.recvPackets = recvPackets_.load(std::memory_order_relaxed);
   st.recvBytes = recvBytes_.load(std::memory_order_relaxed);

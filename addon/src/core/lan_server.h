@@ -34,8 +34,11 @@ class LanServerHooks {
   virtual bool onConnectionRequest(const char* ip, uint16_t port) { (void)ip; (void)port; return true; }
   virtual void onAccept(uint64_t id, const char* ip, uint16_t port) { (void)id; (void)ip; (void)port; }
   virtual void onRelease(uint64_t id, DisconnectReason reason) { (void)id; (void)reason; }
-  // Callback mode only. payload is valid during the call.
-  virtual void onRecv(uint64_t id, const uint8_t* payload, size_t len) { (void)id; (void)payload; (void)len; }
+  // Callback mode only. payload is valid during the call. A handler slower than
+  // the network may block here until it has room (backpressure: the worker, and
+  // so the sessions it serves, stop receiving and TCP pushes back on the peers);
+  // it returns true when it did, counted in handlerWaits.
+  virtual bool onRecv(uint64_t id, const uint8_t* payload, size_t len) { (void)id; (void)payload; (void)len; return false; }
   virtual void onError(const char* code, const std::string& message) { (void)code; (void)message; }
   // Informational (the backend chosen and why).
   virtual void onLog(const std::string& message) { (void)message; }
@@ -88,7 +91,7 @@ class LanServer final : private SessionReleaser {
   void adoptOptions(const LanServerOptions& options);
   void startThreads();
   void acceptLoop();
-  void handleAccepted(SocketHandle fd, uint32_t ip, uint16_t port);
+  void handleAccepted(SocketHandle fd, const IpAddress& ip, uint16_t port);
   void workerLoop(uint32_t index);
 
   void postRecv(Session* s);
@@ -141,6 +144,7 @@ class LanServer final : private SessionReleaser {
   std::atomic<uint64_t> staleIdCalls_{0};
   // Packets made by this server and not yet freed (Packet::create): 0 once every session is released.
   mutable std::atomic<int64_t> livePackets_{0};
+  std::atomic<uint64_t> handlerWaits_{0};
 
   // The watch thread (prober.h): its counters and the released ids it probes outlive it.
   WatchCounters watch_;

@@ -88,16 +88,19 @@ void setNoDelay(SocketHandle s);
 // from our buffer to the stack"; Linux raises 0 to its minimum, about 4.6 KB).
 void setSendBuffer(SocketHandle s, int bytes);
 
-// A listening TCP socket on addr:port (non-blocking, SO_REUSEADDR on POSIX,
-// SO_EXCLUSIVEADDRUSE on Windows, where SO_REUSEADDR would let another process
-// steal the port). 0 and *out, or an errno value (*what names the failed call).
-int listenTcp(const in_addr& addr, uint16_t port, int backlog, SocketHandle* out, sockaddr_in* bound,
+// A listening TCP socket on the address `addr` (an AF_INET or AF_INET6
+// sockaddr of addrLen bytes; IPv6 sockets are IPV6_V6ONLY, so ::1 never takes
+// IPv4 peers), non-blocking, SO_REUSEADDR on POSIX, SO_EXCLUSIVEADDRUSE on
+// Windows (where SO_REUSEADDR would let another process steal the port). 0,
+// *out and the bound address (the port resolved), or an errno value (*what
+// names the failed call).
+int listenTcp(const sockaddr_storage& addr, int addrLen, int backlog, SocketHandle* out, sockaddr_storage* bound,
               const char** what);
 
 // One pending connection from a non-blocking listener. 0 and *out (a
 // non-blocking socket; the port may change its mode at associate), EAGAIN when
 // none waits, or another errno value.
-int acceptOne(SocketHandle listener, SocketHandle* out, sockaddr_in* peer);
+int acceptOne(SocketHandle listener, SocketHandle* out, sockaddr_storage* peer);
 
 // Memory the kernel hands out a page at a time, on first touch (mmap
 // MAP_NORESERVE; VirtualAlloc on Windows). nullptr when it cannot be had.

@@ -45,33 +45,30 @@ void setNoDelay(SocketHandle s) {
 
 void setSendBuffer(SocketHandle s, int bytes) { ::setsockopt(s, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes); }
 
-int listenTcp(const in_addr& addr, uint16_t port, int backlog, SocketHandle* out, sockaddr_in* bound,
+int listenTcp(const sockaddr_storage& addr, int addrLen, int backlog, SocketHandle* out, sockaddr_storage* bound,
               const char** what) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     *what = "socket";
     return errno;
   }
   int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  sa.sin_addr = addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(fd, backlog) != 0) {
+  if (addr.ss_family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&addr), static_cast<socklen_t>(addrLen)) != 0 ||
+      ::listen(fd, backlog) != 0) {
     int e = errno;
     ::close(fd);
     *what = "listen";
     return e;
   }
-  socklen_t len = sizeof sa;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-  *bound = sa;
+  socklen_t len = sizeof *bound;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(bound), &len);
   *out = fd;
   return 0;
 }
 
-int acceptOne(SocketHandle listener, SocketHandle* out, sockaddr_in* peer) {
+int acceptOne(SocketHandle listener, SocketHandle* out, sockaddr_storage* peer) {
   for (;;) {
     socklen_t len = sizeof *peer;
     int fd = ::accept4(listener, reinterpret_cast<sockaddr*>(peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "errno_name.h"
 #include "platform.h"
 
 namespace lanstress {
@@ -101,7 +102,9 @@ int lastSocketError() { return errnoFromSystem(static_cast<unsigned long>(::WSAG
 
 std::string errorText(int err) {
   char buf[128];
-  if (::strerror_s(buf, sizeof buf, err) != 0) return "error " + std::to_string(err);
+  // The C runtime only knows the classic errno values; the socket ones
+  // (ENOTCONN, ECONNRESET...) come back as "Unknown error": name them instead.
+  if (::strerror_s(buf, sizeof buf, err) != 0 || std::strncmp(buf, "Unknown error", 13) == 0) return errnoName(err);
   return buf;
 }
 
@@ -153,7 +156,7 @@ int setNonBlocking(SocketHandle s) {
 
 }  // namespace
 
-int listenTcp(const in_addr& addr, uint16_t port, int backlog, SocketHandle* out, sockaddr_in* bound,
+int listenTcp(const sockaddr_storage& addr, int addrLen, int backlog, SocketHandle* out, sockaddr_storage* bound,
               const char** what) {
   std::string ignored;
   if (!netStartup(&ignored)) {
@@ -162,7 +165,7 @@ int listenTcp(const in_addr& addr, uint16_t port, int backlog, SocketHandle* out
   }
   // WSA_FLAG_OVERLAPPED: the accepted sockets inherit it, and IOCP needs it.
   // NO_HANDLE_INHERIT: a child process must not keep our sockets open.
-  SocketHandle s = ::WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
+  SocketHandle s = ::WSASocketW(addr.ss_family, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
                                 WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
   if (s == INVALID_SOCKET) {
     *what = "socket";
@@ -170,11 +173,9 @@ int listenTcp(const in_addr& addr, uint16_t port, int backlog, SocketHandle* out
   }
   BOOL one = TRUE;
   ::setsockopt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, reinterpret_cast<const char*>(&one), sizeof one);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  sa.sin_addr = addr;
-  if (::bind(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(s, backlog) != 0) {
+  // Windows defaults to V6ONLY already; said here so both platforms read the same.
+  if (addr.ss_family == AF_INET6) ::setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, reinterpret_cast<const char*>(&one), sizeof one);
+  if (::bind(s, reinterpret_cast<const sockaddr*>(&addr), addrLen) != 0 || ::listen(s, backlog) != 0) {
     int e = lastSocketError();
     ::closesocket(s);
     *what = "listen";
@@ -186,14 +187,13 @@ int listenTcp(const in_addr& addr, uint16_t port, int backlog, SocketHandle* out
     *what = "ioctlsocket(FIONBIO)";
     return e;
   }
-  int len = sizeof sa;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&sa), &len);
-  *bound = sa;
+  int len = sizeof *bound;
+  ::getsockname(s, reinterpret_cast<sockaddr*>(bound), &len);
   *out = s;
   return 0;
 }
 
-int acceptOne(SocketHandle listener, SocketHandle* out, sockaddr_in* peer) {
+int acceptOne(SocketHandle listener, SocketHandle* out, sockaddr_storage* peer) {
   for (;;) {
     int len = sizeof *peer;
     SocketHandle s = ::accept(listener, reinterpret_cast<sockaddr*>(peer), &len);
@@ -202,7 +202,9 @@ int acceptOne(SocketHandle listener, SocketHandle* out, sockaddr_in* peer) {
       return 0;
     }
     int e = lastSocketError();
-    if (e == EINTR || e == ECONNABORTED || e == ECONNRESET) continue;  // a peer gone before we took it
+    // A peer gone before we took it. Wine reports a connection reset while it
+    // waited in the listen queue as WSAENOTCONN rather than WSAECONNRESET.
+    if (e == EINTR || e == ECONNABORTED || e == ECONNRESET || e == ENOTCONN) continue;
     return e;
   }
 }

@@ -1,6 +1,7 @@
 #include "server_options.h"
 
 #include <cmath>
+#include <cstring>
 #include <cstdlib>
 #include <limits>
 #include <type_traits>
@@ -238,17 +239,22 @@ std::string optionChoices(const OptionSpec& spec, const char* sep) {
                     spec.field);
 }
 
-bool resolveHost(const std::string& host, in_addr* out) {
+bool resolveHost(const std::string& host, IpAddress* out) {
   if (!platform::netStartup(nullptr)) return false;  // Winsock before getaddrinfo
-  if (::inet_pton(AF_INET, host.c_str(), out) == 1) return true;
-  addrinfo hints{};
-  hints.ai_family = AF_INET;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || !res) return false;
-  *out = reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr;
-  ::freeaddrinfo(res);
-  return true;
+  if (parseIpAddress(host, out)) return true;
+  for (int family : {AF_INET, AF_INET6}) {
+    addrinfo hints{};
+    hints.ai_family = family;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || !res) continue;
+    sockaddr_storage sa{};
+    std::memcpy(&sa, res->ai_addr, res->ai_addrlen);
+    ::freeaddrinfo(res);
+    uint16_t port = 0;
+    if (fromSockaddr(sa, out, &port)) return true;
+  }
+  return false;
 }
 
 std::vector<OptionProblem> validateOptions(const LanServerOptions& o) {
@@ -258,12 +264,12 @@ std::vector<OptionProblem> validateOptions(const LanServerOptions& o) {
       p.push_back({spec.name, std::string("must be ") + what + " in " + rangeText(spec) + " (got " + show(v) + ")"});
     }
   };
-  in_addr a;
+  IpAddress a;
   if (o.host.empty() || !resolveHost(o.host, &a)) {
-    p.push_back({"host", "is not an IPv4 address or resolvable name: '" + o.host + "'"});
-  } else if ((ntohl(a.s_addr) >> 24) != 127) {
+    p.push_back({"host", "is not an IPv4 or IPv6 address or a resolvable name: '" + o.host + "'"});
+  } else if (!a.isLoopback()) {
     // lanstress serves loopback only (its load never leaves the machine), whichever front end starts it.
-    p.push_back({"host", "must be a loopback address in 127.0.0.0/8: '" + o.host + "'"});
+    p.push_back({"host", "must be a loopback address (127.0.0.0/8 or ::1): '" + o.host + "'"});
   }
   for (const OptionSpec& spec : kTable) {
     std::visit(Overload{[&](uint32_t O::*f) { range(spec, o.*f, "an integer"); },
@@ -277,10 +283,10 @@ std::vector<OptionProblem> validateOptions(const LanServerOptions& o) {
   }
   Cidr c;
   for (const std::string& s : o.allow) {
-    if (!parseCidr(s, &c)) p.push_back({"allow", "is not an IPv4 CIDR: '" + s + "'"});
+    if (!parseCidr(s, &c)) p.push_back({"allow", "is not an IPv4 or IPv6 CIDR: '" + s + "'"});
   }
   for (const std::string& s : o.deny) {
-    if (!parseCidr(s, &c)) p.push_back({"deny", "is not an IPv4 CIDR: '" + s + "'"});
+    if (!parseCidr(s, &c)) p.push_back({"deny", "is not an IPv4 or IPv6 CIDR: '" + s + "'"});
   }
   return p;
 }

@@ -13,7 +13,7 @@
 
 #include "completion_port.h"
 #include "framing.h"
-#include "platform.h"  // in_addr
+#include "ip_address.h"
 
 namespace lanstress {
 
@@ -95,7 +95,8 @@ struct OptionProblem {
 // Every problem at once (empty = valid): the ranges of the table, the host, the CIDRs.
 std::vector<OptionProblem> validateOptions(const LanServerOptions& o);
 
-// The host option as an IPv4 address (a literal or a name the resolver knows).
-bool resolveHost(const std::string& host, in_addr* out);
+// The host option as an address: an IPv4 or IPv6 literal, or a name the
+// resolver knows (its IPv4 address first: localhost is 127.0.0.1).
+bool resolveHost(const std::string& host, IpAddress* out);
 
 }  // namespace lanstress

@@ -36,6 +36,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "ip_address.h"
 #include "packet.h"
 #include "platform.h"
 #include "ring_buffer.h"
@@ -86,9 +87,9 @@ class Session {
   uint32_t slot = 0;
   uint64_t generation = 0;  // owned by the table
   SocketHandle fd = kInvalidSocket;
-  uint32_t peerIp = 0;  // host byte order
+  // 16 bytes for either family (ip_address.h); its text is made where it is shown, not kept per slot.
+  IpAddress peerIp;
   uint16_t peerPort = 0;
-  char peerIpText[16] = {0};
 
   // ---- ioCount (low 31 bits) + release flag (bit 31): I1, I2
   std::atomic<uint32_t> ioState{kReleaseFlag};

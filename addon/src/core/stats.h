@@ -62,6 +62,8 @@ constexpr size_t kMaxZombies = 16;
   COUNTER(strandedSessions, "", "strandedSessions")                                                           \
   /* packets allocated and not yet freed (queued, in flight, being broadcast): 0 when no session is left */  \
   COUNTER(livePackets, "", "livePackets")                                                                     \
+  /* times a worker stopped receiving until a slow packet handler caught up (js mode's backpressure) */      \
+  COUNTER(handlerWaits, "", "handlerWaits")                                                                   \
   COUNTER(freeSlots, "", "freeSlots")
 
 struct ServerStats {

@@ -15,6 +15,7 @@
 
 #include "check.h"
 #include "completion_port.h"
+#include "ip_address.h"
 #include "loopback_client.h"
 #include "session_id.h"
 
@@ -41,12 +42,14 @@ bool waitOne(CompletionPort& port, Completion* out) {
 bool pair(SocketHandle* server, SocketHandle* client) {
   in_addr lo{};
   lo.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_storage addr{};
+  int addrLen = toSockaddr(IpAddress::fromV4(lo), 0, &addr);
   SocketHandle listener = kInvalidSocket;
-  sockaddr_in bound{};
+  sockaddr_storage bound{};
   const char* what = nullptr;
-  if (platform::listenTcp(lo, 0, 4, &listener, &bound, &what) != 0) return false;
-  *client = test::connectLoopback(ntohs(bound.sin_port), timeval{2, 0});
-  sockaddr_in peer{};
+  if (platform::listenTcp(addr, addrLen, 4, &listener, &bound, &what) != 0) return false;
+  *client = test::connectLoopback(ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port), timeval{2, 0});
+  sockaddr_storage peer{};
   int rc = EAGAIN;
   for (int i = 0; i < 100 && rc == EAGAIN; ++i) {
     rc = platform::acceptOne(listener, server, &peer);

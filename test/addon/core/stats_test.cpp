@@ -18,7 +18,7 @@ void fill(ServerStats& s) {
   s.staleIdCalls = v++; s.probeCalls = v++; s.doubleRelease = v++; s.ioCountUnderflow = v++;
   s.releaseWithPendingIo = v++; s.staleIdAccepted = v++; s.strandedSend = v++; s.releaseStalled = v++;
   s.dirtySlot = v++; s.pendingIoSessions = v++; s.disconnectingSessions = v++; s.strandedSessions = v++;
-  s.livePackets = v++; s.freeSlots = v++;
+  s.livePackets = v++; s.handlerWaits = v++; s.freeSlots = v++;
   Zombie a; a.id = 18446744073709551615ull; a.ioCount = 3; a.disconnecting = true; a.sendFlag = true; a.reason = DisconnectReason::Kicked;
   Zombie b; b.id = 42; b.ioCount = 1;
   s.zombies = {a, b};
@@ -35,7 +35,7 @@ int main() {
       "\"staleIdCalls\":0,\"probeCalls\":0,\"anomalies\":{\"doubleRelease\":0,\"ioCountUnderflow\":0,"
       "\"releaseWithPendingIo\":0,\"staleIdAccepted\":0,\"strandedSend\":0,\"releaseStalled\":0,"
       "\"dirtySlot\":0},\"pendingIoSessions\":0,\"disconnectingSessions\":0,\"strandedSessions\":0,"
-      "\"livePackets\":0,\"freeSlots\":0,\"zombies\":[]"));
+      "\"livePackets\":0,\"handlerWaits\":0,\"freeSlots\":0,\"zombies\":[]"));
   fill(s);
   CHECK_EQ(statsJsonMembers(s),
       std::string("\"accepted\":1,\"rejected\":{\"full\":2,\"denied\":3},\"released\":4,\"sessions\":5,\"peakSessions\":6,"
@@ -45,7 +45,7 @@ int main() {
       "\"anomalies\":{\"doubleRelease\":20,\"ioCountUnderflow\":21,\"releaseWithPendingIo\":22,"
       "\"staleIdAccepted\":23,\"strandedSend\":24,\"releaseStalled\":25,\"dirtySlot\":26},"
       "\"pendingIoSessions\":27,\"disconnectingSessions\":28,\"strandedSessions\":29,\"livePackets\":30,"
-      "\"freeSlots\":31,\"zombies\":[{\"id\":\"18446744073709551615\",\"ioCount\":3,\"disconnecting\":true,"
+      "\"handlerWaits\":31,\"freeSlots\":32,\"zombies\":[{\"id\":\"18446744073709551615\",\"ioCount\":3,\"disconnecting\":true,"
       "\"sendFlag\":true,\"reason\":\"kicked\"},{\"id\":\"42\",\"ioCount\":1,\"disconnecting\":false,"
       "\"sendFlag\":false,\"reason\":null}]"));
   return check::finish("stats_test");
