@@ -6,7 +6,8 @@
  */
 import type * as net from 'node:net';
 import type { ChaosAction, FleetConfig } from './types';
-import { ECHO_HEADER_BYTES, FRAME_HEADER_BYTES, Prng, mix32 } from './codec';
+import { ECHO_HEADER_BYTES, Prng, mix32 } from './codec';
+import { frameTag, headerBytes, writeFrameHeader } from './framing';
 
 /** Packets per chaos RST burst. */
 export const RST_BURST = 4;
@@ -48,11 +49,13 @@ export function planChaos(config: FleetConfig, serial: number): ChaosPlan {
   return plan;
 }
 
-/** closeMidPacket: a frame cut inside its payload, or a lone first byte of its header. */
+/** closeMidPacket: a frame cut inside its payload, or a lone first byte of its header (raw: half a message, or one byte). */
 function partialFrame(config: FleetConfig, plan: ChaosPlan): Buffer {
   const len = Math.max(config.payload.min, ECHO_HEADER_BYTES);
-  const partial = Buffer.alloc(plan.partialPayload ? FRAME_HEADER_BYTES + (len >> 1) : 1, 0x5a);
-  if (partial.length > 1) partial.writeUInt16LE(len, 0);
+  const f = config.framing;
+  const header = f.kind === 'raw' ? 0 : headerBytes(f);
+  const partial = Buffer.alloc(plan.partialPayload ? header + (len >> 1) : 1, 0x5a);
+  if (f.kind !== 'raw' && partial.length > 1) writeFrameHeader(f, partial, 0, len, frameTag(f, 0));
   return partial;
 }
 

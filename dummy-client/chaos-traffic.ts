@@ -6,7 +6,7 @@
  *    exactly the server's maxPayload and just under it;
  *  - writes (per write, keyed by its first sequence): most carry what the send model asks for;
  *    some add a coalesced burst of 16..64 packets; some are a "wrap burst" that fills the server's
- *    receive ring (lanRingCapacity) up to a chosen point inside one frame, so that frame straddles
+ *    receive ring (ringCapacity) up to a chosen point inside one frame, so that frame straddles
  *    the ring's end (its header split, its last byte past the wrap, ...) when the burst lands in an
  *    empty ring; some writes go out in 2..3 pieces with a pause between, so the server sees
  *    partial frames across reads;
@@ -17,7 +17,8 @@
  *    write and re-post path, checked byte for byte.
  */
 import type { FleetConfig } from './types';
-import { FRAME_HEADER_BYTES, ECHO_HEADER_BYTES, Prng, lanRingCapacity, mix32 } from './codec';
+import { ECHO_HEADER_BYTES, Prng, mix32 } from './codec';
+import { headerBytes, ringCapacity, type LengthPrefixed } from './framing';
 
 /** Share of connections that stop reading once. */
 export const STALL_FRACTION = 0.1;
@@ -32,6 +33,12 @@ export const BURST_MAX = 64;
 const SIZE_SALT = 0x517e;
 const WRITE_SALT = 0x3717e;
 const STALL_SALT = 0x57a11;
+
+/** chaos traffic aims at frames and at the server's frame reassembly: runs refuse it with a raw stream (stress/run/options.ts). */
+function framesOf(config: FleetConfig): LengthPrefixed {
+  if (config.framing.kind === 'raw') throw new Error('chaos traffic needs a length-prefixed framing, not raw');
+  return config.framing;
+}
 
 function draw(seed: number, serial: number, key: number, salt: number): number {
   return mix32((seed ^ mix32((serial ^ mix32((key ^ salt) >>> 0)) >>> 0)) >>> 0);
@@ -75,7 +82,7 @@ export function planChaosWrite(config: FleetConfig, serial: number, firstSeq: nu
   for (let seq = firstSeq + lens.length; lens.length < total; seq++) lens.push(chaosPayloadLength(config, serial, seq));
   const write: ChaosWrite = { lens, cuts: [], pauseMs: 0 };
   if (rng.next() < SPLIT_SHARE) {
-    write.cuts = splitPoints(lens, rng.int(1, 2), rng);
+    write.cuts = splitPoints(headerBytes(framesOf(config)), lens, rng.int(1, 2), rng);
     write.pauseMs = rng.next() < 0.5 ? 0 : rng.int(1, 4);
   }
   return write;
@@ -88,37 +95,39 @@ export function planChaosWrite(config: FleetConfig, serial: number, firstSeq: nu
  */
 export function wrapBurst(config: FleetConfig, rng: Prng): number[] {
   const max = config.serverMaxPayload;
-  const capacity = lanRingCapacity(max);
+  const framing = framesOf(config);
+  const h = headerBytes(framing);
+  const capacity = ringCapacity(framing, max);
   const straddlerChoices = [0, 1, rng.int(2, ECHO_HEADER_BYTES - 1), rng.int(config.payload.min, config.payload.max), max];
   const straddler = straddlerChoices[rng.int(0, straddlerChoices.length - 1)]!;
-  const frame = FRAME_HEADER_BYTES + straddler;
+  const frame = h + straddler;
   const splitChoices = [1, 2, 3, frame - 1, frame - 2, rng.int(1, frame - 1)];
   const split = Math.min(frame - 1, Math.max(1, splitChoices[rng.int(0, splitChoices.length - 1)]!));
   const lens: number[] = [];
-  // Bytes the frames before the straddler must fill: C - split >= C - (2 + max) > 8192.
+  // Bytes the frames before the straddler must fill: C - split >= C - (h + max) > 8192.
   let rest = capacity - split;
-  while (rest > FRAME_HEADER_BYTES + max) {
+  while (rest > h + max) {
     let p = rng.int(max >> 1, max);
-    // Never leave 1 byte: no frame is that small.
-    if (rest - FRAME_HEADER_BYTES - p < FRAME_HEADER_BYTES) p = rest - 2 * FRAME_HEADER_BYTES;
+    // Never leave less than a header: no frame is that small.
+    if (rest - h - p < h) p = rest - 2 * h;
     lens.push(p);
-    rest -= FRAME_HEADER_BYTES + p;
+    rest -= h + p;
   }
-  lens.push(rest - FRAME_HEADER_BYTES);
+  lens.push(rest - h);
   lens.push(straddler);
   return lens;
 }
 
-/** `count` cut offsets, each inside some frame of the write (so a piece ends mid-frame), increasing. */
-function splitPoints(lens: number[], count: number, rng: Prng): number[] {
+/** `count` cut offsets, each inside some frame of the write (so a piece ends mid-frame), increasing; h: header bytes. */
+function splitPoints(h: number, lens: number[], count: number, rng: Prng): number[] {
   let total = 0;
-  for (const l of lens) total += FRAME_HEADER_BYTES + l;
+  for (const l of lens) total += h + l;
   const cuts = new Set<number>();
   for (let i = 0; i < count; i++) {
     const f = rng.int(0, lens.length - 1);
     let start = 0;
-    for (let j = 0; j < f; j++) start += FRAME_HEADER_BYTES + lens[j]!;
-    cuts.add(start + rng.int(1, FRAME_HEADER_BYTES + lens[f]! - 1));
+    for (let j = 0; j < f; j++) start += h + lens[j]!;
+    cuts.add(start + rng.int(1, h + lens[f]! - 1));
   }
   return [...cuts].filter((c) => c > 0 && c < total).sort((a, b) => a - b);
 }

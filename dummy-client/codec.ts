@@ -1,7 +1,6 @@
 /**
- * The lan framing (docs/protocol.md) and the fleet's verifiable payloads. Pure: no I/O, no clocks.
- *
- * Frame:   [u16 LE payload length L][L payload bytes]
+ * The fleet's verifiable payloads (docs/protocol.md). Pure: no I/O, no clocks. How payloads are
+ * framed on the wire is framing.ts.
  *
  * Echo payload (L >= 16), little-endian:
  *   offset 0  u32  connection serial
@@ -34,8 +33,6 @@
  */
 import { endianness } from 'node:os';
 
-export const FRAME_HEADER_BYTES = 2;
-export const MAX_FRAME_PAYLOAD = 0xffff;
 export const ECHO_HEADER_BYTES = 16;
 export const BROADCAST_HEADER_BYTES = 12;
 
@@ -100,19 +97,6 @@ export function fillerDiff(buf: Buffer, off: number, len: number, serial: number
   let diff = 0;
   for (let i = 0; i < len && diff <= limit; i++) if (buf[off + i] !== expected[i]) diff++;
   return diff;
-}
-
-export function writeFrameHeader(buf: Buffer, off: number, payloadLen: number): void {
-  if (payloadLen < 0 || payloadLen > MAX_FRAME_PAYLOAD) throw new RangeError(`payload length ${payloadLen} outside 0..65535`);
-  buf.writeUInt16LE(payloadLen, off);
-}
-
-/** A whole frame for one payload (allocates: for tests and rare paths). */
-export function encodeFrame(payload: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
-  writeFrameHeader(out, 0, payload.length);
-  out.set(payload, FRAME_HEADER_BYTES);
-  return out;
 }
 
 /** Writes an echo payload of len bytes (len >= 16) at buf[off..]. timeNs is a non-negative integer < 2^53. */
@@ -217,15 +201,6 @@ export function probePayloadValid(buf: Buffer, off: number, len: number): boolea
   return true;
 }
 
-/**
- * The native server's receive ring capacity for the lan framing (addon/src/core/framing.cpp
- * minRingCapacity): one whole packet plus slack. Chaos traffic aims frames across its wrap.
- */
-export function lanRingCapacity(maxPayload: number): number {
-  const need = FRAME_HEADER_BYTES + maxPayload;
-  return need + (need < 8192 ? 8192 : Math.floor(need / 2));
-}
-
 /** FNV-1a over the broadcast payload, skipping the checksum field itself. */
 export function broadcastChecksum(buf: Buffer, off: number, len: number): number {
   let h = 0x811c9dc5;
@@ -243,97 +218,6 @@ export function writeBroadcastPayload(buf: Buffer, off: number, len: number, ser
 
 export function broadcastPayloadValid(buf: Buffer, off: number, len: number): boolean {
   return len >= BROADCAST_HEADER_BYTES && buf.readUInt32LE(off + 8) === broadcastChecksum(buf, off, len);
-}
-
-/** Called with a view that is valid only during the call (the decoder reuses its buffer). */
-export type FrameHandler = (buf: Buffer, start: number, len: number) => void;
-/** A header announcing more than the decoder's limit: called once, with that length; the decoder is then dead. */
-export type JunkHandler = (announcedLen: number) => void;
-
-/**
- * Streaming frame decoder: reassembles frames split across reads and delivers many frames per
- * read. Whole frames inside a chunk are delivered in place; only a trailing partial frame is copied.
- *
- * With a limit (maxPayload), a header announcing more is junk the moment its two bytes are in:
- * the decoder reports it and stops, instead of waiting for payload bytes that may never come.
- */
-export class FrameDecoder {
-  private pending: Buffer;
-  private pendingLen = 0;
-  private dead = false;
-
-  constructor(
-    initialCapacity = 1024,
-    private readonly maxPayload = MAX_FRAME_PAYLOAD,
-    private readonly onJunk: JunkHandler | null = null,
-  ) {
-    this.pending = Buffer.allocUnsafe(Math.max(FRAME_HEADER_BYTES, initialCapacity));
-  }
-
-  /** A junk header was seen: nothing more is decoded. */
-  get junk(): boolean {
-    return this.dead;
-  }
-
-  private reject(len: number): void {
-    this.dead = true;
-    this.pendingLen = 0;
-    this.onJunk?.(len);
-  }
-
-  /** Bytes held from an incomplete frame. */
-  get buffered(): number {
-    return this.pendingLen;
-  }
-
-  reset(): void {
-    this.pendingLen = 0;
-  }
-
-  /** Reassembles chunk[0..end) (end defaults to the whole chunk: a shared read buffer passes its fill). */
-  push(chunk: Buffer, onFrame: FrameHandler, end = chunk.length): void {
-    if (this.dead) return;
-    let off = 0;
-    if (this.pendingLen > 0) {
-      if (this.pendingLen < FRAME_HEADER_BYTES) {
-        const take = Math.min(FRAME_HEADER_BYTES - this.pendingLen, end);
-        chunk.copy(this.pending, this.pendingLen, 0, take);
-        this.pendingLen += take;
-        off += take;
-        if (this.pendingLen < FRAME_HEADER_BYTES) return;
-      }
-      const payloadLen = this.pending.readUInt16LE(0);
-      if (payloadLen > this.maxPayload) return this.reject(payloadLen);
-      const frameLen = FRAME_HEADER_BYTES + payloadLen;
-      if (frameLen > this.pending.length) this.grow(frameLen);
-      const take = Math.min(frameLen - this.pendingLen, end - off);
-      chunk.copy(this.pending, this.pendingLen, off, off + take);
-      this.pendingLen += take;
-      off += take;
-      if (this.pendingLen < frameLen) return;
-      this.pendingLen = 0;
-      onFrame(this.pending, FRAME_HEADER_BYTES, frameLen - FRAME_HEADER_BYTES);
-    }
-    while (end - off >= FRAME_HEADER_BYTES) {
-      const len = chunk.readUInt16LE(off);
-      if (len > this.maxPayload) return this.reject(len);
-      if (end - off < FRAME_HEADER_BYTES + len) break;
-      onFrame(chunk, off + FRAME_HEADER_BYTES, len);
-      off += FRAME_HEADER_BYTES + len;
-    }
-    if (off < end) {
-      const rest = end - off;
-      if (rest > this.pending.length) this.grow(rest);
-      chunk.copy(this.pending, 0, off, end);
-      this.pendingLen = rest;
-    }
-  }
-
-  private grow(min: number): void {
-    const next = Buffer.allocUnsafe(Math.max(min, this.pending.length * 2));
-    this.pending.copy(next, 0, 0, this.pendingLen);
-    this.pending = next;
-  }
 }
 
 /** Small seeded PRNG (mulberry32) for sizes, chaos draws and delays: deterministic per seed. */

@@ -1,5 +1,5 @@
 /**
- * One client connection: a net.Socket speaking the lan framing, its send model (closed or open
+ * One client connection: a net.Socket speaking the run's framing (framing.ts), its send model (closed or open
  * loop) and its checker. The chaos actions that cut it on purpose live in chaos-actions.ts, the
  * traffic that misbehaves on purpose (bad input, slow reader, split writes, stalls) in
  * misbehaving.ts. The pool (pool.ts) owns the connections of one worker, paces connects, drives
@@ -19,14 +19,16 @@
  *
  * Frames longer than anything this fleet sends (or a probe) are junk: corrupted at once, and the
  * connection is cut (its other packets abandoned) instead of waiting for bytes that never come.
+ *
+ * Length-prefixed framings put the low bits of each packet's sequence in the extra header bytes
+ * (frameTag) and check them on the echo. A raw stream (framing raw) sends the payloads back to
+ * back and checks the returned bytes by position (raw-stream.ts).
  */
 import * as net from 'node:net';
 import type { ChaosAction, FleetConfig, IntegrityCounts } from './types';
 import {
   BROADCAST_HEADER_BYTES,
   ECHO_HEADER_BYTES,
-  FRAME_HEADER_BYTES,
-  FrameDecoder,
   PROBE_MAX_PAYLOAD,
   Prng,
   mix32,
@@ -34,7 +36,9 @@ import {
   writeEchoPayload,
   writeSmallEchoPayload,
 } from './codec';
+import { FrameDecoder, frameTag, headerBytes, readFrameTag, wireBytes, writeFrameHeader, type Framing, type LengthPrefixed } from './framing';
 import { BroadcastChecker, EchoChecker, Verdict } from './integrity';
+import { RawStreamVerifier } from './raw-stream';
 import { planChaosWrite, planStall } from './chaos-traffic';
 import { drawPayloadLen } from './payload-mix';
 import { CLOSING_GRACE_MS, performChaosAction, planChaos, type ChaosPlan } from './chaos-actions';
@@ -134,7 +138,11 @@ export class Connection {
   pumpQueued = false;
 
   private socket: net.Socket | null = null;
-  private readonly decoder: FrameDecoder;
+  private readonly framing: Framing;
+  /** Length-prefixed framings: the frame decoder; raw: null. */
+  private readonly decoder: FrameDecoder | null;
+  /** Raw streams: the positional check; length-prefixed: null. */
+  private readonly rawStream: RawStreamVerifier | null;
   private readonly rng: Prng;
   private readonly broadcast: BroadcastChecker | null;
   /** Open loop: changed by setRate (stages, a total rate). */
@@ -170,9 +178,11 @@ export class Connection {
   ) {
     const cfg = host.config;
     this.rng = new Prng(mix32((cfg.seed ^ mix32(serial)) >>> 0));
-    this.checker = new EchoChecker(serial, cfg.seed, host.integrity, cfg.sendModel.kind === 'closed' ? cfg.sendModel.pipeline : 8);
-    this.broadcast = cfg.traffic === 'broadcast' ? new BroadcastChecker(host.integrity) : null;
-    this.decoder = new FrameDecoder(256, largestPayloadReceived(cfg), this.onJunk);
+    this.framing = cfg.framing;
+    this.checker = new EchoChecker(serial, cfg.seed, host.integrity, cfg.sendModel.kind === 'closed' ? cfg.sendModel.pipeline : 8, cfg.framing);
+    this.broadcast = cfg.traffic === 'broadcast' ? new BroadcastChecker(host.integrity, cfg.framing) : null;
+    this.decoder = cfg.framing.kind === 'raw' ? null : new FrameDecoder(cfg.framing, 256, largestPayloadReceived(cfg), this.onJunk);
+    this.rawStream = cfg.framing.kind === 'raw' ? new RawStreamVerifier(this.checker, serial, cfg.seed, this.onVerdict) : null;
     this.offender = isOffender(cfg, serial);
     const stallPlan = planStall(cfg, serial);
     this.stall = stallPlan === null ? null : new Stall(stallPlan, this.stallHost());
@@ -253,7 +263,8 @@ export class Connection {
     const c = this.host.counters;
     c.bytesEchoed += n;
     this.received += n;
-    this.decoder.push(readScratch, this.onFrame, n);
+    if (this.decoder !== null) this.decoder.push(readScratch, this.onFrame, n);
+    else this.rawStream!.push(readScratch, n, this.nowCache);
     if (this.sending && this.state === 'open' && !this.armIfNotDue(this.nowCache)) this.host.requestPump(this);
     this.host.service(this.nowCache);
     return true;
@@ -271,13 +282,21 @@ export class Connection {
     return true;
   }
 
+  /** The decoder's handler: only length-prefixed framings have a decoder, hence frames and tags. */
   private readonly onFrame = (buf: Buffer, start: number, len: number): void => {
+    const tag = readFrameTag(this.framing as LengthPrefixed, buf, start);
     if (this.broadcast !== null) {
       this.host.counters.echoed++;
+      this.broadcast.frameTag = tag;
       this.broadcast.onPacket(buf, start, len);
       return;
     }
-    const v = this.checker.onEcho(buf, start, len, this.nowCache);
+    this.checker.frameTag = tag;
+    this.onVerdict(this.checker.onEcho(buf, start, len, this.nowCache));
+  };
+
+  /** One echo classified (a frame, or a message of a raw stream): counted, and timed when intact. */
+  private readonly onVerdict = (v: Verdict): void => {
     if (v === Verdict.Probe) {
       this.host.counters.probes++;
       return;
@@ -389,8 +408,9 @@ export class Connection {
     } else {
       for (let i = 0; i < n; i++) lensScratch[i] = drawPayloadLen(cfg, this.rng);
     }
+    const framing = this.framing;
     let total = 0;
-    for (let i = 0; i < count; i++) total += FRAME_HEADER_BYTES + lens[i]!;
+    for (let i = 0; i < count; i++) total += wireBytes(framing, lens[i]!);
     const buf = Buffer.allocUnsafe(total);
     const c = this.host.counters;
     // Behind schedule: later than the next slot would be, and by more than scheduler jitter.
@@ -404,17 +424,25 @@ export class Connection {
         this.nextDueNs += this.periodNs;
         if (nowNs - intended > lateNs) c.behindSchedule++;
       }
-      buf.writeUInt16LE(len, off);
       const seq = this.checker.noteSent(len, intended, nowNs);
-      if (len >= ECHO_HEADER_BYTES) writeEchoPayload(buf, off + FRAME_HEADER_BYTES, len, this.serial, seq, nowNs, cfg.seed);
-      else writeSmallEchoPayload(buf, off + FRAME_HEADER_BYTES, len, this.serial, seq, cfg.seed);
-      off += FRAME_HEADER_BYTES + len;
+      const header = this.writeHeader(buf, off, len, seq);
+      if (len >= ECHO_HEADER_BYTES) writeEchoPayload(buf, off + header, len, this.serial, seq, nowNs, cfg.seed);
+      else writeSmallEchoPayload(buf, off + header, len, this.serial, seq, cfg.seed);
+      off += header + len;
     }
     c.sent += count;
     c.bytesSent += total;
     if (shaped !== null && shaped.cuts.length > 0 && !plain) this.writePieces(buf, shaped.cuts, shaped.pauseMs);
     else this.socket!.write(buf);
     return total;
+  }
+
+  /** The frame header of packet seq (payload len) at buf[off..] (nothing in a raw stream); returns its size. */
+  private writeHeader(buf: Buffer, off: number, len: number, seq: number): number {
+    const f = this.framing;
+    if (f.kind === 'raw') return 0;
+    writeFrameHeader(f, buf, off, len, frameTag(f, seq));
+    return headerBytes(f);
   }
 
   /** chaos traffic: a write in pieces; when it ends, the send model goes on. */
@@ -495,15 +523,16 @@ export class Connection {
     for (let i = 0; i < n; i++) {
       const len = this.rng.int(min, max);
       lensScratch[i] = len;
-      total += FRAME_HEADER_BYTES + len;
+      total += wireBytes(this.framing, len);
     }
     const buf = Buffer.allocUnsafe(total);
     let off = 0;
     for (let i = 0; i < n; i++) {
       const len = lensScratch[i]!;
-      buf.writeUInt16LE(len, off);
-      writeBroadcastPayload(buf, off + FRAME_HEADER_BYTES, len, this.serial, this.checker.nextSeq++, cfg.seed);
-      off += FRAME_HEADER_BYTES + len;
+      const seq = this.checker.nextSeq++;
+      const header = this.writeHeader(buf, off, len, seq);
+      writeBroadcastPayload(buf, off + header, len, this.serial, seq, cfg.seed);
+      off += header + len;
     }
     const c = this.host.counters;
     c.sent += n;
@@ -524,7 +553,7 @@ export class Connection {
   /** slowReader traffic: stop reading and flood (misbehaving.ts); everything it sends is abandoned. */
   private startSlowReader(): void {
     this.cutAction = 'slowReader';
-    this.slowReader = new SlowReaderFlood(this.socket!, this.host.config.payload.max, this.host.counters, () => this.canSend());
+    this.slowReader = new SlowReaderFlood(this.socket!, this.framing, this.host.config.payload.max, this.host.counters, () => this.canSend());
     this.slowReader.start();
   }
 
@@ -547,7 +576,8 @@ export class Connection {
     const stall = this.stall;
     if (stall !== null && stall.over(nowNs)) this.endStall(stall, nowNs);
     const awaitingEchoes = !this.stalled && nowNs >= (stall?.quietUntilNs ?? 0);
-    if (this.broadcast === null && !this.finished && this.cutAction === null && awaitingEchoes && cfg.echoTimeoutMs > 0) {
+    // A raw stream has no frames to miss: a message is late only until the bytes before it are back, so nothing expires.
+    if (this.broadcast === null && this.rawStream === null && !this.finished && this.cutAction === null && awaitingEchoes && cfg.echoTimeoutMs > 0) {
       const oldest = this.checker.oldestSentNs;
       if (oldest >= 0 && nowNs - oldest > cfg.echoTimeoutMs * 1e6) {
         this.checker.expire(nowNs, cfg.echoTimeoutMs * 1e6);

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { TRAFFIC_KINDS, type FleetConfig, type FleetResult, type FleetTick } from './types';
 import { aggregateResult, aggregateTick } from './aggregate';
+import { framingRefuses, framingText, maxFramePayload } from './framing';
 import { isLoopbackHost } from '../server/loopback';
 import type { FinalReport, IntervalReport, PoolInit } from './pool';
 import type { MainToWorker, WorkerToMain } from './worker';
@@ -57,6 +58,9 @@ export function validateFleetConfig(c: FleetConfig): string[] {
   if (!(c.echoTimeoutMs >= 0)) errs.push(`echoTimeoutMs: expected >= 0, got ${c.echoTimeoutMs}`);
   if (!(c.drainTimeoutMs >= 0)) errs.push(`drainTimeoutMs: expected >= 0, got ${c.drainTimeoutMs}`);
   if (!(c.connectionLifetimeMs >= 0)) errs.push(`connectionLifetimeMs: expected >= 0, got ${c.connectionLifetimeMs}`);
+  const refused = framingRefuses(c.framing, c.traffic);
+  if (refused !== null) errs.push(`framing ${framingText(c.framing)}: ${refused}`);
+  if (c.framing.kind !== 'raw' && c.payload.max > maxFramePayload(c.framing)) errs.push(`payload: max ${c.payload.max} is above what framing ${framingText(c.framing)} can announce (${maxFramePayload(c.framing)})`);
   c.stages?.forEach((st, i) => {
     if (!(st.durationSec >= 0)) errs.push(`stages[${i}].durationSec: expected >= 0, got ${st.durationSec}`);
     int(st.clients, `stages[${i}].clients`, 0, c.clients);

@@ -26,6 +26,14 @@
  * must be the oldest packet still awaited (an overdue one first, else the oldest in flight) with
  * that length and its filler bytes. Anything else is corrupted, attributed to that oldest packet.
  *
+ * Frame tags (framings with extra header bytes, framing.ts): the fleet puts the low bits of the
+ * sequence in them and the server echoes them unchanged. The caller sets frameTag from each echo's
+ * header before onEcho; an echo whose payload is intact but whose tag is not its sequence's is
+ * corrupted.
+ *
+ * Raw streams (framing raw) have no frames: raw-stream.ts checks the returned bytes by position
+ * and settles each message in order through settleInOrder.
+ *
  * Probes (codec.ts, serial PROBE_SERIAL) are not echoes: a valid one is Verdict.Probe (counted by
  * the caller, no class), an invalid one is corrupted, attributed to no packet.
  *
@@ -46,6 +54,7 @@ import {
   readSerial,
   smallEchoPayloadMatches,
 } from './codec';
+import { LAN_FRAMING, frameTagModulus, wireBytes, type Framing } from './framing';
 
 export function emptyCounts(): IntegrityCounts {
   return { ok: 0, corrupted: 0, reordered: 0, duplicated: 0, unexpected: 0, lost: 0, abandoned: 0 };
@@ -111,6 +120,8 @@ export class EchoChecker {
   lastLate = false;
   /** Overdue packets not yet declared lost: still awaited (a drain waits for them). */
   overdueAwaited = 0;
+  /** The tag in the extra header bytes of the echo about to be checked (set by the caller). */
+  frameTag = 0;
 
   private base = 0;
   private highestReceived = -1;
@@ -121,6 +132,8 @@ export class EchoChecker {
   private sent: Float64Array;
   /** Overdue packets by sequence; insertion order is sequence order (expire() goes oldest first). */
   private readonly overdue = new Map<number, Overdue>();
+  /** Tags are the sequence modulo this; 0 = the framing has no extra header bytes. */
+  private readonly tagModulus: number;
 
   constructor(
     readonly serial: number,
@@ -128,7 +141,9 @@ export class EchoChecker {
     /** Shared tally (usually one per worker), incremented in place. */
     readonly counts: IntegrityCounts,
     initialCapacity = 8,
+    private readonly framing: Framing = LAN_FRAMING,
   ) {
+    this.tagModulus = framing.kind === 'raw' || framing.extraBytes === 0 ? 0 : frameTagModulus(framing);
     let cap = 1;
     while (cap < initialCapacity) cap <<= 1;
     this.mask = cap - 1;
@@ -174,7 +189,7 @@ export class EchoChecker {
       if (seq >= this.base && this.state[seq & this.mask] === IN_FLIGHT) {
         const i = seq & this.mask;
         if (this.lens[i] === len && echoRestMatches(buf, start, len, this.serial, seq, this.sent[i]!, this.seed)) {
-          return this.accept(seq, nowNs);
+          return this.tagMatches(seq) ? this.accept(seq, nowNs) : this.corruptedAt(seq);
         }
       } else {
         const o = this.overdue.get(seq);
@@ -212,7 +227,7 @@ export class EchoChecker {
     const base = this.base;
     if (base < this.nextSeq) {
       const i = base & this.mask;
-      if (this.lens[i] === len && smallEchoPayloadMatches(buf, start, len, this.serial, base, this.seed)) return this.accept(base, nowNs);
+      if (this.lens[i] === len && smallEchoPayloadMatches(buf, start, len, this.serial, base, this.seed) && this.tagMatches(base)) return this.accept(base, nowNs);
       this.settle(base);
       return this.count(Verdict.Corrupted);
     }
@@ -243,14 +258,38 @@ export class EchoChecker {
     return n;
   }
 
-  /** Frame bytes (2-byte header + payload) of the packets in flight: what a cut right now abandons. */
+  /** Wire bytes (frame header + payload) of the packets in flight: what a cut right now abandons. */
   get bytesInFlight(): number {
     let n = 0;
     for (let seq = this.base; seq < this.nextSeq; seq++) {
       const i = seq & this.mask;
-      if (this.state[i] === IN_FLIGHT) n += 2 + this.lens[i]!;
+      if (this.state[i] === IN_FLIGHT) n += wireBytes(this.framing, this.lens[i]!);
     }
     return n;
+  }
+
+  /** Payload length of a packet in flight (raw streams regenerate its bytes). */
+  lengthOf(seq: number): number {
+    return this.lens[seq & this.mask]!;
+  }
+
+  /** Send time (ns) written into a packet in flight. */
+  sentNsOf(seq: number): number {
+    return this.sent[seq & this.mask]!;
+  }
+
+  /**
+   * Raw streams: the oldest packet in flight has come back whole, its first byte at firstByteNs:
+   * ok (timed from that first byte) when every byte matched, else corrupted.
+   */
+  settleInOrder(seq: number, intact: boolean, firstByteNs: number): Verdict {
+    if (!intact) return this.corruptedAt(seq);
+    return this.accept(seq, firstByteNs);
+  }
+
+  /** Raw streams: bytes past everything sent on this connection. */
+  countUnexpected(): Verdict {
+    return this.count(Verdict.Unexpected);
   }
 
   /** Classifies everything still in flight (lost, or abandoned when cut on purpose); returns how many. */
@@ -266,6 +305,16 @@ export class EchoChecker {
     return n;
   }
 
+  private tagMatches(seq: number): boolean {
+    return this.tagModulus === 0 || this.frameTag === seq % this.tagModulus;
+  }
+
+  /** A packet in flight echoed with wrong bytes (or a wrong tag): corrupted, and no longer awaited. */
+  private corruptedAt(seq: number): Verdict {
+    this.settle(seq);
+    return this.count(Verdict.Corrupted);
+  }
+
   private accept(seq: number, nowNs: number): Verdict {
     const i = seq & this.mask;
     this.lastCorrectedNs = nowNs - this.intended[i]!;
@@ -276,8 +325,12 @@ export class EchoChecker {
     return this.count(late ? Verdict.Reordered : Verdict.Ok);
   }
 
-  /** An overdue packet arrived intact: classified as if on time, and tallied late. */
+  /** An overdue packet arrived intact: classified as if on time, and tallied late (corrupted if its tag is wrong). */
   private acceptLate(seq: number, o: Overdue, nowNs: number): Verdict {
+    if (!this.tagMatches(seq)) {
+      this.forgetOverdue(seq, o);
+      return this.count(Verdict.Corrupted);
+    }
     this.lastCorrectedNs = nowNs - o.intendedNs;
     this.lastUncorrectedNs = nowNs - o.sentNs;
     this.lastLate = true;
@@ -398,16 +451,24 @@ const MAX_SENDERS = 4096;
  */
 export class BroadcastChecker {
   private readonly lastSeq = new Map<number, number>();
+  /** The tag in the extra header bytes of the packet about to be checked (set by the caller): its sender's sequence, modulo. */
+  frameTag = 0;
+  private readonly tagModulus: number;
 
-  constructor(readonly counts: IntegrityCounts) {}
+  constructor(
+    readonly counts: IntegrityCounts,
+    framing: Framing = LAN_FRAMING,
+  ) {
+    this.tagModulus = framing.kind === 'raw' || framing.extraBytes === 0 ? 0 : frameTagModulus(framing);
+  }
 
   onPacket(buf: Buffer, start: number, len: number): Verdict {
-    if (!broadcastPayloadValid(buf, start, len)) {
+    const seq = len >= 8 ? readSeq(buf, start) : -1;
+    if (!broadcastPayloadValid(buf, start, len) || (this.tagModulus !== 0 && this.frameTag !== seq % this.tagModulus)) {
       this.counts.corrupted++;
       return Verdict.Corrupted;
     }
     const sender = readSerial(buf, start);
-    const seq = readSeq(buf, start);
     const last = this.lastSeq.get(sender);
     if (last !== undefined && seq === last) {
       this.counts.duplicated++;

@@ -7,7 +7,8 @@
  */
 import type * as net from 'node:net';
 import type { FleetConfig } from './types';
-import { FRAME_HEADER_BYTES, Prng, mix32 } from './codec';
+import { Prng, mix32 } from './codec';
+import { LAN_FRAMING, headerBytes, wireBytes, writeFrameHeader, type Framing } from './framing';
 import type { StallPlan } from './chaos-traffic';
 
 /** Bytes of ready-made frames a slow reader writes at a time. */
@@ -35,14 +36,15 @@ export type BadInputKind = 'oversize' | 'halfHeader' | 'garbage';
 
 /**
  * badInput traffic: writes one kind of garbage (drawn from the connection's rng). Returns the kind;
- * all but a half header are detectable: the server must disconnect the session.
+ * all but a half header are detectable: the server must disconnect the session. The garbage is lan
+ * garbage: runs refuse bad-input traffic with any other framing (stress/run/options.ts).
  */
 export function writeBadInput(s: net.Socket, rng: Prng): BadInputKind {
   const draw = rng.int(0, 2);
   let buf: Buffer;
   if (draw === 0) {
     // A header announcing more than any maxPayload below 65535 allows, then some bytes.
-    buf = Buffer.alloc(FRAME_HEADER_BYTES + 64, 0xa5);
+    buf = Buffer.alloc(headerBytes(LAN_FRAMING) + 64, 0xa5);
     buf.writeUInt16LE(0xffff, 0);
   } else if (draw === 1) {
     buf = Buffer.from([0x10]);
@@ -56,16 +58,16 @@ export function writeBadInput(s: net.Socket, rng: Prng): BadInputKind {
   return draw === 0 ? 'oversize' : draw === 1 ? 'halfHeader' : 'garbage';
 }
 
-/** One flood chunk per payload size, per thread: slow readers write the same bytes over and over. */
+/** One flood chunk per payload size, per thread (a run has one framing): slow readers write the same bytes over and over. */
 const floodChunks = new Map<number, { buf: Buffer; packets: number }>();
 
-function floodChunk(payload: number): { buf: Buffer; packets: number } {
+function floodChunk(framing: Framing, payload: number): { buf: Buffer; packets: number } {
   let c = floodChunks.get(payload);
   if (c === undefined) {
-    const frame = FRAME_HEADER_BYTES + payload;
+    const frame = wireBytes(framing, payload);
     const packets = Math.max(1, Math.floor(FLOOD_CHUNK_BYTES / frame));
     const buf = Buffer.alloc(packets * frame, 0x5f);
-    for (let i = 0; i < packets; i++) buf.writeUInt16LE(payload, i * frame);
+    if (framing.kind !== 'raw') for (let i = 0; i < packets; i++) writeFrameHeader(framing, buf, i * frame, payload, 0);
     c = { buf, packets };
     floodChunks.set(payload, c);
   }
@@ -86,6 +88,7 @@ export class SlowReaderFlood {
 
   constructor(
     private readonly socket: net.Socket,
+    private readonly framing: Framing,
     private readonly payload: number,
     private readonly counters: { sent: number; bytesSent: number },
     private readonly canSend: () => boolean,
@@ -100,7 +103,7 @@ export class SlowReaderFlood {
   private readonly flood = (): void => {
     const s = this.socket;
     if (!this.canSend()) return;
-    const chunk = floodChunk(this.payload);
+    const chunk = floodChunk(this.framing, this.payload);
     // A bounded turn, so one fast kernel cannot keep the worker from its other connections.
     for (let i = 0; i < SLOW_READER_TURN; i++) {
       if (s.writableNeedDrain || s.destroyed) return;

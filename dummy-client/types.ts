@@ -1,3 +1,5 @@
+import type { Framing } from './framing';
+
 /**
  * The contract between the fleet (dummy-client/) and the stress command.
  * The main thread builds a FleetConfig, the fleet reports one FleetTick a second
@@ -26,7 +28,7 @@ export interface ChaosConfig {
 }
 
 /**
- * What the fleet sends: the lan framing with a verifiable payload, or a self-checking broadcast payload.
+ * What the fleet sends: verifiable echo payloads in the run's framing, or self-checking broadcast payloads.
  * badInput and slowReader make a share of the connections (offenderFraction) misbehave: badInput sends
  * garbage, an oversize or half header and then stays silent; slowReader floods echo packets and never
  * reads. The other connections send echo traffic beside them. chaos is echo traffic that reaches
@@ -48,6 +50,8 @@ export interface FleetConfig {
   /** Spread the opening over this many seconds (0 = as fast as connectRate allows). */
   rampUpSec: number;
   durationSec: number;
+  /** How packets are framed on the wire (length-prefixed in some shape, or a raw stream). */
+  framing: Framing;
   /** Payload size range in bytes (min 16: the verification header). */
   payload: { min: number; max: number };
   /**

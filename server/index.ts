@@ -8,7 +8,6 @@ export {
   OPTION_FLAGS,
   BACKENDS,
   MODES,
-  FRAMINGS,
   MAX_PAYLOAD_LIMIT,
 } from './options';
 export type { RawServerOptions, ResolvedOptions } from './options';

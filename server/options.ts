@@ -1,11 +1,12 @@
 import * as net from 'node:net';
 import * as os from 'node:os';
 import { randomInt } from 'node:crypto';
-import { BACKENDS, FRAMINGS, SERVER_MODES as MODES, type ServerOptions } from './types';
+import { BACKENDS, SERVER_MODES as MODES, type ServerOptions } from './types';
+import { FRAMING_GRAMMAR, framingText, parseFraming } from '../dummy-client/framing';
 import { isLoopbackHost } from './loopback';
 import type { Flag } from '../stress/flags/table';
 
-export { BACKENDS, MODES, FRAMINGS };
+export { BACKENDS, MODES };
 
 /** The wire header is 16 bits, so no payload can be longer than this whatever --max-payload says. */
 export const MAX_PAYLOAD_LIMIT = 65535;
@@ -27,7 +28,7 @@ export const SERVER_FLAGS = [
   { name: 'backlog', key: 'backlog', type: 'int', range: [1, 65535], init: 4096, side: 'server', describe: 'listen backlog' },
   { name: 'backend', key: 'backend', type: 'enum', choices: BACKENDS, init: 'auto', side: 'server', describe: 'completion backend' },
   { name: 'mode', key: 'mode', type: 'enum', choices: MODES, init: 'echo', side: 'server', describe: 'what the server does with a packet' },
-  { name: 'framing', key: 'framing', type: 'enum', choices: FRAMINGS, init: 'lan', side: 'server', describe: 'lan (2-byte length prefix) or raw' },
+  { name: 'framing', key: 'framing', type: 'string', init: 'lan', side: 'server', describe: `how packets are framed: ${FRAMING_GRAMMAR}; lan = len:2:le, servercore = len:2:le:incl:hdr2, raw = no framing (echo bytes as they arrive); --max-payload is capped at what the length field can say (docs/protocol.md)` },
   { name: 'allow', key: 'allow', type: 'string', repeatable: true, side: 'server', describe: 'CIDR allowed to connect; none = everyone' },
   { name: 'deny', key: 'deny', type: 'string', repeatable: true, side: 'server', describe: 'CIDR refused, checked before --allow' },
   { name: 'room', key: 'room', type: 'int', range: [0, 1_000_000], init: 0, side: 'server', describe: 'broadcast mode: sessions per room (0 = one room)' },
@@ -145,6 +146,16 @@ function cidrs(flag: ServerFlag, value: unknown, problems: string[]): string[] {
   return out;
 }
 
+/** A framing's spelling (dummy-client/framing.ts parses it), kept in its canonical form. */
+function framing(value: unknown, problems: string[]): string {
+  const parsed = typeof value === 'string' ? parseFraming(value) : { error: `must be ${FRAMING_GRAMMAR}` };
+  if ('error' in parsed) {
+    problems.push(`--framing ${show(value)}: ${parsed.error}`);
+    return String(value);
+  }
+  return framingText(parsed.framing);
+}
+
 /** Checks one option by its flag's type; a problem names the flag. */
 function readOption(flag: ServerFlag, value: unknown, problems: string[]): unknown {
   switch (flag.type) {
@@ -154,6 +165,7 @@ function readOption(flag: ServerFlag, value: unknown, problems: string[]): unkno
     case 'bool': return onOff(flag, value, problems);
     case 'string': {
       if ('repeatable' in flag) return cidrs(flag, value, problems);
+      if (flag.key === 'framing') return framing(value, problems);
       const hostProblem = checkHost(value);
       if (hostProblem !== null) problems.push(hostProblem);
       return value;

@@ -14,9 +14,6 @@ export type Backend = (typeof BACKENDS)[number];
 export const SERVER_MODES = ['echo', 'broadcast', 'js'] as const;
 export type ServerMode = (typeof SERVER_MODES)[number];
 
-export const FRAMINGS = ['lan', 'raw'] as const;
-export type Framing = (typeof FRAMINGS)[number];
-
 /** Why a session was released, in the order the addon's stats list them. */
 export const DISCONNECT_REASONS = ['peerClosed', 'peerReset', 'protocol', 'sendQueueFull', 'kicked', 'stopping', 'ioError'] as const;
 export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
@@ -45,7 +42,8 @@ export interface ServerOptions {
   backlog: number;
   backend: Backend;
   mode: ServerMode;
-  framing: Framing;
+  /** How packets are framed: a spelling of dummy-client/framing.ts (lan, servercore, raw, len:4:be, ...). */
+  framing: string;
   /** CIDRs; when non-empty only these peers pass onConnectionRequest. */
   allow: string[];
   /** CIDRs refused by onConnectionRequest (checked before allow). */

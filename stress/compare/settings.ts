@@ -34,6 +34,8 @@ export const COMPARED_SETTINGS: readonly Setting[] = [
   { label: 'payload', read: (r) => (typeof r.options.mix === 'string' ? `mix ${r.options.mix}` : option(r, 'payload')) },
   { label: 'traffic', read: (r) => option(r, 'traffic') },
   { label: 'mode', read: (r) => option(r, 'mode') },
+  // Reports from before --framing were all lan.
+  { label: 'framing', read: (r) => (r.options.framing === undefined ? 'lan' : option(r, 'framing')) },
   { label: 'duration', read: (r) => `${option(r, 'duration')} s` },
   { label: 'warm-up', read: (r) => `${option(r, 'warmUp')} s` },
   { label: 'target', read: (r) => (r.target.kind === 'external' ? `external ${formatHostPort(r.target.host, r.target.port)}` : 'embedded') },

@@ -5,6 +5,7 @@
  */
 import type { Backend, ServerMode } from '../../server/types';
 import type { ChaosAction, TrafficKind } from '../../dummy-client/types';
+import type { Framing } from '../../dummy-client/framing';
 import type { Shard } from './shard';
 import type { FleetStage } from '../../dummy-client/stages';
 import type { MixEntry } from '../../dummy-client/payload-mix';
@@ -44,6 +45,8 @@ export interface RunOptions {
   host: string;
   backend: BackendRequest;
   mode: ServerMode;
+  /** How packets are framed on the wire, for the fleet and the embedded server (dummy-client/framing.ts). */
+  framing: Framing;
   serverWorkers: number;
   maxPayload: number;
   maxSessions: number;

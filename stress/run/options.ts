@@ -7,6 +7,7 @@
 import * as net from 'node:net';
 import { SERVER_MODES, NAMED_BACKENDS, type Backend, type NamedBackend, type ServerMode } from '../../server/types';
 import { CHAOS_ACTIONS, TRAFFIC_KINDS, type TrafficKind } from '../../dummy-client/types';
+import { FRAMING_GRAMMAR, LAN_FRAMING, framingRefuses, framingText, maxFramePayload, parseFraming, type Framing } from '../../dummy-client/framing';
 import type { Flag, RawValue } from '../flags/table';
 import { Problems, readChoice, readList, readNumber, readText } from '../flags/values';
 import { parseSourceIps } from './source-ips';
@@ -79,6 +80,7 @@ export const RUN_FLAGS = [
   { name: 'host', id: 'host', key: 'host', type: 'string', init: '127.0.0.1', side: 'server', server: '--host', describe: "embedded server's listen address, where the fleet connects: 127.0.0.0/8 or ::1" },
   { name: 'backend', id: 'backend', key: 'backend', type: 'list', choices: ['auto', 'all', ...NAMED_BACKENDS], init: 'auto', shown: 'auto (chaos: all)', side: 'server', server: '--backend', describe: 'embedded server backend; all = every backend this kernel has; several = one whole run per backend, one report each, the worst exit code' },
   { name: 'mode', id: 'mode', key: 'mode', type: 'enum', choices: SERVER_MODES, init: 'echo', side: 'both', server: '--mode', describe: 'embedded server mode (broadcast also makes the fleet check broadcasts)' },
+  { name: 'framing', id: 'framing', key: 'framing', type: 'string', init: LAN_FRAMING, shown: 'lan', side: 'both', server: '--framing', describe: `how packets are framed on the wire, for the fleet and the embedded server: ${FRAMING_GRAMMAR}; lan = len:2:le, servercore = len:2:le:incl:hdr2 (u16 size counting the 4-byte header, u16 id), raw = no framing (docs/protocol.md)` },
   { name: 'server-workers', id: 'serverWorkers', key: 'serverWorkers', type: 'int', range: [1, 256], init: cores, shown: 'CPU cores', side: 'server', server: '--workers', describe: 'embedded server worker threads (`stress server --workers`)' },
   { name: 'max-payload', id: 'maxPayload', key: 'maxPayload', type: 'size', range: [MIN_PAYLOAD, WIRE_MAX_PAYLOAD], init: DEFAULT_MAX_PAYLOAD, side: 'both', server: '--max-payload', describe: "embedded server's largest accepted payload" },
   { name: 'max-sessions', id: 'maxSessions', key: 'maxSessions', type: 'int', range: [1, 1_000_000], init: 10_000, shown: 'max(10000, clients)', side: 'server', server: '--max-sessions', describe: "embedded server's session cap" },
@@ -181,6 +183,13 @@ function backendRequest(p: Problems, raw: string): BackendRequest | undefined {
   return list.length === 1 ? list[0]! : list;
 }
 
+function framing(p: Problems, raw: string): Framing | undefined {
+  const r = parseFraming(raw.trim());
+  if ('framing' in r) return r.framing;
+  p.add('framing', raw, r.error);
+  return undefined;
+}
+
 function shard(p: Problems, raw: string): Shard | undefined {
   const r = parseShard(raw);
   if (!('error' in r)) return r;
@@ -247,7 +256,7 @@ const TEXT_WHAT: Partial<Record<keyof RunOptions, string>> = {
 };
 
 /** Flags that shape the lan-framing traffic a protocol module replaces. */
-const LAN_TRAFFIC_FLAGS = ['traffic', 'payload', 'mode', 'offenders', 'mix', 'thinkTime'] as const satisfies ReadonlyArray<RunFlagEntry['id']>;
+const LAN_TRAFFIC_FLAGS = ['traffic', 'payload', 'mode', 'offenders', 'mix', 'thinkTime', 'framing'] as const satisfies ReadonlyArray<RunFlagEntry['id']>;
 
 /** Parses one given flag by its table type (or its own grammar); undefined when bad (the problem is recorded). */
 function parseFlag(p: Problems, flag: RunFlagEntry, raw: string | boolean | string[], warn: (text: string) => void): unknown {
@@ -257,6 +266,7 @@ function parseFlag(p: Problems, flag: RunFlagEntry, raw: string | boolean | stri
     case 'target': return target(p, raw);
     case 'host': return listenHost(p, raw);
     case 'backend': return backendRequest(p, raw);
+    case 'framing': return framing(p, raw);
     case 'sourceIps': return sourceIps(p, raw);
     case 'shard': return shard(p, raw);
     case 'startAtMs': return startAt(p, raw, Date.now());
@@ -330,7 +340,12 @@ function crossChecks(p: Problems, raw: RawRunArgs, o: RunOptions): void {
     p.add('ramp-up', raw.rampUp, `must be shorter than --duration (${o.durationSec} s)`);
   }
   if (o.payload.min < MIN_PAYLOAD) p.add('payload', raw.payload ?? `${o.payload.min}-${o.payload.max}`, `must be at least ${MIN_PAYLOAD} bytes (the verification header)`);
-  if (o.payload.max > o.maxPayload) p.add('payload', raw.payload ?? `${o.payload.min}-${o.payload.max}`, `must be at most ${o.maxPayload} bytes (the server's --max-payload)`);
+  if (o.payload.max > o.maxPayload) {
+    const capped = raw.maxPayload === undefined && o.framing.kind !== 'raw' && o.maxPayload === maxFramePayload(o.framing);
+    const why = capped ? `the longest payload --framing ${raw.framing ?? framingText(o.framing)} can announce` : "the server's --max-payload";
+    p.add('payload', raw.payload ?? `${o.payload.min}-${o.payload.max}`, `must be at most ${o.maxPayload} bytes (${why})`);
+  }
+  framingChecks(p, raw, o);
   if (o.sendQueueLimit < o.maxPayload + 2) {
     p.add('send-queue-limit', raw.sendQueueLimit ?? String(o.sendQueueLimit), `must hold one whole packet: at least --max-payload + 2 (${o.maxPayload + 2})`);
   }
@@ -380,6 +395,21 @@ function protocolChecks(p: Problems, raw: RawRunArgs, o: RunOptions, protocol: s
     if (value !== undefined) p.add(id, String(value), 'shapes the lan-framing traffic, which --protocol replaces: give one of them');
   }
   if (raw.traffic === undefined && o.traffic !== 'echo') p.add('protocol', protocol, `the scenario sends its own traffic (${o.traffic}): use --protocol with the default scenario`);
+}
+
+/**
+ * What a framing cannot carry: a payload longer than its length field can say, and traffic that
+ * needs frames (broadcast's per-packet checks, chaos traffic's aim at frame reassembly, bad input's
+ * lan headers) over a raw stream or another shape. Each names --framing and the other flag.
+ */
+function framingChecks(p: Problems, raw: RawRunArgs, o: RunOptions): void {
+  const f = o.framing;
+  const text = raw.framing ?? framingText(f);
+  if (f.kind !== 'raw' && o.maxPayload > maxFramePayload(f)) {
+    p.add('max-payload', raw.maxPayload ?? String(o.maxPayload), `must be at most ${maxFramePayload(f)} bytes: the longest payload --framing ${text} can announce`);
+  }
+  const refused = framingRefuses(f, o.traffic);
+  if (refused !== null) p.add('framing', text, refused);
 }
 
 type SendModelOptions = Pick<RunOptions, 'pipeline' | 'rate' | 'totalRate'>;
@@ -447,6 +477,9 @@ export function resolveRunOptions(raw: RawRunArgs, scenarioDefaults: Partial<Run
   // Room for every client unless a scenario or the user sets the cap on purpose (max-sessions).
   if (scenarioDefaults.maxSessions === undefined) base.maxSessions = Math.max(base.maxSessions, clients);
   const mode = given.mode ?? base.mode;
+  // The default --max-payload follows a framing whose length field cannot say it (len:1: 255 at most).
+  const f = given.framing ?? base.framing;
+  if (given.maxPayload === undefined && f.kind !== 'raw') base.maxPayload = Math.min(base.maxPayload, maxFramePayload(f));
   const flagged: RunOptions = {
     ...base,
     traffic: trafficFor(raw, mode, base),
@@ -473,6 +506,7 @@ export function recordValue(o: RunOptions, key: keyof RunOptions): RecordValue {
   switch (key) {
     case 'payload': return o.payload.min === o.payload.max ? String(o.payload.min) : `${o.payload.min}-${o.payload.max}`;
     case 'target': return o.target.kind === 'embedded' ? 'embedded' : formatHostPort(o.target.host, o.target.port);
+    case 'framing': return framingText(o.framing);
     case 'sourceIps': return sourceIpsRecord(o.sourceIps);
     case 'shard': return o.shard === null ? null : formatShard(o.shard);
     case 'startAtMs': return o.startAtMs === null ? null : new Date(o.startAtMs).toISOString();
@@ -508,6 +542,7 @@ function fromRecordValue(p: Problems, flag: RunFlagEntry, value: RecordValue): u
   switch (flag.key) {
     case 'payload': return typeof value === 'string' ? payloadRange(p, value) : undefined;
     case 'target': return typeof value === 'string' ? target(p, value) : undefined;
+    case 'framing': return typeof value === 'string' ? framing(p, value) : undefined;
     // A long list was recorded as its ends and size: the addresses do not change a verdict, so none are restored.
     case 'sourceIps': return Array.isArray(value) ? value : [];
     case 'shard': return typeof value === 'string' ? shard(p, value) : null;
@@ -539,7 +574,7 @@ export function embeddedServerFlags(o: RunOptions & { backend: Backend }): strin
   const argv: string[] = [];
   for (const flag of RUN_FLAGS) {
     if (!('server' in flag)) continue;
-    const value = o[flag.key];
+    const value = flag.key === 'framing' ? framingText(o.framing) : o[flag.key];
     if (typeof value === 'boolean') {
       if (value) argv.push(flag.server);
     } else argv.push(flag.server, String(value));

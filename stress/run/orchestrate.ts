@@ -78,6 +78,7 @@ export function fleetConfig(o: RunOptions, host: string, port: number): FleetCon
     connectRate: share === null ? o.connectRate : o.connectRate * share.fraction,
     rampUpSec: o.rampUpSec,
     durationSec: o.durationSec,
+    framing: o.framing,
     warmUpSec: o.warmUpSec,
     thinkTimeMs: o.thinkTimeMs,
     ...(o.mix.length > 0 ? { mix: o.mix } : {}),

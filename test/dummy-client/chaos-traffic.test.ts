@@ -5,12 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  FRAME_HEADER_BYTES,
-  FrameDecoder,
   PROBE_MAX_PAYLOAD,
   Prng,
-  encodeFrame,
-  lanRingCapacity,
   probePayloadLength,
   probePayloadValid,
   smallEchoPayloadMatches,
@@ -18,6 +14,10 @@ import {
   writeProbePayload,
   writeSmallEchoPayload,
 } from '../../dummy-client/codec';
+import { FrameDecoder, LAN_FRAMING, SERVERCORE_FRAMING, encodeFrame, headerBytes, ringCapacity } from '../../dummy-client/framing';
+
+const FRAME_HEADER_BYTES = headerBytes(LAN_FRAMING);
+const lanRingCapacity = (maxPayload: number): number => ringCapacity(LAN_FRAMING, maxPayload);
 import { EchoChecker, Verdict, emptyCounts } from '../../dummy-client/integrity';
 import { STALL_BRIEF_BYTES, STALL_FRACTION, STALL_LONG_BYTES, chaosPayloadLength, planChaosWrite, planStall, wrapBurst } from '../../dummy-client/chaos-traffic';
 import { testConfig } from './config';
@@ -69,7 +69,7 @@ test('small echo payloads: the first L filler bytes of their packet, different p
 test('decoder with a limit: a longer header is junk at once (even split across reads), frames before it are delivered', () => {
   const junk: number[] = [];
   const frames: number[] = [];
-  const d = new FrameDecoder(16, 100, (len) => junk.push(len));
+  const d = new FrameDecoder(LAN_FRAMING, 16, 100, (len) => junk.push(len));
   const ok = encodeFrame(Buffer.alloc(100, 1));
   const bad = Buffer.from([0x65, 0x00, 1, 2, 3]); // announces 101
   d.push(Buffer.concat([ok, bad, ok]), (_b, _s, len) => frames.push(len));
@@ -78,7 +78,7 @@ test('decoder with a limit: a longer header is junk at once (even split across r
   d.push(ok, (_b, _s, len) => frames.push(len));
   assert.deepEqual(frames, [100], 'a dead decoder decodes nothing more');
 
-  const split = new FrameDecoder(16, 100, (len) => junk.push(len));
+  const split = new FrameDecoder(LAN_FRAMING, 16, 100, (len) => junk.push(len));
   split.push(Buffer.from([0xff]), () => assert.fail('no frame'));
   assert.equal(junk.length, 1);
   split.push(Buffer.from([0xff]), () => assert.fail('no frame'));
@@ -172,17 +172,20 @@ test('chaos sizes: 0, 1, 2..15, the range, exactly maxPayload and just under it,
   for (const k of [-1, 8192, -2]) assert.ok(seen.has(k), `class ${k}`);
 });
 
-test('a wrap burst fills the server ring exactly up to a point inside its last frame', () => {
-  const cfg = testConfig(1, { traffic: 'chaos', payload: { min: 16, max: 512 } });
-  for (const max of [16, 200, 8192, 65535]) {
-    const capacity = lanRingCapacity(max);
-    const c = { ...cfg, serverMaxPayload: max, payload: { min: 16, max: Math.min(512, max) } };
-    for (let i = 0; i < 300; i++) {
-      const lens = wrapBurst(c, new Prng(i));
-      for (const l of lens) assert.ok(l >= 0 && l <= max, `payload ${l} within 0..${max}`);
-      const before = lens.slice(0, -1).reduce((a, l) => a + FRAME_HEADER_BYTES + l, 0);
-      const last = FRAME_HEADER_BYTES + lens[lens.length - 1]!;
-      assert.ok(before < capacity && before + last > capacity, `max ${max} seed ${i}: frame [${before}, ${before + last}) straddles ${capacity}`);
+test('a wrap burst fills the server ring exactly up to a point inside its last frame, in every framing', () => {
+  for (const framing of [LAN_FRAMING, SERVERCORE_FRAMING, { ...LAN_FRAMING, lengthBytes: 4 as const, extraBytes: 8 }]) {
+    const h = headerBytes(framing);
+    const cfg = testConfig(1, { traffic: 'chaos', framing, payload: { min: 16, max: 512 } });
+    for (const max of [16, 200, 8192, 65531]) {
+      const capacity = ringCapacity(framing, max);
+      const c = { ...cfg, serverMaxPayload: max, payload: { min: 16, max: Math.min(512, max) } };
+      for (let i = 0; i < 300; i++) {
+        const lens = wrapBurst(c, new Prng(i));
+        for (const l of lens) assert.ok(l >= 0 && l <= max, `payload ${l} within 0..${max}`);
+        const before = lens.slice(0, -1).reduce((a, l) => a + h + l, 0);
+        const last = h + lens[lens.length - 1]!;
+        assert.ok(before < capacity && before + last > capacity, `header ${h} max ${max} seed ${i}: frame [${before}, ${before + last}) straddles ${capacity}`);
+      }
     }
   }
 });

@@ -1,17 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  FrameDecoder,
   Prng,
   broadcastPayloadValid,
   decodeEchoHeader,
   echoPayloadMatches,
-  encodeFrame,
   fillerMatches,
   writeBroadcastPayload,
   writeEchoPayload,
   writeFiller,
 } from '../../dummy-client/codec';
+import { FrameDecoder, LAN_FRAMING, encodeFrame } from '../../dummy-client/framing';
 
 function echoFrame(serial: number, seq: number, len: number, timeNs: number, seed: number): Buffer {
   const p = Buffer.alloc(len);
@@ -57,7 +56,7 @@ test('decoder: a stream of frames split at every byte boundary yields the same f
   const expected = frames.map((f) => f.subarray(2).toString('hex'));
   for (let cut1 = 0; cut1 <= stream.length; cut1++) {
     for (const cut2 of [cut1, Math.min(stream.length, cut1 + 1), Math.min(stream.length, cut1 + 7)]) {
-      const d = new FrameDecoder(4);
+      const d = new FrameDecoder(LAN_FRAMING, 4);
       const got: string[] = [];
       const on = (b: Buffer, s: number, l: number): void => void got.push(b.subarray(s, s + l).toString('hex'));
       d.push(stream.subarray(0, cut1), on);
@@ -75,7 +74,7 @@ test('decoder: byte-at-a-time and many-per-read agree on random frames', () => {
   for (let i = 0; i < 200; i++) frames.push(echoFrame(3, i, rng.int(16, 2000), i, 1));
   const stream = Buffer.concat(frames);
   const collect = (chunks: Buffer[]): string[] => {
-    const d = new FrameDecoder(8);
+    const d = new FrameDecoder(LAN_FRAMING, 8);
     const out: string[] = [];
     for (const c of chunks) d.push(c, (b, s, l) => void out.push(b.subarray(s, s + l).toString('base64')));
     return out;

@@ -1,5 +1,6 @@
 /** A small, fast fleet config for tests; override what a test is about. */
 import type { FleetConfig } from '../../dummy-client/types';
+import { LAN_FRAMING } from '../../dummy-client/framing';
 
 export function testConfig(port: number, over: Partial<FleetConfig> = {}): FleetConfig {
   return {
@@ -10,6 +11,7 @@ export function testConfig(port: number, over: Partial<FleetConfig> = {}): Fleet
     connectRate: 0,
     rampUpSec: 0,
     durationSec: 2,
+    framing: LAN_FRAMING,
     payload: { min: 16, max: 200 },
     // The native server's default maxPayload (chaos traffic sends exactly this size).
     serverMaxPayload: 8192,

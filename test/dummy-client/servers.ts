@@ -4,7 +4,7 @@
  * `at`-th packet the server receives (counted over all connections, from 0).
  */
 import * as net from 'node:net';
-import { FrameDecoder, encodeFrame } from '../../dummy-client/codec';
+import { FrameDecoder, encodeFrame } from '../../dummy-client/framing';
 
 export type Fault =
   | { kind: 'none' }

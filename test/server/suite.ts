@@ -141,6 +141,33 @@ export function defineServerSuite(kind: TargetKind): void {
       await waitQuiet(target, 1);
     });
 
+    // Frames written out by hand per framing (not with the fleet's encoder): [length][extra bytes][payload].
+    const framed: Array<{ framing: string; frames: Buffer[]; violation: Buffer }> = [
+      {
+        // {u16 LE size including the 4-byte header, u16 id}: the ids must come back as sent.
+        framing: 'servercore',
+        frames: [Buffer.from([6, 0, 0x34, 0x12, 0x68, 0x69]), Buffer.from([4, 0, 0xff, 0xee])],
+        violation: Buffer.from([3, 0, 0, 0]),
+      },
+      { framing: 'len:4:be', frames: [Buffer.from([0, 0, 0, 3, 1, 2, 3]), Buffer.from([0, 0, 0, 0])], violation: Buffer.from([0, 0, 0, 11]) },
+      { framing: 'len:1:le:incl:hdr3', frames: [Buffer.from([6, 9, 8, 7, 0x61, 0x62]), Buffer.from([4, 1, 2, 3])], violation: Buffer.from([15]) },
+    ];
+    for (const { framing, frames, violation } of framed) {
+      test(`--framing ${framing} echoes each frame byte for byte, extra header bytes included; a bad length is a violation`, opts, async (t) => {
+        const target = await start(t, { framing, maxPayload: 10 });
+        const client = await TestClient.connect(target.info.port);
+        const wire = Buffer.concat([...frames, ...frames]);
+        // Byte by byte, then whole: reassembly across reads.
+        for (const b of wire.subarray(0, wire.length / 2)) client.socket.write(Buffer.from([b]));
+        client.socket.write(wire.subarray(wire.length / 2));
+        assert.ok((await client.waitBytes(wire.length)).equals(wire));
+        client.socket.write(violation);
+        await client.waitClosed();
+        const quiet = await waitQuiet(target, 1);
+        assert.equal(quiet.disconnects.protocol, 1);
+      });
+    }
+
     test('maxSessions + 10 connections: 10 rejected as full', opts, async (t) => {
       const target = await start(t, { maxSessions: 20 });
       const clients: TestClient[] = [];

@@ -5,7 +5,7 @@
  * each lose exactly `drops` echoes: a fault spread thin, which only the merged fleet shows whole.
  */
 import * as net from 'node:net';
-import { FrameDecoder, encodeFrame } from '../../dummy-client/codec';
+import { FrameDecoder, encodeFrame } from '../../dummy-client/framing';
 
 export interface DroppingEchoServer {
   readonly port: number;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -142,6 +143,10 @@ void LanServer::adoptOptions(const LanServerOptions& options) {
     parseCidr(s, &c);
     access_.deny.push_back(c);
   }
+  // No payload can be longer than the framing's length field can say (a 1-byte length: 255).
+  if (!opt_.framing.isRaw() && opt_.maxPayload > opt_.framing.maxPayload()) {
+    opt_.maxPayload = static_cast<uint32_t>(opt_.framing.maxPayload());
+  }
   ringCapacity_ = minRingCapacity(opt_.framing, opt_.maxPayload);
 }
 
@@ -155,8 +160,10 @@ void LanServer::startThreads() {
   acceptThread_ = std::thread(&LanServer::acceptLoop, this);
   ProberConfig pc;
   pc.probes = opt_.probes;
-  // Probe packets only where the client is an echo client that knows them.
-  pc.sendProbePackets = opt_.mode == Mode::Echo && opt_.framing == Framing::Lan;
+  // Probe packets only where the client is an echo client that knows them: a
+  // raw stream has no frames to tell a probe from an echo by.
+  pc.sendProbePackets = opt_.mode == Mode::Echo && !opt_.framing.isRaw();
+  pc.probeHeaderBytes = opt_.framing.extraBytes;
   // An echo delay holds a queued echo unsent for that long on purpose.
   pc.strandedMs = kStrandedMs + static_cast<int64_t>(opt_.echoDelayUs / 1000);
   pc.seed = opt_.seed;
@@ -342,7 +349,7 @@ void LanServer::postRecv(Session* s) {
   if (s->disconnecting() || s->closeWhenSent.load(std::memory_order_relaxed) != 0) return;
   int cnt = s->recvRing.writableIov(s->recvIov);
   if (cnt == 0) {
-    // Cannot happen with lan framing (the ring holds a whole maximal packet); raw drains every time.
+    // Cannot happen when length-prefixed (the ring holds a whole maximal packet); raw drains every time.
     disconnectSession(s, DisconnectReason::Protocol);
     return;
   }
@@ -380,10 +387,10 @@ void LanServer::onRecvComplete(Session* s, int64_t result) {
 
 void LanServer::processInput(Session* s) {
   DrainResult r;
-  if (opt_.framing == Framing::Raw) {
+  if (opt_.framing.isRaw()) {
     r = drainRaw(s->recvRing, tlsScratch, [&](const uint8_t* p, size_t len) { return handlePacket(s, p, len); });
   } else {
-    r = drainLan(s->recvRing, opt_.maxPayload, tlsScratch,
+    r = drainFrames(s->recvRing, opt_.framing, opt_.maxPayload, tlsScratch,
                  [&](const uint8_t* p, size_t len) { return handlePacket(s, p, len); });
     if (r.violation) {
       // What came before the bad header was valid: in echo mode its answer,
@@ -409,7 +416,7 @@ bool LanServer::handlePacket(Session* s, const uint8_t* payload, size_t len) {
   switch (opt_.mode) {
     case Mode::Echo: {
       if (opt_.echoDelayUs) std::this_thread::sleep_for(std::chrono::microseconds(opt_.echoDelayUs));
-      if (opt_.framing == Framing::Raw && len == 0) break;
+      if (opt_.framing.isRaw() && len == 0) break;
       PacketRef p(makePacket(payload, len));
       if (!s->enqueue(p.get(), static_cast<int64_t>(opt_.sendQueueLimit))) {
         disconnectSession(s, DisconnectReason::SendQueueFull);
@@ -449,7 +456,15 @@ void LanServer::broadcast(Session* from, Packet* p) {
 // ---------------------------------------------------------------- send
 
 Packet* LanServer::makePacket(const uint8_t* payload, size_t len) const {
-  return opt_.framing == Framing::Lan ? Packet::lan(payload, len, &livePackets_) : Packet::raw(payload, len, &livePackets_);
+  return opt_.framing.isRaw() ? Packet::raw(payload, len, &livePackets_) : Packet::framed(opt_.framing, payload, len, &livePackets_);
+}
+
+// What sendPacket may frame: raw sends any non-empty chunk; a length-prefixed
+// body holds the extra header bytes and a payload the length field can announce.
+bool LanServer::bodyFits(size_t len) const {
+  const Framing& f = opt_.framing;
+  if (f.isRaw()) return len > 0;
+  return len >= f.extraBytes && len - f.extraBytes <= std::min<uint64_t>(f.maxPayload(), kLanMaxPayload);
 }
 
 bool LanServer::sendPacket(uint64_t id, const uint8_t* payload, size_t len) {
@@ -460,7 +475,7 @@ bool LanServer::sendPacket(uint64_t id, const uint8_t* payload, size_t len) {
     return false;
   }
   bool ok = false;
-  if (!s->disconnecting() && (opt_.framing == Framing::Lan ? len <= kLanMaxPayload : len > 0)) {
+  if (!s->disconnecting() && bodyFits(len)) {
     PacketRef p(makePacket(payload, len));
     ok = queuePacket(s, p.get());
   }
@@ -521,11 +536,11 @@ void LanServer::disconnectIfDrained(Session* s) {
 // finding nothing to send, a probe packet is queued on the session through the
 // public sendPacket, as another thread's push would be. True when one was.
 bool LanServer::pushIntoSendFlagWindow(Session* s) {
-  if (opt_.mode != Mode::Echo || opt_.framing != Framing::Lan || s->disconnecting()) return false;
-  uint8_t payload[kProbeMaxPayload];
+  if (opt_.mode != Mode::Echo || opt_.framing.isRaw() || s->disconnecting()) return false;
+  uint8_t payload[kProbeMaxBody];
   uint32_t n = windowProbeSeq_.fetch_add(1, std::memory_order_relaxed);
   uint64_t id = s->id.load(std::memory_order_relaxed);
-  size_t len = buildProbePayload(payload, n, id);
+  size_t len = buildProbeBody(payload, opt_.framing.extraBytes, n, id);
   watch_.probeCalls.fetch_add(1, std::memory_order_relaxed);
   return sendPacket(id, payload, len);
 }

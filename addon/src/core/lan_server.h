@@ -70,8 +70,10 @@ class LanServer final : private SessionReleaser {
   void stop();
   bool running() const { return state_.load(std::memory_order_acquire) == State::Running; }
 
-  // Queues one packet (lan: header added) on the session. False for a stale id
-  // (counted), a disconnecting session, or a full send queue (which disconnects it).
+  // Queues one packet on the session: with a length-prefixed framing the length field
+  // is added to `payload` (what follows it: extra header bytes, then the payload). False for a stale id
+  // (counted), a body the framing cannot carry, a disconnecting session, or a full
+  // send queue (which disconnects it).
   bool sendPacket(uint64_t id, const uint8_t* payload, size_t len);
   // Marks the session (reason kicked) and cancels its I/O; release follows the last completion.
   bool disconnect(uint64_t id);
@@ -100,6 +102,7 @@ class LanServer final : private SessionReleaser {
   void broadcast(Session* from, Packet* p);
 
   Packet* makePacket(const uint8_t* payload, size_t len) const;
+  bool bodyFits(size_t len) const;
   bool queuePacket(Session* s, Packet* p);
   void trySend(Session* s);
   bool postNextSend(Session* s);

@@ -22,11 +22,12 @@ class Packet {
     if (live) live->fetch_add(1, std::memory_order_relaxed);
     return new (mem) Packet(len, live);
   }
-  // lan framing: the 2-byte header and the payload, ready for the wire.
-  static Packet* lan(const uint8_t* payload, size_t len, std::atomic<int64_t>* live = nullptr) {
-    Packet* p = create(static_cast<uint32_t>(kLanHeaderBytes + len), live);
-    encodeLanHeader(p->data(), static_cast<uint16_t>(len));
-    if (len) std::memcpy(p->data() + kLanHeaderBytes, payload, len);
+  // Any length-prefixed framing: the length field for `body` (what follows it:
+  // extra header bytes and payload, as received), then the body.
+  static Packet* framed(const Framing& f, const uint8_t* body, size_t len, std::atomic<int64_t>* live = nullptr) {
+    Packet* p = create(static_cast<uint32_t>(f.lengthBytes + len), live);
+    encodeLength(f, p->data(), len);
+    if (len) std::memcpy(p->data() + f.lengthBytes, body, len);
     return p;
   }
   static Packet* raw(const uint8_t* bytes, size_t len, std::atomic<int64_t>* live = nullptr) {

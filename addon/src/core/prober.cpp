@@ -1,5 +1,7 @@
 #include "prober.h"
 
+#include <cstring>
+
 #include "lan_server.h"
 #include "session_table.h"
 
@@ -25,6 +27,11 @@ size_t buildProbePayload(uint8_t* out, uint32_t n, uint64_t target) {
   put(8, target, 8);
   for (size_t i = 0; i + 16 < len; ++i) out[16 + i] = static_cast<uint8_t>((n * 7u + i * 131u) & 0xff);
   return len;
+}
+
+size_t buildProbeBody(uint8_t* out, uint8_t extraBytes, uint32_t n, uint64_t target) {
+  std::memset(out, 0, extraBytes);
+  return extraBytes + buildProbePayload(out + extraBytes, n, target);
 }
 
 Prober::Prober(LanServer& server, SessionTable& table, const ReleasedIds& released, WatchCounters& counters,
@@ -115,9 +122,9 @@ void Prober::sweep(int64_t now) {
 void Prober::probeStale() {
   uint64_t ids[kStaleIdsPerTick];
   uint32_t n = released_.newest(ids, kStaleIdsPerTick);
-  uint8_t payload[kProbeMaxPayload];
+  uint8_t payload[kProbeMaxBody];
   for (uint32_t i = 0; i < n; ++i) {
-    size_t len = buildProbePayload(payload, probeSeq_++, ids[i]);
+    size_t len = buildProbeBody(payload, config_.probeHeaderBytes, probeSeq_++, ids[i]);
     bool accepted = server_.sendPacket(ids[i], payload, len);
     accepted = server_.disconnect(ids[i]) || accepted;
     counters_.probeCalls.fetch_add(2, std::memory_order_relaxed);
@@ -135,7 +142,7 @@ void Prober::probeLive() {
   uint32_t hw = table_.highWater();
   if (hw == 0) return;
   constexpr uint32_t kBurstsPerTick = kProbePacketsPerSec * kProbeTickMs / 1000 / kProbeBurst;
-  uint8_t payload[kProbeMaxPayload];
+  uint8_t payload[kProbeMaxBody];
   for (uint32_t b = 0; b < kBurstsPerTick; ++b) {
     uint64_t id = table_.idAt(static_cast<uint32_t>(random() % hw));
     if (id == SessionId::kInvalid) continue;
@@ -146,7 +153,7 @@ void Prober::probeLive() {
       continue;
     }
     for (uint32_t k = 0; k < kProbeBurst; ++k) {
-      size_t len = buildProbePayload(payload, probeSeq_++, id);
+      size_t len = buildProbeBody(payload, config_.probeHeaderBytes, probeSeq_++, id);
       counters_.probeCalls.fetch_add(1, std::memory_order_relaxed);
       if (!server_.sendPacket(id, payload, len)) break;
       pause();

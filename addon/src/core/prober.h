@@ -21,13 +21,14 @@
 //     the slots' reuse. Each must return false: the id was released, so a true
 //     return means a stale id reached a live session (staleIdAccepted).
 //   - live sessions: random slots are picked as broadcast picks them; in echo
-//     mode with lan framing each gets a burst of probe packets (format below)
+//     mode with a length-prefixed framing each gets a burst of probe packets (format below;
+//     the framing's extra header bytes, if any, are zero)
 //     through the public sendPacket, racing the workers' own sends, send
 //     completions and releases (cross-session sends racing the sendFlag). In
 //     other modes the session is only acquired and released again, so clients
 //     that do not know probe packets never see one.
 //
-// PROBE PACKET (payload; lan framing adds the 2-byte length), little-endian:
+// PROBE PACKET (payload; the framing adds its length field and extra bytes), little-endian:
 //   offset 0  u32 0xFFFFFFFF (kProbeSerial: no fleet connection has it)
 //   offset 4  u32 n          (a per-server counter)
 //   offset 8  u64 the target session id
@@ -46,6 +47,7 @@
 #include <thread>
 #include <vector>
 
+#include "framing.h"
 #include "session_table.h"
 
 namespace lanstress {
@@ -107,10 +109,16 @@ class ReleasedIds {
 
 // Fills a probe payload for counter n and target id; returns its length.
 size_t buildProbePayload(uint8_t* out, uint32_t n, uint64_t target);
+// What sendPacket takes for probe n: `extraBytes` zero header bytes (the
+// framing's, framing.h), then the probe payload. Returns its length.
+size_t buildProbeBody(uint8_t* out, uint8_t extraBytes, uint32_t n, uint64_t target);
+// Room for the longest probe body.
+constexpr size_t kProbeMaxBody = kMaxExtraHeaderBytes + kProbeMaxPayload;
 
 struct ProberConfig {
   bool probes = false;            // run the probes (the sweep always runs)
-  bool sendProbePackets = false;  // live probes send probe packets (echo mode, lan framing)
+  bool sendProbePackets = false;  // live probes send probe packets (echo mode, a length-prefixed framing)
+  uint8_t probeHeaderBytes = 0;   // the framing's extra header bytes, sent as zeros before each probe
   int64_t strandedMs = kStrandedMs;
   uint64_t seed = 1;
 };

@@ -55,13 +55,15 @@ std::string choiceNames(E last, const char* (*name)(E), const char* sep) {
 }
 bool parseChoice(const std::string& s, Backend* out) { return parseBackend(s, out); }
 bool parseChoice(const std::string& s, Mode* out) { return parseMode(s, out); }
-bool parseChoice(const std::string& s, Framing* out) { return parseFraming(s, out); }
 const char* choiceName(Backend v) { return backendName(v); }
 const char* choiceName(Mode v) { return modeName(v); }
-const char* choiceName(Framing v) { return framingName(v); }
+std::string choiceName(const Framing& v) { return framingText(v); }
 std::string choiceNames(const Backend*, const char* sep = nullptr) { return choiceNames(Backend::Iocp, backendName, sep); }
 std::string choiceNames(const Mode*, const char* sep = nullptr) { return choiceNames(Mode::Callback, modeName, sep); }
-std::string choiceNames(const Framing*, const char* sep = nullptr) { return choiceNames(Framing::Raw, framingName, sep); }
+// A framing is a preset or a spelling (framing.h): --help shows the grammar, not a list.
+std::string choiceNames(const Framing*, const char* sep = nullptr) {
+  return sep ? "lan|servercore|raw|len:SIZE[:le|be][:incl][:hdrN]" : framingGrammar();
+}
 
 std::string show(double v) {
   std::string s = std::to_string(v);
@@ -131,18 +133,6 @@ bool parseMode(const std::string& s, Mode* out) {
   return false;
 }
 
-const char* framingName(Framing f) { return f == Framing::Lan ? "lan" : "raw"; }
-
-bool parseFraming(const std::string& s, Framing* out) {
-  for (Framing f : {Framing::Lan, Framing::Raw}) {
-    if (s == framingName(f)) {
-      *out = f;
-      return true;
-    }
-  }
-  return false;
-}
-
 OptionType OptionSpec::type() const {
   return std::visit(Overload{[](uint32_t O::*) { return OptionType::Integer; },
                              [](uint64_t O::*) { return OptionType::Integer; },
@@ -193,6 +183,11 @@ std::string setOptionFromText(const OptionSpec& spec, const std::string& text, L
                [&](std::vector<std::string> O::*f) {
                  splitList(text, &(o->*f));
                  return std::string();
+               },
+               [&](Framing O::*f) {
+                 std::string problem;
+                 if (parseFraming(text, &(o->*f), &problem)) return std::string();
+                 return problem + " (got " + got + ")";
                },
                [&](auto f) {
                  if (parseChoice(text, &(o->*f))) return std::string();

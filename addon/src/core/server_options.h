@@ -21,8 +21,6 @@ namespace lanstress {
 enum class Mode : uint8_t { Echo, Broadcast, Callback };
 const char* modeName(Mode m);
 bool parseMode(const std::string& s, Mode* out);
-const char* framingName(Framing f);
-bool parseFraming(const std::string& s, Framing* out);
 
 struct LanServerOptions {
   std::string host = "127.0.0.1";
@@ -34,7 +32,7 @@ struct LanServerOptions {
   uint32_t backlog = 4096;
   Backend backend = Backend::Auto;
   Mode mode = Mode::Echo;
-  Framing framing = Framing::Lan;
+  Framing framing = Framing::lan();
   std::vector<std::string> allow;
   std::vector<std::string> deny;
   uint32_t room = 0;

@@ -80,7 +80,7 @@ void sweepDetectors() {
   Session* stalled = liveSession(table);
   Session* freshMark = liveSession(table);
   Session* idle = liveSession(table);
-  PacketRef a(Packet::lan(nullptr, 0)), b(Packet::lan(nullptr, 0));
+  PacketRef a(Packet::framed(Framing::lan(), nullptr, 0)), b(Packet::framed(Framing::lan(), nullptr, 0));
   CHECK(stranded->enqueue(a.get(), 1 << 20));  // queued, and nobody took sendFlag: stranded
   CHECK(inFlight->enqueue(b.get(), 1 << 20));
   inFlight->sendFlag.store(1);  // the holder will collect it at its send completion: fine
@@ -152,13 +152,13 @@ void queuedPacketCost() {
     int64_t before = heap();
     for (int i = 0; i < kPackets; ++i) {
       std::vector<uint8_t> bytes(payload, 1);
-      PacketRef p(Packet::lan(bytes.data(), payload));
+      PacketRef p(Packet::framed(Framing::lan(), bytes.data(), payload));
       CHECK(s.enqueue(p.get(), int64_t{1} << 40));
     }
     int64_t stacked = heap() - before;
     s.collectQueued();
     int64_t collected = heap() - before;
-    int64_t wire = static_cast<int64_t>(payload + kLanHeaderBytes);
+    int64_t wire = static_cast<int64_t>(payload + Framing::lan().headerBytes());
     int64_t worst = (stacked > collected ? stacked : collected) / kPackets;
     std::printf("queuedPacketCost: payload %zu: %lld heap bytes per packet (wire %lld, charged %lld)\n", payload,
                 static_cast<long long>(worst), static_cast<long long>(wire),
