@@ -30,7 +30,7 @@ function outDir(t: TestContext): string {
 test('stress chaos --host ::1 --gate: the embedded server on IPv6 loopback passes every gate, shown as [::1]:port', opts, async (t) => {
   if (await skipWithoutIpv6(t)) return;
   const out = outDir(t);
-  const r = await runCli(['chaos', '--host', '::1', '--clients', '100', '--duration', '4', '--client-workers', '1', '--server-workers', '1', '--gate', '--out', out], 150_000);
+  const r = await runCli(['chaos', '--host', '::1', '--clients', '200', '--duration', '5', '--gate', '--out', out], 150_000);
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
   assert.match(r.stdout, /embedded \[::1\]:\d+/);
   const reports = [...r.stdout.matchAll(/^Report: (.+\.json)$/gm)].map((m) => readReport(m[1]!));
