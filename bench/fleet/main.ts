@@ -131,7 +131,7 @@ function fleetMarkdown(plan: FleetPlan, repeats: readonly FleetRepeat[], sum: Fl
     row(['client CPU-s per 1M echoes', fmtSpread(sum.stressCpuSecPerMEchoes), fmtSpread(sum.cCpuSecPerMEchoes), '']),
     row(['echoes/s achieved', fmtSpread(sum.stressEchoesPerSec), fmtSpread(sum.cEchoesPerSec), '']),
     row(['event-loop lag in the window, mean of per-second max / max, ms', `${fmtSpread(sum.stressLagMeanMs)} / ${fmtSpread(sum.stressLagMaxMs)}`, '–', '']),
-    row(['p50 / p99 ms (fleet: whole run, corrected)', `${fmtSpread(sum.stressP50Ms)} / ${fmtSpread(sum.stressP99Ms)}`, `${fmtSpread(sum.cP50Ms)} / ${fmtSpread(sum.cP99Ms)}`, '']),
+    row(['p50 / p99 ms (after the warm-up; fleet: corrected)', `${fmtSpread(sum.stressP50Ms)} / ${fmtSpread(sum.stressP99Ms)}`, `${fmtSpread(sum.cP50Ms)} / ${fmtSpread(sum.cP99Ms)}`, '']),
     row(['integrity errors (corrupted+reordered+duplicated+unexpected+lost)', fmtSpread(sum.integrityErrors), '–', '']),
     '',
     `Issue 10 target, ≥ ${fmt(TARGET_VERIFIED_PER_CPU_SEC)} verified echoes per client CPU-second: ${met}.`,
