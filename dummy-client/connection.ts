@@ -132,8 +132,9 @@ export class Connection {
   readonly checker: EchoChecker;
   readonly plan: ChaosPlan;
   openedAtNs = 0;
-  /** The scheduler tick (ms) this connection is armed for, or -1: owned by the pool's timing wheel. */
+  /** The scheduler tick (ms) this connection is armed for, or -1, and the due time: owned by the pool's timing wheel. */
   armedTick = -1;
+  armedDueNs = 0;
   /** In the pool's deferred-pump queue: owned by the pool. */
   pumpQueued = false;
 

@@ -20,6 +20,7 @@ import { BAD_INPUT_GRACE_MS } from './misbehaving';
 import { emptyCounts, integrityErrors } from './integrity';
 import { createHistogram, encodeHistogram, recordUs } from './latency';
 import { shareOf, targetAt } from './stages';
+import { TimingWheel } from './timing-wheel';
 
 /** Most cuts a worker keeps for replay checks. */
 export const MAX_CUTS = 1000;
@@ -33,11 +34,12 @@ const MAX_CONNECTS_PER_TICK = 200;
  * an unbounded burst of SYNs.
  */
 const CONNECT_BURST_MS = 250;
-/** I/O callbacks run the pool's timed work at most this often (see service()). */
-const SERVICE_INTERVAL_NS = 1e6;
+/**
+ * I/O callbacks run the pool's timed work at most this often (see service()): a busy worker sends
+ * within this of a packet's due time; an idle one within its 1 ms timer.
+ */
+const SERVICE_INTERVAL_NS = 100e3;
 const OPEN_LOOP_TICK_MS = 1;
-/** Timing-wheel slots (1 ms each, a power of two); later due times wait in the last slot and re-arm. */
-const WHEEL_SLOTS = 1024;
 const RETRY_BASE_MS = 50;
 const RETRY_MAX_MS = 2000;
 
@@ -135,14 +137,8 @@ export class ConnectionPool implements ConnectionHost, PoolHost {
   private readonly lagHist: Histogram;
   private readonly lag: IntervalHistogram;
   private maxLagMs = 0;
-  /**
-   * Open-loop schedule: slot (tick & (WHEEL_SLOTS - 1)) lists connections armed for that ms tick.
-   * A connection re-armed elsewhere keeps a stale entry, skipped because its armedTick differs;
-   * so a tick costs the connections due, not a scan of them all.
-   */
-  private wheel: PooledConnection[][] = Array.from({ length: WHEEL_SLOTS }, () => []);
-  private spareSlot: PooledConnection[] = [];
-  private wheelTick = 0;
+  /** Open-loop sends and think times, by due time (timing-wheel.ts). */
+  private readonly wheel = new TimingWheel<PooledConnection>(performance.now() * 1e6);
   /** Connections whose echoes arrived this poll phase, to pump in the check phase; and a spare list to swap in. */
   private pumpQueue: PooledConnection[] = [];
   private sparePumpQueue: PooledConnection[] = [];
@@ -188,7 +184,6 @@ export class ConnectionPool implements ConnectionHost, PoolHost {
     for (let i = 0; i < this.active; i++) this.enqueue(i);
     this.lastConnectTickMs = performance.now();
     this.tokens = 1;
-    this.wheelTick = Math.floor(performance.now()) - 1;
     this.connectTick();
     this.lastTimerMs = performance.now();
     this.housekeepingTimer = setInterval(() => {
@@ -274,12 +269,7 @@ export class ConnectionPool implements ConnectionHost, PoolHost {
   }
 
   arm(c: PooledConnection, dueNs: number): void {
-    let t = Math.ceil(dueNs / 1e6);
-    if (t <= this.wheelTick) t = this.wheelTick + 1;
-    else if (t - this.wheelTick >= WHEEL_SLOTS) t = this.wheelTick + WHEEL_SLOTS - 1;
-    if (c.armedTick === t) return;
-    c.armedTick = t;
-    this.wheel[t & (WHEEL_SLOTS - 1)]!.push(c);
+    this.wheel.arm(c, dueNs);
   }
 
   countError(code: string): void {
@@ -401,23 +391,12 @@ export class ConnectionPool implements ConnectionHost, PoolHost {
   }
 
   private openLoopTick(): void {
-    const now = this.nowNs();
-    const nowMs = Math.floor(now / 1e6);
-    while (this.wheelTick < nowMs) {
-      const tick = ++this.wheelTick;
-      const i = tick & (WHEEL_SLOTS - 1);
-      const list = this.wheel[i]!;
-      if (list.length === 0) continue;
-      this.wheel[i] = this.spareSlot;
-      for (const c of list) {
-        if (c.armedTick !== tick) continue;
-        c.armedTick = -1;
-        if (c.sending) c.pump(now);
-      }
-      list.length = 0;
-      this.spareSlot = list;
-    }
+    this.wheel.advance(this.nowNs(), this.fireConnection);
   }
+
+  private readonly fireConnection = (c: PooledConnection, nowNs: number): void => {
+    if (c.sending) c.pump(nowNs);
+  };
 
   /**
    * config.stages: this worker's share of the connections the fleet should hold now (slots past it

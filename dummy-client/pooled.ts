@@ -5,9 +5,10 @@
  */
 import type { ChaosAction } from './types';
 import type { ChaosPlan } from './chaos-actions';
+import type { WheelItem } from './timing-wheel';
 import type { ConnState, ConnectionHost, CutReason, PoolCounters } from './connection';
 
-export interface PooledConnection {
+export interface PooledConnection extends WheelItem {
   readonly slot: number;
   readonly serial: number;
   readonly plan: ChaosPlan;
@@ -20,8 +21,7 @@ export interface PooledConnection {
   readonly detectableBadInputAtNs: number;
   /** What a chaos cut record says of the connection: next sequence, in flight, their bytes. */
   readonly checker: { readonly nextSeq: number; readonly inFlight: number; readonly bytesInFlight: number };
-  /** Owned by the pool's timing wheel and deferred-pump queue. */
-  armedTick: number;
+  /** Owned by the pool's deferred-pump queue (armedTick, armedDueNs: by its timing wheel). */
   pumpQueued: boolean;
   connect(): void;
   pump(nowNs: number): void;

@@ -45,6 +45,7 @@ export class ProtocolConnection implements PooledConnection {
   finished = false;
   readonly plan: ChaosPlan;
   armedTick = -1;
+  armedDueNs = 0;
   pumpQueued = false;
   readonly checker: PooledConnection['checker'];
 
