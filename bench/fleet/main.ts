@@ -5,15 +5,21 @@
  * The two alternate within each repeat. Writes reports/bench-fleet-<time>.json and .md.
  *
  *   node dist/bench/fleet/main.js [--repeats 3] [--duration 10] [--clients 5000] [--rate 10] [--out reports] [--quick]
+ *                                 [--baseline DIR]
+ *
+ * --baseline DIR adds a third pass to each repeat: the fleet of another built checkout (DIR/dist/
+ * stress/cli.js, e.g. a `git worktree` of an older commit), so a change to the fleet is measured
+ * against what it replaces in one run, on the same machine state.
  */
 import * as path from 'node:path';
-import { helpText, parseFlags, runMain, type FlagSpec } from '../lib/args';
+import { existsSync } from 'node:fs';
+import { helpText, parseFlags, runMain, UsageError, type FlagSpec } from '../lib/args';
 import { benchOutDir, buildAllC } from '../lib/build-c';
 import { preflight } from '../lib/preflight';
 import { machineMeta, writeResults } from '../lib/output';
 import { startServer } from '../lib/processes';
 import { fmt, fmtSpread, ratio, spreadOf, type Spread } from '../lib/stats';
-import { measureCClient, measureStress, stressArgs, type CClientPass, type FleetPlan, type StressPass } from './measure';
+import { measureCClient, measureStress, ownCli, stressArgs, type CClientPass, type FleetPlan, type StressPass } from './measure';
 
 /** The issue's target: verification at tcpkali's cost. */
 const TARGET_VERIFIED_PER_CPU_SEC = 75_000;
@@ -25,26 +31,42 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'rate', kind: 'number', min: 0.001, describe: 'messages per second per connection (default 10)' },
   { name: 'out', kind: 'string', describe: 'directory for the JSON and Markdown (default reports)' },
   { name: 'quick', kind: 'switch', describe: 'a short smoke run: 1000 clients, 2 s windows, 1 repeat' },
+  { name: 'baseline', kind: 'string', describe: 'another built checkout whose fleet runs as a third pass (DIR/dist/stress/cli.js)' },
   { name: 'help', kind: 'switch', describe: 'this text' },
 ];
 
+type Pass = 'stress' | 'c-client' | 'baseline';
+
 interface FleetRepeat {
   repeat: number;
-  order: Array<'stress' | 'c-client'>;
+  order: Pass[];
   stress: StressPass | null;
   cClient: CClientPass | null;
+  /** --baseline: the other checkout's fleet */
+  baseline: StressPass | null;
   /** fleet verified echoes per CPU-s over the C client's echoes per CPU-s */
   ratio: number | null;
+  /** --baseline: this fleet's verified echoes per CPU-s over the baseline's */
+  baselineRatio: number | null;
   error: string | null;
 }
 
-function resolveArgs(argv: readonly string[]): { repeats: number; out: string; plan: FleetPlan } | 'help' {
+interface FleetArgs {
+  repeats: number;
+  out: string;
+  /** --baseline: the other checkout's stress CLI, or null */
+  baselineCli: string | null;
+  plan: FleetPlan;
+}
+
+function resolveArgs(argv: readonly string[]): FleetArgs | 'help' {
   const v = parseFlags(argv, FLAGS);
   if (v.help === true) return 'help';
   const quick = v.quick === true;
   return {
     repeats: (v.repeats as number | undefined) ?? (quick ? 1 : 3),
     out: (v.out as string | undefined) ?? 'reports',
+    baselineCli: baselineCli(v.baseline as string | undefined),
     plan: {
       clients: (v.clients as number | undefined) ?? (quick ? 1000 : 5000),
       ratePerConn: (v.rate as number | undefined) ?? 10,
@@ -56,18 +78,34 @@ function resolveArgs(argv: readonly string[]): { repeats: number; out: string; p
   };
 }
 
+/** DIR/dist/stress/cli.js of --baseline DIR; a usage error naming the flag when it is not there. */
+function baselineCli(dir: string | undefined): string | null {
+  if (dir === undefined) return null;
+  const cli = path.resolve(dir, 'dist', 'stress', 'cli.js');
+  if (!existsSync(cli)) throw new UsageError([`--baseline: ${cli} does not exist (build that checkout: npm ci or npm run build)`]);
+  return cli;
+}
+
 function progress(text: string): void {
   process.stderr.write(`bench:fleet: ${text}\n`);
 }
 
-/** One repeat: a fresh C echo server, then the fleet and the C client in this repeat's order. */
-async function runRepeat(repeat: number, plan: FleetPlan, binaries: { echoServer: string; client: string }): Promise<FleetRepeat> {
-  const order: FleetRepeat['order'] = repeat % 2 === 1 ? ['stress', 'c-client'] : ['c-client', 'stress'];
-  const out: FleetRepeat = { repeat, order, stress: null, cClient: null, ratio: null, error: null };
+/** The passes of a repeat, rotated each repeat so none always runs first. */
+function orderFor(repeat: number, baseline: boolean): Pass[] {
+  const passes: Pass[] = baseline ? ['stress', 'c-client', 'baseline'] : ['stress', 'c-client'];
+  const k = (repeat - 1) % passes.length;
+  return [...passes.slice(k), ...passes.slice(0, k)];
+}
+
+/** One repeat: a fresh C echo server, then the fleet, the C client (and the baseline fleet) in this repeat's order. */
+async function runRepeat(repeat: number, plan: FleetPlan, binaries: { echoServer: string; client: string }, baselineCli: string | null): Promise<FleetRepeat> {
+  const order = orderFor(repeat, baselineCli !== null);
+  const out: FleetRepeat = { repeat, order, stress: null, cClient: null, baseline: null, ratio: null, baselineRatio: null, error: null };
   const server = await startServer(binaries.echoServer, ['--port', '0']);
   try {
     for (const pass of order) {
-      if (pass === 'stress') out.stress = await measureStress(plan, server.port);
+      if (pass === 'stress') out.stress = await measureStress(plan, server.port, ownCli());
+      else if (pass === 'baseline') out.baseline = await measureStress(plan, server.port, baselineCli!);
       else out.cClient = await measureCClient(binaries.client, plan, server.port);
       if (!server.alive()) throw new Error(`the C echo server exited during the ${pass} pass`);
     }
@@ -77,6 +115,7 @@ async function runRepeat(repeat: number, plan: FleetPlan, binaries: { echoServer
     await server.stop();
   }
   out.ratio = ratio(out.stress?.verifiedPerCpuSec, out.cClient?.echoesPerCpuSec);
+  out.baselineRatio = ratio(out.stress?.verifiedPerCpuSec, out.baseline?.verifiedPerCpuSec);
   return out;
 }
 
@@ -95,6 +134,12 @@ interface FleetSummary {
   cP50Ms: Spread;
   cP99Ms: Spread;
   integrityErrors: Spread;
+  baselineVerifiedPerCpuSec: Spread;
+  baselineRatio: Spread;
+  baselineEchoesPerSec: Spread;
+  baselineLagMeanMs: Spread;
+  baselineP50Ms: Spread;
+  baselineP99Ms: Spread;
 }
 
 function summarise(repeats: readonly FleetRepeat[]): FleetSummary {
@@ -115,10 +160,16 @@ function summarise(repeats: readonly FleetRepeat[]): FleetSummary {
     cP50Ms: s((r) => r.cClient?.p50Ms),
     cP99Ms: s((r) => r.cClient?.p99Ms),
     integrityErrors: s((r) => r.stress?.integrityErrors),
+    baselineVerifiedPerCpuSec: s((r) => r.baseline?.verifiedPerCpuSec),
+    baselineRatio: s((r) => r.baselineRatio),
+    baselineEchoesPerSec: s((r) => r.baseline?.echoesPerSec),
+    baselineLagMeanMs: s((r) => r.baseline?.lagMeanMs),
+    baselineP50Ms: s((r) => r.baseline?.p50Ms),
+    baselineP99Ms: s((r) => r.baseline?.p99Ms),
   };
 }
 
-function fleetMarkdown(plan: FleetPlan, repeats: readonly FleetRepeat[], sum: FleetSummary): string {
+function fleetMarkdown(plan: FleetPlan, repeats: readonly FleetRepeat[], sum: FleetSummary, baselineCli: string | null): string {
   const offered = plan.clients * plan.ratePerConn;
   const row = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
   const met = sum.stressVerifiedPerCpuSec.median === null ? 'not measured' : sum.stressVerifiedPerCpuSec.median >= TARGET_VERIFIED_PER_CPU_SEC ? 'meets' : 'misses';
@@ -136,6 +187,21 @@ function fleetMarkdown(plan: FleetPlan, repeats: readonly FleetRepeat[], sum: Fl
     '',
     `Issue 10 target, ≥ ${fmt(TARGET_VERIFIED_PER_CPU_SEC)} verified echoes per client CPU-second: ${met}.`,
   ];
+  if (baselineCli !== null) {
+    lines.push(
+      '',
+      `### against the baseline fleet (${baselineCli}), same repeats`,
+      '',
+      row(['', 'this fleet', 'baseline fleet', 'this / baseline']),
+      row(['---', '---', '---', '---']),
+      row(['verified echoes per client CPU-second', fmtSpread(sum.stressVerifiedPerCpuSec), fmtSpread(sum.baselineVerifiedPerCpuSec), fmtSpread(sum.baselineRatio)]),
+      row(['echoes/s achieved', fmtSpread(sum.stressEchoesPerSec), fmtSpread(sum.baselineEchoesPerSec), '']),
+      row(['event-loop lag in the window, mean of per-second max, ms', fmtSpread(sum.stressLagMeanMs), fmtSpread(sum.baselineLagMeanMs), '']),
+      row(['p50 / p99 ms (corrected)', `${fmtSpread(sum.stressP50Ms)} / ${fmtSpread(sum.stressP99Ms)}`, `${fmtSpread(sum.baselineP50Ms)} / ${fmtSpread(sum.baselineP99Ms)}`, '']),
+      '',
+      `Issue 10 target, ≥ 1.5× the baseline's verified echoes per client CPU-second: ${sum.baselineRatio.median === null ? 'not measured' : sum.baselineRatio.median >= 1.5 ? 'meets' : 'misses'}.`,
+    );
+  }
   for (const r of repeats) if (r.error !== null) lines.push(`- repeat ${r.repeat}: ${r.error}`);
   lines.push('');
   return lines.join('\n');
@@ -155,15 +221,16 @@ async function main(): Promise<void> {
 
   const repeats: FleetRepeat[] = [];
   for (let r = 1; r <= args.repeats; r++) {
-    const rep = await runRepeat(r, args.plan, binaries);
+    const rep = await runRepeat(r, args.plan, binaries, args.baselineCli);
     progress(
       `repeat ${r}: fleet ${fmt(rep.stress?.verifiedPerCpuSec)} verified/CPU-s (lag ${fmt(rep.stress?.lagMeanMs)}/${fmt(rep.stress?.lagMaxMs)} ms), ` +
-        `C ${fmt(rep.cClient?.echoesPerCpuSec)} echoes/CPU-s, ratio ${fmt(rep.ratio)}${rep.error ? `; ERROR ${rep.error}` : ''}`,
+        `C ${fmt(rep.cClient?.echoesPerCpuSec)} echoes/CPU-s, ratio ${fmt(rep.ratio)}` +
+        `${rep.baseline ? `; baseline ${fmt(rep.baseline.verifiedPerCpuSec)} verified/CPU-s, this/baseline ${fmt(rep.baselineRatio)}` : ''}${rep.error ? `; ERROR ${rep.error}` : ''}`,
     );
     repeats.push(rep);
   }
   const summary = summarise(repeats);
-  const markdown = fleetMarkdown(args.plan, repeats, summary);
+  const markdown = fleetMarkdown(args.plan, repeats, summary, args.baselineCli);
   const json = {
     bench: 'fleet',
     schemaVersion: 1,
@@ -172,6 +239,7 @@ async function main(): Promise<void> {
     argv: process.argv.slice(2),
     machine: machineMeta(compiler),
     plan: args.plan,
+    baselineCli: args.baselineCli,
     target: { server: 'c-epoll (bench/c/echo-server.c)', targetVerifiedPerCpuSec: TARGET_VERIFIED_PER_CPU_SEC },
     repeats,
     summary,

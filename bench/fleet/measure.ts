@@ -84,6 +84,11 @@ function runToExit(args: string[], sampler: (pid: number) => CpuSampler): Promis
   });
 }
 
+/** This checkout's stress CLI. */
+export function ownCli(): string {
+  return path.join(packageRoot(), 'dist', 'stress', 'cli.js');
+}
+
 /**
  * The stress CLI cannot mark its own window, so its CPU is sampled from /proc every 100 ms and
  * read off at the window's edges, placed by the report's start time and its per-second series
@@ -91,9 +96,8 @@ function runToExit(args: string[], sampler: (pid: number) => CpuSampler): Promis
  * milliseconds of the report's startedAt). Echoes and CPU are both steady there, so a few ms of
  * misplacement moves both alike.
  */
-export async function measureStress(plan: FleetPlan, port: number): Promise<StressPass> {
+export async function measureStress(plan: FleetPlan, port: number, cli: string): Promise<StressPass> {
   const argv = stressArgs(plan, port);
-  const cli = path.join(packageRoot(), 'dist', 'stress', 'cli.js');
   const run = await runToExit([cli, ...argv], (pid) => new CpuSampler(pid, 100));
   if (run.code !== 0) throw new Error(`stress ${argv.join(' ')} exited ${run.code}: ${run.stderr.trim().slice(-800)}`);
   const printed = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as { report?: unknown };

@@ -53,6 +53,9 @@ test('bench flags: an unknown flag or a bad value is exit 2 naming the flag', { 
   assert.equal(fleet.code, 2);
   assert.match(fleet.stderr, /--duration must be a whole number/);
   assert.match(fleet.stderr, /unknown flag --bogus/);
+  const baseline = await runBench('fleet/main.js', ['--baseline', '/nonexistent-checkout']);
+  assert.equal(baseline.code, 2);
+  assert.match(baseline.stderr, /--baseline: \/nonexistent-checkout\/dist\/stress\/cli\.js does not exist/);
 });
 
 test('bench:server --quick measures every server and the ratios to the C reference', { skip: noCompiler, timeout: 90_000 }, async () => {
@@ -94,10 +97,11 @@ test('bench:server --quick measures every server and the ratios to the C referen
   }
 });
 
-test('bench:fleet --quick measures the fleet and the C client at the same offered load', { skip: noCompiler, timeout: 60_000 }, async () => {
+test('bench:fleet --quick measures the fleet, the C client and a baseline checkout\'s fleet at the same offered load', { skip: noCompiler, timeout: 90_000 }, async () => {
   const out = tempDir('bench-fleet');
   try {
-    const run = await runBench('fleet/main.js', ['--quick', '--duration', '1', '--clients', '300', '--out', out]);
+    // This checkout as its own baseline: the third pass runs, whatever the checkout.
+    const run = await runBench('fleet/main.js', ['--quick', '--duration', '1', '--clients', '300', '--baseline', packageRoot(), '--out', out]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /\| echoes per client CPU-second/);
     const json = readOnlyJson(out, 'fleet');
@@ -114,6 +118,10 @@ test('bench:fleet --quick measures the fleet and the C client at the same offere
     positive(c.echoes, 'cClient.echoes');
     positive(c.cpuSec, 'cClient.cpuSec');
     positive(repeat.ratio, 'fleet / C ratio');
+    positive((repeat.baseline as Record<string, unknown>).verifiedPerCpuSec, 'baseline.verifiedPerCpuSec');
+    positive(repeat.baselineRatio, 'fleet / baseline ratio');
+    assert.deepEqual([...(repeat.order as unknown as string[])].sort(), ['baseline', 'c-client', 'stress']);
+    assert.match(run.stdout, /### against the baseline fleet/);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
