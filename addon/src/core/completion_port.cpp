@@ -54,7 +54,7 @@ std::unique_ptr<CompletionPort> createCompletionPort(Backend wanted, uint32_t ca
   }
   if (wanted == Backend::IoUring) {
     std::unique_ptr<CompletionPort> port = createIoUringPort(capacity, workers, error);
-    if (port && log) *log = "backend io_uring (asked for)";
+    if (port && log) *log = "backend io_uring (asked for; " + port->tuning() + ")";
     return port;
   }
   if (wanted == Backend::Epoll) {
@@ -65,7 +65,7 @@ std::unique_ptr<CompletionPort> createCompletionPort(Backend wanted, uint32_t ca
   std::string why;
   std::unique_ptr<CompletionPort> port = createIoUringPort(capacity, workers, &why);
   if (port) {
-    if (log) *log = "backend io_uring (auto: kernel supports it)";
+    if (log) *log = "backend io_uring (auto: kernel supports it; " + port->tuning() + ")";
     return port;
   }
   port = createEpollPort(capacity, error);

@@ -65,6 +65,9 @@ class CompletionPort {
  public:
   virtual ~CompletionPort() = default;
   virtual Backend backend() const = 0;
+  // How the backend set itself up, for the log line that names the backend
+  // ("" when there is nothing to say; io_uring: the ring flags the kernel took).
+  virtual std::string tuning() const { return ""; }
 
   // Registers a connected non-blocking socket under its key. Returns 0 or -errno.
   virtual int associate(SocketHandle fd, uint64_t key) = 0;

@@ -4,16 +4,28 @@
 //
 // One ring per worker, so completions need no lock: a session belongs to ring
 // (slot % rings), and the worker that first waits on this port claims the next
-// ring and alone reaps it. Writing an SQE is serialised by that ring's mutex
-// (the SQ has a single producer index), a lock shared by the sessions of one
-// ring only, held for one SQE.
+// ring and alone reaps it.
 //
-// Batched submission: a post made by the ring's own worker (the common case:
-// the next recv and the echo's send, posted while handling a completion of
-// that ring) only writes its SQE; the worker's next wait() submits everything
-// written and waits in the same io_uring_enter. Posts from any other thread
-// (accept, a broadcast or sendPacket reaching another ring, user completions)
-// submit at once, since the ring's worker may be asleep in wait().
+// Single issuer: only a ring's own worker writes its SQEs and enters it. A post
+// made by that worker (the common case: the next recv and the echo's send,
+// posted while handling a completion of that ring) writes its SQE directly, and
+// the worker's next wait() submits everything written and waits in the same
+// io_uring_enter (batched submission). A post from any other thread (accept, a
+// broadcast or sendPacket reaching another ring, postUser) goes into the ring's
+// inbox (a mutex-guarded vector) and, when the inbox was empty, writes the
+// ring's eventfd; the worker keeps an IORING_OP_READ armed on that eventfd, so
+// the write wakes it out of io_uring_enter, and it drains the inbox into SQEs
+// (user completions into its ready queue) before each enter. The SQ therefore
+// has one writer and needs no lock.
+//
+// Because one task alone submits and reaps, rings are set up with
+// SINGLE_ISSUER | DEFER_TASKRUN when the kernel has them (6.1+): completions'
+// task work runs only when the worker asks for events, in one batch, instead
+// of interrupting it (no reschedule IPI). setup() creates the rings, not the
+// workers, and SINGLE_ISSUER binds a ring to its creator unless it starts
+// disabled (R_DISABLED), so the worker enables its ring when it claims it and
+// becomes its issuer. Older kernels fall back to COOP_TASKRUN | TASKRUN_FLAG
+// (5.19+), then to neither; the mode is reported in the backend log line.
 //
 // user_data (64 bits) of an SQE/CQE:
 //
@@ -22,11 +34,12 @@
 //   | op  |          completion key = session id (session_id.h)          |
 //   +-----+--------------------------------------------------------------+
 //   op: 1 = recv, 2 = send; user_data with op 3 and all key bits set is the
-//   NOP that wakes a worker for a user completion (key and value wait in the
-//   ring's user queue, since they do not fit in the 62 bits left).
+//   read of the ring's wake eventfd (user completions wait in the worker's
+//   ready queue, since key and value do not fit in the 62 bits left).
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/io_uring.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -37,6 +50,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "completion_port.h"
 #include "session_id.h"
@@ -44,7 +58,8 @@
 namespace lanstress {
 namespace {
 
-constexpr uint64_t kUserTag = ~uint64_t{0};
+// The wake eventfd's read (see the user_data layout above).
+constexpr uint64_t kWakeTag = ~uint64_t{0};
 
 int sysSetup(unsigned entries, io_uring_params* p) {
   return static_cast<int>(::syscall(__NR_io_uring_setup, entries, p));
@@ -52,14 +67,47 @@ int sysSetup(unsigned entries, io_uring_params* p) {
 int sysEnter(int fd, unsigned submit, unsigned minComplete, unsigned flags, void* arg, size_t argSize) {
   return static_cast<int>(::syscall(__NR_io_uring_enter, fd, submit, minComplete, flags, arg, argSize));
 }
+int sysRegister(int fd, unsigned opcode, void* arg, unsigned nrArgs) {
+  return static_cast<int>(::syscall(__NR_io_uring_register, fd, opcode, arg, nrArgs));
+}
 
 template <class T>
 T loadAcquire(const T* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
 template <class T>
 void storeRelease(T* p, T v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
 
+// How the rings are set up, best first; setup() takes the first the kernel accepts.
+enum class RingMode : uint8_t { DeferTaskrun, CoopTaskrun, Plain };
+
+const char* ringModeName(RingMode m) {
+  switch (m) {
+    case RingMode::DeferTaskrun: return "single_issuer+defer_taskrun";
+    case RingMode::CoopTaskrun: return "coop_taskrun";
+    case RingMode::Plain: return "plain";
+  }
+  return "?";
+}
+
+unsigned ringModeFlags(RingMode m) {
+  switch (m) {
+    case RingMode::DeferTaskrun:
+      return IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED;
+    case RingMode::CoopTaskrun: return IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+    case RingMode::Plain: return 0;
+  }
+  return 0;
+}
+
+// A post from a thread that is not the ring's worker, waiting in the ring's inbox.
+struct Mail {
+  uint64_t key;
+  int64_t arg;  // Recv/Send: the socket; User: the value given to postUser
+  OpType op;
+};
+
 struct Ring {
   int fd = -1;
+  int wakeFd = -1;
   void* sqMap = MAP_FAILED;
   size_t sqMapLen = 0;
   void* cqMap = MAP_FAILED;
@@ -76,29 +124,48 @@ struct Ring {
   unsigned cqMask = 0;
   io_uring_cqe* cqes = nullptr;
 
-  std::mutex submitMu;
-  std::mutex userMu;
-  std::deque<Completion> user;
+  // Posts from other threads. hasMail says the inbox may be non-empty, so the
+  // worker takes the lock only then; the eventfd write that follows each
+  // empty->non-empty transition covers a hint read stale.
+  std::mutex inboxMu;
+  std::vector<Mail> inbox;
+  std::atomic<bool> hasMail{false};
+
+  // Owner-only (the worker that claimed the ring): no lock.
+  std::vector<Mail> taken;        // the inbox swapped out, reused to keep its capacity
+  std::deque<Completion> ready;   // user completions and posts that failed, for the next wait()
+  bool wakeArmed = false;         // the eventfd read is in flight
+  uint64_t wakeBuf = 0;           // where that read lands
 
   ~Ring() {
     if (sqes != MAP_FAILED) ::munmap(sqes, sqesLen);
     if (cqMap != MAP_FAILED && cqMap != sqMap) ::munmap(cqMap, cqMapLen);
     if (sqMap != MAP_FAILED) ::munmap(sqMap, sqMapLen);
     if (fd >= 0) ::close(fd);
+    if (wakeFd >= 0) ::close(wakeFd);
   }
 
-  // Returns "" or why the ring cannot be used.
-  std::string setup(unsigned entries, unsigned cqEntries) {
+  // Returns "" or why the ring cannot be used; -EINVAL in *setupErrno when the
+  // kernel refused the mode's flags (the caller then tries the next mode).
+  std::string setup(unsigned entries, unsigned cqEntries, RingMode mode, int* setupErrno) {
+    *setupErrno = 0;
     io_uring_params p{};
-    p.flags = IORING_SETUP_CQSIZE;
+    p.flags = IORING_SETUP_CQSIZE | ringModeFlags(mode);
     p.cq_entries = cqEntries;
     fd = sysSetup(entries, &p);
-    if (fd < 0) return std::string("io_uring_setup: ") + std::strerror(errno);
+    if (fd < 0) {
+      *setupErrno = errno;
+      return std::string("io_uring_setup: ") + std::strerror(errno);
+    }
     // NODROP: a full CQ never loses a completion (a lost one would leak a session).
     // EXT_ARG: wait() with a timeout.
     if (!(p.features & IORING_FEAT_NODROP) || !(p.features & IORING_FEAT_EXT_ARG)) {
       return "kernel io_uring lacks FEAT_NODROP or FEAT_EXT_ARG (needs Linux 5.11+)";
     }
+    // Blocking: io_uring reads a non-blocking eventfd once and completes with
+    // -EAGAIN; a blocking one it polls, completing the read at the next write.
+    wakeFd = ::eventfd(0, EFD_CLOEXEC);
+    if (wakeFd < 0) return std::string("eventfd: ") + std::strerror(errno);
     sqMapLen = p.sq_off.array + p.sq_entries * sizeof(unsigned);
     cqMapLen = p.cq_off.cqes + p.cq_entries * sizeof(io_uring_cqe);
     bool single = p.features & IORING_FEAT_SINGLE_MMAP;
@@ -126,11 +193,11 @@ struct Ring {
     return "";
   }
 
-  // SQEs written and not yet consumed by the kernel. The tail is ours (written
-  // under submitMu), the head the kernel's.
-  unsigned unsubmitted() const { return loadAcquire(sqTail) - loadAcquire(sqHead); }
+  // SQEs written and not yet consumed by the kernel. The tail is ours (the
+  // worker alone writes it), the head the kernel's.
+  unsigned unsubmitted() const { return *sqTail - loadAcquire(sqHead); }
 
-  // Submits what is written. 0 or -errno.
+  // Submits what is written. 0 or -errno. Owner only.
   int flush() {
     for (;;) {
       unsigned n = unsubmitted();
@@ -147,15 +214,14 @@ struct Ring {
     }
   }
 
-  // Fills one SQE through fill(); submits it at once unless batched (then the
-  // owner's next wait() does). 0 or -errno; on success the completion will
-  // arrive (the SQE is never left behind unsubmitted).
+  // Fills one SQE through fill(), for the owner's next wait() to submit. 0 or
+  // -errno; on success the completion will arrive (the SQE is never left
+  // behind unsubmitted). Owner only.
   template <class F>
-  int submit(bool batched, F&& fill) {
-    std::lock_guard<std::mutex> lock(submitMu);
-    unsigned tail = *sqTail;  // we are the only writer of the tail
+  int write(F&& fill) {
+    unsigned tail = *sqTail;  // the owner is the only writer of the tail
     if (tail - loadAcquire(sqHead) >= sqEntries) {
-      // Full of batched SQEs: hand them to the kernel to make room.
+      // Full: hand what is written to the kernel to make room.
       int rc = flush();
       if (rc != 0) return rc;
     }
@@ -165,9 +231,60 @@ struct Ring {
     fill(sqe);
     sqArray[idx] = idx;
     storeRelease(sqTail, tail + 1);
-    return batched ? 0 : flush();
+    return 0;
+  }
+
+  // From any thread but the owner: queues a post and wakes the owner. Always
+  // succeeds (the owner reports a failed submission as a completion).
+  void mail(const Mail& m) {
+    bool wasEmpty;
+    {
+      std::lock_guard<std::mutex> lock(inboxMu);
+      wasEmpty = inbox.empty();
+      inbox.push_back(m);
+      // release: pairs with the owner's acquire in takeMail(); the lock
+      // publishes the mail itself.
+      hasMail.store(true, std::memory_order_release);
+    }
+    // Only the first mail since the owner last emptied the inbox writes: the
+    // eventfd counter keeps the signal until the owner's read consumes it.
+    if (wasEmpty) {
+      uint64_t one = 1;
+      ssize_t rc;
+      do rc = ::write(wakeFd, &one, sizeof one);
+      while (rc < 0 && errno == EINTR);
+    }
+  }
+
+  // Owner: the inbox's contents, or an empty vector.
+  std::vector<Mail>& takeMail() {
+    taken.clear();
+    if (hasMail.load(std::memory_order_acquire)) {
+      std::lock_guard<std::mutex> lock(inboxMu);
+      taken.swap(inbox);
+      hasMail.store(false, std::memory_order_relaxed);  // under the lock, which orders it
+    }
+    return taken;
+  }
+
+  // Owner: keeps a read armed on the eventfd so mail() wakes the owner's enter.
+  int armWake() {
+    if (wakeArmed) return 0;
+    int rc = write([this](io_uring_sqe* sqe) {
+      sqe->opcode = IORING_OP_READ;
+      sqe->fd = wakeFd;
+      sqe->addr = reinterpret_cast<uint64_t>(&wakeBuf);
+      sqe->len = sizeof wakeBuf;
+      sqe->user_data = kWakeTag;
+    });
+    if (rc == 0) wakeArmed = true;
+    return rc;
   }
 };
+
+// Distinguishes ports in a thread's claim, where an address could be reused
+// by a later port (a stale claim would make a thread issue on a ring it never enabled).
+std::atomic<uint64_t> gNextPortId{1};
 
 class IoUringPort final : public CompletionPort {
  public:
@@ -177,7 +294,9 @@ class IoUringPort final : public CompletionPort {
         rings_(new Ring[rings]),
         pending_(new std::atomic<uint8_t>[capacity]),
         recvMsg_(new msghdr[capacity]),
-        sendMsg_(new msghdr[capacity]) {
+        sendMsg_(new msghdr[capacity]),
+        // relaxed: a unique number is all that is asked of it.
+        id_(gNextPortId.fetch_add(1, std::memory_order_relaxed)) {
     for (uint32_t i = 0; i < capacity; ++i) pending_[i].store(0, std::memory_order_relaxed);
   }
 
@@ -186,14 +305,27 @@ class IoUringPort final : public CompletionPort {
     uint32_t perRing = capacity_ / ringCount_ + 1;
     unsigned cq = 512;  // at least twice the 256 SQ entries (the kernel refuses fewer)
     while (cq < 2 * perRing + 64 && cq < (1u << 20)) cq <<= 1;
-    for (uint32_t i = 0; i < ringCount_; ++i) {
-      std::string why = rings_[i].setup(256, cq);
+    // The first ring picks the mode: EINVAL means the kernel does not know a
+    // flag. A refused io_uring_setup leaves the Ring untouched, so it is retried as is.
+    for (RingMode m : {RingMode::DeferTaskrun, RingMode::CoopTaskrun, RingMode::Plain}) {
+      int err = 0;
+      std::string why = rings_[0].setup(256, cq, m, &err);
+      if (why.empty()) {
+        mode_ = m;
+        break;
+      }
+      if (err != EINVAL || m == RingMode::Plain) return why;
+    }
+    for (uint32_t i = 1; i < ringCount_; ++i) {
+      int err = 0;
+      std::string why = rings_[i].setup(256, cq, mode_, &err);
       if (!why.empty()) return why;
     }
     return "";
   }
 
   Backend backend() const override { return Backend::IoUring; }
+  std::string tuning() const override { return std::string("rings ") + ringModeName(mode_); }
 
   int associate(int fd, uint64_t key) override {
     if (SessionId::slot(key) >= capacity_) return -EINVAL;
@@ -217,52 +349,126 @@ class IoUringPort final : public CompletionPort {
   int postUser(uint64_t key, int64_t value) override {
     // Round robin, so N posts reach N different workers (one per ring).
     Ring& r = rings_[userNext_.fetch_add(1, std::memory_order_relaxed) % ringCount_];
-    {
-      std::lock_guard<std::mutex> lock(r.userMu);
-      r.user.push_back(Completion{key, OpType::User, value});
-    }
-    return r.submit(false, [](io_uring_sqe* sqe) {
-      sqe->opcode = IORING_OP_NOP;
-      sqe->user_data = kUserTag;
-    });
+    r.mail(Mail{key, value, OpType::User});
+    return 0;
   }
 
   int wait(Completion* out, int max, int timeoutMs) override {
-    Ring& r = rings_[myRing()];
-    unsigned head = *r.cqHead;  // the owner worker is the only reader
-    bool empty = head == loadAcquire(r.cqTail);
-    // What this worker batched since its last wait goes in now, in the same
-    // enter that waits (when nothing is there to reap yet).
-    unsigned toSubmit = r.unsubmitted();
-    if (empty || toSubmit) {
-      int rc;
-      if (!empty) {
-        rc = sysEnter(r.fd, toSubmit, 0, 0, nullptr, 0);
-      } else if (timeoutMs < 0) {
-        rc = sysEnter(r.fd, toSubmit, 1, IORING_ENTER_GETEVENTS, nullptr, 0);
-      } else {
-        __kernel_timespec ts{timeoutMs / 1000, (timeoutMs % 1000) * 1000000LL};
-        io_uring_getevents_arg arg{};
-        arg.ts = reinterpret_cast<uint64_t>(&ts);
-        rc = sysEnter(r.fd, toSubmit, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg);
-      }
-      // EAGAIN/EBUSY: no room for completions yet; what was not submitted
-      // goes in at the next wait, after this one has reaped.
-      if (rc < 0 && errno != EINTR && errno != ETIME && errno != EAGAIN && errno != EBUSY) return -errno;
-    }
+    uint32_t ri = 0;
+    int rc = myRing(&ri);
+    if (rc != 0) return rc;
+    Ring& r = rings_[ri];
     int count = 0;
+    bool waited = false;
+    for (;;) {
+      deliverMail(r);
+      while (count < max && !r.ready.empty()) {
+        out[count++] = r.ready.front();
+        r.ready.pop_front();
+      }
+      rc = r.armWake();
+      if (rc != 0) return rc;
+      unsigned head = *r.cqHead;  // the owner worker is the only reader
+      bool empty = count == 0 && head == loadAcquire(r.cqTail);
+      if (empty && waited) return 0;  // the timed wait ran out
+      // What this worker wrote since its last wait goes in now, in the same
+      // enter that waits (when nothing is there to reap yet).
+      unsigned toSubmit = r.unsubmitted();
+      if (empty || toSubmit) {
+        // GETEVENTS even when not waiting (min_complete 0): under DEFER_TASKRUN
+        // it runs the completions' deferred task work, so this reap sees them.
+        unsigned flags = IORING_ENTER_GETEVENTS;
+        void* arg = nullptr;
+        size_t argSize = 0;
+        __kernel_timespec ts{};
+        io_uring_getevents_arg ga{};
+        if (empty && timeoutMs >= 0) {
+          ts.tv_sec = timeoutMs / 1000;
+          ts.tv_nsec = (timeoutMs % 1000) * 1000000LL;
+          ga.ts = reinterpret_cast<uint64_t>(&ts);
+          flags |= IORING_ENTER_EXT_ARG;
+          arg = &ga;
+          argSize = sizeof ga;
+        }
+        rc = sysEnter(r.fd, toSubmit, empty ? 1 : 0, flags, arg, argSize);
+        // EAGAIN/EBUSY: no room for completions yet; what was not submitted
+        // goes in at the next wait, after this one has reaped.
+        if (rc < 0 && errno != EINTR && errno != ETIME && errno != EAGAIN && errno != EBUSY) return -errno;
+        // A wait that ran out returns what it has on the next turn; any other
+        // wake loops until there is a completion for the caller.
+        if (empty && timeoutMs >= 0 && rc < 0 && errno == ETIME) waited = true;
+      }
+      count += reap(r, out + count, max - count);
+      if (count > 0) return count;
+    }
+  }
+
+  bool hasPendingIo(uint64_t key) const override {
+    uint32_t slot = SessionId::slot(key);
+    return slot < capacity_ && pending_[slot].load(std::memory_order_acquire) != 0;
+  }
+
+ private:
+  // The ring this thread reaps, claimed the first time it waits on this port.
+  struct Claim {
+    uint64_t port = 0;
+    uint32_t ring = 0;
+  };
+  static Claim& claim() {
+    thread_local Claim c;
+    return c;
+  }
+  // Claims a ring on the thread's first wait and, under SINGLE_ISSUER, enables
+  // it, which makes this thread its issuer. 0 or -errno.
+  int myRing(uint32_t* ring) {
+    Claim& c = claim();
+    if (c.port != id_) {
+      uint32_t i = claimNext_.fetch_add(1, std::memory_order_relaxed) % ringCount_;
+      if (mode_ == RingMode::DeferTaskrun && sysRegister(rings_[i].fd, IORING_REGISTER_ENABLE_RINGS, nullptr, 0) < 0) {
+        return -errno;
+      }
+      c.port = id_;
+      c.ring = i;
+    }
+    *ring = c.ring;
+    return 0;
+  }
+  // True when the calling thread is the worker that reaps ring i: it may write that ring's SQEs.
+  bool reaps(uint32_t i) const {
+    const Claim& c = claim();
+    return c.port == id_ && c.ring == i;
+  }
+
+  // Owner: the inbox's posts become SQEs, its user completions wait in ready.
+  void deliverMail(Ring& r) {
+    for (const Mail& m : r.takeMail()) {
+      if (m.op == OpType::User) {
+        r.ready.push_back(Completion{m.key, OpType::User, m.arg});
+        continue;
+      }
+      int rc = writeOp(r, static_cast<int>(m.arg), m.key, m.op);
+      if (rc != 0) {
+        // The poster was told the operation would complete: it does, failed.
+        pending_[SessionId::slot(m.key)].fetch_and(static_cast<uint8_t>(m.op == OpType::Recv ? ~1 : ~2),
+                                                   std::memory_order_acq_rel);
+        r.ready.push_back(Completion{m.key, m.op, rc});
+      }
+    }
+  }
+
+  // Owner: moves up to max CQEs into out; returns how many were operations'.
+  int reap(Ring& r, Completion* out, int max) {
+    int count = 0;
+    unsigned head = *r.cqHead;
     unsigned tail = loadAcquire(r.cqTail);
     while (head != tail && count < max) {
       const io_uring_cqe& cqe = r.cqes[head & r.cqMask];
       uint64_t ud = cqe.user_data;
       int32_t res = cqe.res;
       ++head;
-      if (ud == kUserTag) {
-        std::lock_guard<std::mutex> lock(r.userMu);
-        if (!r.user.empty()) {
-          out[count++] = r.user.front();
-          r.user.pop_front();
-        }
+      if (ud == kWakeTag) {
+        // The inbox is read on the next turn of wait(); the read is re-armed there.
+        r.wakeArmed = false;
         continue;
       }
       auto op = static_cast<OpType>(ud >> kOpShift);
@@ -284,35 +490,6 @@ class IoUringPort final : public CompletionPort {
     return count;
   }
 
-  bool hasPendingIo(uint64_t key) const override {
-    uint32_t slot = SessionId::slot(key);
-    return slot < capacity_ && pending_[slot].load(std::memory_order_acquire) != 0;
-  }
-
- private:
-  // The ring this thread reaps, claimed the first time it waits on this port.
-  struct Claim {
-    const IoUringPort* port = nullptr;
-    uint32_t ring = 0;
-  };
-  static Claim& claim() {
-    thread_local Claim c;
-    return c;
-  }
-  uint32_t myRing() {
-    Claim& c = claim();
-    if (c.port != this) {
-      c.port = this;
-      c.ring = claimNext_.fetch_add(1, std::memory_order_relaxed) % ringCount_;
-    }
-    return c.ring;
-  }
-  // True when the calling thread is the worker that reaps ring i: its posts there can wait for its next wait().
-  bool reaps(uint32_t i) const {
-    const Claim& c = claim();
-    return c.port == this && c.ring == i;
-  }
-
   int post(int fd, uint64_t key, const iovec* iov, int iovcnt, OpType op) {
     uint32_t slot = SessionId::slot(key);
     if (slot >= capacity_) return -EINVAL;
@@ -325,10 +502,23 @@ class IoUringPort final : public CompletionPort {
     std::memset(msg, 0, sizeof *msg);
     msg->msg_iov = const_cast<iovec*>(iov);
     msg->msg_iovlen = static_cast<size_t>(iovcnt);
-    // acq_rel publishes the msghdr and the caller's buffers to the reaper (see wait()).
+    // acq_rel publishes the msghdr and the caller's buffers to the reaper (see reap()).
     pending_[slot].fetch_or(bit, std::memory_order_acq_rel);
     uint32_t ring = slot % ringCount_;
-    int rc = rings_[ring].submit(reaps(ring), [&](io_uring_sqe* sqe) {
+    if (!reaps(ring)) {
+      rings_[ring].mail(Mail{key, fd, op});
+      return 0;
+    }
+    int rc = writeOp(rings_[ring], fd, key, op);
+    if (rc != 0) pending_[slot].fetch_and(static_cast<uint8_t>(~bit), std::memory_order_release);
+    return rc;
+  }
+
+  // Owner: the SQE of a recv or send whose msghdr post() filled.
+  int writeOp(Ring& r, int fd, uint64_t key, OpType op) {
+    uint32_t slot = SessionId::slot(key);
+    msghdr* msg = op == OpType::Recv ? &recvMsg_[slot] : &sendMsg_[slot];
+    return r.write([&](io_uring_sqe* sqe) {
       sqe->opcode = op == OpType::Recv ? IORING_OP_RECVMSG : IORING_OP_SENDMSG;
       sqe->fd = fd;
       sqe->addr = reinterpret_cast<uint64_t>(msg);
@@ -336,8 +526,6 @@ class IoUringPort final : public CompletionPort {
       sqe->msg_flags = op == OpType::Send ? MSG_NOSIGNAL : 0;
       sqe->user_data = (static_cast<uint64_t>(op) << kOpShift) | key;
     });
-    if (rc != 0) pending_[slot].fetch_and(static_cast<uint8_t>(~bit), std::memory_order_release);
-    return rc;
   }
 
 #ifdef LANSTRESS_FAULT_URING_SHORT_SEND_AS_FULL
@@ -355,6 +543,8 @@ class IoUringPort final : public CompletionPort {
   std::unique_ptr<std::atomic<uint8_t>[]> pending_;
   std::unique_ptr<msghdr[]> recvMsg_;
   std::unique_ptr<msghdr[]> sendMsg_;
+  const uint64_t id_;
+  RingMode mode_ = RingMode::Plain;
   std::atomic<uint32_t> claimNext_{0};
   std::atomic<uint32_t> userNext_{0};
 };
