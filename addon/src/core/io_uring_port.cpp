@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -359,7 +360,11 @@ class IoUringPort final : public CompletionPort {
     if (rc != 0) return rc;
     Ring& r = rings_[ri];
     int count = 0;
-    bool waited = false;
+    // A wake with nothing for the caller (mail that was only posts) waits
+    // again, for what is left of the timeout.
+    using Clock = std::chrono::steady_clock;
+    Clock::time_point deadline{};
+    if (timeoutMs >= 0) deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
     for (;;) {
       deliverMail(r);
       while (count < max && !r.ready.empty()) {
@@ -370,7 +375,6 @@ class IoUringPort final : public CompletionPort {
       if (rc != 0) return rc;
       unsigned head = *r.cqHead;  // the owner worker is the only reader
       bool empty = count == 0 && head == loadAcquire(r.cqTail);
-      if (empty && waited) return 0;  // the timed wait ran out
       // What this worker wrote since its last wait goes in now, in the same
       // enter that waits (when nothing is there to reap yet).
       unsigned toSubmit = r.unsubmitted();
@@ -383,8 +387,10 @@ class IoUringPort final : public CompletionPort {
         __kernel_timespec ts{};
         io_uring_getevents_arg ga{};
         if (empty && timeoutMs >= 0) {
-          ts.tv_sec = timeoutMs / 1000;
-          ts.tv_nsec = (timeoutMs % 1000) * 1000000LL;
+          int64_t left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now()).count();
+          if (left < 0) left = 0;
+          ts.tv_sec = left / 1000000000;
+          ts.tv_nsec = left % 1000000000;
           ga.ts = reinterpret_cast<uint64_t>(&ts);
           flags |= IORING_ENTER_EXT_ARG;
           arg = &ga;
@@ -394,12 +400,9 @@ class IoUringPort final : public CompletionPort {
         // EAGAIN/EBUSY: no room for completions yet; what was not submitted
         // goes in at the next wait, after this one has reaped.
         if (rc < 0 && errno != EINTR && errno != ETIME && errno != EAGAIN && errno != EBUSY) return -errno;
-        // A wait that ran out returns what it has on the next turn; any other
-        // wake loops until there is a completion for the caller.
-        if (empty && timeoutMs >= 0 && rc < 0 && errno == ETIME) waited = true;
       }
       count += reap(r, out + count, max - count);
-      if (count > 0) return count;
+      if (count > 0 || (timeoutMs >= 0 && Clock::now() >= deadline)) return count;
     }
   }
 
@@ -524,6 +527,11 @@ class IoUringPort final : public CompletionPort {
       sqe->addr = reinterpret_cast<uint64_t>(msg);
       sqe->len = 1;
       sqe->msg_flags = op == OpType::Send ? MSG_NOSIGNAL : 0;
+      // The next recv is posted as soon as the last one completed, when the
+      // socket is almost always empty: POLL_FIRST arms the poll at once instead
+      // of trying a recv bound to fail first. It came with COOP_TASKRUN (5.19);
+      // an older kernel refuses the flag, so a plain ring goes without.
+      if (op == OpType::Recv && mode_ != RingMode::Plain) sqe->ioprio = IORING_RECVSEND_POLL_FIRST;
       sqe->user_data = (static_cast<uint64_t>(op) << kOpShift) | key;
     });
   }
