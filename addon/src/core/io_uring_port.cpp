@@ -1,6 +1,7 @@
 // io_uring backend through raw syscalls (<linux/io_uring.h>, no liburing).
-// A real completion queue: postRecv/postSend submit IORING_OP_RECVMSG /
-// IORING_OP_SENDMSG, the kernel does the I/O, workers reap CQEs.
+// A real completion queue: postRecv/postSend submit IORING_OP_RECV / SEND
+// (one buffer) or RECVMSG / SENDMSG (two or more), the kernel does the I/O,
+// workers reap CQEs.
 //
 // One ring per worker, so completions need no lock: a session belongs to ring
 // (slot % rings), and the worker that first waits on this port claims the next
@@ -422,7 +423,9 @@ class IoUringPort final : public CompletionPort {
     return c;
   }
   // Claims a ring on the thread's first wait and, under SINGLE_ISSUER, enables
-  // it, which makes this thread its issuer. 0 or -errno.
+  // it, which makes this thread its issuer. 0 or -errno. A ring no thread
+  // claims (fewer waiters than rings) keeps its mail unsubmitted until the
+  // port is destroyed, as its completions went unreaped before the inbox.
   int myRing(uint32_t* ring) {
     Claim& c = claim();
     if (c.port != id_) {
@@ -522,10 +525,20 @@ class IoUringPort final : public CompletionPort {
     uint32_t slot = SessionId::slot(key);
     msghdr* msg = op == OpType::Recv ? &recvMsg_[slot] : &sendMsg_[slot];
     return r.write([&](io_uring_sqe* sqe) {
-      sqe->opcode = op == OpType::Recv ? IORING_OP_RECVMSG : IORING_OP_SENDMSG;
       sqe->fd = fd;
-      sqe->addr = reinterpret_cast<uint64_t>(msg);
-      sqe->len = 1;
+      if (msg->msg_iovlen == 1) {
+        // One buffer (the usual case: a drained receive ring, one echoed
+        // packet): RECV/SEND take it directly, sparing the kernel the copy-in
+        // of a msghdr and its iovec array, and their async copy when the op
+        // has to wait for the socket.
+        sqe->opcode = op == OpType::Recv ? IORING_OP_RECV : IORING_OP_SEND;
+        sqe->addr = reinterpret_cast<uint64_t>(msg->msg_iov[0].iov_base);
+        sqe->len = static_cast<uint32_t>(msg->msg_iov[0].iov_len);
+      } else {
+        sqe->opcode = op == OpType::Recv ? IORING_OP_RECVMSG : IORING_OP_SENDMSG;
+        sqe->addr = reinterpret_cast<uint64_t>(msg);
+        sqe->len = 1;
+      }
       sqe->msg_flags = op == OpType::Send ? MSG_NOSIGNAL : 0;
       // The next recv is posted as soon as the last one completed, when the
       // socket is almost always empty: POLL_FIRST arms the poll at once instead
