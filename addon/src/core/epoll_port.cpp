@@ -8,9 +8,13 @@
 // mutex private to that socket (no lock is shared by all sessions), the
 // pending recv and send, and two readiness flags:
 //   readable  set by an input edge; cleared when a read finds the socket
-//             drained (EAGAIN, or fewer bytes than asked for);
+//             drained (EAGAIN, or fewer bytes than asked for, unless the
+//             peer's end was seen: hup);
 //   writable  set by an output edge; cleared when a write finds no room
-//             (EAGAIN, or a short write).
+//             (EAGAIN, or a short write);
+//   hup       an edge reported the peer's end (RDHUP, HUP, ERR): sticky, since
+//             no further edge reports an end already reported, a read that
+//             came back short must not wait for one.
 // The kernel queues a new edge whenever the state changes after that (data
 // arrives, room frees up), and the edge's handler takes the same mutex, so a
 // flag cleared under the mutex is set again by the next edge: no wake-up is
@@ -57,6 +61,7 @@ struct alignas(64) FdState {
   bool sendPending = false;
   bool readable = false;
   bool writable = false;
+  bool hup = false;
 };
 
 size_t totalLength(const iovec* iov, int cnt) {
@@ -97,7 +102,7 @@ class EpollPort final : public CompletionPort {
     st->recvPending = st->sendPending = false;
     // Not ready until an edge says so: the registration reports the current
     // state at once (a connected socket is writable, data may be waiting).
-    st->readable = st->writable = false;
+    st->readable = st->writable = st->hup = false;
     epoll_event ev{};
     ev.events = kEvents;
     ev.data.u64 = key;
@@ -233,8 +238,9 @@ class EpollPort final : public CompletionPort {
       return false;
     }
     // A read that did not fill the buffers drained the socket: data arriving
-    // after it raises a new edge.
-    if (r >= 0 && static_cast<size_t>(r) < totalLength(st->recvIov, st->recvCnt)) st->readable = false;
+    // after it raises a new edge. An end already reported raises none, so
+    // after hup the next read is tried (it finds the end: 0 or an error).
+    if (r > 0 && !st->hup && static_cast<size_t>(r) < totalLength(st->recvIov, st->recvCnt)) st->readable = false;
     st->recvPending = false;
     *out = Completion{st->key, OpType::Recv, r >= 0 ? r : -errno};
     return true;
@@ -273,6 +279,7 @@ class EpollPort final : public CompletionPort {
     uint32_t e = ev.events;
     // Hang-up and error count as both: the pending op finds out by trying.
     if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) st->readable = true;
+    if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) st->hup = true;
     if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) st->writable = true;
     int count = 0;
     if (st->recvPending && st->readable && tryRecv(st, &out[count])) ++count;
