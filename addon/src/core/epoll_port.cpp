@@ -78,6 +78,9 @@ class EpollPort;
 struct LocalCompletions {
   const EpollPort* port = nullptr;
   std::vector<Completion> list;
+  // True when this thread's last wait() asked the kernel: the next may then
+  // hand out inline completions alone, without an epoll_wait.
+  bool polled = false;
 };
 thread_local LocalCompletions tlsLocal;
 
@@ -149,19 +152,28 @@ class EpollPort final : public CompletionPort {
     if (local.port != this) {
       local.port = this;
       local.list.clear();
+      local.polled = false;
     }
     int count = 0;
     if (!local.list.empty()) {
-      // Our own inline completions first; then, without blocking, whatever the
-      // kernel has ready, so one busy session cannot starve the others.
+      // Our own inline completions first. Right after a wait() that asked the
+      // kernel they go out alone: an echo's send done inline would otherwise
+      // cost an empty epoll_wait(0) of its own. Every other time the kernel is
+      // asked too, without blocking, so a session whose I/O keeps completing
+      // inline cannot starve the others for more than one round.
       size_t take = local.list.size() < static_cast<size_t>(max) ? local.list.size() : static_cast<size_t>(max);
       std::memcpy(out, local.list.data(), take * sizeof(Completion));
       local.list.erase(local.list.begin(), local.list.begin() + static_cast<std::ptrdiff_t>(take));
       count = static_cast<int>(take);
       timeoutMs = 0;
+      if (local.polled) {
+        local.polled = false;
+        return count;
+      }
     }
     int room = (max - count) / 2;  // one event can complete a recv and a send
     if (room == 0) return count;
+    local.polled = true;
     epoll_event evs[64];
     int n = ::epoll_wait(epfd_, evs, room < 64 ? room : 64, timeoutMs);
     if (n < 0) return count > 0 || errno == EINTR ? count : -errno;
