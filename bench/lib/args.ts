@@ -10,6 +10,8 @@ export interface FlagSpec {
   describe: string;
   /** smallest accepted value for int/number */
   min?: number;
+  /** list only: the flag may be given more than once, its items accumulate in order */
+  repeatable?: boolean;
 }
 
 export type FlagValues = Record<string, number | string | string[] | boolean>;
@@ -60,7 +62,7 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
       problems.push(`unknown flag --${name} (known: ${specs.map((s) => `--${s.name}`).join(' ')})`);
       continue;
     }
-    if (name in values) problems.push(`--${name} given twice`);
+    if (name in values && spec.repeatable !== true) problems.push(`--${name} given twice`);
     if (spec.kind === 'switch') {
       if (eq !== -1) problems.push(`--${name} takes no value`);
       values[name] = true;
@@ -74,7 +76,10 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
     }
     const read = readValue(spec, raw);
     if (read.problem !== undefined) problems.push(read.problem);
-    else if (read.value !== undefined) values[name] = read.value;
+    else if (read.value !== undefined) {
+      const before = values[name];
+      values[name] = Array.isArray(before) && Array.isArray(read.value) ? [...before, ...read.value] : read.value;
+    }
   }
   if (problems.length > 0) throw new UsageError(problems);
   return values;

@@ -4,7 +4,13 @@
  * each repeat. Writes reports/bench-server-<time>.json and .md and prints the Markdown.
  *
  *   node dist/bench/server/main.js [--repeats 3] [--duration 10] [--clients 5000]
- *       [--only c-epoll,lanserver-epoll] [--out reports] [--quick]
+ *       [--only c-epoll,lanserver-epoll] [--lanserver-bin LABEL=PATH[,LABEL=PATH]]...
+ *       [--out reports] [--quick]
+ *
+ * --lanserver-bin (repeatable) runs another lanserver build beside this tree's: each chosen
+ * lanserver-<backend> row is followed by a lanserver-<backend>@LABEL row started from PATH with
+ * the same flags, alternating with the rest, so two builds' ratios to C come from one run. e.g.
+ *   --only c-epoll,lanserver-epoll --lanserver-bin main=/tmp/lanserver-main
  */
 import * as path from 'node:path';
 import { helpText, parseFlags, runMain, UsageError, type FlagSpec } from '../lib/args';
@@ -14,7 +20,18 @@ import { machineMeta, writeResults } from '../lib/output';
 import { chooseSyscallTool } from '../lib/syscalls';
 import { measureServer, type ServerMeasurement, type ServerPlan } from './measure';
 import { serverMarkdown } from './markdown';
-import { SERVER_NAMES, serverDefs, snapshotLanserver, type ServerName } from './servers';
+import {
+  expandRows,
+  isLanserver,
+  parseLanserverBins,
+  SERVER_NAMES,
+  serverDef,
+  snapshotLanserver,
+  type BaseServerName,
+  type LanserverBin,
+  type ServerDef,
+  type ServerName,
+} from './servers';
 import { ratiosToReference, summarise } from './summary';
 
 const FLAGS: readonly FlagSpec[] = [
@@ -22,6 +39,7 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'duration', kind: 'number', min: 0.5, describe: 'seconds per measured window (default 10; --quick: 3)' },
   { name: 'clients', kind: 'int', min: 1, describe: 'connections per pass (default 5000; --quick: 1000)' },
   { name: 'only', kind: 'list', describe: `servers to run, comma list of: ${SERVER_NAMES.join(', ')} (default: all)` },
+  { name: 'lanserver-bin', kind: 'list', repeatable: true, describe: 'LABEL=PATH: also run the chosen lanserver rows from another build as lanserver-<backend>@LABEL (repeatable, or a comma list)' },
   { name: 'out', kind: 'string', describe: 'directory for the JSON and Markdown (default reports)' },
   { name: 'quick', kind: 'switch', describe: 'a short smoke run: 1000 clients, 3 s windows, 1 repeat, short side passes' },
   { name: 'help', kind: 'switch', describe: 'this text' },
@@ -30,6 +48,7 @@ const FLAGS: readonly FlagSpec[] = [
 interface ServerBenchArgs {
   repeats: number;
   servers: ServerName[];
+  others: LanserverBin[];
   out: string;
   plan: ServerPlan;
 }
@@ -41,10 +60,12 @@ function resolveArgs(argv: readonly string[]): ServerBenchArgs | 'help' {
   const only = (v.only as string[] | undefined) ?? [...SERVER_NAMES];
   const unknown = only.filter((s) => !(SERVER_NAMES as readonly string[]).includes(s));
   if (unknown.length > 0) throw new UsageError([`--only: unknown server ${unknown.join(', ')} (known: ${SERVER_NAMES.join(', ')})`]);
+  const others = parseLanserverBins((v['lanserver-bin'] as string[] | undefined) ?? []);
   const durationSec = (v.duration as number | undefined) ?? (quick ? 3 : 10);
   return {
     repeats: (v.repeats as number | undefined) ?? (quick ? 1 : 3),
-    servers: only as ServerName[],
+    servers: expandRows(only as BaseServerName[], others),
+    others,
     out: (v.out as string | undefined) ?? 'reports',
     plan: {
       clients: (v.clients as number | undefined) ?? (quick ? 1000 : 5000),
@@ -87,8 +108,11 @@ async function main(): Promise<void> {
   const compiler = preflight('bench:server', args.plan.clients);
 
   const binaries = buildAllC();
-  const lanserver = args.servers.some((s) => s.startsWith('lanserver')) ? snapshotLanserver() : null;
-  const defs = serverDefs(lanserver?.binary ?? '', binaries['echo-server']);
+  const lanserver = args.servers.some(isLanserver) ? snapshotLanserver() : null;
+  const others = args.others.map((b) => ({ label: b.label, ...snapshotLanserver(b.path, b.label) }));
+  const otherBinaries = new Map(others.map((o) => [o.label, o.binary]));
+  const defs = new Map<ServerName, ServerDef>(args.servers.map((name) => [name, serverDef(name, lanserver?.binary ?? '', binaries['echo-server'], otherBinaries)]));
+  const def = (name: ServerName): ServerDef => defs.get(name)!;
   const syscallTool = chooseSyscallTool();
   const plan: ServerPlan = { ...args.plan, syscallTool: syscallTool.tool };
   const startedAt = new Date();
@@ -97,7 +121,7 @@ async function main(): Promise<void> {
   const measurements: ServerMeasurement[] = [];
   for (let repeat = 1; repeat <= args.repeats; repeat++) {
     for (const name of orderFor(repeat, args.servers)) {
-      const m = await measureServer(defs[name], binaries['load-client'], plan, repeat);
+      const m = await measureServer(def(name), binaries['load-client'], plan, repeat);
       progress(`repeat ${repeat} ${name}: ${describe(m)}`);
       measurements.push(m);
     }
@@ -116,6 +140,10 @@ async function main(): Promise<void> {
     floodSize: plan.floodSize,
     floodPipeline: plan.floodPipeline,
     syscallNote: syscallTool.note,
+    builds: [
+      ...(lanserver === null ? [] : [{ label: '', source: lanserver.source, buildInfo: lanserver.buildInfo }]),
+      ...others.map((o) => ({ label: o.label, source: o.source, buildInfo: o.buildInfo })),
+    ],
     summary,
     ratios,
     measurements,
@@ -128,9 +156,10 @@ async function main(): Promise<void> {
     argv: process.argv.slice(2),
     machine: machineMeta(compiler),
     lanserver: lanserver === null ? null : { buildInfo: lanserver.buildInfo, source: lanserver.source, builtAt: lanserver.builtAt },
+    lanserverBins: others.map((o) => ({ label: o.label, buildInfo: o.buildInfo, source: o.source, builtAt: o.builtAt })),
     plan,
     syscalls: syscallTool,
-    servers: args.servers.map((name) => ({ name, command: [path.basename(defs[name].command), ...defs[name].args].join(' ') })),
+    servers: args.servers.map((name) => ({ name, command: [path.basename(def(name).command), ...def(name).args].join(' ') })),
     measurements,
     summary,
     ratios,

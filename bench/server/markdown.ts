@@ -15,6 +15,8 @@ export interface ServerMarkdownInput {
   floodSize: number;
   floodPipeline: number;
   syscallNote: string;
+  /** what each build's rows ran: this tree's lanserver and every --lanserver-bin, by label */
+  builds: ReadonlyArray<{ label: string; source: string; buildInfo: string }>;
   summary: ServerSummary;
   ratios: Ratios;
   measurements: readonly ServerMeasurement[];
@@ -60,6 +62,7 @@ export function serverMarkdown(input: ServerMarkdownInput): string {
   }
   lines.push('');
   lines.push(`syscalls: ${input.syscallNote}`);
+  for (const b of input.builds) lines.push(`- lanserver${b.label === '' ? '' : `@${b.label}`}: ${b.source} (${b.buildInfo})`);
   const failed = input.measurements.filter((m) => m.error !== null);
   for (const m of failed) lines.push(`- ${m.server}, repeat ${m.repeat}: ${m.error}`);
   const behind = input.measurements.filter((m) => (m.latency?.skipped ?? 0) > 0);

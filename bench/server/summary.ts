@@ -6,14 +6,15 @@
  */
 import { ratio, spreadOf, type Spread } from '../lib/stats';
 import type { ServerMeasurement } from './measure';
-import { REFERENCE, type ServerName } from './servers';
+import { baseName, isLanserver, REFERENCE, type BaseServerName, type ServerName } from './servers';
 
 export interface Metric {
   key: string;
   label: string;
-  /** lower is better for every metric here; the issue's target for lanserver / C, where it sets one */
+  /** lower is better for every metric here */
   read: (m: ServerMeasurement) => number | null;
-  targets?: Partial<Record<ServerName, number>>;
+  /** the issue's target for lanserver / C, where it sets one; a labelled build's row has its backend's */
+  targets?: Partial<Record<BaseServerName, number>>;
 }
 
 const mb = (kb: number | null | undefined): number | null => (typeof kb === 'number' ? kb / 1024 : null);
@@ -56,11 +57,11 @@ export interface RatioRow {
 
 export type Ratios = Record<string, Record<string, RatioRow>>;
 
-/** `${server}/c-epoll` → metric → ratio per repeat and its spread, for every lanserver in the run. */
+/** `${server}/c-epoll` → metric → ratio per repeat and its spread, for every lanserver row in the run (other builds' too). */
 export function ratiosToReference(servers: readonly ServerName[], measurements: readonly ServerMeasurement[], repeats: number): Ratios {
   const out: Ratios = {};
   if (!servers.includes(REFERENCE)) return out;
-  for (const name of servers.filter((s) => s.startsWith('lanserver'))) {
+  for (const name of servers.filter(isLanserver)) {
     const rows: Record<string, RatioRow> = {};
     for (const key of RATIO_METRICS) {
       const metric = METRICS.find((m) => m.key === key)!;
@@ -71,7 +72,7 @@ export function ratiosToReference(servers: readonly ServerName[], measurements: 
         perRepeat.push(mine && ref ? ratio(metric.read(mine), metric.read(ref)) : null);
       }
       const spread = spreadOf(perRepeat);
-      const target = metric.targets?.[name] ?? null;
+      const target = metric.targets?.[baseName(name)] ?? null;
       rows[key] = { perRepeat, spread, target, met: target === null || spread.median === null ? null : spread.median <= target };
     }
     out[`${name}/${REFERENCE}`] = rows;

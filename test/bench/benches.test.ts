@@ -49,6 +49,9 @@ test('bench flags: an unknown flag or a bad value is exit 2 naming the flag', { 
   const only = await runBench('server/main.js', ['--only', 'nginx']);
   assert.equal(only.code, 2);
   assert.match(only.stderr, /--only: unknown server nginx/);
+  const bin = await runBench('server/main.js', ['--lanserver-bin', 'main=/no/such/lanserver']);
+  assert.equal(bin.code, 2);
+  assert.match(bin.stderr, /--lanserver-bin: main=\/no\/such\/lanserver is not an executable file/);
   const fleet = await runBench('fleet/main.js', ['--duration', '1.5', '--bogus']);
   assert.equal(fleet.code, 2);
   assert.match(fleet.stderr, /--duration must be a whole number/);

@@ -5,6 +5,7 @@ import { parseFlags, UsageError, type FlagSpec } from '../../bench/lib/args';
 import { parseStatCpuSec, parseStatusMemory } from '../../bench/lib/procfs';
 import { fmtSpread, ratio, spreadOf } from '../../bench/lib/stats';
 import { parseStraceTotal } from '../../bench/lib/syscalls';
+import { baseName, expandRows, parseLanserverBins } from '../../bench/server/servers';
 
 test('parseStatCpuSec adds utime and stime after the comm, even a comm with spaces and parentheses', () => {
   const line = '4242 (my (odd) server) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 150 0 0 20 0 3 0 1000 1000 100';
@@ -42,6 +43,37 @@ test('parseFlags reports every problem at once, each naming its flag', () => {
     assert.ok(err instanceof UsageError);
     assert.deepEqual(err.problems, ['--repeats must be at least 1 (got 0)', 'unknown flag --bogus (known: --repeats --only --quick)', '--only needs a value']);
   }
+});
+
+test('a repeatable list flag accumulates its items in order; any other flag given twice is a problem', () => {
+  const specs: FlagSpec[] = [
+    { name: 'bin', kind: 'list', repeatable: true, describe: '' },
+    { name: 'only', kind: 'list', describe: '' },
+  ];
+  assert.deepEqual(parseFlags(['--bin', 'a=1,b=2', '--bin=c=3'], specs), { bin: ['a=1', 'b=2', 'c=3'] });
+  assert.throws(() => parseFlags(['--only', 'x', '--only', 'y'], specs), (err: unknown) => err instanceof UsageError && err.problems[0] === '--only given twice');
+});
+
+test('--lanserver-bin: LABEL=PATH items become rows beside each chosen lanserver row; every bad item names the flag', () => {
+  const bins = parseLanserverBins([`main=${process.execPath}`, `et.2=${process.execPath}`]);
+  assert.deepEqual(bins.map((b) => b.label), ['main', 'et.2']);
+  assert.deepEqual(expandRows(['c-epoll', 'lanserver-epoll'], bins), ['c-epoll', 'lanserver-epoll', 'lanserver-epoll@main', 'lanserver-epoll@et.2']);
+  assert.deepEqual(expandRows(['c-epoll'], []), ['c-epoll']);
+  assert.equal(baseName('lanserver-io_uring@main'), 'lanserver-io_uring');
+  try {
+    parseLanserverBins(['nolabel', `a b=${process.execPath}`, `x=${process.execPath}`, `x=${process.execPath}`, 'y=/no/such/lanserver', 'z=']);
+    assert.fail('expected a UsageError');
+  } catch (err) {
+    assert.ok(err instanceof UsageError);
+    assert.deepEqual(err.problems, [
+      "--lanserver-bin: 'nolabel' is not LABEL=PATH",
+      "--lanserver-bin: label 'a b' must be letters, digits, '.', '_' or '-'",
+      "--lanserver-bin: label 'x' given twice",
+      '--lanserver-bin: y=/no/such/lanserver is not an executable file',
+      "--lanserver-bin: 'z=' is not LABEL=PATH",
+    ]);
+  }
+  assert.throws(() => expandRows(['c-epoll', 'node-pipe'], bins), (err: unknown) => err instanceof UsageError && /^--lanserver-bin: --only chooses no lanserver row/.test(err.problems[0]!));
 });
 
 test('parseStraceTotal takes the calls column of the total line, with or without an errors column', () => {

@@ -2,9 +2,11 @@
 //
 // A caller posts operations (postRecv, postSend) that complete LATER on a
 // worker thread blocked in wait(), exactly as WSARecv/WSASend complete through
-// GetQueuedCompletionStatus. Nothing completes inline: even when the data is
-// already there, the completion is delivered by wait(). That keeps the session
-// logic above identical on every backend.
+// GetQueuedCompletionStatus. Nothing completes inside the post call: even when
+// the data is already there, the completion is delivered by wait() (a backend
+// may do the I/O at once when a worker posts, and hand its completion to that
+// worker's next wait()). Every posted op produces exactly one completion. That
+// keeps the session logic above identical on every backend.
 //
 // Backends (one file each, chosen at run time by createCompletionPort):
 //   epoll_port.cpp     epoll driven as a proactor (always on Linux)

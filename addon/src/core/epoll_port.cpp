@@ -1,14 +1,33 @@
 // epoll driven as a PROACTOR: the caller posts a recv/send with its buffers,
-// a worker blocked in wait() performs the readv/sendmsg itself once the socket
-// is ready, and hands back a completion, as GetQueuedCompletionStatus would.
+// a worker performs the readv/sendmsg itself once the socket is ready, and
+// hands back a completion, as GetQueuedCompletionStatus would.
 //
-// Per socket there is one FdState (indexed by the key's slot bits) holding the
-// pending recv and send and a mutex private to that socket: no lock is shared
-// by all sessions. The socket is registered EPOLLONESHOT, so after an event
-// fires it stays disarmed until the state is re-armed under the socket's
-// mutex with the mask of what is still pending. Every change of the pending
-// set re-arms (a re-arm of an armed fd is harmless), so a post racing with an
-// event being handled is never lost; at worst a spurious wake-up finds EAGAIN.
+// Registration: once, at associate, edge-triggered for everything
+// (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET), never re-armed per operation.
+// Per socket there is one FdState (indexed by the key's slot bits) with a
+// mutex private to that socket (no lock is shared by all sessions), the
+// pending recv and send, and two readiness flags:
+//   readable  set by an input edge; cleared when a read finds the socket
+//             drained (EAGAIN, or fewer bytes than asked for, unless the
+//             peer's end was seen: hup);
+//   writable  set by an output edge; cleared when a write finds no room
+//             (EAGAIN, or a short write);
+//   hup       an edge reported the peer's end (RDHUP, HUP, ERR): sticky, since
+//             no further edge reports an end already reported, a read that
+//             came back short must not wait for one.
+// The kernel queues a new edge whenever the state changes after that (data
+// arrives, room frees up), and the edge's handler takes the same mutex, so a
+// flag cleared under the mutex is set again by the next edge: no wake-up is
+// lost, and a post that finds its flag clear simply waits for that edge.
+//
+// Inline completion: a post made by a worker thread of this port (one that
+// waits on it) whose socket is known ready does the I/O at once and queues the
+// completion on that worker's own list, delivered by its next wait() without a
+// syscall. A post from any other thread (accept, sendPacket from the host)
+// with the socket known ready asks the kernel to report the readiness again
+// (EPOLL_CTL_MOD re-evaluates an edge-triggered fd and queues an event when it
+// is ready), so some worker handles it. Either way each posted op produces
+// exactly one completion, delivered by wait().
 #include <errno.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -18,6 +37,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <vector>
 
 #include "completion_port.h"
 #include "session_id.h"
@@ -27,6 +47,7 @@ namespace {
 
 // Never a key (op bits set), tags the eventfd that carries user completions.
 constexpr uint64_t kUserTag = ~uint64_t{0};
+constexpr uint32_t kEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 
 struct alignas(64) FdState {
   std::mutex mu;
@@ -38,7 +59,30 @@ struct alignas(64) FdState {
   const iovec* sendIov = nullptr;
   int sendCnt = 0;
   bool sendPending = false;
+  bool readable = false;
+  bool writable = false;
+  bool hup = false;
 };
+
+size_t totalLength(const iovec* iov, int cnt) {
+  size_t n = 0;
+  for (int i = 0; i < cnt; ++i) n += iov[i].iov_len;
+  return n;
+}
+
+class EpollPort;
+
+// The completions a worker produced inline, for its own next wait(). Keyed by
+// port: a thread waits on one port, but a later server in the same process
+// may reuse the thread-local of a thread that waited on an earlier one.
+struct LocalCompletions {
+  const EpollPort* port = nullptr;
+  std::vector<Completion> list;
+  // True when this thread's last wait() asked the kernel: the next may then
+  // hand out inline completions alone, without an epoll_wait.
+  bool polled = false;
+};
+thread_local LocalCompletions tlsLocal;
 
 class EpollPort final : public CompletionPort {
  public:
@@ -59,9 +103,11 @@ class EpollPort final : public CompletionPort {
     st->fd = fd;
     st->key = key;
     st->recvPending = st->sendPending = false;
-    // Registered disarmed: nothing is asked until the first post.
+    // Not ready until an edge says so: the registration reports the current
+    // state at once (a connected socket is writable, data may be waiting).
+    st->readable = st->writable = st->hup = false;
     epoll_event ev{};
-    ev.events = EPOLLONESHOT;
+    ev.events = kEvents;
     ev.data.u64 = key;
     if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
       st->fd = -1;
@@ -102,11 +148,35 @@ class EpollPort final : public CompletionPort {
 
   int wait(Completion* out, int max, int timeoutMs) override {
     if (max < 2) return -EINVAL;
-    epoll_event evs[64];
-    int cap = max / 2 < 64 ? max / 2 : 64;  // one event can complete a recv and a send
-    int n = ::epoll_wait(epfd_, evs, cap, timeoutMs);
-    if (n < 0) return errno == EINTR ? 0 : -errno;
+    LocalCompletions& local = tlsLocal;
+    if (local.port != this) {
+      local.port = this;
+      local.list.clear();
+      local.polled = false;
+    }
     int count = 0;
+    if (!local.list.empty()) {
+      // Our own inline completions first. Right after a wait() that asked the
+      // kernel they go out alone: an echo's send done inline would otherwise
+      // cost an empty epoll_wait(0) of its own. Every other time the kernel is
+      // asked too, without blocking, so a session whose I/O keeps completing
+      // inline cannot starve the others for more than one round.
+      size_t take = local.list.size() < static_cast<size_t>(max) ? local.list.size() : static_cast<size_t>(max);
+      std::memcpy(out, local.list.data(), take * sizeof(Completion));
+      local.list.erase(local.list.begin(), local.list.begin() + static_cast<std::ptrdiff_t>(take));
+      count = static_cast<int>(take);
+      timeoutMs = 0;
+      if (local.polled) {
+        local.polled = false;
+        return count;
+      }
+    }
+    int room = (max - count) / 2;  // one event can complete a recv and a send
+    if (room == 0) return count;
+    local.polled = true;
+    epoll_event evs[64];
+    int n = ::epoll_wait(epfd_, evs, room < 64 ? room : 64, timeoutMs);
+    if (n < 0) return count > 0 || errno == EINTR ? count : -errno;
     for (int i = 0; i < n; ++i) {
       if (evs[i].data.u64 == kUserTag) {
         count += takeUser(out + count);
@@ -152,23 +222,64 @@ class EpollPort final : public CompletionPort {
       st->sendIov = iov;
       st->sendCnt = iovcnt;
     }
-#ifdef LANSTRESS_FAULT_EPOLL_REARM_DROPS_OUT
-    int rc = rearm(st, !recv);  // fault: the mask is built from the op posted, not from all that is pending
-#else
-    int rc = rearm(st);
-#endif
-    if (rc != 0) pending = false;
-    return rc;
+    if (!(recv ? st->readable : st->writable)) return 0;  // the next edge does it
+    if (tlsLocal.port == this) {
+      Completion c;
+      if (recv ? tryRecv(st, &c) : trySend(st, &c)) tlsLocal.list.push_back(c);
+      return 0;
+    }
+    // Not a worker: have the kernel report the readiness again to one.
+    epoll_event ev{};
+    ev.events = kEvents;
+    ev.data.u64 = key;
+    if (::epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) != 0) {
+      pending = false;
+      return -errno;
+    }
+    return 0;
   }
 
-  // Caller holds st->mu. withOut is false only in a fault build.
-  int rearm(FdState* st, bool withOut = true) {
-    epoll_event ev{};
-    ev.events = EPOLLONESHOT;
-    if (st->recvPending) ev.events |= EPOLLIN | EPOLLRDHUP;
-    if (st->sendPending && withOut) ev.events |= EPOLLOUT;
-    ev.data.u64 = st->key;
-    return ::epoll_ctl(epfd_, EPOLL_CTL_MOD, st->fd, &ev) == 0 ? 0 : -errno;
+  // Caller holds st->mu and st->recvPending. True (and *out) when the recv completed.
+  bool tryRecv(FdState* st, Completion* out) {
+    ssize_t r;
+    do {
+      r = ::readv(st->fd, st->recvIov, st->recvCnt);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      st->readable = false;
+      return false;
+    }
+    // A read that did not fill the buffers drained the socket: data arriving
+    // after it raises a new edge. An end already reported raises none, so
+    // after hup the next read is tried (it finds the end: 0 or an error).
+    if (r > 0 && !st->hup && static_cast<size_t>(r) < totalLength(st->recvIov, st->recvCnt)) st->readable = false;
+    st->recvPending = false;
+    *out = Completion{st->key, OpType::Recv, r >= 0 ? r : -errno};
+    return true;
+  }
+
+  // Caller holds st->mu and st->sendPending. True (and *out) when the send completed.
+  bool trySend(FdState* st, Completion* out) {
+    msghdr msg{};
+    msg.msg_iov = const_cast<iovec*>(st->sendIov);
+    msg.msg_iovlen = static_cast<size_t>(st->sendCnt);
+    ssize_t r;
+    do {
+      r = ::sendmsg(st->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      // No room: the send waits, still pending, for the output edge.
+      st->writable = false;
+#ifdef LANSTRESS_FAULT_EPOLL_REARM_DROPS_OUT
+      st->sendPending = false;  // fault: the send is forgotten instead of waiting for the edge; it never completes
+#endif
+      return false;
+    }
+    // A short write filled the socket's buffer: the room that frees up raises a new edge.
+    if (r >= 0 && static_cast<size_t>(r) < totalLength(st->sendIov, st->sendCnt)) st->writable = false;
+    st->sendPending = false;
+    *out = Completion{st->key, OpType::Send, r >= 0 ? r : -errno};
+    return true;
   }
 
   int handle(const epoll_event& ev, Completion* out) {
@@ -177,45 +288,14 @@ class EpollPort final : public CompletionPort {
     std::lock_guard<std::mutex> lock(st->mu);
     // A stale event (the session was released and the slot reused) is dropped here.
     if (st->key != ev.data.u64 || st->fd < 0) return 0;
-    int count = 0;
     uint32_t e = ev.events;
-    if (st->recvPending && (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
-      ssize_t r;
-      do {
-        r = ::readv(st->fd, st->recvIov, st->recvCnt);
-      } while (r < 0 && errno == EINTR);
-      if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
-        st->recvPending = false;
-        out[count++] = Completion{st->key, OpType::Recv, r >= 0 ? r : -errno};
-      }
-    }
-    if (st->sendPending && (e & (EPOLLOUT | EPOLLHUP | EPOLLERR))) {
-      msghdr msg{};
-      msg.msg_iov = const_cast<iovec*>(st->sendIov);
-      msg.msg_iovlen = static_cast<size_t>(st->sendCnt);
-      ssize_t r;
-      do {
-        r = ::sendmsg(st->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-      } while (r < 0 && errno == EINTR);
-      if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
-        st->sendPending = false;
-        out[count++] = Completion{st->key, OpType::Send, r >= 0 ? r : -errno};
-      }
-    }
-    if (st->recvPending || st->sendPending) {
-      int rc = rearm(st);
-      if (rc != 0) {
-        // Cannot wait any longer: fail what is pending so the session still sees every completion.
-        if (st->recvPending) {
-          st->recvPending = false;
-          out[count++] = Completion{st->key, OpType::Recv, rc};
-        }
-        if (st->sendPending) {
-          st->sendPending = false;
-          out[count++] = Completion{st->key, OpType::Send, rc};
-        }
-      }
-    }
+    // Hang-up and error count as both: the pending op finds out by trying.
+    if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) st->readable = true;
+    if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) st->hup = true;
+    if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) st->writable = true;
+    int count = 0;
+    if (st->recvPending && st->readable && tryRecv(st, &out[count])) ++count;
+    if (st->sendPending && st->writable && trySend(st, &out[count])) ++count;
     return count;
   }
 
@@ -249,7 +329,6 @@ class EpollPort final : public CompletionPort {
 };
 
 }  // namespace
-
 std::unique_ptr<CompletionPort> createEpollPort(uint32_t capacity, std::string* error) {
   int epfd = ::epoll_create1(EPOLL_CLOEXEC);
   if (epfd < 0) {

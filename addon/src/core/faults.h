@@ -37,7 +37,7 @@
   X(FRAMER_EARLY, any, "the framer hands out a packet one byte before it is complete")                          \
   X(ZERO_LENGTH_DROPPED, any, "an empty packet (length 0) is consumed and never handed out")                     \
   X(MAX_PAYLOAD_IS_VIOLATION, any, "a packet of exactly maxPayload bytes is treated as a protocol violation")  \
-  X(EPOLL_REARM_DROPS_OUT, epoll, "a recv posted while a send waits for room re-arms the socket for input only") \
+  X(EPOLL_REARM_DROPS_OUT, epoll, "a send that hit EAGAIN is dropped instead of waiting for the output edge (lost wake-up)") \
   X(URING_FAILED_SEND_STAYS_PENDING, io_uring, "a failed send's completion leaves the send marked pending")    \
   X(URING_SHORT_SEND_AS_FULL, io_uring, "a short send completion is reported as if every byte had gone out")    \
   X(IOCP_SKIP_PORT_ON_SUCCESS, iocp, "FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, yet an operation done at once is left to the port (two paths)")
