@@ -75,6 +75,9 @@ class EpollPort;
 // The completions a worker produced inline, for its own next wait(). Keyed by
 // port: a thread waits on one port, but a later server in the same process
 // may reuse the thread-local of a thread that waited on an earlier one.
+// A worker that quits leaves this list undelivered. That is safe only because
+// LanServer::stop() posts the quits after every session is released (its step
+// 3), when no I/O is left to complete inline; a new shutdown order must keep that.
 struct LocalCompletions {
   const EpollPort* port = nullptr;
   std::vector<Completion> list;
