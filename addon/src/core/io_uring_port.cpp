@@ -78,27 +78,23 @@ T loadAcquire(const T* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
 template <class T>
 void storeRelease(T* p, T v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
 
-// How the rings are set up, best first; setup() takes the first the kernel accepts.
-enum class RingMode : uint8_t { DeferTaskrun, CoopTaskrun, Plain };
-
-const char* ringModeName(RingMode m) {
-  switch (m) {
-    case RingMode::DeferTaskrun: return "single_issuer+defer_taskrun";
-    case RingMode::CoopTaskrun: return "coop_taskrun";
-    case RingMode::Plain: return "plain";
-  }
-  return "?";
-}
-
-unsigned ringModeFlags(RingMode m) {
-  switch (m) {
-    case RingMode::DeferTaskrun:
-      return IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED;
-    case RingMode::CoopTaskrun: return IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
-    case RingMode::Plain: return 0;
-  }
-  return 0;
-}
+// How a ring can be set up: the one list, best first; setup() takes the first
+// the kernel accepts.
+struct RingMode {
+  const char* name;  // in the backend log line
+  unsigned flags;    // io_uring_setup flags beyond CQSIZE
+  // Single issuer: rings start disabled and the claiming worker enables its own.
+  bool enabledByWorker;
+  // IORING_RECVSEND_POLL_FIRST came with COOP_TASKRUN (5.19); an older kernel refuses it.
+  bool pollFirst;
+};
+constexpr RingMode kRingModes[] = {
+    {"single_issuer+defer_taskrun",
+     IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED, true, true},
+    {"coop_taskrun", IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG, false, true},
+    {"plain", 0, false, false},
+};
+constexpr const RingMode& kPlainRing = kRingModes[sizeof kRingModes / sizeof kRingModes[0] - 1];
 
 // A post from a thread that is not the ring's worker, waiting in the ring's inbox.
 struct Mail {
@@ -149,10 +145,10 @@ struct Ring {
 
   // Returns "" or why the ring cannot be used; -EINVAL in *setupErrno when the
   // kernel refused the mode's flags (the caller then tries the next mode).
-  std::string setup(unsigned entries, unsigned cqEntries, RingMode mode, int* setupErrno) {
+  std::string setup(unsigned entries, unsigned cqEntries, const RingMode& mode, int* setupErrno) {
     *setupErrno = 0;
     io_uring_params p{};
-    p.flags = IORING_SETUP_CQSIZE | ringModeFlags(mode);
+    p.flags = IORING_SETUP_CQSIZE | mode.flags;
     p.cq_entries = cqEntries;
     fd = sysSetup(entries, &p);
     if (fd < 0) {
@@ -309,25 +305,25 @@ class IoUringPort final : public CompletionPort {
     while (cq < 2 * perRing + 64 && cq < (1u << 20)) cq <<= 1;
     // The first ring picks the mode: EINVAL means the kernel does not know a
     // flag. A refused io_uring_setup leaves the Ring untouched, so it is retried as is.
-    for (RingMode m : {RingMode::DeferTaskrun, RingMode::CoopTaskrun, RingMode::Plain}) {
+    for (const RingMode& m : kRingModes) {
       int err = 0;
       std::string why = rings_[0].setup(256, cq, m, &err);
       if (why.empty()) {
-        mode_ = m;
+        mode_ = &m;
         break;
       }
-      if (err != EINVAL || m == RingMode::Plain) return why;
+      if (err != EINVAL || &m == &kPlainRing) return why;
     }
     for (uint32_t i = 1; i < ringCount_; ++i) {
       int err = 0;
-      std::string why = rings_[i].setup(256, cq, mode_, &err);
+      std::string why = rings_[i].setup(256, cq, *mode_, &err);
       if (!why.empty()) return why;
     }
     return "";
   }
 
   Backend backend() const override { return Backend::IoUring; }
-  std::string tuning() const override { return std::string("rings ") + ringModeName(mode_); }
+  std::string tuning() const override { return std::string("rings ") + mode_->name; }
 
   int associate(int fd, uint64_t key) override {
     if (SessionId::slot(key) >= capacity_) return -EINVAL;
@@ -430,7 +426,7 @@ class IoUringPort final : public CompletionPort {
     Claim& c = claim();
     if (c.port != id_) {
       uint32_t i = claimNext_.fetch_add(1, std::memory_order_relaxed) % ringCount_;
-      if (mode_ == RingMode::DeferTaskrun && sysRegister(rings_[i].fd, IORING_REGISTER_ENABLE_RINGS, nullptr, 0) < 0) {
+      if (mode_->enabledByWorker && sysRegister(rings_[i].fd, IORING_REGISTER_ENABLE_RINGS, nullptr, 0) < 0) {
         return -errno;
       }
       c.port = id_;
@@ -542,9 +538,8 @@ class IoUringPort final : public CompletionPort {
       sqe->msg_flags = op == OpType::Send ? MSG_NOSIGNAL : 0;
       // The next recv is posted as soon as the last one completed, when the
       // socket is almost always empty: POLL_FIRST arms the poll at once instead
-      // of trying a recv bound to fail first. It came with COOP_TASKRUN (5.19);
-      // an older kernel refuses the flag, so a plain ring goes without.
-      if (op == OpType::Recv && mode_ != RingMode::Plain) sqe->ioprio = IORING_RECVSEND_POLL_FIRST;
+      // of trying a recv bound to fail first (where the kernel has it: RingMode).
+      if (op == OpType::Recv && mode_->pollFirst) sqe->ioprio = IORING_RECVSEND_POLL_FIRST;
       sqe->user_data = (static_cast<uint64_t>(op) << kOpShift) | key;
     });
   }
@@ -565,7 +560,7 @@ class IoUringPort final : public CompletionPort {
   std::unique_ptr<msghdr[]> recvMsg_;
   std::unique_ptr<msghdr[]> sendMsg_;
   const uint64_t id_;
-  RingMode mode_ = RingMode::Plain;
+  const RingMode* mode_ = &kPlainRing;
   std::atomic<uint32_t> claimNext_{0};
   std::atomic<uint32_t> userNext_{0};
 };
