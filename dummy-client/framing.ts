@@ -137,6 +137,11 @@ export function wireBytes(f: Framing, payloadLen: number): number {
   return f.kind === 'raw' ? payloadLen : headerBytes(f) + payloadLen;
 }
 
+/** What precedes a payload on the wire: 0 in a raw stream. */
+export function framingHeaderBytes(f: Framing): number {
+  return f.kind === 'raw' ? 0 : headerBytes(f);
+}
+
 function writeUnsigned(buf: Buffer, off: number, bytes: number, order: ByteOrder, value: number): void {
   if (order === 'le') buf.writeUIntLE(value, off, bytes);
   else buf.writeUIntBE(value, off, bytes);

@@ -2,7 +2,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import { randomInt } from 'node:crypto';
 import { BACKENDS, SERVER_MODES as MODES, type ServerOptions } from './types';
-import { FRAMING_GRAMMAR, framingText, parseFraming } from '../dummy-client/framing';
+import { FRAMING_GRAMMAR, framingHeaderBytes, framingText, parseFraming } from '../dummy-client/framing';
 import { isLoopbackHost } from './loopback';
 import type { Flag } from '../stress/flags/table';
 
@@ -10,7 +10,6 @@ export { BACKENDS, MODES };
 
 /** The wire header is 16 bits, so no payload can be longer than this whatever --max-payload says. */
 export const MAX_PAYLOAD_LIMIT = 65535;
-const HEADER_BYTES = 2;
 const MAX_SEED = 0xffff_ffff;
 
 /**
@@ -173,10 +172,16 @@ function readOption(flag: ServerFlag, value: unknown, problems: string[]): unkno
   }
 }
 
-/** One whole packet must fit in the send queue, or every echo of a large packet would be a disconnect. */
+/**
+ * One whole packet, the framing's header included, must fit in the send queue, or every echo of
+ * a large packet would be a disconnect. A framing that does not parse is reported on its own.
+ */
 function sendQueueProblem(o: ServerOptions): string[] {
-  if (!Number.isInteger(o.sendQueueLimit) || !Number.isInteger(o.maxPayload) || o.sendQueueLimit >= o.maxPayload + HEADER_BYTES) return [];
-  return [`--send-queue-limit must be at least --max-payload + ${HEADER_BYTES} (${o.maxPayload + HEADER_BYTES}), got ${o.sendQueueLimit}`];
+  const parsed = parseFraming(o.framing);
+  if ('error' in parsed || !Number.isInteger(o.sendQueueLimit) || !Number.isInteger(o.maxPayload)) return [];
+  const header = framingHeaderBytes(parsed.framing);
+  if (o.sendQueueLimit >= o.maxPayload + header) return [];
+  return [`--send-queue-limit must be at least --max-payload + ${header} (${o.maxPayload + header}, the --framing ${o.framing} header included), got ${o.sendQueueLimit}`];
 }
 
 /**

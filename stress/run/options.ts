@@ -7,7 +7,7 @@
 import * as net from 'node:net';
 import { SERVER_MODES, NAMED_BACKENDS, type Backend, type NamedBackend, type ServerMode } from '../../server/types';
 import { CHAOS_ACTIONS, TRAFFIC_KINDS, type TrafficKind } from '../../dummy-client/types';
-import { FRAMING_GRAMMAR, LAN_FRAMING, framingRefuses, framingText, maxFramePayload, parseFraming, type Framing } from '../../dummy-client/framing';
+import { FRAMING_GRAMMAR, LAN_FRAMING, framingHeaderBytes, framingRefuses, framingText, maxFramePayload, parseFraming, type Framing } from '../../dummy-client/framing';
 import type { Flag, RawValue } from '../flags/table';
 import { Problems, readChoice, readList, readNumber, readText } from '../flags/values';
 import { parseSourceIps } from './source-ips';
@@ -346,8 +346,9 @@ function crossChecks(p: Problems, raw: RawRunArgs, o: RunOptions): void {
     p.add('payload', raw.payload ?? `${o.payload.min}-${o.payload.max}`, `must be at most ${o.maxPayload} bytes (${why})`);
   }
   framingChecks(p, raw, o);
-  if (o.sendQueueLimit < o.maxPayload + 2) {
-    p.add('send-queue-limit', raw.sendQueueLimit ?? String(o.sendQueueLimit), `must hold one whole packet: at least --max-payload + 2 (${o.maxPayload + 2})`);
+  const header = framingHeaderBytes(o.framing);
+  if (o.sendQueueLimit < o.maxPayload + header) {
+    p.add('send-queue-limit', raw.sendQueueLimit ?? String(o.sendQueueLimit), `must hold one whole packet: at least --max-payload + ${header} (${o.maxPayload + header}, the --framing ${framingText(o.framing)} header included)`);
   }
   if (o.serverZeroSendBuffer && o.serverSendBuffer > 0 && raw.serverSendBuffer !== undefined) {
     p.add('zero-send-buffer', 'true', `sets SO_SNDBUF to 0: give it or --send-buffer (${o.serverSendBuffer}), not both`);

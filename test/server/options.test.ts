@@ -130,9 +130,16 @@ test('CIDR syntax', () => {
   }
 });
 
-test('a send queue too small for one packet is refused', () => {
+test('a send queue too small for one packet, its framing header included, is refused', () => {
   const r = resolveServerOptions({ sendQueueLimit: 100, maxPayload: 200 }, DEFAULTS);
-  assert.deepEqual(r.problems, ['--send-queue-limit must be at least --max-payload + 2 (202), got 100']);
+  assert.deepEqual(r.problems, ['--send-queue-limit must be at least --max-payload + 2 (202, the --framing lan header included), got 100']);
+  // servercore's header is 4 bytes, len:4:be:hdr3's 7: a queue that holds a lan packet holds neither.
+  const servercore = resolveServerOptions({ sendQueueLimit: 202, maxPayload: 200, framing: 'servercore' }, DEFAULTS);
+  assert.deepEqual(servercore.problems, ['--send-queue-limit must be at least --max-payload + 4 (204, the --framing servercore header included), got 202']);
+  assert.deepEqual(resolveServerOptions({ sendQueueLimit: 206, maxPayload: 200, framing: 'len:4:be:hdr3' }, DEFAULTS).problems.length, 1);
+  assert.deepEqual(resolveServerOptions({ sendQueueLimit: 207, maxPayload: 200, framing: 'len:4:be:hdr3' }, DEFAULTS).problems, []);
+  // A raw stream has no header: the payload alone must fit.
+  assert.deepEqual(resolveServerOptions({ sendQueueLimit: 200, maxPayload: 200, framing: 'raw' }, DEFAULTS).problems, []);
 });
 
 test('unknown keys and wrong types are reported', () => {

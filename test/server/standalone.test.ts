@@ -86,6 +86,15 @@ describe('standalone lanserver', () => {
     assert.equal(server.lines.length, 0, 'nothing listened');
   });
 
+  test("a send queue that cannot hold one whole packet of the framing exits 2 naming --send-queue-limit", opts, async () => {
+    // servercore's header is 4 bytes: 200 + 2 would have passed when the minimum assumed lan's 2.
+    const server = runStandalone(['--port', '0', '--framing', 'servercore', '--max-payload', '200', '--send-queue-limit', '202']);
+    const exit = await server.waitExit();
+    assert.equal(exit.code, 2, server.stderr);
+    assert.match(server.stderr, /--send-queue-limit must hold one whole packet: at least the largest payload \(200\) \+ the framing's 4-byte header = 204 \(got 202\)/);
+    assert.equal(server.lines.length, 0, 'nothing listened');
+  });
+
   test('the lanserver bin runs it, forwards SIGINT, and exits with its code', opts, async (t) => {
     const wrapped = new LineReader(
       spawn(process.execPath, [BIN, ...standaloneArgs({ workers: 1 }, 100)], { stdio: ['ignore', 'pipe', 'pipe'] }),

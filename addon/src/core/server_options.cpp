@@ -278,6 +278,14 @@ std::vector<OptionProblem> validateOptions(const LanServerOptions& o) {
                         [](auto) {}},
                spec.field);
   }
+  // One whole packet, its header included, must fit in the send queue, or every
+  // echo of a payload that long would be a disconnect (sendQueueFull).
+  uint64_t packet = uint64_t{o.maxPayload} + o.framing.headerBytes();
+  if (o.sendQueueLimit < packet) {
+    p.push_back({"sendQueueLimit", "must hold one whole packet: at least the largest payload (" + std::to_string(o.maxPayload) +
+                                       ") + the framing's " + std::to_string(o.framing.headerBytes()) + "-byte header = " +
+                                       std::to_string(packet) + " (got " + std::to_string(o.sendQueueLimit) + ")"});
+  }
   if (o.zeroSendBuffer && o.sendBuffer > 0) {
     p.push_back({"zeroSendBuffer", "sets SO_SNDBUF to 0: give it or a --send-buffer size, not both"});
   }
