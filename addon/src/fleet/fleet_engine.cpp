@@ -219,7 +219,14 @@ void Engine::onConnectDone(int id, Conn& c) {
 }
 
 void Engine::onWritable(int id, Conn& c) {
-  if (c.outOff >= c.out.size()) return;
+  if (c.outOff >= c.out.size()) {
+    // end() while connecting with nothing queued: the FIN goes now.
+    if (c.endPending) {
+      c.endPending = false;
+      ::shutdown(c.fd, SHUT_WR);
+    }
+    return;
+  }
   while (c.outOff < c.out.size()) {
     const ssize_t n = ::send(c.fd, c.out.data() + c.outOff, c.out.size() - c.outOff, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
@@ -235,7 +242,10 @@ void Engine::onWritable(int id, Conn& c) {
   }
   c.out.clear();
   c.outOff = 0;
-  if (c.endPending) ::shutdown(c.fd, SHUT_WR);
+  if (c.endPending) {
+    c.endPending = false;
+    ::shutdown(c.fd, SHUT_WR);
+  }
   push(id, EventKind::Drain, 0, 0);
 }
 

@@ -116,6 +116,29 @@ void echoRoundTripAndGracefulClose() {
   CHECK_EQ(h.engine.open(), size_t{0});
 }
 
+void endWhileConnectingSendsFinOnceConnected() {
+  Listener l;
+  Harness h;
+  const int id = h.connect(l);
+  const std::string early = "early";
+  h.engine.write(id, reinterpret_cast<const uint8_t*>(early.data()), early.size());
+  h.engine.end(id);
+  CHECK(h.until([&] { return h.has(id, EventKind::Connected); }));
+  const int peer = l.accept();
+  char buf[64];
+  CHECK_EQ(::recv(peer, buf, sizeof buf, MSG_WAITALL), 5L);
+  CHECK_EQ(::recv(peer, buf, sizeof buf, 0), 0L);
+  ::close(peer);
+  CHECK(h.until([&] { return h.has(id, EventKind::Closed, 0); }));
+  // With nothing queued, too.
+  const int bare = h.connect(l);
+  h.engine.end(bare);
+  CHECK(h.until([&] { return h.has(bare, EventKind::Connected); }));
+  const int peer2 = l.accept();
+  CHECK_EQ(::recv(peer2, buf, sizeof buf, 0), 0L);
+  ::close(peer2);
+}
+
 void pauseHoldsDataUntilResume() {
   Listener l;
   Harness h;
@@ -206,6 +229,7 @@ void idsAreNotReusedWithinABatch() {
 
 int main() {
   echoRoundTripAndGracefulClose();
+  endWhileConnectingSendsFinOnceConnected();
   pauseHoldsDataUntilResume();
   queuedWritesDrainInOrder();
   abortiveCloseSendsReset();
