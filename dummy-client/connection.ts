@@ -1,6 +1,6 @@
 /**
- * One client connection: a net.Socket speaking the run's framing (framing.ts), its send model (closed or open
- * loop) and its checker. The chaos actions that cut it on purpose live in chaos-actions.ts, the
+ * One client connection: a socket (transport.ts: Node's net, or the native engine with --io native)
+ * speaking the run's framing (framing.ts), its send model (closed or open loop) and its checker. The chaos actions that cut it on purpose live in chaos-actions.ts, the
  * traffic that misbehaves on purpose (bad input, slow reader, split writes, stalls) in
  * misbehaving.ts. The pool (pool.ts) owns the connections of one worker, paces connects, drives
  * timers and decides reconnects.
