@@ -45,6 +45,9 @@
       "target_name": "lanserver",
       "dependencies": ["lanserver_core"],
       "sources": ["addon/src/binding/addon.cpp"],
+      "conditions": [
+        ["OS!='win'", {"sources": ["addon/src/binding/fleet_binding.cpp", "addon/src/fleet/fleet_engine.cpp"]}]
+      ],
       "cflags_cc!": ["-Wshadow"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"]

@@ -4,8 +4,8 @@
  * to the socket. The connection (connection.ts) decides the moment and classifies what was in
  * flight as abandoned.
  */
-import type * as net from 'node:net';
 import type { ChaosAction, FleetConfig } from './types';
+import type { FleetSocket } from './transport';
 import { ECHO_HEADER_BYTES, Prng, mix32 } from './codec';
 import { frameTag, headerBytes, writeFrameHeader } from './framing';
 
@@ -65,7 +65,7 @@ function partialFrame(config: FleetConfig, plan: ChaosPlan): Buffer {
  * now stay closing, waiting for the server's close; null when the socket is already destroyed.
  */
 export function performChaosAction(
-  s: net.Socket,
+  s: FleetSocket,
   action: ChaosAction,
   plan: ChaosPlan,
   config: FleetConfig,

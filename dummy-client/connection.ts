@@ -1,6 +1,6 @@
 /**
- * One client connection: a net.Socket speaking the run's framing (framing.ts), its send model (closed or open
- * loop) and its checker. The chaos actions that cut it on purpose live in chaos-actions.ts, the
+ * One client connection: a socket (transport.ts: Node's net, or the native engine with --io native)
+ * speaking the run's framing (framing.ts), its send model (closed or open loop) and its checker. The chaos actions that cut it on purpose live in chaos-actions.ts, the
  * traffic that misbehaves on purpose (bad input, slow reader, split writes, stalls) in
  * misbehaving.ts. The pool (pool.ts) owns the connections of one worker, paces connects, drives
  * timers and decides reconnects.
@@ -24,7 +24,6 @@
  * (frameTag) and check them on the echo. A raw stream (framing raw) sends the payloads back to
  * back and checks the returned bytes by position (raw-stream.ts).
  */
-import * as net from 'node:net';
 import type { ChaosAction, FleetConfig, IntegrityCounts } from './types';
 import {
   BROADCAST_HEADER_BYTES,
@@ -43,6 +42,8 @@ import { planChaosWrite, planStall } from './chaos-traffic';
 import { drawPayloadLen } from './payload-mix';
 import { CLOSING_GRACE_MS, performChaosAction, planChaos, type ChaosPlan } from './chaos-actions';
 import { SlowReaderFlood, SplitWrite, Stall, isOffender, writeBadInput, type StallHost } from './misbehaving';
+import { connectNet, type FleetSocket, type SocketHandlers } from './transport';
+import { connectNative } from './native-socket';
 
 /** Open-loop in-flight cap: one millisecond's worth of packets, at least one. */
 export function openLoopInFlight(ratePerSec: number): number {
@@ -54,14 +55,13 @@ export const PAUSED_PERIOD_NS = 3600e9;
 export const BROADCAST_DEFAULT_RATE = 10;
 /** Most packets written in one batch (bounds the staging allocation). */
 const MAX_BATCH = 256;
-/**
- * Every socket of this thread reads into this one buffer (net's `onread`): a read is handled in full
- * (frames checked, a trailing partial frame copied by the decoder) before the next read. It spares
- * a Buffer per read and the Readable stream machinery, a tenth of a flooded worker's CPU.
- */
-const readScratch = Buffer.allocUnsafe(64 * 1024);
 /** Sizes of the batch being written: one per thread, since a batch is built and written synchronously. */
 const lensScratch = new Uint32Array(MAX_BATCH);
+/**
+ * Native sockets copy whatever the kernel does not take before write() returns, so a write that
+ * nothing keeps (all but a split write's pieces) is built in this one buffer instead of a new one.
+ */
+const writeScratch = Buffer.allocUnsafe(64 * 1024);
 
 /** The longest payload any frame this fleet receives may carry: what it sends (echoed) or a probe. */
 export function largestPayloadReceived(config: FleetConfig): number {
@@ -117,7 +117,7 @@ export type ConnState = 'connecting' | 'open' | 'closing' | 'closed';
  */
 export type CutReason = ChaosAction | 'lifetime' | 'scaleDown' | 'badInput' | 'slowReader' | 'server' | 'refused' | 'stall' | 'junk';
 
-export class Connection {
+export class Connection implements SocketHandlers {
   state: ConnState = 'connecting';
   /** Set when the scenario cut this connection on purpose: its in-flight packets are abandoned. */
   cutAction: CutReason | null = null;
@@ -138,7 +138,9 @@ export class Connection {
   /** In the pool's deferred-pump queue: owned by the pool. */
   pumpQueued = false;
 
-  private socket: net.Socket | null = null;
+  private socket: FleetSocket | null = null;
+  /** The socket is the native engine's (copies on write), not net's (keeps the Buffer). */
+  private native = false;
   private readonly framing: Framing;
   /** Length-prefixed framings: the frame decoder; raw: null. */
   private readonly decoder: FrameDecoder | null;
@@ -226,19 +228,13 @@ export class Connection {
   connect(): void {
     const cfg = this.host.config;
     this.connectStartNs = this.host.nowNs();
-    // No explicit bind unless a source address is asked for: binding (even to port 0) picks the
-    // source port before the destination is known, which keeps loopback TIME_WAIT ports from being reused.
-    const opts: net.NetConnectOpts = { host: cfg.host, port: cfg.port, noDelay: true, onread: { buffer: readScratch, callback: this.onRead } };
-    if (this.localAddress !== undefined) opts.localAddress = this.localAddress;
-    const s = net.connect(opts);
-    this.socket = s;
-    s.setNoDelay(true);
-    s.on('connect', this.onConnect);
-    s.on('error', this.onError);
-    s.on('close', this.onClose);
+    const target = { host: cfg.host, port: cfg.port, localAddress: this.localAddress };
+    // Offenders write garbage or flood unread through net: what they test is the server, not the fleet's cost.
+    this.native = cfg.io === 'native' && !this.offender;
+    this.socket = this.native ? connectNative(target, this) : connectNet(target, this);
   }
 
-  private readonly onConnect = (): void => {
+  onConnect(): void {
     const now = this.host.nowNs();
     this.state = 'open';
     this.openedAtNs = now;
@@ -256,20 +252,20 @@ export class Connection {
     // Spread open-loop connections over one period so they do not all fire on the same tick.
     this.nextDueNs = now + this.rng.next() * this.periodNs;
     this.pump(now);
-  };
+  }
 
-  private readonly onRead = (n: number): boolean => {
-    if (this.finished || this.socket === null) return true;
+  onData(buf: Buffer, start: number, end: number): void {
+    if (this.finished || this.socket === null) return;
     this.nowCache = this.host.nowNs();
+    const n = end - start;
     const c = this.host.counters;
     c.bytesEchoed += n;
     this.received += n;
-    if (this.decoder !== null) this.decoder.push(readScratch, this.onFrame, n);
-    else this.rawStream!.push(readScratch, n, this.nowCache);
+    if (this.decoder !== null) this.decoder.push(buf, this.onFrame, end, start);
+    else this.rawStream!.push(buf, start, end, this.nowCache);
     if (this.sending && this.state === 'open' && !this.armIfNotDue(this.nowCache)) this.host.requestPump(this);
     this.host.service(this.nowCache);
-    return true;
-  };
+  }
 
   /**
    * Open-loop echo traffic whose next packet is not due yet: all pump() would do after this read
@@ -320,11 +316,11 @@ export class Connection {
     this.socket?.destroy();
   };
 
-  private readonly onError = (err: NodeJS.ErrnoException): void => {
-    this.errorCode = err.code ?? 'ERROR';
-  };
+  onError(code: string): void {
+    this.errorCode = code;
+  }
 
-  private readonly onClose = (): void => {
+  onClose(): void {
     const connected = this.state !== 'connecting';
     if (connected && this.cutAction === null && !this.finished) {
       if (this.stall !== null && this.stall.phase !== 'none') this.cutAction = 'stall';
@@ -336,7 +332,7 @@ export class Connection {
     this.socket = null;
     this.finish();
     this.host.closed(this, connected, this.errorCode);
-  };
+  }
 
   /** Classifies what is left in flight (abandoned when cut on purpose, lost otherwise). */
   finish(): void {
@@ -412,7 +408,8 @@ export class Connection {
     const framing = this.framing;
     let total = 0;
     for (let i = 0; i < count; i++) total += wireBytes(framing, lens[i]!);
-    const buf = Buffer.allocUnsafe(total);
+    const split = shaped !== null && shaped.cuts.length > 0 && !plain;
+    const buf = this.native && !split && total <= writeScratch.length ? writeScratch.subarray(0, total) : Buffer.allocUnsafe(total);
     const c = this.host.counters;
     // Behind schedule: later than the next slot would be, and by more than scheduler jitter.
     const lateNs = Math.max(this.periodNs, 2e6);
@@ -433,7 +430,7 @@ export class Connection {
     }
     c.sent += count;
     c.bytesSent += total;
-    if (shaped !== null && shaped.cuts.length > 0 && !plain) this.writePieces(buf, shaped.cuts, shaped.pauseMs);
+    if (split) this.writePieces(buf, shaped.cuts, shaped.pauseMs);
     else this.socket!.write(buf);
     return total;
   }

@@ -284,16 +284,16 @@ export class FrameDecoder {
     return announced;
   }
 
-  /** Reassembles chunk[0..end) (end defaults to the whole chunk: a shared read buffer passes its fill). */
-  push(chunk: Buffer, onFrame: FrameHandler, end = chunk.length): void {
+  /** Reassembles chunk[start..end) (by default the whole chunk: a shared read buffer passes its part). */
+  push(chunk: Buffer, onFrame: FrameHandler, end = chunk.length, start = 0): void {
     if (this.dead) return;
     const lengthBytes = this.lengthBytes;
     const header = this.header;
-    let off = 0;
+    let off = start;
     if (this.pendingLen > 0) {
       if (this.pendingLen < lengthBytes) {
-        const take = Math.min(lengthBytes - this.pendingLen, end);
-        chunk.copy(this.pending, this.pendingLen, 0, take);
+        const take = Math.min(lengthBytes - this.pendingLen, end - off);
+        chunk.copy(this.pending, this.pendingLen, off, off + take);
         this.pendingLen += take;
         off += take;
         if (this.pendingLen < lengthBytes) return;

@@ -5,8 +5,8 @@
  * frames) and stalls (stop reading while still sending). What each does is drawn from the seed
  * (chaos-traffic.ts plans stalls and splits); this module performs it on a socket.
  */
-import type * as net from 'node:net';
 import type { FleetConfig } from './types';
+import type { FleetSocket } from './transport';
 import { Prng, mix32 } from './codec';
 import { LAN_FRAMING, headerBytes, wireBytes, writeFrameHeader, type Framing } from './framing';
 import type { StallPlan } from './chaos-traffic';
@@ -39,7 +39,7 @@ export type BadInputKind = 'oversize' | 'halfHeader' | 'garbage';
  * all but a half header are detectable: the server must disconnect the session. The garbage is lan
  * garbage: runs refuse bad-input traffic with any other framing (stress/run/options.ts).
  */
-export function writeBadInput(s: net.Socket, rng: Prng): BadInputKind {
+export function writeBadInput(s: FleetSocket, rng: Prng): BadInputKind {
   const draw = rng.int(0, 2);
   let buf: Buffer;
   if (draw === 0) {
@@ -87,7 +87,7 @@ export class SlowReaderFlood {
   flooded = 0;
 
   constructor(
-    private readonly socket: net.Socket,
+    private readonly socket: FleetSocket,
     private readonly framing: Framing,
     private readonly payload: number,
     private readonly counters: { sent: number; bytesSent: number },
@@ -126,7 +126,7 @@ export class SplitWrite {
 
   /** onEnd(completed): the last piece is written (true) or the socket went away first (false). */
   constructor(
-    private readonly socket: net.Socket,
+    private readonly socket: FleetSocket,
     private readonly buf: Buffer,
     private readonly cuts: number[],
     private readonly pauseMs: number,
@@ -196,7 +196,7 @@ export class Stall {
   quietUntilNs = 0;
   private endNs = 0;
   private bytes = 0;
-  private socket: net.Socket | null = null;
+  private socket: FleetSocket | null = null;
 
   constructor(
     private readonly plan: StallPlan,
@@ -213,7 +213,7 @@ export class Stall {
     return this.phase === 'stalled' && nowNs >= this.endNs;
   }
 
-  start(s: net.Socket, nowNs: number): void {
+  start(s: FleetSocket, nowNs: number): void {
     this.socket = s;
     this.phase = 'stalled';
     this.endNs = nowNs + this.plan.durationMs * 1e6;
@@ -234,7 +234,7 @@ export class Stall {
   };
 
   /** Reads again (on a socket still there): every echo of the stall must still check out. */
-  end(s: net.Socket | null, nowNs: number, echoTimeoutMs: number): void {
+  end(s: FleetSocket | null, nowNs: number, echoTimeoutMs: number): void {
     this.phase = 'done';
     this.quietUntilNs = nowNs + echoTimeoutMs * 1e6;
     if (s === null) return;

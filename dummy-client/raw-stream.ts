@@ -33,11 +33,11 @@ export class RawStreamVerifier {
     private readonly onMessage: (v: Verdict) => void,
   ) {}
 
-  /** Checks buf[0..n), the next bytes of the stream, received at nowNs. */
-  push(buf: Buffer, n: number, nowNs: number): void {
+  /** Checks buf[start..end), the next bytes of the stream, received at nowNs. */
+  push(buf: Buffer, start: number, end: number, nowNs: number): void {
     const k = this.checker;
-    let off = 0;
-    while (off < n) {
+    let off = start;
+    while (off < end) {
       const seq = k.oldestInFlight;
       if (seq < 0) {
         this.onMessage(k.countUnexpected());
@@ -48,7 +48,7 @@ export class RawStreamVerifier {
         this.firstByteNs = nowNs;
         this.intact = true;
       }
-      const take = Math.min(len - this.pos, n - off);
+      const take = Math.min(len - this.pos, end - off);
       if (this.intact && !this.matches(buf, off, seq, len, take)) this.intact = false;
       this.pos += take;
       off += take;

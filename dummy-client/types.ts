@@ -39,6 +39,10 @@ export interface ChaosConfig {
 export const TRAFFIC_KINDS = ['echo', 'broadcast', 'badInput', 'slowReader', 'chaos'] as const;
 export type TrafficKind = (typeof TRAFFIC_KINDS)[number];
 
+/** The fleet's socket layers (dummy-client/transport.ts): Node's net, or the addon's engine (native-socket.ts). */
+export const FLEET_IO = ['net', 'native'] as const;
+export type FleetIo = (typeof FLEET_IO)[number];
+
 export interface FleetConfig {
   host: string;
   port: number;
@@ -61,6 +65,8 @@ export interface FleetConfig {
   serverMaxPayload: number;
   /** A connect not complete within this many ms is destroyed and counted as a connect error (ETIMEDOUT). */
   connectTimeoutMs: number;
+  /** Which socket layer the lan-framing connections use; absent = net. */
+  io?: FleetIo;
   sendModel: SendModel;
   /** Worker threads (default: one per core). */
   workers: number;

@@ -156,6 +156,24 @@ export interface NativeAddon {
   availableBackends(): Array<Exclude<Backend, 'auto'>>;
   /** Build description: { buildType: 'Release' | 'Debug', flags: string }. */
   buildInfo(): { buildType: string; flags: string };
+  /** The fleet's socket engine (addon/src/binding/fleet_binding.cpp); absent where it is not built (Windows). */
+  FleetEngine?: new (batch: Uint8Array, records: Int32Array, onEvents: (count: number) => void) => NativeFleetEngine;
+}
+
+/** One thread's fleet engine: connection ids are small integers, reused once their Closed record (or destroy) is past. */
+export interface NativeFleetEngine {
+  /** A non-blocking connect to an IP literal; returns the connection id (a failure comes as a Closed record). */
+  connect(ip: string, port: number, localIp?: string): number;
+  /** Sends now, queues the rest; returns the bytes still queued, or -1 when the connection is gone. */
+  write(id: number, bytes: Uint8Array): number;
+  /** FIN after the queued bytes; reading goes on. */
+  end(id: number): void;
+  pause(id: number): void;
+  resume(id: number): void;
+  /** Closed at once (abortive: an RST); no record follows. */
+  destroy(id: number, abortive: boolean): void;
+  /** Closes every socket and stops watching the loop. */
+  close(): void;
 }
 
 /** Sessions nobody released: must be 0 at any quiet moment. */

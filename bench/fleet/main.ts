@@ -31,6 +31,7 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'rate', kind: 'number', min: 0.001, describe: 'messages per second per connection (default 10)' },
   { name: 'out', kind: 'string', describe: 'directory for the JSON and Markdown (default reports)' },
   { name: 'quick', kind: 'switch', describe: 'a short smoke run: 1000 clients, 2 s windows, 1 repeat' },
+  { name: 'io', kind: 'string', describe: "this checkout's fleet sockets: net or native (stress --io; default net); the baseline keeps its own" },
   { name: 'baseline', kind: 'string', describe: 'another built checkout whose fleet runs as a third pass (DIR/dist/stress/cli.js)' },
   { name: 'help', kind: 'switch', describe: 'this text' },
 ];
@@ -74,11 +75,17 @@ function resolveArgs(argv: readonly string[]): FleetArgs | 'help' {
       warmupSec: quick ? 1 : 2,
       durationSec: (v.duration as number | undefined) ?? (quick ? 2 : 10),
       reportsDir: path.join(benchOutDir(), 'fleet-reports'),
+      io: fleetIo(v.io as string | undefined),
     },
   };
 }
 
 /** DIR/dist/stress/cli.js of --baseline DIR; a usage error naming the flag when it is not there. */
+function fleetIo(value: string | undefined): 'net' | 'native' {
+  if (value === undefined || value === 'net' || value === 'native') return value ?? 'net';
+  throw new UsageError([`--io: expected net or native, got ${value}`]);
+}
+
 function baselineCli(dir: string | undefined): string | null {
   if (dir === undefined) return null;
   const cli = path.resolve(dir, 'dist', 'stress', 'cli.js');
@@ -104,7 +111,7 @@ async function runRepeat(repeat: number, plan: FleetPlan, binaries: { echoServer
   const server = await startServer(binaries.echoServer, ['--port', '0']);
   try {
     for (const pass of order) {
-      if (pass === 'stress') out.stress = await measureStress(plan, server.port, ownCli());
+      if (pass === 'stress') out.stress = await measureStress(plan, server.port, ownCli(), ['--io', plan.io]);
       else if (pass === 'baseline') out.baseline = await measureStress(plan, server.port, baselineCli!);
       else out.cClient = await measureCClient(binaries.client, plan, server.port);
       if (!server.alive()) throw new Error(`the C echo server exited during the ${pass} pass`);
@@ -217,7 +224,7 @@ async function main(): Promise<void> {
   const built = buildAllC();
   const binaries = { echoServer: built['echo-server'], client: built['load-client'] };
   const startedAt = new Date();
-  progress(`${args.repeats} repeat(s): stress ${stressArgs(args.plan, 0).join(' ').replace(':0', ':PORT')} vs load-client rate`);
+  progress(`${args.repeats} repeat(s): stress ${stressArgs(args.plan, 0).join(' ').replace(':0', ':PORT')} --io ${args.plan.io} vs load-client rate`);
 
   const repeats: FleetRepeat[] = [];
   for (let r = 1; r <= args.repeats; r++) {

@@ -20,6 +20,8 @@ export interface FleetPlan {
   /** whole seconds measured */
   durationSec: number;
   reportsDir: string;
+  /** This checkout's fleet sockets (stress --io); the baseline runs with its own default. */
+  io: 'net' | 'native';
 }
 
 export interface StressPass {
@@ -96,8 +98,8 @@ export function ownCli(): string {
  * milliseconds of the report's startedAt). Echoes and CPU are both steady there, so a few ms of
  * misplacement moves both alike.
  */
-export async function measureStress(plan: FleetPlan, port: number, cli: string): Promise<StressPass> {
-  const argv = stressArgs(plan, port);
+export async function measureStress(plan: FleetPlan, port: number, cli: string, extra: readonly string[] = []): Promise<StressPass> {
+  const argv = [...stressArgs(plan, port), ...extra];
   const run = await runToExit([cli, ...argv], (pid) => new CpuSampler(pid, 100));
   if (run.code !== 0) throw new Error(`stress ${argv.join(' ')} exited ${run.code}: ${run.stderr.trim().slice(-800)}`);
   const printed = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as { report?: unknown };

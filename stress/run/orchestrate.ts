@@ -86,6 +86,7 @@ export function fleetConfig(o: RunOptions, host: string, port: number): FleetCon
     // An external target's maxPayload is unknown: the largest payload the user allows stands for it.
     serverMaxPayload: o.maxPayload,
     connectTimeoutMs: o.connectTimeoutMs,
+    io: o.io,
     sendModel: sendModelOf(o),
     workers: o.workers,
     seed: o.seed,

@@ -149,7 +149,7 @@ test('raw: the returned stream is checked by position, in any pieces; timed from
       latencies.push(c.lastUncorrectedNs);
     });
     const stream = rawStream(c, [16, 40, 17]);
-    for (let off = 0, t = 5000; off < stream.length; off += piece, t += 10) v.push(stream.subarray(off, off + piece), Math.min(piece, stream.length - off), t);
+    for (let off = 0, t = 5000; off < stream.length; off += piece, t += 10) v.push(stream.subarray(off, off + piece), 0, Math.min(piece, stream.length - off), t);
     assert.deepEqual(verdicts, [Verdict.Ok, Verdict.Ok, Verdict.Ok], `pieces of ${piece}`);
     // The first message's first byte came with the first piece (t = 5000); it was sent at 1016.
     assert.equal(latencies[0], 5000 - 1016);
@@ -164,11 +164,11 @@ test('raw: a wrong byte is corrupted, a swap corrupts both, bytes past what was 
   const stream = rawStream(c, [16, 16, 16, 16, 16]);
   stream[3] = stream[3]! ^ 1;
   const swapped = Buffer.concat([stream.subarray(0, 16), stream.subarray(32, 48), stream.subarray(16, 32), stream.subarray(48, 64)]);
-  v.push(swapped, swapped.length, 5000);
+  v.push(swapped, 0, swapped.length, 5000);
   assert.deepEqual([counts.ok, counts.corrupted], [1, 3]);
   c.finish(false);
   assert.equal(counts.lost, 1);
   const extra = Buffer.alloc(3);
-  v.push(extra, 3, 6000);
+  v.push(extra, 0, 3, 6000);
   assert.equal(counts.unexpected, 1);
 });

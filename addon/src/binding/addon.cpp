@@ -26,6 +26,9 @@
 
 #include "../core/build_info.h"
 #include "../core/lan_server.h"
+#ifndef _WIN32
+#include "fleet_binding.h"
+#endif
 
 namespace {
 
@@ -514,6 +517,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("LanServer", LanServerWrap::Init(env));
   exports.Set("availableBackends", Napi::Function::New(env, AvailableBackends));
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
+#ifndef _WIN32
+  exports.Set("FleetEngine", lanstress::fleet::InitFleetEngine(env));
+#endif
   return exports;
 }
 
