@@ -173,7 +173,7 @@ struct RecvState {
   int32_t endResult;    // with ended: 0 (EOF) or -errno, for the posted recv after the held data
   uint16_t heldHead;    // bid + 1 of the oldest held buffer; 0 = none
   uint16_t heldTail;    // bid + 1 of the newest
-  uint8_t heldCount;
+  uint16_t heldCount;   // can pass kMaxHeld while a cancel is on its way
   bool posted;          // the session's recv is waiting for data
   bool armed;           // a multishot recv is in flight (until its CQE without F_MORE)
   bool cancelling;      // its cancel is submitted
@@ -749,7 +749,7 @@ class IoUringPort final : public CompletionPort {
         // A kernel with buffer rings but no multishot recv (5.19): plain from now on.
         r.multishot = false;
         plain = true;
-      } else if (res != -ECANCELED) {  // ours (held limit): not the stream's end
+      } else if (res <= 0 && res != -ECANCELED) {  // -ECANCELED is ours (held limit): not the end
         st.ended = true;
         st.endResult = res;
       }
