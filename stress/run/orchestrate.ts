@@ -14,6 +14,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { runFleet } from '../../dummy-client/fleet';
 import { loadProtocol, ProtocolModuleError } from '../../dummy-client/protocol-load';
+import { nativeIoAvailable } from '../../dummy-client/native-socket';
 import type { FleetConfig, FleetResult, FleetTick, SendModel } from '../../dummy-client/types';
 import { stagesRated } from './stages-option';
 import type { Scenario } from '../../scenarios/types';
@@ -196,6 +197,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
 async function preflight(options: RunOptions): Promise<number> {
   const needed = descriptorsNeeded(options.shard === null ? options.clients : shareOf(options.shard, options.clients).clients);
   if (options.protocol !== null) await checkProtocol(options.protocol);
+  if (options.io === 'native') checkNativeIo();
   const own = raiseOwnLimit(needed);
   if (!own.ok) throw new UsageError(`--clients ${options.clients}: ${own.message}`);
   if (options.target.kind === 'embedded') {
@@ -210,6 +212,18 @@ async function preflight(options: RunOptions): Promise<number> {
     if (problem !== null) throw new UsageError(`--target ${formatHostPort(options.target.host, options.target.port)}: ${problem}`);
   }
   return needed;
+}
+
+/** --io native: the addon must carry the fleet's engine (Linux builds), or every connection would fail once the load starts. */
+function checkNativeIo(): void {
+  let available: boolean;
+  try {
+    available = nativeIoAvailable();
+  } catch (err) {
+    if (err instanceof AddonNotBuiltError) throw new UsageError(`--io native: ${err.message}`);
+    throw err;
+  }
+  if (!available) throw new UsageError('--io native: this addon build has no native fleet engine (Linux only): use --io net');
 }
 
 /** --protocol: the module loads and has its hooks here, before any load (the workers load it again). */
