@@ -5,14 +5,9 @@ import { runFleet, splitClients, validateFleetConfig } from '../../dummy-client/
 import { emptyCounts } from '../../dummy-client/integrity';
 import { decodeHistogram, percentiles } from '../../dummy-client/latency';
 import { testConfig } from './config';
-import { startEchoServer, type Fault } from './servers';
+import { errorsOnly, FAULT_CLASSES, startEchoServer } from './servers';
 
 const ALL_ACTIONS = ['rstMidBurst', 'finInFlight', 'closeAfterConnect', 'closeMidPacket', 'silence'] as const;
-
-function errorsOnly(i: IntegrityCounts): Omit<IntegrityCounts, 'ok' | 'abandoned'> {
-  const { ok: _ok, abandoned: _abandoned, ...rest } = i;
-  return rest;
-}
 
 test('splitClients splits exactly; validateFleetConfig names every bad field', () => {
   assert.deepEqual(splitClients(10, 3), [[0, 4], [4, 7], [7, 10]]);
@@ -48,15 +43,7 @@ test('honest echo server: ok > 0, every error class 0, exactly N connections ope
   }
 });
 
-const faults: Array<[Fault, keyof IntegrityCounts]> = [
-  [{ kind: 'corrupt', at: 300 }, 'corrupted'],
-  [{ kind: 'swap', at: 300 }, 'reordered'],
-  [{ kind: 'drop', at: 300 }, 'lost'],
-  [{ kind: 'duplicate', at: 300 }, 'duplicated'],
-  [{ kind: 'inject', at: 300 }, 'unexpected'],
-];
-
-for (const [fault, cls] of faults) {
+for (const [fault, cls] of FAULT_CLASSES) {
   test(`broken server (${fault.kind}) is caught: exactly ${cls} == 1 and nothing else`, async () => {
     // No echo timeout: a dropped packet is lost at the end of the drain, and a slow echo on a busy
     // machine cannot be declared lost by mistake.

@@ -8,7 +8,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import type { IntegrityCounts } from '../../dummy-client/types';
 import { CHAOS_ACTIONS } from '../../dummy-client/types';
 import { runFleet } from '../../dummy-client/fleet';
 import { emptyCounts } from '../../dummy-client/integrity';
@@ -17,7 +16,7 @@ import { leaked } from '../../server/types';
 import { nativeIoAvailable } from '../../dummy-client/native-socket';
 import { testConfig } from './config';
 import { spawnServer } from './native-server';
-import { startEchoServer, type Fault } from './servers';
+import { errorsOnly, FAULT_CLASSES, startEchoServer } from './servers';
 import { failed, runScenarioCli } from '../scenarios/run-helpers';
 
 const skip = !fs.existsSync(addonPath())
@@ -25,11 +24,6 @@ const skip = !fs.existsSync(addonPath())
   : !nativeIoAvailable()
     ? 'this addon has no fleet engine (Linux only)'
     : false;
-
-function errorsOnly(i: IntegrityCounts): Omit<IntegrityCounts, 'ok' | 'abandoned'> {
-  const { ok: _ok, abandoned: _abandoned, ...rest } = i;
-  return rest;
-}
 
 test('native io, honest echo server: every echo ok, exactly N connections, nothing else', { skip }, async () => {
   const srv = await startEchoServer();
@@ -47,16 +41,8 @@ test('native io, honest echo server: every echo ok, exactly N connections, nothi
   }
 });
 
-const faults: Array<[Fault, keyof IntegrityCounts]> = [
-  [{ kind: 'corrupt', at: 300 }, 'corrupted'],
-  [{ kind: 'swap', at: 300 }, 'reordered'],
-  [{ kind: 'drop', at: 300 }, 'lost'],
-  [{ kind: 'duplicate', at: 300 }, 'duplicated'],
-  [{ kind: 'inject', at: 300 }, 'unexpected'],
-];
-
 test('native io, broken servers: each is caught by exactly its class, once', { skip }, async () => {
-  for (const [fault, cls] of faults) {
+  for (const [fault, cls] of FAULT_CLASSES) {
     const srv = await startEchoServer(fault);
     try {
       const r = await runFleet(testConfig(srv.port, { io: 'native', clients: 10, durationSec: 1, echoTimeoutMs: 0, drainTimeoutMs: 2000 }));

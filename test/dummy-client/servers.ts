@@ -5,6 +5,7 @@
  */
 import * as net from 'node:net';
 import { FrameDecoder, encodeFrame } from '../../dummy-client/framing';
+import type { IntegrityCounts } from '../../dummy-client/types';
 
 export type Fault =
   | { kind: 'none' }
@@ -213,4 +214,19 @@ export async function startEchoServer(fault: Fault = { kind: 'none' }): Promise<
         server.close(() => resolve());
       }),
   };
+}
+
+/** Each one-shot fault and the one integrity class that must catch it (exactly once), whatever the fleet's sockets. */
+export const FAULT_CLASSES: ReadonlyArray<readonly [Fault, keyof IntegrityCounts]> = [
+  [{ kind: 'corrupt', at: 300 }, 'corrupted'],
+  [{ kind: 'swap', at: 300 }, 'reordered'],
+  [{ kind: 'drop', at: 300 }, 'lost'],
+  [{ kind: 'duplicate', at: 300 }, 'duplicated'],
+  [{ kind: 'inject', at: 300 }, 'unexpected'],
+];
+
+/** The error classes of a result: everything but ok and abandoned. */
+export function errorsOnly(i: IntegrityCounts): Omit<IntegrityCounts, 'ok' | 'abandoned'> {
+  const { ok: _ok, abandoned: _abandoned, ...rest } = i;
+  return rest;
 }
