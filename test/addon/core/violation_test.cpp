@@ -109,11 +109,14 @@ void violationNotReadIsCut(Backend backend) {
   if (fd == kInvalidSocket) return;
   std::vector<uint8_t> sent = validThenBad(20000);  // 2 MB of answers nobody reads
   CHECK_EQ(test::sendBytes(fd, sent.data(), sent.size()), static_cast<long>(sent.size()));
+  // Waits for the release itself: the 2 MB can sit in the kernel's buffers before the accept
+  // thread has published the session, when "no session" would be true too early.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (server.stats().sessions != 0 && std::chrono::steady_clock::now() < deadline) {
+  while (server.stats().released == 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ServerStats st = server.stats();
+  CHECK_EQ(st.released, 1u);
   CHECK_EQ(st.sessions, 0u);
   CHECK_EQ(st.disconnects[static_cast<int>(DisconnectReason::Protocol) - 1], 1u);
   if (st.disconnects[static_cast<int>(DisconnectReason::Protocol) - 1] != 1) {
