@@ -13,7 +13,7 @@ import { integrityErrors } from '../../dummy-client/integrity';
 import { addonPath } from '../../server/addon';
 import { leaked } from '../../server/types';
 import { testConfig } from './config';
-import { spawnServer } from './native-server';
+import { assertCleanAfterChaos, spawnServer } from './native-server';
 import { startEchoServer, type Fault } from './servers';
 import { failed, runScenarioCli } from '../scenarios/run-helpers';
 
@@ -113,10 +113,7 @@ test('chaos traffic against the native server: 0 integrity errors, server clean'
     assert.deepEqual(errorsOnly(r.integrity), NO_ERRORS);
     assert.ok(r.integrity.ok > 1000, `ok ${r.integrity.ok}`);
     assert.ok((r.errors['stall.started'] ?? 0) > 0);
-    const s = await server.quiet();
-    assert.equal(leaked(s), 0);
-    assert.equal(s.sessions, 0);
-    assert.equal(s.disconnects.protocol, 0, 'every frame chaos traffic sends is legal');
+    await assertCleanAfterChaos(server);
   } finally {
     await server.stop();
   }

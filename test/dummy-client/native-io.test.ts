@@ -12,10 +12,9 @@ import { CHAOS_ACTIONS } from '../../dummy-client/types';
 import { runFleet } from '../../dummy-client/fleet';
 import { emptyCounts } from '../../dummy-client/integrity';
 import { addonPath } from '../../server/addon';
-import { leaked } from '../../server/types';
 import { nativeIoAvailable } from '../../dummy-client/native-socket';
 import { testConfig } from './config';
-import { spawnServer } from './native-server';
+import { assertCleanAfterChaos, spawnServer } from './native-server';
 import { errorsOnly, FAULT_CLASSES, startEchoServer } from './servers';
 import { failed, runScenarioCli } from '../scenarios/run-helpers';
 
@@ -84,10 +83,7 @@ test('native io, chaos traffic and every chaos action against the shipped server
     assert.ok(r.integrity.ok > 1000, `ok ${r.integrity.ok}`);
     for (const a of CHAOS_ACTIONS) assert.ok(r.chaos[a] > 0, `no ${a} cut: ${JSON.stringify(r.chaos)}`);
     assert.ok((r.errors['stall.started'] ?? 0) > 0, `no stall: ${JSON.stringify(r.errors)}`);
-    const s = await server.quiet();
-    assert.equal(leaked(s), 0);
-    assert.equal(s.sessions, 0);
-    assert.equal(s.disconnects.protocol, 0, 'every frame chaos traffic sends is legal');
+    await assertCleanAfterChaos(server);
   } finally {
     await server.stop();
   }

@@ -3,6 +3,7 @@
  * A child rather than the addon in-process, so one server per test stays isolated and a server
  * that fails to stop cannot hang the test process.
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { leaked, type ServerStats } from '../../server/types';
 import { CLI } from '../support/paths';
@@ -13,6 +14,14 @@ export interface ServerChild {
   quiet(timeoutMs?: number): Promise<ServerStats>;
   /** SIGTERM, then SIGKILL if it has not exited within timeoutMs; true when it exited by itself. */
   stop(timeoutMs?: number): Promise<boolean>;
+}
+
+/** After chaos traffic: every session released, nothing leaked, and no frame the fleet sent was a protocol error. */
+export async function assertCleanAfterChaos(server: ServerChild): Promise<void> {
+  const s = await server.quiet();
+  assert.equal(leaked(s), 0);
+  assert.equal(s.sessions, 0);
+  assert.equal(s.disconnects.protocol, 0, 'every frame chaos traffic sends is legal');
 }
 
 export function spawnServer(args: string[]): Promise<ServerChild> {
