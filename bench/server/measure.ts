@@ -36,7 +36,8 @@ export interface ServerMeasurement {
   backend: string | null;
   rssStartKb: number | null;
   idle: { connections: number; connected: number; rssKb: number; kbPerConnection: number } | null;
-  latency: { offeredPerSec: number; echoesPerSec: number; p50Ms: number; p99Ms: number; p999Ms: number; maxMs: number; skipped: number; errors: number } | null;
+  /** serverCpuSec / cpuSecPerMEchoes: the same window's server CPU (null where /proc could not be read) */
+  latency: { offeredPerSec: number; echoesPerSec: number; p50Ms: number; p99Ms: number; p999Ms: number; maxMs: number; skipped: number; errors: number; serverCpuSec: number | null; cpuSecPerMEchoes: number | null } | null;
   cpu: { offeredPerSec: number; echoesPerSec: number; echoes: number; serverCpuSec: number; cpuSecPerMEchoes: number; clientCpuSec: number; skipped: number } | null;
   syscalls: { tool: SyscallTool; calls: number; echoes: number; perEcho: number } | null;
   flood: { connections: number; size: number; pipeline: number; echoesPerSec: number; peakRssKb: number } | null;
@@ -75,6 +76,10 @@ async function measureLatency(client: string, server: RunningServer, plan: Serve
     maxMs: r.latencyUs.max / 1000,
     skipped: r.skipped,
     errors: r.errors,
+    // A server mostly idle between echoes pays for its wake-ups: a cost the saturated CPU pass
+    // does not show, so it is reported beside it.
+    serverCpuSec: r.watchCpuSec,
+    cpuSecPerMEchoes: r.watchCpuSec === null || r.echoes === 0 ? null : (r.watchCpuSec / r.echoes) * 1e6,
   };
   ensureAlive(server, 'latency');
 }

@@ -83,6 +83,8 @@ test('bench:server --quick measures every server and the ratios to the C referen
       const latency = m.latency as Record<string, unknown>;
       positive(latency.echoesPerSec, `${name} latency.echoesPerSec`);
       positive(latency.p99Ms, `${name} latency.p99Ms`);
+      // A light window may round to 0 ticks of /proc CPU: measured, not necessarily > 0.
+      assert.ok(typeof latency.cpuSecPerMEchoes === 'number' && latency.cpuSecPerMEchoes >= 0, `${name} latency.cpuSecPerMEchoes: ${String(latency.cpuSecPerMEchoes)}`);
       assert.ok((latency.p99Ms as number) >= (latency.p50Ms as number), `${name} p99 >= p50`);
       positive(m.rssStartKb, `${name} rssStartKb`);
       positive((m.idle as Record<string, unknown>).rssKb, `${name} idle.rssKb`);
