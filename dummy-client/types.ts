@@ -42,6 +42,9 @@ export type TrafficKind = (typeof TRAFFIC_KINDS)[number];
 /** The fleet's socket layers (dummy-client/transport.ts): Node's net, or the addon's engine (native-socket.ts). */
 export const FLEET_IO = ['net', 'native'] as const;
 export type FleetIo = (typeof FLEET_IO)[number];
+/** What --io takes: a socket layer, or auto (native where this addon build has the engine, net elsewhere). */
+export const FLEET_IO_CHOICES = ['auto', ...FLEET_IO] as const;
+export type FleetIoChoice = (typeof FLEET_IO_CHOICES)[number];
 
 export interface FleetConfig {
   host: string;

@@ -13,7 +13,7 @@
  */
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
-import { FLEET_IO, type FleetIo } from '../../dummy-client/types';
+import { FLEET_IO_CHOICES, type FleetIoChoice } from '../../dummy-client/types';
 import { helpText, parseFlags, runMain, UsageError, type FlagSpec } from '../lib/args';
 import { benchOutDir, buildAllC } from '../lib/build-c';
 import { preflight } from '../lib/preflight';
@@ -32,7 +32,7 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'rate', kind: 'number', min: 0.001, describe: 'messages per second per connection (default 10)' },
   { name: 'out', kind: 'string', describe: 'directory for the JSON and Markdown (default reports)' },
   { name: 'quick', kind: 'switch', describe: 'a short smoke run: 1000 clients, 2 s windows, 1 repeat' },
-  { name: 'io', kind: 'string', describe: `this checkout's fleet sockets: ${FLEET_IO.join(' or ')} (stress --io; default net); the baseline keeps its own` },
+  { name: 'io', kind: 'string', describe: `this checkout's fleet sockets: ${FLEET_IO_CHOICES.join(', ')} (stress --io, and its default: auto); the baseline keeps its own` },
   { name: 'baseline', kind: 'string', describe: 'another built checkout whose fleet runs as a third pass (DIR/dist/stress/cli.js)' },
   { name: 'help', kind: 'switch', describe: 'this text' },
 ];
@@ -83,10 +83,10 @@ function resolveArgs(argv: readonly string[]): FleetArgs | 'help' {
 
 /** DIR/dist/stress/cli.js of --baseline DIR; a usage error naming the flag when it is not there. */
 /** stress's own --io choices (dummy-client/types.ts), so the bench accepts exactly what stress does. */
-function fleetIo(value: string | undefined): FleetIo {
-  if (value === undefined) return 'net';
-  const known = FLEET_IO.find((io) => io === value);
-  if (known === undefined) throw new UsageError([`--io: expected ${FLEET_IO.join(' or ')}, got ${value}`]);
+function fleetIo(value: string | undefined): FleetIoChoice {
+  if (value === undefined) return 'auto';
+  const known = FLEET_IO_CHOICES.find((io) => io === value);
+  if (known === undefined) throw new UsageError([`--io: expected ${FLEET_IO_CHOICES.join(', ')}, got ${value}`]);
   return known;
 }
 

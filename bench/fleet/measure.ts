@@ -9,7 +9,7 @@ import { packageRoot } from '../../server/addon';
 import { rateWindow } from '../lib/load';
 import { CpuSampler } from '../lib/procfs';
 import { readStressReport } from './stress-report';
-import type { FleetIo } from '../../dummy-client/types';
+import type { FleetIoChoice } from '../../dummy-client/types';
 
 export interface FleetPlan {
   clients: number;
@@ -22,7 +22,7 @@ export interface FleetPlan {
   durationSec: number;
   reportsDir: string;
   /** This checkout's fleet sockets (stress --io); the baseline runs with its own default. */
-  io: FleetIo;
+  io: FleetIoChoice;
 }
 
 export interface StressPass {

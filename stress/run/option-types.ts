@@ -4,7 +4,7 @@
  * stress/run/ both read it without scenarios/ depending on the flag parsing that imports them.
  */
 import type { Backend, ServerMode } from '../../server/types';
-import type { ChaosAction, FleetIo, TrafficKind } from '../../dummy-client/types';
+import type { ChaosAction, FleetIoChoice, TrafficKind } from '../../dummy-client/types';
 import type { Framing } from '../../dummy-client/framing';
 import type { Shard } from './shard';
 import type { FleetStage } from '../../dummy-client/stages';
@@ -93,8 +93,8 @@ export interface RunOptions {
   echoTimeoutMs: number;
   drainTimeoutMs: number;
   connectTimeoutMs: number;
-  /** The fleet's sockets: Node's net, or the addon's native engine. */
-  io: FleetIo;
+  /** The fleet's sockets: Node's net, the addon's native engine, or auto until runScenario resolves it. */
+  io: FleetIoChoice;
   /** This process is part `index` of `count` (--shard): its share of --clients and --connect-rate; null = the whole fleet. */
   shard: Shard | null;
   /** Epoch ms at which the load starts (--start-at), so every part of a sharded fleet starts together; null = at once. */

@@ -6,7 +6,7 @@
  */
 import * as net from 'node:net';
 import { SERVER_MODES, NAMED_BACKENDS, type Backend, type NamedBackend, type ServerMode } from '../../server/types';
-import { CHAOS_ACTIONS, FLEET_IO, TRAFFIC_KINDS, type TrafficKind } from '../../dummy-client/types';
+import { CHAOS_ACTIONS, FLEET_IO_CHOICES, TRAFFIC_KINDS, type TrafficKind } from '../../dummy-client/types';
 import { FRAMING_GRAMMAR, LAN_FRAMING, framingHeaderBytes, framingRefuses, framingText, maxFramePayload, parseFraming, type Framing } from '../../dummy-client/framing';
 import type { Flag, RawValue } from '../flags/table';
 import { Problems, readChoice, readList, readNumber, readText } from '../flags/values';
@@ -95,7 +95,7 @@ export const RUN_FLAGS = [
   { name: 'client-workers', id: 'workers', key: 'workers', type: 'int', range: [1, 256], init: cores, shown: 'CPU cores', side: 'fleet', deprecated: ['workers'], describe: 'client worker threads' },
   { name: 'traffic', id: 'traffic', key: 'traffic', type: 'enum', choices: TRAFFIC_KINDS.map(trafficFlagValue), init: 'echo', shown: 'echo (chaos: chaos)', side: 'fleet', describe: 'what the fleet sends' },
   { name: 'protocol', id: 'protocol', key: 'protocol', type: 'string', init: null, shown: 'none', side: 'fleet', describe: "a protocol module (.js/.mjs) that frames, sends and checks a request/response server's own messages instead of echo packets: exports frame, request, check and optionally open (see README, examples/chat); needs --target" },
-  { name: 'io', id: 'io', key: 'io', type: 'enum', choices: FLEET_IO, init: 'net', side: 'fleet', describe: "the fleet's sockets: net (Node's net module) or native (the addon's epoll engine, one per client worker, events in batches; Linux). --protocol and bad-input / slow-reader offenders stay on net" },
+  { name: 'io', id: 'io', key: 'io', type: 'enum', choices: FLEET_IO_CHOICES, init: 'auto', side: 'fleet', describe: "the fleet's sockets: native (the addon's epoll engine, one per client worker, events in batches; Linux), net (Node's net module), or auto: native where the addon has the engine, net elsewhere. The report's options say which ran. --protocol and bad-input / slow-reader offenders stay on net" },
   { name: 'lifetime', id: 'lifetime', key: 'lifetimeMs', type: 'duration', unit: 'ms', range: [0, DAY_S * 1000], init: 0, side: 'fleet', describe: 'churn: reconnect each connection after this time (0 = keep)' },
   { name: 'source-ips', id: 'sourceIps', key: 'sourceIps', type: 'string', init: [], shown: 'none', side: 'fleet', describe: 'spread connections over loopback sources: a count, A-B range or comma list (past ~28k ports of one address)' },
   { name: 'send-queue-limit', id: 'sendQueueLimit', key: 'sendQueueLimit', type: 'size', range: [1, 1 << 30], init: DEFAULT_SEND_QUEUE_LIMIT, side: 'server', server: '--send-queue-limit', describe: "embedded server's bytes queued per session before a slow reader is cut" },

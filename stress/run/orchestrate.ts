@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { runFleet } from '../../dummy-client/fleet';
 import { loadProtocol, ProtocolModuleError } from '../../dummy-client/protocol-load';
 import { nativeIoAvailable } from '../../dummy-client/native-socket';
-import type { FleetConfig, FleetResult, FleetTick, SendModel } from '../../dummy-client/types';
+import type { FleetConfig, FleetIo, FleetIoChoice, FleetResult, FleetTick, SendModel } from '../../dummy-client/types';
 import { stagesRated } from './stages-option';
 import type { Scenario } from '../../scenarios/types';
 import type { Backend, ServerStats } from '../../server/types';
@@ -87,7 +87,7 @@ export function fleetConfig(o: RunOptions, host: string, port: number): FleetCon
     // An external target's maxPayload is unknown: the largest payload the user allows stands for it.
     serverMaxPayload: o.maxPayload,
     connectTimeoutMs: o.connectTimeoutMs,
-    io: o.io,
+    io: resolveIo(o.io),
     sendModel: sendModelOf(o),
     workers: o.workers,
     seed: o.seed,
@@ -163,7 +163,9 @@ function emptyFleetResult(config: FleetConfig, ticks: FleetTick[]): FleetResult 
 }
 
 /** Runs the scenario once per backend asked for; returns the exit code and the runs. Throws UsageError for bad input found late (limits, target, backend). */
-export async function runScenario(scenario: Scenario, options: RunOptions, io: RunIo): Promise<ScenarioOutcome> {
+export async function runScenario(scenario: Scenario, given: RunOptions, io: RunIo): Promise<ScenarioOutcome> {
+  // Resolved once, here: the report's options then say which sockets ran.
+  const options: RunOptions = { ...given, io: resolveIo(given.io) };
   const needed = await preflight(options);
   const backends = resolveBackends(options);
   const several = backends.length > 1;
@@ -197,7 +199,6 @@ export async function runScenario(scenario: Scenario, options: RunOptions, io: R
 async function preflight(options: RunOptions): Promise<number> {
   const needed = descriptorsNeeded(options.shard === null ? options.clients : shareOf(options.shard, options.clients).clients);
   if (options.protocol !== null) await checkProtocol(options.protocol);
-  if (options.io === 'native') checkNativeIo();
   const own = raiseOwnLimit(needed);
   if (!own.ok) throw new UsageError(`--clients ${options.clients}: ${own.message}`);
   if (options.target.kind === 'embedded') {
@@ -214,7 +215,25 @@ async function preflight(options: RunOptions): Promise<number> {
   return needed;
 }
 
-/** --io native: the addon must carry the fleet's engine (Linux builds), or every connection would fail once the load starts. */
+/**
+ * --io auto: native where this addon build has the fleet's engine (Linux), net elsewhere (a
+ * Windows build; no addon at all, which an external --target does not need). --io native
+ * without the engine is bad input (exit 2), or every connection would fail once the load starts.
+ */
+function resolveIo(choice: FleetIoChoice): FleetIo {
+  if (choice === 'net') return 'net';
+  if (choice === 'native') {
+    checkNativeIo();
+    return 'native';
+  }
+  try {
+    return nativeIoAvailable() ? 'native' : 'net';
+  } catch (err) {
+    if (err instanceof AddonNotBuiltError) return 'net';
+    throw err;
+  }
+}
+
 function checkNativeIo(): void {
   let available: boolean;
   try {
