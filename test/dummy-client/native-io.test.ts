@@ -7,22 +7,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import { CHAOS_ACTIONS } from '../../dummy-client/types';
 import { runFleet } from '../../dummy-client/fleet';
 import { emptyCounts } from '../../dummy-client/integrity';
-import { addonPath } from '../../server/addon';
-import { nativeIoAvailable } from '../../dummy-client/native-socket';
 import { testConfig } from './config';
 import { assertCleanAfterChaos, spawnServer } from './native-server';
 import { errorsOnly, FAULT_CLASSES, startEchoServer } from './servers';
 import { failed, runScenarioCli } from '../scenarios/run-helpers';
+import { nativeIoMissing } from '../support/native-io';
 
-const skip = !fs.existsSync(addonPath())
-  ? `native addon not built (${addonPath()} missing): run npm run build:native`
-  : !nativeIoAvailable()
-    ? 'this addon has no fleet engine (Linux only)'
-    : false;
+const skip = nativeIoMissing();
 
 test('native io, honest echo server: every echo ok, exactly N connections, nothing else', { skip }, async () => {
   const srv = await startEchoServer();
