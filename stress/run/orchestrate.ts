@@ -133,17 +133,18 @@ export function serverArgs(o: SingleRunOptions): string[] {
 }
 
 /** Connects once to an external target so a typo fails fast as bad input, not as a run full of errors. */
-function probe(host: string, port: number): Promise<string | null> {
+/** An external target answers a connect: the address that answered, or the problem. */
+function probe(host: string, port: number): Promise<{ address: string } | { problem: string }> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
-    const finish = (problem: string | null): void => {
+    const finish = (result: { address: string } | { problem: string }): void => {
       socket.destroy();
-      resolve(problem);
+      resolve(result);
     };
-    socket.setTimeout(PROBE_TIMEOUT_MS, () => finish(`no answer within ${PROBE_TIMEOUT_MS} ms`));
-    socket.once('connect', () => finish(null));
+    socket.setTimeout(PROBE_TIMEOUT_MS, () => finish({ problem: `no answer within ${PROBE_TIMEOUT_MS} ms` }));
+    socket.once('connect', () => finish({ address: socket.remoteAddress ?? host }));
     socket.once('error', (err: NodeJS.ErrnoException) =>
-      finish(err.code === 'ECONNREFUSED' ? 'connection refused (nothing listens there)' : `${err.code ?? 'error'}: ${err.message}`),
+      finish({ problem: err.code === 'ECONNREFUSED' ? 'connection refused (nothing listens there)' : `${err.code ?? 'error'}: ${err.message}` }),
     );
   });
 }
@@ -166,7 +167,7 @@ function emptyFleetResult(config: FleetConfig, ticks: FleetTick[]): FleetResult 
 export async function runScenario(scenario: Scenario, given: RunOptions, io: RunIo): Promise<ScenarioOutcome> {
   // Resolved once, here: the report's options then say which sockets ran.
   const options: RunOptions = { ...given, io: resolveIo(given.io) };
-  const needed = await preflight(options);
+  const { needed, targetAddress } = await preflight(options);
   const backends = resolveBackends(options);
   const several = backends.length > 1;
   const progress = new Progress(options.json ? null : io.stderr);
@@ -185,7 +186,7 @@ export async function runScenario(scenario: Scenario, given: RunOptions, io: Run
       }
       const label = several ? backend : null;
       if (several) progress.note(`stress: ${scenario.name} on ${backend} (${runs.length + 1} of ${backends.length})`);
-      runs.push(await runOnce(scenario, { ...options, backend }, label, { io, progress, stopper, needed, metrics: exporter?.live ?? null }));
+      runs.push(await runOnce(scenario, { ...options, backend }, label, { io, progress, stopper, needed, targetAddress, metrics: exporter?.live ?? null }));
     }
   } finally {
     stopper.uninstall();
@@ -195,8 +196,11 @@ export async function runScenario(scenario: Scenario, given: RunOptions, io: Run
   return { exitCode: finish(runs, options, io), runs };
 }
 
-/** Bad input that can be found before any server starts: exit 2 naming the flag. Returns the descriptors a run needs. */
-async function preflight(options: RunOptions): Promise<number> {
+/**
+ * Bad input that can be found before any server starts: exit 2 naming the flag. Returns the
+ * descriptors a run needs and, for an external target, the address that answered the probe.
+ */
+async function preflight(options: RunOptions): Promise<{ needed: number; targetAddress: string | null }> {
   const needed = descriptorsNeeded(options.shard === null ? options.clients : shareOf(options.shard, options.clients).clients);
   if (options.protocol !== null) await checkProtocol(options.protocol);
   const own = raiseOwnLimit(needed);
@@ -209,10 +213,11 @@ async function preflight(options: RunOptions): Promise<number> {
     const cmdProblem = options.serverCmd === null ? null : serverCmdProblem(options.serverCmd);
     if (cmdProblem !== null) throw new UsageError(`--server-cmd ${options.serverCmd}: ${cmdProblem}`);
   } else {
-    const problem = await probe(options.target.host, options.target.port);
-    if (problem !== null) throw new UsageError(`--target ${formatHostPort(options.target.host, options.target.port)}: ${problem}`);
+    const answer = await probe(options.target.host, options.target.port);
+    if ('problem' in answer) throw new UsageError(`--target ${formatHostPort(options.target.host, options.target.port)}: ${answer.problem}`);
+    return { needed, targetAddress: answer.address };
   }
-  return needed;
+  return { needed, targetAddress: null };
 }
 
 /**
@@ -302,6 +307,12 @@ interface RunContext {
   progress: Progress;
   stopper: Stopper;
   needed: number;
+  /**
+   * The external target's address that answered the probe: the fleet connects there. A name
+   * (localhost) may resolve to ::1 and 127.0.0.1; net tries each, the native engine takes IP
+   * literals only, and either way one lookup serves every connection.
+   */
+  targetAddress: string | null;
   /** --metrics-port's live metrics, fed each second; null when not asked for. */
   metrics: LiveMetrics | null;
 }
@@ -403,7 +414,7 @@ async function startTarget(options: SingleRunOptions, ctx: RunContext): Promise<
   if (options.target.kind === 'external') {
     const { host, port } = options.target;
     progress.note(`target ${formatHostPort(host, port)} (external: server checks unknown); ${options.clients} clients for ${options.durationSec} s`);
-    return { embedded: null, host, port, backend: null, bin: null, rss: null };
+    return { embedded: null, host: ctx.targetAddress ?? host, port, backend: null, bin: null, rss: null };
   }
   const serverBin = options.serverBin === null ? null : path.resolve(options.serverBin);
   const serverCommand = options.serverCmd === null ? null : splitCommand(options.serverCmd);
