@@ -115,7 +115,9 @@ std::unique_ptr<CompletionPort> createIocpPort(uint32_t capacity, uint32_t worke
 std::vector<Backend> availableBackends();
 
 // Resolves Auto to the best available backend; the choice (and why) goes to *log.
+// uringBuffers: createIoUringPort's recvBuffers, when the backend is io_uring.
 std::unique_ptr<CompletionPort> createCompletionPort(Backend wanted, uint32_t capacity, uint32_t workers,
-                                                     std::string* log, std::string* error);
+                                                     std::string* log, std::string* error,
+                                                     uint32_t uringBuffers = kDefaultUringBuffers);
 
 }  // namespace lanstress
