@@ -11,6 +11,9 @@ export { BACKENDS, MODES };
 /** The wire header is 16 bits, so no payload can be longer than this whatever --max-payload says. */
 export const MAX_PAYLOAD_LIMIT = 65535;
 const MAX_SEED = 0xffff_ffff;
+/** --uring-buffers: kMinUringBuffers and kMaxUringBuffers of addon/src/core/completion_port.h. */
+const URING_BUFFERS_MIN = 8;
+const URING_BUFFERS_MAX = 32768;
 
 /**
  * The server's options as flags, one line each: `stress server` derives its yargs options and
@@ -37,6 +40,7 @@ export const SERVER_FLAGS = [
   { name: 'send-buffer', key: 'sendBuffer', type: 'int', range: [0, 16 * 1024 * 1024], init: 0, side: 'server', describe: 'SO_SNDBUF of each accepted socket in bytes (0 = kernel default; small forces short, asynchronous sends)' },
   { name: 'zero-send-buffer', key: 'zeroSendBuffer', type: 'bool', init: false, side: 'server', describe: "SO_SNDBUF = 0 on each accepted socket, as the seeds do: every send completes asynchronously (not with --send-buffer)" },
   { name: 'probes', key: 'probes', type: 'bool', init: false, side: 'server', describe: 'probe thread: stale-id sendPacket/disconnect and, in echo mode, probe packets to live sessions' },
+  { name: 'uring-buffers', key: 'uringBuffers', type: 'int', range: [0, URING_BUFFERS_MAX], init: 1024, side: 'server', describe: `io_uring: 4 KiB provided buffers per worker's ring for the multishot recv, a power of two from ${URING_BUFFERS_MIN}; 0 = a plain recv per read (the backend's log line says which)` },
 ] as const satisfies ReadonlyArray<Flag & { key: keyof ServerOptions }>;
 
 type ServerFlag = (typeof SERVER_FLAGS)[number];
@@ -184,6 +188,13 @@ function sendQueueProblem(o: ServerOptions): string[] {
   return [`--send-queue-limit must be at least --max-payload + ${header} (${o.maxPayload + header}, the --framing ${o.framing} header included), got ${o.sendQueueLimit}`];
 }
 
+/** --uring-buffers beyond its range check: 0 or a power of two from URING_BUFFERS_MIN (the ring's index is a mask). */
+function uringBuffersProblem(n: unknown): string[] {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n === 0 || n > URING_BUFFERS_MAX) return [];
+  if (n >= URING_BUFFERS_MIN && (n & (n - 1)) === 0) return [];
+  return [`--uring-buffers must be 0 (plain recv) or a power of two from ${URING_BUFFERS_MIN} to ${URING_BUFFERS_MAX}, got ${n}`];
+}
+
 /**
  * Merges `raw` over `defaults` and checks every option, collecting every problem
  * rather than stopping at the first (like k6): the user fixes a command line in one go.
@@ -200,6 +211,7 @@ export function resolveServerOptions(raw: RawServerOptions, defaults: ServerOpti
   if (options.zeroSendBuffer === true && typeof options.sendBuffer === 'number' && options.sendBuffer > 0) {
     problems.push('--zero-send-buffer sets SO_SNDBUF to 0: give it or a --send-buffer size, not both');
   }
+  problems.push(...uringBuffersProblem(options.uringBuffers));
   return problems.length === 0 ? { ok: true, options, problems: [] } : { ok: false, problems };
 }
 

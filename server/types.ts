@@ -65,6 +65,11 @@ export interface ServerOptions {
    * mode, bursts of probe packets to live sessions (serial 0xFFFFFFFF, see addon/src/core/prober.h).
    */
   probes: boolean;
+  /**
+   * io_uring only: 4 KiB provided buffers per worker's ring for the multishot recv (0 or a power of two from 8
+   * to 32768; 0 = a plain recv per read, as on a kernel without multishot recv).
+   */
+  uringBuffers: number;
 }
 
 /**

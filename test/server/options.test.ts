@@ -44,6 +44,16 @@ test('--send-buffer and --probes as a command line gives them', () => {
   assert.deepEqual(resolveServerOptions({ probes: 'maybe' }, DEFAULTS).problems, ['--probes must be true or false, got maybe']);
 });
 
+test('--uring-buffers is 0 (plain recv) or a power of two from 8 to 32768', () => {
+  for (const ok of [0, 8, 16, 1024, 32768]) assert.deepEqual(resolveServerOptions({ uringBuffers: ok }, DEFAULTS).problems, [], String(ok));
+  assert.equal(DEFAULTS.uringBuffers, 1024);
+  assert.deepEqual(resolveServerOptions({ uringBuffers: '12' }, DEFAULTS).problems, [
+    '--uring-buffers must be 0 (plain recv) or a power of two from 8 to 32768, got 12',
+  ]);
+  assert.deepEqual(resolveServerOptions({ uringBuffers: 4 }, DEFAULTS).problems.length, 1);
+  assert.deepEqual(resolveServerOptions({ uringBuffers: 65536 }, DEFAULTS).problems, ['--uring-buffers must be an integer from 0 to 32768, got 65536']);
+});
+
 test('the message names the flag, the range and the value given', () => {
   const r = resolveServerOptions({ maxPayload: 70000 }, DEFAULTS);
   assert.deepEqual(r.problems, ['--max-payload must be an integer from 0 to 65535, got 70000']);

@@ -23,3 +23,20 @@ export function readFaults(file = FAULTS_HEADER): Fault[] {
   if (faults.length === 0) throw new Error(`no X(NAME, backend, "what") entries in ${file}`);
   return faults;
 }
+
+/** A fault on a path the gate cannot reach, and the core test (test/addon/core/NAME.cpp) that catches it. */
+export interface CoreFault extends Fault {
+  caughtBy: string;
+}
+
+const CORE_ENTRY = /^\s*Y\((\w+),\s*(any|epoll|io_uring|iocp),\s*"((?:[^"\\]|\\.)*)",\s*(\w+)\)/;
+
+/** The second list of faults.h: Y(NAME, backend, "what", core_test). */
+export function readCoreFaults(file = FAULTS_HEADER): CoreFault[] {
+  const faults: CoreFault[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = CORE_ENTRY.exec(line);
+    if (m !== null) faults.push({ name: m[1]!, backend: m[2] as FaultBackend, breaks: m[3]!, caughtBy: m[4]! });
+  }
+  return faults;
+}

@@ -26,7 +26,8 @@ bool parseBackend(const std::string& s, Backend* out) {
 std::vector<Backend> availableBackends() { return {Backend::Iocp}; }
 
 std::unique_ptr<CompletionPort> createCompletionPort(Backend wanted, uint32_t capacity, uint32_t workers,
-                                                     std::string* log, std::string* error) {
+                                                     std::string* log, std::string* error, uint32_t uringBuffers) {
+  (void)uringBuffers;  // io_uring's alone
   if (wanted == Backend::Epoll || wanted == Backend::IoUring) {
     if (error) *error = std::string(backendName(wanted)) + " is Linux only (this build has iocp)";
     return nullptr;
@@ -47,13 +48,13 @@ std::vector<Backend> availableBackends() {
 }
 
 std::unique_ptr<CompletionPort> createCompletionPort(Backend wanted, uint32_t capacity, uint32_t workers,
-                                                     std::string* log, std::string* error) {
+                                                     std::string* log, std::string* error, uint32_t uringBuffers) {
   if (wanted == Backend::Iocp) {
     if (error) *error = "iocp is Windows only (build it with make TARGET=windows)";
     return nullptr;
   }
   if (wanted == Backend::IoUring) {
-    std::unique_ptr<CompletionPort> port = createIoUringPort(capacity, workers, error);
+    std::unique_ptr<CompletionPort> port = createIoUringPort(capacity, workers, error, uringBuffers);
     if (port && log) *log = "backend io_uring (asked for; " + port->tuning() + ")";
     return port;
   }
@@ -63,7 +64,7 @@ std::unique_ptr<CompletionPort> createCompletionPort(Backend wanted, uint32_t ca
     return port;
   }
   std::string why;
-  std::unique_ptr<CompletionPort> port = createIoUringPort(capacity, workers, &why);
+  std::unique_ptr<CompletionPort> port = createIoUringPort(capacity, workers, &why, uringBuffers);
   if (port) {
     if (log) *log = "backend io_uring (auto: kernel supports it; " + port->tuning() + ")";
     return port;

@@ -98,16 +98,26 @@ class CompletionPort {
   virtual bool hasPendingIo(uint64_t key) const = 0;
 };
 
+// io_uring's provided buffers (4 KiB each) per ring, for its multishot recv
+// (io_uring_port.cpp): the default, and the range a power of two must lie in.
+// 0 asks for a plain RECV per posted recv, as on a kernel without multishot recv.
+constexpr uint32_t kDefaultUringBuffers = 1024;
+constexpr uint32_t kMinUringBuffers = 8;      // kMaxHeld: one socket that stops reading may hold that many
+constexpr uint32_t kMaxUringBuffers = 32768;  // the kernel's limit on a buffer ring's entries
+
 // capacity = number of session slots (keys' slot bits are below it).
 std::unique_ptr<CompletionPort> createEpollPort(uint32_t capacity, std::string* error);
-std::unique_ptr<CompletionPort> createIoUringPort(uint32_t capacity, uint32_t workers, std::string* error);
+std::unique_ptr<CompletionPort> createIoUringPort(uint32_t capacity, uint32_t workers, std::string* error,
+                                                  uint32_t recvBuffers = kDefaultUringBuffers);
 std::unique_ptr<CompletionPort> createIocpPort(uint32_t capacity, uint32_t workers, std::string* error);
 
 // Backends compiled in and usable on this kernel, best first.
 std::vector<Backend> availableBackends();
 
 // Resolves Auto to the best available backend; the choice (and why) goes to *log.
+// uringBuffers: createIoUringPort's recvBuffers, when the backend is io_uring.
 std::unique_ptr<CompletionPort> createCompletionPort(Backend wanted, uint32_t capacity, uint32_t workers,
-                                                     std::string* log, std::string* error);
+                                                     std::string* log, std::string* error,
+                                                     uint32_t uringBuffers = kDefaultUringBuffers);
 
 }  // namespace lanstress

@@ -13,6 +13,13 @@
 // An iocp fault is caught under Wine by test/addon/iocp-wine.test.ts (the
 // Linux matrix skips it: iocp is not on this kernel).
 //
+// The second list holds faults on paths the gate's traffic cannot reach: a
+// buffer ring of 1024 runs dry only far beyond the gate's load. A core test
+// drives each such path on purpose, and test/addon/core.test.ts builds each of
+// these faults and proves that test fails on it (the gate's matrix leaves them out):
+//
+//   Y(NAME, backend it lives in, what it breaks, the core test that catches it)
+//
 // The #ifdef of each NAME sits at the line it breaks; grep for LANSTRESS_FAULT_NAME.
 #pragma once
 
@@ -40,4 +47,8 @@
   X(EPOLL_REARM_DROPS_OUT, epoll, "a send that hit EAGAIN is dropped instead of waiting for the output edge (lost wake-up)") \
   X(URING_FAILED_SEND_STAYS_PENDING, io_uring, "a failed send's completion leaves the send marked pending")    \
   X(URING_SHORT_SEND_AS_FULL, io_uring, "a short send completion is reported as if every byte had gone out")    \
+  X(URING_CANCEL_DROPS_HELD, io_uring, "a socket's multishot cancelled at the held limit gives its held buffers back unread") \
   X(IOCP_SKIP_PORT_ON_SUCCESS, iocp, "FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, yet an operation done at once is left to the port (two paths)")
+
+#define LANSTRESS_CORE_FAULT_LIST(Y)                                                                          \
+  Y(URING_ENOBUFS_REARMS, io_uring, "a recv whose multishot found the buffer ring dry re-arms it instead of a plain RECV", uring_recv_test)

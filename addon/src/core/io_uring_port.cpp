@@ -45,7 +45,9 @@
 // waiting then gets a new multishot, or, after ENOBUFS, a plain RECV into its
 // own iovecs. A session's shutdown() ends the multishot with EOF, so its posted
 // recv completes as before. Where the kernel refuses the buffer ring (before
-// 5.19) every recv is a plain RECV, as the log line says (tuning()).
+// 5.19), or the caller asked for no provided buffers (createIoUringPort's
+// recvBuffers 0: --uring-buffers 0), every recv is a plain RECV, as the log
+// line says (tuning()).
 //
 // user_data (64 bits) of an SQE/CQE:
 //
@@ -98,7 +100,8 @@ constexpr uint64_t kWakeTag = ~uint64_t{0};
 constexpr uint64_t kCancelTag = 0;
 constexpr uint64_t kMultishotOp = 3;
 
-// Provided buffers, per ring: 1024 x 4 KiB = 4 MiB of address space, resident
+// Provided buffers, per ring (the default of kDefaultUringBuffers,
+// completion_port.h): 1024 x 4 KiB = 4 MiB of address space, resident
 // only once data has passed through (a loaded ring cycles through them all;
 // idle sessions hold none). The kernel takes one buffer per CQE and a worker's
 // wait can bring thousands at once (every socket of the ring with data), so
@@ -107,13 +110,14 @@ constexpr uint64_t kMultishotOp = 3;
 // nothing worse). And the size: with 2 KiB a flood of 4 x 1000-byte messages
 // per connection took two CQEs per burst, the second mostly arriving before
 // the session had posted its next recv, and echoed 40% less than plain RECVs.
-constexpr unsigned kBufCount = 1024;  // a power of two (the ring's mask)
+// The count is the port's recvBuffers (a power of two: the ring's mask).
 constexpr unsigned kBufSize = 4096;
 constexpr uint16_t kBufGroup = 0;  // each ring has its own group 0
 // Buffers a socket may hold unread before its multishot is cancelled: a session
 // that stopped reading (closeWhenSent, a disconnect under way) must not drain
 // the ring that every other socket of the worker receives into.
 constexpr unsigned kMaxHeld = 8;
+static_assert(kMaxHeld <= kMinUringBuffers, "the smallest ring must let a socket reach the held limit before it runs dry");
 
 int sysSetup(unsigned entries, io_uring_params* p) {
   return static_cast<int>(::syscall(__NR_io_uring_setup, entries, p));
@@ -219,7 +223,8 @@ struct Ring {
   io_uring_buf_ring* bufRing = static_cast<io_uring_buf_ring*>(MAP_FAILED);
   uint8_t* bufMem = static_cast<uint8_t*>(MAP_FAILED);
   uint16_t bufTail = 0;  // owner's copy of bufRing->tail
-  BufMeta bufMeta[kBufCount];
+  unsigned bufCount = 0;  // a power of two, <= kMaxUringBuffers (a bid + 1 fits BufMeta's 16 bits)
+  std::unique_ptr<BufMeta[]> bufMeta;
 
   ~Ring() {
     if (sqes != MAP_FAILED) ::munmap(sqes, sqesLen);
@@ -229,28 +234,31 @@ struct Ring {
     // no longer writes into the buffers unmapped next.
     if (fd >= 0) ::close(fd);
     if (wakeFd >= 0) ::close(wakeFd);
-    if (bufRing != MAP_FAILED) ::munmap(bufRing, kBufCount * sizeof(io_uring_buf));
-    if (bufMem != MAP_FAILED) ::munmap(bufMem, size_t{kBufCount} * kBufSize);
+    if (bufRing != MAP_FAILED) ::munmap(bufRing, bufCount * sizeof(io_uring_buf));
+    if (bufMem != MAP_FAILED) ::munmap(bufMem, size_t{bufCount} * kBufSize);
   }
 
-  // Registers the provided-buffer ring and gives the kernel every buffer.
-  // 0 or the errno that refused it (the ring then receives with plain RECVs).
-  int setupBuffers() {
-    void* ringMem = ::mmap(nullptr, kBufCount * sizeof(io_uring_buf), PROT_READ | PROT_WRITE,
+  // Registers a provided-buffer ring of count buffers and gives the kernel
+  // every one. 0 or the errno that refused it (the ring then receives with
+  // plain RECVs).
+  int setupBuffers(unsigned count) {
+    bufCount = count;
+    bufMeta.reset(new BufMeta[count]);
+    void* ringMem = ::mmap(nullptr, bufCount * sizeof(io_uring_buf), PROT_READ | PROT_WRITE,
                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (ringMem == MAP_FAILED) return errno;
     bufRing = static_cast<io_uring_buf_ring*>(ringMem);
     // NORESERVE and untouched: a buffer costs memory once the kernel has received into it.
-    void* mem = ::mmap(nullptr, size_t{kBufCount} * kBufSize, PROT_READ | PROT_WRITE,
+    void* mem = ::mmap(nullptr, size_t{bufCount} * kBufSize, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (mem == MAP_FAILED) return errno;
     bufMem = static_cast<uint8_t*>(mem);
     io_uring_buf_reg reg{};
     reg.ring_addr = reinterpret_cast<uint64_t>(bufRing);
-    reg.ring_entries = kBufCount;
+    reg.ring_entries = bufCount;
     reg.bgid = kBufGroup;
     if (sysRegister(fd, IORING_REGISTER_PBUF_RING, &reg, 1) < 0) return errno;
-    for (unsigned bid = 0; bid < kBufCount; ++bid) giveBack(static_cast<uint16_t>(bid));
+    for (unsigned bid = 0; bid < bufCount; ++bid) giveBack(static_cast<uint16_t>(bid));
     multishot = true;
     return 0;
   }
@@ -261,7 +269,7 @@ struct Ring {
     // empty struct of size 1, i.e. 8 bytes late. The entries start at the
     // ring's first byte, and bufs[0].resv is where the tail lives, hence the
     // fields are written one by one.
-    io_uring_buf& b = reinterpret_cast<io_uring_buf*>(bufRing)[bufTail & (kBufCount - 1)];
+    io_uring_buf& b = reinterpret_cast<io_uring_buf*>(bufRing)[bufTail & (bufCount - 1)];
     b.addr = reinterpret_cast<uint64_t>(bufMem + size_t{bid} * kBufSize);
     b.len = kBufSize;
     b.bid = bid;
@@ -425,7 +433,13 @@ class IoUringPort final : public CompletionPort {
     for (uint32_t i = 0; i < capacity; ++i) pending_[i].store(0, std::memory_order_relaxed);
   }
 
-  std::string setup() {
+  // recvBuffers: provided buffers per ring (createIoUringPort).
+  std::string setup(uint32_t recvBuffers) {
+    if (recvBuffers != 0 && (recvBuffers < kMinUringBuffers || recvBuffers > kMaxUringBuffers ||
+                             (recvBuffers & (recvBuffers - 1)) != 0)) {
+      return "recvBuffers " + std::to_string(recvBuffers) + " is not 0 or a power of two from " +
+             std::to_string(kMinUringBuffers) + " to " + std::to_string(kMaxUringBuffers);
+    }
     // Each session has at most a recv and a send in flight: size the CQ for all of them.
     uint32_t perRing = capacity_ / ringCount_ + 1;
     unsigned cq = 512;  // at least twice the 256 SQ entries (the kernel refuses fewer)
@@ -447,16 +461,21 @@ class IoUringPort final : public CompletionPort {
       if (!why.empty()) return why;
     }
     if (!recv_) return "out of memory for the receive states";
+    if (recvBuffers == 0) {
+      // Asked for: the rings stay as a kernel without multishot recv leaves them (the EINVAL fallback).
+      recvMode_ = "plain recv (asked for: 0 provided buffers)";
+      return "";
+    }
     // Multishot receive on every ring or on none, so the log line tells the truth.
     for (uint32_t i = 0; i < ringCount_; ++i) {
-      int err = rings_[i].setupBuffers();
+      int err = rings_[i].setupBuffers(recvBuffers);
       if (err != 0) {
         for (uint32_t j = 0; j < ringCount_; ++j) rings_[j].multishot = false;
         recvMode_ = std::string("plain recv (provided-buffer ring refused: ") + std::strerror(err) + ")";
         return "";
       }
     }
-    recvMode_ = "multishot recv into " + std::to_string(kBufCount) + " x " + std::to_string(kBufSize / 1024) +
+    recvMode_ = "multishot recv into " + std::to_string(recvBuffers) + " x " + std::to_string(kBufSize / 1024) +
                 " KiB provided buffers per ring";
     return "";
   }
@@ -673,12 +692,19 @@ class IoUringPort final : public CompletionPort {
   // a multishot still armed is cancelled (its CQEs no longer match a key).
   void reset(Ring& r, RecvState& st) {
     if (st.armed && !st.cancelling) cancel(r, st);
+    dropHeld(r, st);
+    st = RecvState{};
+  }
+
+  // Every buffer the socket holds goes back to the ring, its data unread.
+  void dropHeld(Ring& r, RecvState& st) {
     while (st.heldHead != 0) {
       uint16_t bid = static_cast<uint16_t>(st.heldHead - 1);
       st.heldHead = r.bufMeta[bid].next;
       r.giveBack(bid);
     }
-    st = RecvState{};
+    st.heldTail = 0;
+    st.heldCount = 0;
   }
 
   void forget(Ring& r, uint64_t key) {
@@ -731,6 +757,9 @@ class IoUringPort final : public CompletionPort {
       return false;
     }
     if (!(flags & IORING_CQE_F_MORE)) st.armed = st.cancelling = false;
+#ifdef LANSTRESS_FAULT_URING_CANCEL_DROPS_HELD
+    if (res == -ECANCELED) dropHeld(r, st);  // fault: the held limit's cancel throws the held data away
+#endif
     bool plain = false;
     if (res > 0 && hasBuf) {
       BufMeta& b = r.bufMeta[bid];
@@ -744,7 +773,9 @@ class IoUringPort final : public CompletionPort {
     } else {
       if (hasBuf) r.giveBack(bid);
       if (res == -ENOBUFS) {
+#ifndef LANSTRESS_FAULT_URING_ENOBUFS_REARMS  // fault: a dry ring re-arms the multishot (the recv waits for buffers)
         plain = true;  // the ring ran dry: this recv reads into its own buffers
+#endif
       } else if (res == -EINVAL) {
         // A kernel with buffer rings but no multishot recv (5.19): plain from now on.
         r.multishot = false;
@@ -896,9 +927,10 @@ class IoUringPort final : public CompletionPort {
 
 }  // namespace
 
-std::unique_ptr<CompletionPort> createIoUringPort(uint32_t capacity, uint32_t workers, std::string* error) {
+std::unique_ptr<CompletionPort> createIoUringPort(uint32_t capacity, uint32_t workers, std::string* error,
+                                                  uint32_t recvBuffers) {
   std::unique_ptr<IoUringPort> port(new IoUringPort(capacity ? capacity : 1, workers ? workers : 1));
-  std::string why = port->setup();
+  std::string why = port->setup(recvBuffers);
   if (!why.empty()) {
     if (error) *error = why;
     return nullptr;

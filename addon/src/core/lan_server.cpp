@@ -101,7 +101,8 @@ bool LanServer::start(const LanServerOptions& options, ListenInfo* info, ServerE
   SocketHandle lfd = openListener(opt_, &bound, err);
   if (lfd == kInvalidSocket) return false;
   std::string log, perr;
-  std::unique_ptr<CompletionPort> port = createCompletionPort(opt_.backend, opt_.maxSessions, opt_.workers, &log, &perr);
+  std::unique_ptr<CompletionPort> port = createCompletionPort(opt_.backend, opt_.maxSessions, opt_.workers, &log, &perr,
+                                                                 opt_.uringBuffers);
   if (!port) {
     platform::closeSocket(lfd);
     bool missing = opt_.backend == Backend::IoUring || opt_.backend == Backend::Iocp;

@@ -41,6 +41,7 @@ const std::vector<OptionSpec> kTable = {
     {"sendBuffer", "--send-buffer", &O::sendBuffer, 0, 16u << 20},
     {"zeroSendBuffer", "--zero-send-buffer", &O::zeroSendBuffer},
     {"probes", "--probes", &O::probes},
+    {"uringBuffers", "--uring-buffers", &O::uringBuffers, 0, kMaxUringBuffers},
 };
 
 // Every name of a choice enum, in order: "echo, broadcast or js" (sep null), or joined by sep.
@@ -288,6 +289,11 @@ std::vector<OptionProblem> validateOptions(const LanServerOptions& o) {
   }
   if (o.zeroSendBuffer && o.sendBuffer > 0) {
     p.push_back({"zeroSendBuffer", "sets SO_SNDBUF to 0: give it or a --send-buffer size, not both"});
+  }
+  uint32_t n = o.uringBuffers;
+  if (n != 0 && (n < kMinUringBuffers || (n & (n - 1)) != 0)) {
+    p.push_back({"uringBuffers", "must be 0 (plain recv) or a power of two from " + std::to_string(kMinUringBuffers) + " to " +
+                                     std::to_string(kMaxUringBuffers) + " (got " + std::to_string(n) + ")"});
   }
   Cidr c;
   for (const std::string& s : o.allow) {

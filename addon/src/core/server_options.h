@@ -50,6 +50,9 @@ struct LanServerOptions {
   // Runs the watch thread's probes (prober.h) and holds race windows open now
   // and then (race_windows.h); the watch thread's sweep runs either way.
   bool probes = false;
+  // io_uring's provided buffers (4 KiB each) per worker's ring for its
+  // multishot recv; 0 = a plain RECV per recv (io_uring_port.cpp). Other backends ignore it.
+  uint32_t uringBuffers = kDefaultUringBuffers;
 };
 
 // Where an option lives; the member's type is the option's type.

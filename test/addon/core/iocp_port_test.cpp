@@ -15,8 +15,7 @@
 
 #include "check.h"
 #include "completion_port.h"
-#include "ip_address.h"
-#include "loopback_client.h"
+#include "port_fixture.h"
 #include "session_id.h"
 
 using namespace lanstress;
@@ -24,40 +23,8 @@ using namespace lanstress;
 #ifdef _WIN32
 namespace {
 
-// Waits up to 2 s for exactly one completion.
-bool waitOne(CompletionPort& port, Completion* out) {
-  Completion cs[4];
-  for (int i = 0; i < 20; ++i) {
-    int n = port.wait(cs, 4, 100);
-    if (n < 0) return false;
-    if (n == 0) continue;
-    CHECK_EQ(n, 1);
-    *out = cs[0];
-    return true;
-  }
-  return false;
-}
-
-// A connected pair on loopback: the server side (accepted) and the client.
-bool pair(SocketHandle* server, SocketHandle* client) {
-  in_addr lo{};
-  lo.s_addr = htonl(INADDR_LOOPBACK);
-  sockaddr_storage addr{};
-  int addrLen = toSockaddr(IpAddress::fromV4(lo), 0, &addr);
-  SocketHandle listener = kInvalidSocket;
-  sockaddr_storage bound{};
-  const char* what = nullptr;
-  if (platform::listenTcp(addr, addrLen, 4, &listener, &bound, &what) != 0) return false;
-  *client = test::connectLoopback(ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port), timeval{2, 0});
-  sockaddr_storage peer{};
-  int rc = EAGAIN;
-  for (int i = 0; i < 100 && rc == EAGAIN; ++i) {
-    rc = platform::acceptOne(listener, server, &peer);
-    if (rc == EAGAIN) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  platform::closeSocket(listener);
-  return rc == 0 && *client != kInvalidSocket;
-}
+using test::pair;
+using test::waitOne;
 
 void run() {
   std::string err;
