@@ -13,7 +13,9 @@ export const MAX_PAYLOAD_LIMIT = 65535;
 const MAX_SEED = 0xffff_ffff;
 /** --uring-buffers: kMinUringBuffers and kMaxUringBuffers of addon/src/core/completion_port.h. */
 const URING_BUFFERS_MIN = 8;
-const URING_BUFFERS_MAX = 32768;
+export const URING_BUFFERS_MAX = 32768;
+export const URING_BUFFERS_DEFAULT = 1024;
+export const URING_BUFFERS_HELP = `io_uring: 4 KiB provided buffers per worker's ring for the multishot recv, a power of two from ${URING_BUFFERS_MIN}; 0 = a plain recv per read (the backend's log line says which)`;
 
 /**
  * The server's options as flags, one line each: `stress server` derives its yargs options and
@@ -40,7 +42,7 @@ export const SERVER_FLAGS = [
   { name: 'send-buffer', key: 'sendBuffer', type: 'int', range: [0, 16 * 1024 * 1024], init: 0, side: 'server', describe: 'SO_SNDBUF of each accepted socket in bytes (0 = kernel default; small forces short, asynchronous sends)' },
   { name: 'zero-send-buffer', key: 'zeroSendBuffer', type: 'bool', init: false, side: 'server', describe: "SO_SNDBUF = 0 on each accepted socket, as the seeds do: every send completes asynchronously (not with --send-buffer)" },
   { name: 'probes', key: 'probes', type: 'bool', init: false, side: 'server', describe: 'probe thread: stale-id sendPacket/disconnect and, in echo mode, probe packets to live sessions' },
-  { name: 'uring-buffers', key: 'uringBuffers', type: 'int', range: [0, URING_BUFFERS_MAX], init: 1024, side: 'server', describe: `io_uring: 4 KiB provided buffers per worker's ring for the multishot recv, a power of two from ${URING_BUFFERS_MIN}; 0 = a plain recv per read (the backend's log line says which)` },
+  { name: 'uring-buffers', key: 'uringBuffers', type: 'int', range: [0, URING_BUFFERS_MAX], init: URING_BUFFERS_DEFAULT, side: 'server', describe: URING_BUFFERS_HELP },
 ] as const satisfies ReadonlyArray<Flag & { key: keyof ServerOptions }>;
 
 type ServerFlag = (typeof SERVER_FLAGS)[number];
@@ -188,11 +190,19 @@ function sendQueueProblem(o: ServerOptions): string[] {
   return [`--send-queue-limit must be at least --max-payload + ${header} (${o.maxPayload + header}, the --framing ${o.framing} header included), got ${o.sendQueueLimit}`];
 }
 
-/** --uring-buffers beyond its range check: 0 or a power of two from URING_BUFFERS_MIN (the ring's index is a mask). */
+/**
+ * --uring-buffers beyond its range check (the ring's index is a mask): why n is refused, or null.
+ * Shared with `stress run`'s flag of the same name.
+ */
+export function uringBuffersRefusal(n: unknown): string | null {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n === 0 || n > URING_BUFFERS_MAX) return null;
+  if (n >= URING_BUFFERS_MIN && (n & (n - 1)) === 0) return null;
+  return `must be 0 (plain recv) or a power of two from ${URING_BUFFERS_MIN} to ${URING_BUFFERS_MAX}`;
+}
+
 function uringBuffersProblem(n: unknown): string[] {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n === 0 || n > URING_BUFFERS_MAX) return [];
-  if (n >= URING_BUFFERS_MIN && (n & (n - 1)) === 0) return [];
-  return [`--uring-buffers must be 0 (plain recv) or a power of two from ${URING_BUFFERS_MIN} to ${URING_BUFFERS_MAX}, got ${n}`];
+  const why = uringBuffersRefusal(n);
+  return why === null ? [] : [`--uring-buffers ${why}, got ${String(n)}`];
 }
 
 /**

@@ -75,6 +75,8 @@ export interface RunOptions {
   sourceIps: string[];
   /** Embedded server: bytes queued per session before a slow reader is disconnected (sendQueueFull). */
   sendQueueLimit: number;
+  /** The embedded server's io_uring provided buffers per ring (0 = plain recv). */
+  uringBuffers: number;
   /** badInput / slowReader traffic: share of connections that misbehave (the rest send echoes). */
   offenderFraction: number;
   /** Set by a scenario that overfills the server (max-sessions): connections closed before any byte are refusals, not errors. */

@@ -13,6 +13,7 @@ import { Problems, readChoice, readList, readNumber, readText } from '../flags/v
 import { parseSourceIps } from './source-ips';
 import { formatShard, MAX_START_WAIT_MS, parseShard, parseStartAt, type Shard } from './shard';
 import { isLoopbackHost, formatHostPort } from '../../server/loopback';
+import { URING_BUFFERS_DEFAULT, URING_BUFFERS_HELP, URING_BUFFERS_MAX, uringBuffersRefusal } from '../../server/options';
 import { formatStages, parseStages, SET_BY_RATED_STAGES, SET_BY_STAGES, stagesRated, type Stage } from './stages-option';
 import { stagesDurationSec, stagesPeakClients } from '../../dummy-client/stages';
 import { mixEnvelope, type MixEntry } from '../../dummy-client/payload-mix';
@@ -98,6 +99,7 @@ export const RUN_FLAGS = [
   { name: 'io', id: 'io', key: 'io', type: 'enum', choices: FLEET_IO_CHOICES, init: 'auto', side: 'fleet', describe: "the fleet's sockets: native (the addon's epoll engine, one per client worker, events in batches; Linux), net (Node's net module), or auto: native where the addon has the engine, net elsewhere. The report's options say which ran. --protocol and bad-input / slow-reader offenders stay on net" },
   { name: 'lifetime', id: 'lifetime', key: 'lifetimeMs', type: 'duration', unit: 'ms', range: [0, DAY_S * 1000], init: 0, side: 'fleet', describe: 'churn: reconnect each connection after this time (0 = keep)' },
   { name: 'source-ips', id: 'sourceIps', key: 'sourceIps', type: 'string', init: [], shown: 'none', side: 'fleet', describe: 'spread connections over loopback sources: a count, A-B range or comma list (past ~28k ports of one address)' },
+  { name: 'uring-buffers', id: 'uringBuffers', key: 'uringBuffers', type: 'int', range: [0, URING_BUFFERS_MAX], init: URING_BUFFERS_DEFAULT, side: 'server', server: '--uring-buffers', describe: `embedded server, ${URING_BUFFERS_HELP}` },
   { name: 'send-queue-limit', id: 'sendQueueLimit', key: 'sendQueueLimit', type: 'size', range: [1, 1 << 30], init: DEFAULT_SEND_QUEUE_LIMIT, side: 'server', server: '--send-queue-limit', describe: "embedded server's bytes queued per session before a slow reader is cut" },
   { name: 'offenders', id: 'offenders', key: 'offenderFraction', type: 'number', range: [0, 1], init: 1, side: 'fleet', describe: 'bad-input / slow-reader traffic: share of connections that misbehave' },
   { name: 'out', id: 'out', key: 'out', type: 'string', init: 'reports', side: 'output', describe: 'directory for the JSON report' },
@@ -351,6 +353,8 @@ function crossChecks(p: Problems, raw: RawRunArgs, o: RunOptions): void {
   if (o.sendQueueLimit < o.maxPayload + header) {
     p.add('send-queue-limit', raw.sendQueueLimit ?? String(o.sendQueueLimit), `must hold one whole packet: at least --max-payload + ${header} (${o.maxPayload + header}, the --framing ${framingText(o.framing)} header included)`);
   }
+  const uringRefusal = uringBuffersRefusal(o.uringBuffers);
+  if (uringRefusal !== null) p.add('uring-buffers', raw.uringBuffers ?? String(o.uringBuffers), uringRefusal);
   if (o.serverZeroSendBuffer && o.serverSendBuffer > 0 && raw.serverSendBuffer !== undefined) {
     p.add('zero-send-buffer', 'true', `sets SO_SNDBUF to 0: give it or --send-buffer (${o.serverSendBuffer}), not both`);
   }

@@ -111,6 +111,13 @@ test('--send-buffer and --probes reach the embedded server and the report', () =
   assert.ok(!serverArgs({ ...plain, backend: 'epoll' }).includes('--probes'));
 });
 
+test('--uring-buffers reaches the embedded server; not a power of two is refused naming the flag', () => {
+  const args = serverArgs({ ...ok({ uringBuffers: '16' }), backend: 'io_uring' });
+  assert.equal(args[args.indexOf('--uring-buffers') + 1], '16');
+  assert.equal(ok({}).uringBuffers, 1024);
+  for (const bad of ['100', '4']) assert.match(errorsOf(resolveRunOptions({ uringBuffers: bad }, {}, env)).join('\n'), new RegExp(`--uring-buffers "${bad}": must be 0 \\(plain recv\\) or a power of two`));
+});
+
 test('the report view of the options is flat and complete', () => {
   const rec = optionsRecord(ok({ payload: '16-64', target: '127.0.0.2:7000', threshold: ['p99<20ms'] }));
   assert.equal(rec.payload, '16-64');
