@@ -413,7 +413,7 @@ async function startTarget(options: SingleRunOptions, ctx: RunContext): Promise<
   const { progress, io } = ctx;
   if (options.target.kind === 'external') {
     const { host, port } = options.target;
-    progress.note(`target ${formatHostPort(host, port)} (external: server checks unknown); ${options.clients} clients for ${options.durationSec} s`);
+    progress.note(`target ${formatHostPort(host, port)} (external: server checks unknown); ${options.clients} clients (${options.io} sockets) for ${options.durationSec} s`);
     return { embedded: null, host: ctx.targetAddress ?? host, port, backend: null, bin: null, rss: null };
   }
   const serverBin = options.serverBin === null ? null : path.resolve(options.serverBin);
@@ -436,7 +436,7 @@ async function startTarget(options: SingleRunOptions, ctx: RunContext): Promise<
   const binary = serverBin ?? options.serverCmd;
   const bin = binary === null ? null : { binary, build: info.build ?? 'unknown', faults: info.faults ?? [] };
   const built = bin === null ? '' : `, ${bin.binary} [${bin.build}${bin.faults.length > 0 ? ` FAULT=${bin.faults.join(',')}` : ''}]`;
-  progress.note(`server pid ${embedded.pid} listening on ${formatHostPort(info.host, info.port)} (${info.backend}${built}); ${options.clients} clients for ${options.durationSec} s`);
+  progress.note(`server pid ${embedded.pid} listening on ${formatHostPort(info.host, info.port)} (${info.backend}${built}); ${options.clients} clients (${options.io} sockets) for ${options.durationSec} s`);
   const rss = embedded.pid === undefined ? null : new RssTracker(embedded.pid);
   rss?.sample();
   return { embedded, host: info.host, port: info.port, backend: info.backend, bin, rss };
