@@ -180,6 +180,12 @@ function summarise(repeats: readonly FleetRepeat[]): FleetSummary {
   };
 }
 
+/** The sockets a pass ran on, as its reports say (one word when every repeat agrees). */
+function socketsOf(repeats: readonly FleetRepeat[], pass: (r: FleetRepeat) => StressPass | null): string {
+  const seen = [...new Set(repeats.map((r) => pass(r)?.io).filter((io): io is string => io !== undefined))];
+  return seen.length === 0 ? 'unmeasured' : seen.join('/');
+}
+
 function fleetMarkdown(plan: FleetPlan, repeats: readonly FleetRepeat[], sum: FleetSummary, baselineCli: string | null): string {
   const offered = plan.clients * plan.ratePerConn;
   const row = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
@@ -187,7 +193,7 @@ function fleetMarkdown(plan: FleetPlan, repeats: readonly FleetRepeat[], sum: Fl
   const lines = [
     `## bench:fleet — ${plan.clients} conns × ${plan.ratePerConn} msg/s (${fmt(offered)} offered), ${plan.size}-byte messages, against the C epoll echo server; median (min–max) of ${repeats.length} repeat(s), ${plan.durationSec} s windows`,
     '',
-    row(['', 'lanstress fleet (verifies every byte)', 'C load client (verifies nothing)', 'fleet / C']),
+    row(['', `lanstress fleet, ${socketsOf(repeats, (r) => r.stress)} sockets (verifies every byte)`, 'C load client (verifies nothing)', 'fleet / C']),
     row(['---', '---', '---', '---']),
     row(['echoes per client CPU-second', `${fmtSpread(sum.stressVerifiedPerCpuSec)} (verified)`, fmtSpread(sum.cEchoesPerCpuSec), fmtSpread(sum.ratio)]),
     row(['client CPU-s per 1M echoes', fmtSpread(sum.stressCpuSecPerMEchoes), fmtSpread(sum.cCpuSecPerMEchoes), '']),
@@ -203,7 +209,7 @@ function fleetMarkdown(plan: FleetPlan, repeats: readonly FleetRepeat[], sum: Fl
       '',
       `### against the baseline fleet (${baselineCli}), same repeats`,
       '',
-      row(['', 'this fleet', 'baseline fleet', 'this / baseline']),
+      row(['', `this fleet (${socketsOf(repeats, (r) => r.stress)})`, `baseline fleet (${socketsOf(repeats, (r) => r.baseline)})`, 'this / baseline']),
       row(['---', '---', '---', '---']),
       row(['verified echoes per client CPU-second', fmtSpread(sum.stressVerifiedPerCpuSec), fmtSpread(sum.baselineVerifiedPerCpuSec), fmtSpread(sum.baselineRatio)]),
       row(['echoes/s achieved', fmtSpread(sum.stressEchoesPerSec), fmtSpread(sum.baselineEchoesPerSec), '']),

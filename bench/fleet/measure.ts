@@ -41,6 +41,8 @@ export interface StressPass {
   p99Ms: number | null;
   integrityErrors: number;
   workers: number;
+  /** The sockets the fleet ran on (stress --io, resolved). */
+  io: string;
 }
 
 export interface CClientPass {
@@ -133,6 +135,7 @@ export async function measureStress(plan: FleetPlan, port: number, cli: string, 
     p99Ms: report.p99Ms,
     integrityErrors: report.integrityErrors,
     workers: report.workers,
+    io: report.io,
   };
 }
 

@@ -22,6 +22,8 @@ export interface StressReportFields {
   p99Ms: number | null;
   maxLagMs: number;
   workers: number;
+  /** The fleet's sockets as the run resolved them (options.io); a report from before --io has none: net, its only layer. */
+  io: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -33,6 +35,11 @@ function field(obj: unknown, pathText: string): unknown {
     at = (at as Obj)[key];
   }
   return at;
+}
+
+function optionalText(obj: unknown, pathText: string): string | null {
+  const v = field(obj, pathText);
+  return typeof v === 'string' ? v : null;
 }
 
 function numberAt(obj: unknown, pathText: string): number {
@@ -64,5 +71,6 @@ export function readStressReport(file: string): StressReportFields {
     p99Ms: percentile('p99'),
     maxLagMs: numberAt(report, 'results.client.maxLagMs'),
     workers: numberAt(report, 'results.client.workers'),
+    io: optionalText(report, 'options.io') ?? 'net',
   };
 }

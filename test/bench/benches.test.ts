@@ -115,6 +115,9 @@ test('bench:fleet --quick measures the fleet, the C client and a baseline checko
     assert.equal(repeat.error, null, String(repeat.error));
     const stress = repeat.stress as Record<string, unknown>;
     positive(stress.verifiedEchoes, 'stress.verifiedEchoes');
+    // The sockets the run resolved --io auto to, as its report says, name the fleet's column.
+    assert.ok(stress.io === 'native' || stress.io === 'net', String(stress.io));
+    assert.match(run.stdout, new RegExp(`lanstress fleet, ${String(stress.io)} sockets`));
     positive(stress.cpuSec, 'stress.cpuSec');
     positive(stress.verifiedPerCpuSec, 'stress.verifiedPerCpuSec');
     assert.equal(typeof stress.lagMeanMs, 'number');
