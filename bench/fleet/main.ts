@@ -81,7 +81,6 @@ function resolveArgs(argv: readonly string[]): FleetArgs | 'help' {
   };
 }
 
-/** DIR/dist/stress/cli.js of --baseline DIR; a usage error naming the flag when it is not there. */
 /** stress's own --io choices (dummy-client/types.ts), so the bench accepts exactly what stress does. */
 function fleetIo(value: string | undefined): FleetIoChoice {
   if (value === undefined) return 'auto';
@@ -90,6 +89,7 @@ function fleetIo(value: string | undefined): FleetIoChoice {
   return known;
 }
 
+/** DIR/dist/stress/cli.js of --baseline DIR; a usage error naming the flag when it is not there. */
 function baselineCli(dir: string | undefined): string | null {
   if (dir === undefined) return null;
   const cli = path.resolve(dir, 'dist', 'stress', 'cli.js');

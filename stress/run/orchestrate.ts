@@ -132,8 +132,10 @@ export function serverArgs(o: SingleRunOptions): string[] {
   return ['--stats-json', '--port', '0', ...embeddedServerFlags(o)];
 }
 
-/** Connects once to an external target so a typo fails fast as bad input, not as a run full of errors. */
-/** An external target answers a connect: the address that answered, or the problem. */
+/**
+ * Connects once to an external target so a typo fails fast as bad input, not as a run full of
+ * errors. Returns the address that answered (where the fleet then connects), or the problem.
+ */
 function probe(host: string, port: number): Promise<{ address: string } | { problem: string }> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });

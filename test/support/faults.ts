@@ -12,14 +12,19 @@ export interface Fault {
   breaks: string;
 }
 
-const ENTRY = /^\s*X\((\w+),\s*(any|epoll|io_uring|iocp),\s*"((?:[^"\\]|\\.)*)"\)/;
+/** Each line of faults.h's list `tag`: the macro's arguments after NAME, backend and "what". */
+function readEntries(file: string, tag: 'X' | 'Y', more: string): Array<{ fault: Fault; extra: string[] }> {
+  const entry = new RegExp(`^\\s*${tag}\\((\\w+),\\s*(any|epoll|io_uring|iocp),\\s*"((?:[^"\\\\]|\\\\.)*)"${more}\\)`);
+  const out: Array<{ fault: Fault; extra: string[] }> = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = entry.exec(line);
+    if (m !== null) out.push({ fault: { name: m[1]!, backend: m[2] as FaultBackend, breaks: m[3]! }, extra: m.slice(4) });
+  }
+  return out;
+}
 
 export function readFaults(file = FAULTS_HEADER): Fault[] {
-  const faults: Fault[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = ENTRY.exec(line);
-    if (m !== null) faults.push({ name: m[1]!, backend: m[2] as FaultBackend, breaks: m[3]! });
-  }
+  const faults = readEntries(file, 'X', '').map((e) => e.fault);
   if (faults.length === 0) throw new Error(`no X(NAME, backend, "what") entries in ${file}`);
   return faults;
 }
@@ -29,14 +34,7 @@ export interface CoreFault extends Fault {
   caughtBy: string;
 }
 
-const CORE_ENTRY = /^\s*Y\((\w+),\s*(any|epoll|io_uring|iocp),\s*"((?:[^"\\]|\\.)*)",\s*(\w+)\)/;
-
 /** The second list of faults.h: Y(NAME, backend, "what", core_test). */
 export function readCoreFaults(file = FAULTS_HEADER): CoreFault[] {
-  const faults: CoreFault[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = CORE_ENTRY.exec(line);
-    if (m !== null) faults.push({ name: m[1]!, backend: m[2] as FaultBackend, breaks: m[3]!, caughtBy: m[4]! });
-  }
-  return faults;
+  return readEntries(file, 'Y', ',\\s*(\\w+)').map((e) => ({ ...e.fault, caughtBy: e.extra[0]! }));
 }

@@ -105,6 +105,11 @@ constexpr uint32_t kDefaultUringBuffers = 1024;
 constexpr uint32_t kMinUringBuffers = 8;      // kMaxHeld: one socket that stops reading may hold that many
 constexpr uint32_t kMaxUringBuffers = 32768;  // the kernel's limit on a buffer ring's entries
 
+// 0, or a power of two (the ring's index is a mask) in [kMinUringBuffers, kMaxUringBuffers].
+constexpr bool uringBuffersValid(uint32_t n) {
+  return n == 0 || (n >= kMinUringBuffers && n <= kMaxUringBuffers && (n & (n - 1)) == 0);
+}
+
 // capacity = number of session slots (keys' slot bits are below it).
 std::unique_ptr<CompletionPort> createEpollPort(uint32_t capacity, std::string* error);
 std::unique_ptr<CompletionPort> createIoUringPort(uint32_t capacity, uint32_t workers, std::string* error,

@@ -435,8 +435,7 @@ class IoUringPort final : public CompletionPort {
 
   // recvBuffers: provided buffers per ring (createIoUringPort).
   std::string setup(uint32_t recvBuffers) {
-    if (recvBuffers != 0 && (recvBuffers < kMinUringBuffers || recvBuffers > kMaxUringBuffers ||
-                             (recvBuffers & (recvBuffers - 1)) != 0)) {
+    if (!uringBuffersValid(recvBuffers)) {
       return "recvBuffers " + std::to_string(recvBuffers) + " is not 0 or a power of two from " +
              std::to_string(kMinUringBuffers) + " to " + std::to_string(kMaxUringBuffers);
     }

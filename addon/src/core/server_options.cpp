@@ -290,10 +290,9 @@ std::vector<OptionProblem> validateOptions(const LanServerOptions& o) {
   if (o.zeroSendBuffer && o.sendBuffer > 0) {
     p.push_back({"zeroSendBuffer", "sets SO_SNDBUF to 0: give it or a --send-buffer size, not both"});
   }
-  uint32_t n = o.uringBuffers;
-  if (n != 0 && (n < kMinUringBuffers || (n & (n - 1)) != 0)) {
+  if (!uringBuffersValid(o.uringBuffers)) {
     p.push_back({"uringBuffers", "must be 0 (plain recv) or a power of two from " + std::to_string(kMinUringBuffers) + " to " +
-                                     std::to_string(kMaxUringBuffers) + " (got " + std::to_string(n) + ")"});
+                                     std::to_string(kMaxUringBuffers) + " (got " + std::to_string(o.uringBuffers) + ")"});
   }
   Cidr c;
   for (const std::string& s : o.allow) {
