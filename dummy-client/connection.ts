@@ -40,7 +40,8 @@ import { BroadcastChecker, EchoChecker, Verdict } from './integrity';
 import { RawStreamVerifier } from './raw-stream';
 import { planChaosWrite, planStall } from './chaos-traffic';
 import { drawPayloadLen } from './payload-mix';
-import { CLOSING_GRACE_MS, performChaosAction, planChaos, type ChaosPlan } from './chaos-actions';
+import { performChaosAction, planChaos, type ChaosPlan } from './chaos-actions';
+import { ConnectionLife } from './connection-life';
 import { SlowReaderFlood, SplitWrite, Stall, isOffender, writeBadInput, type StallHost } from './misbehaving';
 import { connectNet, type FleetSocket, type SocketHandlers } from './transport';
 import { connectNative } from './native-socket';
@@ -117,18 +118,11 @@ export type ConnState = 'connecting' | 'open' | 'closing' | 'closed';
  */
 export type CutReason = ChaosAction | 'lifetime' | 'scaleDown' | 'badInput' | 'slowReader' | 'server' | 'refused' | 'stall' | 'junk';
 
-export class Connection implements SocketHandlers {
-  state: ConnState = 'connecting';
-  /** Set when the scenario cut this connection on purpose: its in-flight packets are abandoned. */
-  cutAction: CutReason | null = null;
+export class Connection extends ConnectionLife<FleetSocket, ConnectionHost> implements SocketHandlers {
   /** This connection misbehaves on purpose (badInput / slowReader traffic). */
   readonly offender: boolean;
   /** badInput: when a header the server must reject (oversize or garbage) was written, ns; -1 if none. */
   detectableBadInputAtNs = -1;
-  /** False once the connection must not send again (cut, draining, stopping). */
-  sending = true;
-  /** Set once every packet is classified: later bytes are ignored. */
-  finished = false;
   readonly checker: EchoChecker;
   readonly plan: ChaosPlan;
   openedAtNs = 0;
@@ -138,7 +132,6 @@ export class Connection implements SocketHandlers {
   /** In the pool's deferred-pump queue: owned by the pool. */
   pumpQueued = false;
 
-  private socket: FleetSocket | null = null;
   /** The socket is the native engine's (copies on write), not net's (keeps the Buffer). */
   private native = false;
   private readonly framing: Framing;
@@ -160,9 +153,6 @@ export class Connection implements SocketHandlers {
   private nextDueNs = 0;
   /** Closed loop with a think time: when the current think ends, or -1 when none is under way. */
   private thinkUntilNs = -1;
-  private connectStartNs = 0;
-  private closingDeadlineNs = Infinity;
-  private errorCode: string | null = null;
   private nowCache = 0;
   /** Bytes ever received: a connection the server closes before any is a refusal (maxSessions). */
   private received = 0;
@@ -174,11 +164,12 @@ export class Connection implements SocketHandlers {
   private readonly stall: Stall | null;
 
   constructor(
-    private readonly host: ConnectionHost,
+    host: ConnectionHost,
     readonly slot: number,
     readonly serial: number,
     private readonly localAddress: string | undefined,
   ) {
+    super(host);
     const cfg = host.config;
     this.rng = new Prng(mix32((cfg.seed ^ mix32(serial)) >>> 0));
     this.framing = cfg.framing;
@@ -321,16 +312,16 @@ export class Connection implements SocketHandlers {
   }
 
   onClose(): void {
-    const connected = this.state !== 'connecting';
-    if (connected && this.cutAction === null && !this.finished) {
-      if (this.stall !== null && this.stall.phase !== 'none') this.cutAction = 'stall';
-      else if (this.received === 0 && this.host.config.serverMayRefuse === true) this.cutAction = 'refused';
-      else if (this.host.config.serverMayCut === true) this.cutAction = 'server';
-    }
-    this.state = 'closed';
-    this.sending = false;
-    this.socket = null;
-    this.finish();
+    this.socketClosed();
+  }
+
+  protected expectedServerCut(): CutReason | null {
+    if (this.stall !== null && this.stall.phase !== 'none') return 'stall';
+    if (this.received === 0 && this.host.config.serverMayRefuse === true) return 'refused';
+    return this.host.config.serverMayCut === true ? 'server' : null;
+  }
+
+  protected reportClosed(connected: boolean): void {
     this.host.closed(this, connected, this.errorCode);
   }
 
@@ -557,20 +548,8 @@ export class Connection implements SocketHandlers {
 
   /** Periodic checks: echo timeouts, chaos, churn, closing deadlines. */
   housekeeping(nowNs: number): void {
+    if (!this.endOverdue(nowNs)) return;
     const cfg = this.host.config;
-    if (this.state === 'connecting') {
-      // A SYN nobody answers (a full accept queue drops it) would hang for minutes of kernel retries.
-      if (nowNs - this.connectStartNs > cfg.connectTimeoutMs * 1e6) {
-        this.errorCode = 'ETIMEDOUT';
-        this.socket?.destroy();
-      }
-      return;
-    }
-    if (this.state === 'closing' && nowNs > this.closingDeadlineNs) {
-      this.socket?.destroy();
-      return;
-    }
-    if (this.state !== 'open') return;
     const stall = this.stall;
     if (stall !== null && stall.over(nowNs)) this.endStall(stall, nowNs);
     const awaitingEchoes = !this.stalled && nowNs >= (stall?.quietUntilNs ?? 0);
@@ -592,55 +571,20 @@ export class Connection implements SocketHandlers {
     if (cfg.connectionLifetimeMs > 0 && lifeMs >= cfg.connectionLifetimeMs) this.retire();
   }
 
-  /** Churn, or the pool closing connections to follow a stage: stop sending, let in-flight echoes return, then close gracefully. */
-  retire(reason: 'lifetime' | 'scaleDown' = 'lifetime'): void {
-    this.sending = false;
-    this.cutAction = reason;
-    if (this.checker.inFlight === 0) this.closeGracefully();
-    else this.closeGracefullyWhenDrained();
+  protected drained(): boolean {
+    return this.checker.inFlight === 0;
   }
 
-  private closeGracefullyWhenDrained(): void {
-    this.state = 'closing';
-    this.closingDeadlineNs = this.host.nowNs() + CLOSING_GRACE_MS * 1e6;
-    const poll = (): void => {
-      if (this.socket === null) return;
-      if (this.checker.inFlight === 0 || this.host.nowNs() > this.closingDeadlineNs) this.closeGracefully();
-      else setTimeout(poll, 20).unref();
-    };
-    poll();
-  }
-
-  /** FIN, then wait for the server's close (bounded by housekeeping's deadline). */
-  closeGracefully(): void {
-    this.sending = false;
+  protected override completeWrite(): void {
     this.flushSplit();
-    const s = this.socket;
-    if (s === null) return;
-    this.state = 'closing';
-    this.closingDeadlineNs = this.host.nowNs() + CLOSING_GRACE_MS * 1e6;
-    s.end();
   }
 
-  destroy(): void {
-    this.socket?.destroy();
+  protected performCut(s: FleetSocket, action: ChaosAction, nowNs: number): number | null {
+    return performChaosAction(s, action, this.plan, this.host.config, (packets) => this.writeBurst(packets, nowNs));
   }
 
-  /** Performs one chaos action now (chaos-actions.ts); what is in flight is abandoned. */
-  cut(action: ChaosAction): void {
-    const s = this.socket;
-    if (s === null || this.state !== 'open') return;
-    const now = this.host.nowNs();
-    // A cut writes whole frames of its own (or a partial one on purpose): a split write completes first.
-    this.flushSplit();
-    this.cutAction = action;
-    this.sending = false;
-    this.host.chaosCounts[action]++;
-    const closingMs = performChaosAction(s, action, this.plan, this.host.config, (packets) => this.writeBurst(packets, now));
+  protected recordCut(action: ChaosAction): void {
     this.host.recordCut(this, action);
-    if (closingMs === null) return;
-    this.state = 'closing';
-    this.closingDeadlineNs = now + closingMs * 1e6;
   }
 
   /**

@@ -15,10 +15,11 @@
  */
 import * as net from 'node:net';
 import type { ChaosAction } from './types';
-import type { ConnState, CutReason } from './connection';
+import type { CutReason } from './connection';
 import { openLoopInFlight, PAUSED_PERIOD_NS } from './connection';
 import { Prng, mix32 } from './codec';
 import { CLOSING_GRACE_MS, performChaosAction, planChaos, type ChaosPlan } from './chaos-actions';
+import { ConnectionLife } from './connection-life';
 import type { Check, Protocol, ProtocolConn, Request } from './protocol';
 import type { PoolHost, PooledConnection } from './pooled';
 
@@ -37,19 +38,14 @@ interface Awaited {
   answered: boolean;
 }
 
-export class ProtocolConnection implements PooledConnection {
-  state: ConnState = 'connecting';
-  cutAction: CutReason | null = null;
+export class ProtocolConnection extends ConnectionLife<net.Socket, PoolHost> implements PooledConnection {
   readonly detectableBadInputAtNs = -1;
-  sending = true;
-  finished = false;
   readonly plan: ChaosPlan;
   armedTick = -1;
   armedDueNs = 0;
   pumpQueued = false;
   readonly checker: PooledConnection['checker'];
 
-  private socket: net.Socket | null = null;
   private readonly conn: ProtocolConn;
   private readonly awaited = new Map<number, Awaited>();
   /** Timed-out tags and the responses they still expected, oldest first. */
@@ -63,17 +59,15 @@ export class ProtocolConnection implements PooledConnection {
   private inFlightCap: number;
   private nextDueNs = 0;
   private openedAtNs = 0;
-  private connectStartNs = 0;
-  private closingDeadlineNs = Infinity;
-  private errorCode: string | null = null;
 
   constructor(
-    private readonly host: PoolHost,
+    host: PoolHost,
     private readonly protocol: Protocol,
     readonly slot: number,
     readonly serial: number,
     private readonly localAddress: string | undefined,
   ) {
+    super(host);
     const cfg = host.config;
     this.conn = { serial, seed: cfg.seed, clients: cfg.shard?.fleetClients ?? cfg.clients, state: {}, rng: new Prng(mix32((cfg.seed ^ mix32(serial)) >>> 0)) };
     this.plan = planChaos(cfg, serial);
@@ -311,15 +305,15 @@ export class ProtocolConnection implements PooledConnection {
     if (this.awaited.size < this.inFlightCap) this.host.arm(this, this.nextDueNs);
   }
 
-  private readonly onClose = (): void => {
-    const connected = this.state !== 'connecting';
-    if (connected && this.cutAction === null && !this.finished && this.host.config.serverMayCut === true) this.cutAction = 'server';
-    this.state = 'closed';
-    this.sending = false;
-    this.socket = null;
-    this.finish();
+  private readonly onClose = (): void => this.socketClosed();
+
+  protected expectedServerCut(): CutReason | null {
+    return this.host.config.serverMayCut === true ? 'server' : null;
+  }
+
+  protected reportClosed(connected: boolean): void {
     this.host.closed(this, connected, this.errorCode);
-  };
+  }
 
   /** Classifies what is still awaited: abandoned when cut on purpose, lost otherwise. */
   finish(): void {
@@ -345,19 +339,8 @@ export class ProtocolConnection implements PooledConnection {
   }
 
   housekeeping(nowNs: number): void {
+    if (!this.endOverdue(nowNs)) return;
     const cfg = this.host.config;
-    if (this.state === 'connecting') {
-      if (nowNs - this.connectStartNs > cfg.connectTimeoutMs * 1e6) {
-        this.errorCode = 'ETIMEDOUT';
-        this.socket?.destroy();
-      }
-      return;
-    }
-    if (this.state === 'closing' && nowNs > this.closingDeadlineNs) {
-      this.socket?.destroy();
-      return;
-    }
-    if (this.state !== 'open') return;
     if (!this.finished && this.cutAction === null && cfg.echoTimeoutMs > 0) this.expire(nowNs, cfg.echoTimeoutMs * 1e6);
     if (!this.sending) return;
     const lifeMs = (nowNs - this.openedAtNs) / 1e6;
@@ -389,62 +372,28 @@ export class ProtocolConnection implements PooledConnection {
     if (this.awaited.size < this.inFlightCap) this.host.arm(this, this.nextDueNs);
   }
 
-  /** Churn, or the pool closing connections to follow a stage: stop sending, let awaited responses come, then close gracefully. */
-  retire(reason: 'lifetime' | 'scaleDown' = 'lifetime'): void {
-    this.sending = false;
-    this.cutAction = reason;
-    this.state = 'closing';
-    this.closingDeadlineNs = this.host.nowNs() + CLOSING_GRACE_MS * 1e6;
-    const poll = (): void => {
-      if (this.socket === null) return;
-      if (this.awaitedResponses === 0 || this.host.nowNs() > this.closingDeadlineNs) this.closeGracefully();
-      else setTimeout(poll, 20).unref();
-    };
-    poll();
+  protected drained(): boolean {
+    return this.awaitedResponses === 0;
   }
 
   stopSending(): void {
     this.sending = false;
   }
 
-  closeGracefully(): void {
-    this.sending = false;
-    const s = this.socket;
-    if (s === null) return;
-    this.state = 'closing';
-    this.closingDeadlineNs = this.host.nowNs() + CLOSING_GRACE_MS * 1e6;
-    s.end();
-  }
-
-  destroy(): void {
-    this.socket?.destroy();
-  }
-
   /**
-   * One chaos action now (chaos-actions.ts); what is awaited is abandoned. The module's own bytes
-   * stand in for the echo packets: a burst of its requests before an RST, half of one before a
-   * closeMidPacket FIN.
+   * The module's own bytes stand in for the echo packets: a burst of its requests before an RST,
+   * half of one before a closeMidPacket FIN.
    */
-  cut(action: ChaosAction): void {
-    const s = this.socket;
-    if (s === null || this.state !== 'open') return;
-    const now = this.host.nowNs();
-    this.cutAction = action;
-    this.sending = false;
-    this.host.chaosCounts[action]++;
-    let closingMs: number | null;
-    if (action === 'closeMidPacket') {
-      const r = this.nextRequest();
-      if (r === null) s.end();
-      else s.end(r.bytes.subarray(0, r.bytes.length >> 1));
-      closingMs = CLOSING_GRACE_MS;
-    } else {
-      closingMs = performChaosAction(s, action, this.plan, this.host.config, (packets) => this.writeBurst(packets, now));
-    }
+  protected performCut(s: net.Socket, action: ChaosAction, nowNs: number): number | null {
+    if (action !== 'closeMidPacket') return performChaosAction(s, action, this.plan, this.host.config, (packets) => this.writeBurst(packets, nowNs));
+    const r = this.nextRequest();
+    if (r === null) s.end();
+    else s.end(r.bytes.subarray(0, r.bytes.length >> 1));
+    return CLOSING_GRACE_MS;
+  }
+
+  protected recordCut(action: ChaosAction): void {
     this.host.recordCut(this, action);
-    if (closingMs === null) return;
-    this.state = 'closing';
-    this.closingDeadlineNs = now + closingMs * 1e6;
   }
 
   private writeBurst(packets: number, nowNs: number): void {
