@@ -15,8 +15,7 @@
  */
 import * as net from 'node:net';
 import type { ChaosAction } from './types';
-import type { CutReason } from './connection';
-import { openLoopInFlight, PAUSED_PERIOD_NS } from './connection';
+import { openLoopInFlight, PAUSED_PERIOD_NS, type CutReason } from './connection';
 import { Prng, mix32 } from './codec';
 import { CLOSING_GRACE_MS, performChaosAction, planChaos, type ChaosPlan } from './chaos-actions';
 import { ConnectionLife } from './connection-life';

@@ -1,9 +1,12 @@
 // Minimal assertion helpers for the core's C++ tests (each test file is its own executable).
 #pragma once
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 #include <string>
+#include <thread>
 
 namespace check {
 
@@ -28,6 +31,18 @@ inline int finish(const char* name) {
   }
   std::printf("%s: all checks passed\n", name);
   return 0;
+}
+
+// A broken invariant can show as a hang (a completion lost, a session never
+// released that stop() waits for): after `seconds`, fail loudly instead of
+// hanging the caller. why: what such a hang most likely means.
+inline void watchdog(const char* name, int seconds, const char* why) {
+  std::thread([name, seconds, why] {
+    std::this_thread::sleep_for(std::chrono::seconds(seconds));
+    std::fprintf(stderr, "%s: not finished after %d s (%s)\n", name, seconds, why);
+    std::fflush(stdout);
+    std::_Exit(1);
+  }).detach();
 }
 
 }  // namespace check

@@ -265,21 +265,10 @@ void serverRace(Mode mode, uint32_t room, Backend backend) {
 
 }  // namespace
 
-// A broken invariant can also show as a hang (a session never released makes
-// stop() wait forever): fail loudly instead of hanging the caller.
-void watchdog(int seconds) {
-  std::thread([seconds] {
-    std::this_thread::sleep_for(std::chrono::seconds(seconds));
-    std::fprintf(stderr, "concurrency_test: not finished after %d s (a session never released?)\n", seconds);
-    std::fflush(stdout);
-    std::_Exit(1);
-  }).detach();
-}
-
 int main() {
   test::ignoreSigpipe();
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  watchdog(45);
+  check::watchdog("concurrency_test", 45, "a session never released?");
   tableRace();
 #ifdef _WIN32
   serverRace(Mode::Echo, 0, Backend::Iocp);

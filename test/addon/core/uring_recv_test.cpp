@@ -292,16 +292,6 @@ void refusedCounts() {
   }
 }
 
-// A lost completion shows as a hang: fail instead.
-void watchdog(int seconds) {
-  std::thread([seconds] {
-    std::this_thread::sleep_for(std::chrono::seconds(seconds));
-    std::fprintf(stderr, "uring_recv_test: not finished after %d s\n", seconds);
-    std::fflush(stdout);
-    std::_Exit(1);
-  }).detach();
-}
-
 }  // namespace
 
 int main() {
@@ -312,7 +302,7 @@ int main() {
     std::printf("uring_recv_test: skipped (io_uring unavailable: %s)\n", why.c_str());
     return check::finish("uring_recv_test");
   }
-  watchdog(60);
+  check::watchdog("uring_recv_test", 60, "a completion lost?");
   refusedCounts();
   heldLimit();
   dryRing();
