@@ -138,6 +138,13 @@ export interface StallPlan {
   durationMs: number;
   /** Frame bytes the connection sends at most while stalled. */
   maxBytes: number;
+  /**
+   * Payload bytes of every packet the stall sends; null: drawn per packet as chaos traffic draws them.
+   * A long stall sends the largest packets: the server's queue then passes sendQueueLimit within a
+   * few dozen packets, where the server's per-packet kick (the chaos scenario's serverKick) would
+   * otherwise cut most long stalls before their queue ever filled.
+   */
+  payload: number | null;
 }
 
 /**
@@ -148,12 +155,19 @@ export const STALL_LONG_BYTES = 8 << 20;
 /** A brief stall: about a loopback receive buffer (tcp_rmem 128 KiB by default), below the chaos scenario's queue limit on top. */
 export const STALL_BRIEF_BYTES = { min: 96 << 10, max: 200 << 10 };
 
+/** When (ms since connect) a long and a brief stall begin. */
+export const STALL_LONG_START_MS = { min: 150, max: 1000 };
+export const STALL_BRIEF_START_MS = { min: 300, max: 2500 };
+
 /** Whether (and when, for how long) connection `serial` stops reading; null for most. */
 export function planStall(config: FleetConfig, serial: number): StallPlan | null {
   if (config.traffic !== 'chaos') return null;
   const rng = new Prng(draw(config.seed, serial, 0, STALL_SALT));
   if (rng.next() >= STALL_FRACTION) return null;
-  const atLifeMs = rng.int(300, 2500);
-  if (rng.next() < 0.5) return { atLifeMs, durationMs: rng.int(1000, 3000), maxBytes: STALL_LONG_BYTES };
-  return { atLifeMs, durationMs: rng.int(200, 800), maxBytes: rng.int(STALL_BRIEF_BYTES.min, STALL_BRIEF_BYTES.max) };
+  if (rng.next() < 0.5) {
+    // Early: under the chaos scenario's per-packet server kick a busy connection lives about a
+    // second, and a long stall that never begins never tests sendQueueLimit.
+    return { atLifeMs: rng.int(STALL_LONG_START_MS.min, STALL_LONG_START_MS.max), durationMs: rng.int(1000, 3000), maxBytes: STALL_LONG_BYTES, payload: config.serverMaxPayload };
+  }
+  return { atLifeMs: rng.int(STALL_BRIEF_START_MS.min, STALL_BRIEF_START_MS.max), durationMs: rng.int(200, 800), maxBytes: rng.int(STALL_BRIEF_BYTES.min, STALL_BRIEF_BYTES.max), payload: null };
 }

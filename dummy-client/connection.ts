@@ -196,7 +196,7 @@ export class Connection extends ConnectionLife<FleetSocket, ConnectionHost> impl
   private stallHost(): StallHost {
     return {
       canSend: () => this.canSend(),
-      writeEchoes: (n) => this.writeEcho(n, this.host.nowNs(), false, true),
+      writeEchoes: (n, payload) => this.writeEcho(n, this.host.nowNs(), false, true, payload),
       tally: (key) => this.host.tally(key),
       requestPump: () => this.host.requestPump(this),
     };
@@ -383,16 +383,19 @@ export class Connection extends ConnectionLife<FleetSocket, ConnectionHost> impl
 
   /**
    * n echo packets in one write (chaos traffic: shaped by planChaosWrite, maybe more packets, maybe
-   * in pieces). plain: exactly n, in one write (a cut's RST burst, a stall). Returns the bytes written.
+   * in pieces). plain: exactly n, in one write (a cut's RST burst, a stall), each of `payload`
+   * bytes when that is given. Returns the bytes written.
    */
-  private writeEcho(n: number, nowNs: number, openLoop: boolean, plain = false): number {
+  private writeEcho(n: number, nowNs: number, openLoop: boolean, plain = false, payload: number | null = null): number {
     const cfg = this.host.config;
-    const shaped = cfg.traffic === 'chaos' ? planChaosWrite(cfg, this.serial, this.checker.nextSeq, n, !openLoop && !plain) : null;
+    const shaped = cfg.traffic === 'chaos' && payload === null ? planChaosWrite(cfg, this.serial, this.checker.nextSeq, n, !openLoop && !plain) : null;
     let lens: ArrayLike<number> = lensScratch;
     let count = n;
     if (shaped !== null) {
       lens = shaped.lens;
       count = shaped.lens.length;
+    } else if (payload !== null) {
+      lensScratch.fill(payload, 0, n);
     } else {
       for (let i = 0; i < n; i++) lensScratch[i] = drawPayloadLen(cfg, this.rng);
     }

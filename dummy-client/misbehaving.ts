@@ -176,8 +176,8 @@ export class SplitWrite {
 export interface StallHost {
   /** The connection is open and may still send. */
   canSend(): boolean;
-  /** Writes n checked echo packets in one plain write; returns the bytes written. */
-  writeEchoes(n: number): number;
+  /** Writes n checked echo packets in one plain write, each of `payload` bytes (null: drawn); returns the bytes written. */
+  writeEchoes(n: number, payload: number | null): number;
   /** Tallies an expected event (not an error). */
   tally(key: string): void;
   /** Asks for a pump once the connection reads again. */
@@ -228,7 +228,7 @@ export class Stall {
     if (s === null || this.phase !== 'stalled' || !this.host.canSend()) return;
     for (let i = 0; i < STALL_TURN; i++) {
       if (s.writableNeedDrain || s.destroyed || this.bytes >= this.plan.maxBytes) return;
-      this.bytes += this.host.writeEchoes(STALL_BATCH);
+      this.bytes += this.host.writeEchoes(STALL_BATCH, this.plan.payload);
     }
     setImmediate(this.flood);
   };

@@ -19,7 +19,7 @@ import { FrameDecoder, LAN_FRAMING, SERVERCORE_FRAMING, encodeFrame, headerBytes
 const FRAME_HEADER_BYTES = headerBytes(LAN_FRAMING);
 const lanRingCapacity = (maxPayload: number): number => ringCapacity(LAN_FRAMING, maxPayload);
 import { EchoChecker, Verdict, emptyCounts } from '../../dummy-client/integrity';
-import { STALL_BRIEF_BYTES, STALL_FRACTION, STALL_LONG_BYTES, chaosPayloadLength, planChaosWrite, planStall, wrapBurst } from '../../dummy-client/chaos-traffic';
+import { STALL_BRIEF_BYTES, STALL_BRIEF_START_MS, STALL_FRACTION, STALL_LONG_BYTES, STALL_LONG_START_MS, chaosPayloadLength, planChaosWrite, planStall, wrapBurst } from '../../dummy-client/chaos-traffic';
 import { testConfig } from './config';
 
 const SEED = 99;
@@ -208,7 +208,7 @@ test('write plans: deterministic per (seed, serial, sequence); bursts, wrap burs
   assert.ok(bursts > 50 && splits > 100 && wraps > 20, `bursts ${bursts} splits ${splits} wraps ${wraps}`);
 });
 
-test('stalls: about STALL_FRACTION of connections, only with chaos traffic, replayed by the seed', () => {
+test('stalls: about STALL_FRACTION of connections, only with chaos traffic, replayed by the seed; long ones early and in the largest packets', () => {
   const cfg = testConfig(1, { traffic: 'chaos' });
   let n = 0;
   for (let serial = 0; serial < 10000; serial++) {
@@ -219,6 +219,10 @@ test('stalls: about STALL_FRACTION of connections, only with chaos traffic, repl
       const long = s.maxBytes === STALL_LONG_BYTES;
       assert.ok(long ? s.durationMs >= 1000 && s.durationMs <= 3000 : s.durationMs >= 200 && s.durationMs <= 800, `${s.durationMs} ms`);
       assert.ok(long || (s.maxBytes >= STALL_BRIEF_BYTES.min && s.maxBytes <= STALL_BRIEF_BYTES.max), `${s.maxBytes} bytes`);
+      const start = long ? STALL_LONG_START_MS : STALL_BRIEF_START_MS;
+      assert.ok(s.atLifeMs >= start.min && s.atLifeMs <= start.max, `starts at ${s.atLifeMs} ms`);
+      // A long stall fills the server's queue in the fewest packets; a brief one sends what chaos traffic draws.
+      assert.equal(s.payload, long ? cfg.serverMaxPayload : null);
     }
     assert.equal(planStall({ ...cfg, traffic: 'echo' }, serial), null);
   }

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findScenario } from '../../scenarios';
 import { planChaos } from '../../dummy-client/chaos-actions';
+import { STALL_LONG_BYTES, planStall } from '../../dummy-client/chaos-traffic';
 import { resolveRunOptions } from '../../stress/run/options';
 import { fleetConfig } from '../../stress/run/orchestrate';
 import type { RunReport } from '../../stress/report/types';
@@ -24,7 +25,11 @@ function args(seed: number): string[] {
   return ['chaos', '--backend', 'auto', '--clients', String(CLIENTS), '--duration', '4', '--rate', String(RATE), '--kick', '0', '--no-probes', '--seed', String(seed), '--gate'];
 }
 
-/** The serials whose cut the seed plans for their first 2 s of life (first generation only). */
+/**
+ * The serials whose cut the seed plans for their first 2 s of life (first generation only), less
+ * those whose long stall begins first: it fills the server's send queue, and the server cuts it
+ * (sendQueueFull) before the fleet's own cut is due.
+ */
 function planned(seed: number): Map<number, string> {
   const r = resolveRunOptions({ clients: String(CLIENTS), rate: String(RATE), serverKick: '0', seed: String(seed) }, findScenario('chaos')!.defaults, { cores: 2, randomSeed: 1 });
   assert.ok(r.ok);
@@ -32,7 +37,8 @@ function planned(seed: number): Map<number, string> {
   const out = new Map<number, string>();
   for (let serial = 0; serial < CLIENTS; serial++) {
     const p = planChaos(cfg, serial);
-    if (p.action !== null && p.atLifeMs <= 2000) out.set(serial, p.action);
+    const stall = planStall(cfg, serial);
+    if (p.action !== null && p.atLifeMs <= 2000 && (stall?.maxBytes !== STALL_LONG_BYTES || stall.atLifeMs > p.atLifeMs)) out.set(serial, p.action);
   }
   return out;
 }
