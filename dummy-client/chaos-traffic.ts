@@ -133,6 +133,8 @@ function splitPoints(h: number, lens: number[], count: number, rng: Prng): numbe
 }
 
 export interface StallPlan {
+  /** long: sends past the server's send queue limit (an expected cut); brief: a few socket buffers, then reads back. */
+  kind: 'long' | 'brief';
   /** Life (ms since connect) at which the connection stops reading. */
   atLifeMs: number;
   durationMs: number;
@@ -167,7 +169,7 @@ export function planStall(config: FleetConfig, serial: number): StallPlan | null
   if (rng.next() < 0.5) {
     // Early: under the chaos scenario's per-packet server kick a busy connection lives about a
     // second, and a long stall that never begins never tests sendQueueLimit.
-    return { atLifeMs: rng.int(STALL_LONG_START_MS.min, STALL_LONG_START_MS.max), durationMs: rng.int(1000, 3000), maxBytes: STALL_LONG_BYTES, payload: config.serverMaxPayload };
+    return { kind: 'long', atLifeMs: rng.int(STALL_LONG_START_MS.min, STALL_LONG_START_MS.max), durationMs: rng.int(1000, 3000), maxBytes: STALL_LONG_BYTES, payload: config.serverMaxPayload };
   }
-  return { atLifeMs: rng.int(STALL_BRIEF_START_MS.min, STALL_BRIEF_START_MS.max), durationMs: rng.int(200, 800), maxBytes: rng.int(STALL_BRIEF_BYTES.min, STALL_BRIEF_BYTES.max), payload: null };
+  return { kind: 'brief', atLifeMs: rng.int(STALL_BRIEF_START_MS.min, STALL_BRIEF_START_MS.max), durationMs: rng.int(200, 800), maxBytes: rng.int(STALL_BRIEF_BYTES.min, STALL_BRIEF_BYTES.max), payload: null };
 }

@@ -18,6 +18,8 @@ const SLOW_READER_TURN = 4;
 /** A stalled connection (chaos traffic) writes this many packets at a time, this many times per turn. */
 const STALL_BATCH = 64;
 const STALL_TURN = 4;
+/** The client event a long stall's start is counted under (report: clientErrors.stall.long). */
+export const STALL_LONG_STARTED = 'stall.long';
 /**
  * A detectable bad input (oversize or garbage header) still unanswered this long after it was
  * written, when the fleet stops, means the server ignored it.
@@ -218,6 +220,8 @@ export class Stall {
     this.phase = 'stalled';
     this.endNs = nowNs + this.plan.durationMs * 1e6;
     this.host.tally('stall.started');
+    // What the chaos gate on sendQueueFull needs to have happened before it can judge (scenarios/chaos.ts).
+    if (this.plan.kind === 'long') this.host.tally(STALL_LONG_STARTED);
     s.pause();
     s.on('drain', this.flood);
     this.flood();

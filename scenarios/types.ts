@@ -25,6 +25,21 @@ export interface ScenarioGate {
   why: string;
   /** Judged only when this expression holds for the run's options (e.g. a kick count only when `serverKick > 0`). */
   when?: string;
+  /**
+   * Judged only when the run gave the outcome a chance, measured by the fleet: e.g. a server that
+   * must count RST cuts as resets is judged once the fleet made some. Otherwise the gate is unknown
+   * (neither pass nor fail) and the report says what was missing: a short or small run must not
+   * fail a correct server for something it never tried. Name a fleet-side metric, one the server
+   * under test cannot hold back.
+   */
+  given?: GateGiven;
+}
+
+/** A measured precondition of a gate (ScenarioGate.given). */
+export interface GateGiven {
+  metric: string;
+  op: CompareOp;
+  value: number;
 }
 
 export interface Scenario {

@@ -4,7 +4,7 @@
  * unknown gates as skipped, and an interrupted run as a failing case of its own. Pure.
  */
 import { interruptedText } from '../report/interrupted';
-import { gateActual } from '../format/gate-value';
+import { gateActual, unknownText } from '../format/gate-value';
 import type { GateVerdict, RunReport } from '../report/types';
 
 /** XML 1.0 cannot carry most control characters at all, even escaped: they are dropped. */
@@ -20,7 +20,7 @@ function measured(g: GateVerdict): string {
 
 function testCase(g: GateVerdict, suite: string): string {
   const open = `    <testcase classname="${xmlEscape(`${suite}.${g.kind}`)}" name="${xmlEscape(g.name)}" time="0">`;
-  if (g.unknown) return `${open}\n      <skipped message="${xmlEscape(`unknown: measured ${measured(g)}, expected ${g.expected}`)}"/>\n    </testcase>`;
+  if (g.unknown) return `${open}\n      <skipped message="${xmlEscape(`${unknownText(g)}: measured ${measured(g)}, expected ${g.expected}`)}"/>\n    </testcase>`;
   if (g.pass) return `${open}</testcase>`;
   const message = `measured ${measured(g)}, expected ${g.expected}`;
   return `${open}\n      <failure message="${xmlEscape(message)}" type="${xmlEscape(g.kind)}">${xmlEscape(`${g.name}: ${message}`)}</failure>\n    </testcase>`;

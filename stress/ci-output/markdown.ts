@@ -1,7 +1,7 @@
 /** A RunReport as Markdown for a CI step summary or a pull-request comment. Pure. */
 import { formatHostPort } from '../../server/loopback';
 import { formatMs, formatScaled, formatValue } from '../format/units';
-import { gateActual } from '../format/gate-value';
+import { gateActual, unknownText } from '../format/gate-value';
 import { mdCell, mdCode } from '../format/markdown';
 import { interruptedText } from '../report/interrupted';
 import { clientBoundText } from '../report/client-bound';
@@ -12,7 +12,7 @@ import { sendModelText } from '../compare/settings';
 const HEADLINE: Record<RunReport['verdict'], string> = { pass: '✅ PASS', fail: '❌ FAIL', interrupted: '⏹️ INTERRUPTED' };
 
 function gateLine(g: GateVerdict): string {
-  const verdict = g.unknown ? '⚪ unknown' : g.pass ? '✅ pass' : '❌ **FAIL**';
+  const verdict = g.unknown ? `⚪ ${mdCell(unknownText(g))}` : g.pass ? '✅ pass' : '❌ **FAIL**';
   return `| ${mdCode(g.name)} | ${mdCell(g.kind)} | ${mdCell(gateActual(g))} | ${mdCell(g.expected)} | ${verdict} |`;
 }
 

@@ -17,6 +17,11 @@ export function gateUnit(g: GateVerdict): MetricUnit {
   return findMetric(g.name.split(' ')[0] ?? '')?.unit ?? '';
 }
 
+/** An unknown gate's verdict: 'unknown', or why a measured one was not judged. */
+export function unknownText(g: GateVerdict): string {
+  return g.notJudged === undefined ? 'unknown' : `not judged: ${g.notJudged}`;
+}
+
 /** "13.8 ms" beside "expected < 1 ms", not a bare 13.799; 'unknown' when nothing was measured. */
 export function gateActual(g: GateVerdict): string {
   return g.actual === null ? 'unknown' : formatValue(g.actual, gateUnit(g));

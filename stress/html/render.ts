@@ -7,7 +7,7 @@
 import { formatHostPort } from '../../server/loopback';
 import type { ClientLag, GateVerdict, Percentiles, RunReport } from '../report/types';
 import { latencyBins, latencySpectrum } from '../report/histogram';
-import { gateActual } from '../format/gate-value';
+import { gateActual, unknownText } from '../format/gate-value';
 import { sendModelText } from '../compare/settings';
 import { formatMs, formatScaled, formatValue } from '../format/units';
 import { uplotAssets } from './assets';
@@ -44,8 +44,8 @@ function msText(v: number): string {
   return `${formatMs(v)} ms`;
 }
 
-function badge(pass: boolean, unknown = false): { html: string } {
-  if (unknown) return { html: '<span class="badge unknown">unknown</span>' };
+function badge(pass: boolean, unknown = false, notJudged?: string): { html: string } {
+  if (unknown) return { html: `<span class="badge unknown"${notJudged === undefined ? '' : ` title="${esc(`not judged: ${notJudged}`)}"`}>unknown</span>` };
   return { html: pass ? '<span class="badge pass">pass</span>' : '<span class="badge fail">FAIL</span>' };
 }
 
@@ -58,7 +58,7 @@ function gateOrder(gates: readonly GateVerdict[]): number[] {
 function gateRows(gates: readonly GateVerdict[]): Cell[][] {
   return gateOrder(gates).map((i) => {
     const g = gates[i] as GateVerdict;
-    return [g.name, g.kind, num(`gates.${i}.actual`, g.actual, g.actual === null ? undefined : gateActual(g)), g.expected, badge(g.pass, g.unknown)];
+    return [g.name, g.kind, num(`gates.${i}.actual`, g.actual, g.actual === null ? undefined : gateActual(g)), g.expected, badge(g.pass, g.unknown, g.notJudged)];
   });
 }
 
@@ -70,7 +70,7 @@ function failuresBox(r: RunReport): string {
   const summary = `${passed} of ${r.gates.length} gates passed${failed.length > 0 ? `, ${failed.length} failed` : ''}${unknown.length > 0 ? `, ${unknown.length} unknown` : ''}.`;
   if (failed.length + unknown.length === 0) return `<p class="gates-ok" data-k="gatesSummary">${esc(summary)}</p>`;
   const item = (g: GateVerdict): string =>
-    `<li class="${g.unknown ? 'unknown' : 'failed'}"><code>${esc(g.name)}</code>: ${g.unknown ? 'unknown' : `measured ${esc(gateActual(g))}, expected ${esc(g.expected)}`}</li>`;
+    `<li class="${g.unknown ? 'unknown' : 'failed'}"><code>${esc(g.name)}</code>: ${g.unknown ? esc(unknownText(g)) : `measured ${esc(gateActual(g))}, expected ${esc(g.expected)}`}</li>`;
   return `<div class="failures" data-k="gatesSummary"><p>${esc(summary)}</p><ul>${[...failed, ...unknown].map(item).join('')}</ul></div>`;
 }
 

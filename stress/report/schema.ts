@@ -75,7 +75,7 @@ const gate = object({
   actual: { type: ['number', 'null'] },
   expected: { type: 'string' },
   unknown: { type: 'boolean' },
-});
+}, false, { notJudged: { type: 'string', minLength: 1 } });
 
 const optionValue = {
   anyOf: [{ type: ['string', 'number', 'boolean', 'null'] }, { type: 'array', items: { type: 'string' } }],
@@ -134,7 +134,10 @@ const reportBody = object({
   scenario: object({ name: { type: 'string', minLength: 1 }, description: { type: 'string' } }, false, {
     gates: {
       type: 'array',
-      items: object({ metric: { type: 'string' }, op: { enum: [...COMPARE_OPS] }, value: { type: ['number', 'string'] }, why: { type: 'string' } }, false, { when: { type: 'string' } }),
+      items: object({ metric: { type: 'string' }, op: { enum: [...COMPARE_OPS] }, value: { type: ['number', 'string'] }, why: { type: 'string' } }, false, {
+        when: { type: 'string' },
+        given: object({ metric: { type: 'string' }, op: { enum: [...COMPARE_OPS] }, value: { type: 'number' } }),
+      }),
     },
   }),
   options: { type: 'object', additionalProperties: optionValue },

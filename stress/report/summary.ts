@@ -17,7 +17,7 @@ import { interruptedText } from './interrupted';
 import { clientBoundText } from './client-bound';
 import { anomalyTotal } from '../run/metrics';
 import { formatBytes, formatMsFixed, formatScaled } from '../format/units';
-import { gateActual } from '../format/gate-value';
+import { gateActual, unknownText } from '../format/gate-value';
 import { sendModelText } from '../compare/settings';
 import type { ClientBound, ClientLag, GateVerdict, Percentiles, RunReport } from './types';
 
@@ -101,7 +101,7 @@ function clientLagRow(l: ClientLag): string[] {
 }
 
 function verdictCell(g: GateVerdict, c: chalk.Chalk): string {
-  if (g.unknown) return c.yellow('unknown');
+  if (g.unknown) return c.yellow(unknownText(g));
   return g.pass ? c.green('pass') : c.red.bold('FAIL');
 }
 

@@ -63,6 +63,8 @@ export interface GateVerdict {
   expected: string;
   /** Unknown gates (server checks against an external target) neither pass nor fail the run. */
   unknown: boolean;
+  /** Why a measured gate was not judged: its scenario's precondition did not hold (ScenarioGate.given), e.g. "chaos.rstMidBurst was 0, needs >= 2". */
+  notJudged?: string;
 }
 
 export interface RunReport {

@@ -2,7 +2,7 @@
  * Gate verdicts (docs/report.md). The integrity gate is always computed; whether a
  * failure changes the exit code is the caller's choice (--gate). Pure.
  */
-import type { ScenarioGate } from '../../scenarios/types';
+import type { GateGiven, ScenarioGate } from '../../scenarios/types';
 import type { RunOptions } from './options';
 import type { GateVerdict, RunReport } from '../report/types';
 import { ANOMALIES } from '../../server/types';
@@ -43,9 +43,21 @@ export function integrityGates(m: Metrics): GateVerdict[] {
 export function scenarioGates(gates: readonly ScenarioGate[], m: Metrics, options: RunOptions): GateVerdict[] {
   return gates.filter((g) => gateApplies(g, options)).map((g) => {
     const value = gateValue(g, options);
-    const actual = m[g.metric] ?? (g.metric.startsWith('clientErrors.') ? 0 : null);
-    return check(`${g.metric} ${g.op} ${value}`, 'scenario', actual, g.op, value);
+    const verdict = check(`${g.metric} ${g.op} ${value}`, 'scenario', measured(m, g.metric), g.op, value);
+    const missing = g.given === undefined ? null : unmet(g.given, m);
+    return missing === null ? verdict : { ...verdict, unknown: true, pass: false, notJudged: missing };
   });
+}
+
+function measured(m: Metrics, metric: string): number | null {
+  return m[metric] ?? (metric.startsWith('clientErrors.') ? 0 : null);
+}
+
+/** What a gate's precondition lacked ("chaos.rstMidBurst was 0, needs >= 2"); null when it held. */
+function unmet(given: GateGiven, m: Metrics): string | null {
+  const actual = measured(m, given.metric);
+  if (actual !== null && compareValues(actual, given.op, given.value)) return null;
+  return `${given.metric} was ${actual ?? 'unknown'}, needs ${given.op} ${given.value}`;
 }
 
 /**

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
-import type { Scenario, ScenarioGate } from '../../scenarios/types';
+import type { GateGiven, Scenario, ScenarioGate } from '../../scenarios/types';
 import type { CompareOp } from '../run/compare-op';
 import { OPTION_IDS, RUN_FLAGS, resolveRunOptions, scenarioDefaultsFrom, type RawRunArgs } from '../run/options';
 import { applyDerived, gateApplies, gateValue } from '../run/scenario-exprs';
@@ -35,6 +35,7 @@ export interface GateJson {
   value: number | string;
   why: string;
   when?: string;
+  given?: GateGiven;
 }
 
 /** A scenario file as the schema describes it. */
@@ -138,11 +139,23 @@ function checkExpr(p: FileProblems, where: string, source: string): void {
   }
 }
 
+/** A gate's fields, the optional ones only where given: the same shape read from a file and printed to one. */
+export function copyGate(g: GateJson): ScenarioGate {
+  return {
+    metric: g.metric,
+    op: g.op,
+    value: g.value,
+    why: g.why,
+    ...(g.when === undefined ? {} : { when: g.when }),
+    ...(g.given === undefined ? {} : { given: { metric: g.given.metric, op: g.given.op, value: g.given.value } }),
+  };
+}
+
 function gatesOf(p: FileProblems, gates: readonly GateJson[]): ScenarioGate[] {
   return gates.map((g, i) => {
     if (typeof g.value === 'string') checkExpr(p, `/gates/${i}/value`, g.value);
     if (g.when !== undefined) checkExpr(p, `/gates/${i}/when`, g.when);
-    return { metric: g.metric, op: g.op, value: g.value, why: g.why, ...(g.when === undefined ? {} : { when: g.when }) };
+    return copyGate(g);
   });
 }
 

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { Scenario } from '../../scenarios/types';
 import type { RunOptions } from '../run/option-types';
 import { RUN_FLAGS, SCENARIO_ONLY_OPTIONS, recordValue, trafficFlagValue } from '../run/options';
-import type { GateJson, ScenarioFileJson, StageJson } from './load';
+import { copyGate, type GateJson, type ScenarioFileJson, type StageJson } from './load';
 
 /** The schema this package ships, for a printed file's "$schema" (editors complete and check it). */
 export const SHIPPED_SCHEMA = path.resolve(__dirname, '..', '..', '..', 'schema', 'scenario.schema.json');
@@ -39,7 +39,7 @@ export function scenarioToFile(s: Scenario): ScenarioFileJson {
     options[flag.id] = fileValue(o, flag);
   }
   for (const id of SCENARIO_ONLY_OPTIONS) if (d[id] !== undefined) options[id] = d[id];
-  const gates: GateJson[] = s.gates.map((g) => ({ metric: g.metric, op: g.op, value: g.value, why: g.why, ...(g.when === undefined ? {} : { when: g.when }) }));
+  const gates: GateJson[] = s.gates.map(copyGate);
   return {
     $schema: SHIPPED_SCHEMA,
     name: s.name,

@@ -88,6 +88,17 @@ const gateSchema: JsonSchema = {
     value: { description: "a number, or an expression over the options, e.g. 'clients' or 'ceil(clients * 1.5)'", type: ['number', 'string'] },
     why: { type: 'string', minLength: 1, description: 'why this outcome is expected: shown next to a failing verdict' },
     when: { type: 'string', minLength: 1, description: "judged only when this expression holds, e.g. \"serverKick > 0 && target == 'embedded'\"" },
+    given: {
+      type: 'object',
+      required: ['metric', 'op', 'value'],
+      additionalProperties: false,
+      description: 'judged only when the run gave the outcome a chance, measured by the fleet (e.g. {"metric": "chaos.rstMidBurst", "op": ">=", "value": 2}); otherwise the gate is unknown and the report says what was missing',
+      properties: {
+        metric: { type: 'string', minLength: 1, description: 'a fleet-side report metric (docs/report.md)' },
+        op: { enum: [...COMPARE_OPS] },
+        value: { type: 'number' },
+      },
+    },
   },
 };
 

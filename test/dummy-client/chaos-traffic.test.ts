@@ -216,7 +216,8 @@ test('stalls: about STALL_FRACTION of connections, only with chaos traffic, repl
     assert.deepEqual(s, planStall(cfg, serial));
     if (s !== null) {
       n++;
-      const long = s.maxBytes === STALL_LONG_BYTES;
+      const long = s.kind === 'long';
+      assert.equal(long, s.maxBytes === STALL_LONG_BYTES);
       assert.ok(long ? s.durationMs >= 1000 && s.durationMs <= 3000 : s.durationMs >= 200 && s.durationMs <= 800, `${s.durationMs} ms`);
       assert.ok(long || (s.maxBytes >= STALL_BRIEF_BYTES.min && s.maxBytes <= STALL_BRIEF_BYTES.max), `${s.maxBytes} bytes`);
       const start = long ? STALL_LONG_START_MS : STALL_BRIEF_START_MS;

@@ -4,7 +4,7 @@ import { DEFAULT_SCENARIO, findScenario, SCENARIOS } from '../../scenarios';
 import { formatScenarioList } from '../../stress/commands/scenarios';
 import { resolveRunOptions } from '../../stress/run/options';
 import { reportMetrics } from '../../stress/run/metrics';
-import { scenarioGates } from '../../stress/run/gates';
+import { scenarioGates, verdictOf } from '../../stress/run/gates';
 import { applyDerived } from '../../stress/run/scenario-exprs';
 import { sampleReport } from '../stress/fixtures';
 
@@ -29,12 +29,15 @@ test('every scenario default passes the option validator', () => {
   }
 });
 
-test('every scenario gate names a metric a report has (a typo would silently be unknown)', () => {
+test('every scenario gate, and every precondition of one, names a metric a report has (a typo would silently be unknown)', () => {
   const known = new Set(Object.keys(reportMetrics(sampleReport())));
   // Client error codes appear only once seen; a gate on one judges its absence as 0.
-  const clientCodes = /^clientErrors\.(badInput\.(ignored|oversize|garbage|halfHeader|closedByServer)|slowReader\.cutByServer|refused|serverClosed)$/;
+  const clientCodes = /^clientErrors\.(badInput\.(ignored|oversize|garbage|halfHeader|closedByServer)|slowReader\.cutByServer|stall\.long|refused|serverClosed)$/;
   for (const s of SCENARIOS) {
-    for (const g of s.gates) assert.ok(known.has(g.metric) || clientCodes.test(g.metric), `${s.name}: unknown metric ${g.metric}`);
+    for (const g of s.gates) {
+      assert.ok(known.has(g.metric) || clientCodes.test(g.metric), `${s.name}: unknown metric ${g.metric}`);
+      if (g.given !== undefined) assert.ok(known.has(g.given.metric) || clientCodes.test(g.given.metric), `${s.name}: unknown precondition metric ${g.given.metric}`);
+    }
   }
 });
 
@@ -87,4 +90,22 @@ test('a client error code never seen is a count of 0 for a scenario gate, a serv
   assert.equal(ignored!.actual, 0);
   assert.ok(ignored!.pass);
   assert.ok(unknownServer!.unknown);
+});
+
+test('a gate whose precondition did not hold is unknown, says what was missing, and neither passes nor fails the run', () => {
+  const m = { ...reportMetrics(sampleReport()), 'chaos.rstMidBurst': 1, 'server.disconnects.peerReset': 0 };
+  const r = resolveRunOptions({}, {}, { cores: 2, randomSeed: 1 });
+  assert.ok(r.ok);
+  const gate = { metric: 'server.disconnects.peerReset', op: '>', value: 0, why: '', given: { metric: 'chaos.rstMidBurst', op: '>=', value: 2 } } as const;
+  const [skipped] = scenarioGates([gate], m, r.options);
+  assert.deepEqual({ unknown: skipped!.unknown, pass: skipped!.pass, actual: skipped!.actual }, { unknown: true, pass: false, actual: 0 });
+  assert.equal(skipped!.notJudged, 'chaos.rstMidBurst was 1, needs >= 2');
+  assert.equal(verdictOf({ gates: [skipped!], interrupted: undefined, server: { crashed: false } }), 'pass');
+  // Once the run gave it a chance, the same gate is judged: 0 resets is a failure.
+  const [judged] = scenarioGates([gate], { ...m, 'chaos.rstMidBurst': 2 }, r.options);
+  assert.deepEqual({ unknown: judged!.unknown, pass: judged!.pass, notJudged: judged!.notJudged }, { unknown: false, pass: false, notJudged: undefined });
+  assert.equal(verdictOf({ gates: [judged!], interrupted: undefined, server: { crashed: false } }), 'fail');
+  // A client event never seen counts 0 in a precondition too.
+  const [unseen] = scenarioGates([{ ...gate, given: { metric: 'clientErrors.stall.long', op: '>=', value: 2 } }], m, r.options);
+  assert.equal(unseen!.notJudged, 'clientErrors.stall.long was 0, needs >= 2');
 });

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findScenario } from '../../scenarios';
 import { planChaos } from '../../dummy-client/chaos-actions';
-import { STALL_LONG_BYTES, planStall } from '../../dummy-client/chaos-traffic';
+import { planStall } from '../../dummy-client/chaos-traffic';
 import { resolveRunOptions } from '../../stress/run/options';
 import { fleetConfig } from '../../stress/run/orchestrate';
 import type { RunReport } from '../../stress/report/types';
@@ -38,7 +38,7 @@ function planned(seed: number): Map<number, string> {
   for (let serial = 0; serial < CLIENTS; serial++) {
     const p = planChaos(cfg, serial);
     const stall = planStall(cfg, serial);
-    if (p.action !== null && p.atLifeMs <= 2000 && (stall?.maxBytes !== STALL_LONG_BYTES || stall.atLifeMs > p.atLifeMs)) out.set(serial, p.action);
+    if (p.action !== null && p.atLifeMs <= 2000 && (stall?.kind !== 'long' || stall.atLifeMs > p.atLifeMs)) out.set(serial, p.action);
   }
   return out;
 }

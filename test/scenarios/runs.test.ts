@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addonMissing } from '../support/cli';
+import { validateReport } from '../../stress/report/schema';
 import { failed, gate, runScenarioCli } from './run-helpers';
 
 const skip = addonMissing();
@@ -34,6 +35,18 @@ test('chaos: cuts from both ends, every cut logged with its sequence and bytes i
   assert.ok(r.results.chaos.cuts.some((c) => (c.bytesInFlight ?? 0) > 0));
   assert.ok(r.results.integrity.abandoned > 0);
   assert.ok((r.server.stats?.disconnects.kicked ?? 0) > 0);
+});
+
+test('chaos with 10 clients: a gate on what the run never tried is not judged, and a correct server passes', { skip }, async () => {
+  const { cli, report } = await runScenarioCli(['chaos', '--backend', 'auto', '--clients', '10', '--duration', '3', '--gate']);
+  assert.equal(cli.code, 0, `exit ${cli.code}: ${failed(report).join(', ')}\n${cli.stderr}`);
+  assert.deepEqual(validateReport(report), [], 'the gates and their preconditions fit the report schema');
+  // Either the run gave the outcome its chance and the server met it, or the gate says what was missing.
+  for (const [name, given] of [['server.disconnects.peerReset', 'chaos.rstMidBurst'], ['server.disconnects.sendQueueFull', 'clientErrors.stall.long']] as const) {
+    const g = gate(report, name);
+    if (g.unknown) assert.match(g.notJudged ?? '', new RegExp(`^${given.replace('.', '\\.')} was [01], needs >= 2$`), JSON.stringify(g));
+    else assert.ok(g.pass, JSON.stringify(g));
+  }
 });
 
 test('churn: a connect/close storm reuses slots (also spread over source addresses)', { skip }, async () => {
