@@ -42,7 +42,7 @@ import { planChaosWrite, planStall } from './chaos-traffic';
 import { drawPayloadLen } from './payload-mix';
 import { performChaosAction, planChaos, type ChaosPlan } from './chaos-actions';
 import { ConnectionLife } from './connection-life';
-import { SlowReaderFlood, SplitWrite, Stall, isOffender, writeBadInput, type StallHost } from './misbehaving';
+import { BAD_INPUT_DETECTABLE, SlowReaderFlood, SplitWrite, Stall, isOffender, writeBadInput, type StallHost } from './misbehaving';
 import { connectNet, type FleetSocket, type SocketHandlers } from './transport';
 import { connectNative } from './native-socket';
 
@@ -539,7 +539,9 @@ export class Connection extends ConnectionLife<FleetSocket, ConnectionHost> impl
     const kind = writeBadInput(this.socket!, this.rng);
     this.host.countError(`badInput.${kind}`);
     // A half header is legal so far: the server can only wait, so it is never expected to answer.
-    if (kind !== 'halfHeader') this.detectableBadInputAtNs = this.host.nowNs();
+    if (kind === 'halfHeader') return;
+    this.detectableBadInputAtNs = this.host.nowNs();
+    this.host.countError(BAD_INPUT_DETECTABLE);
   }
 
   /** slowReader traffic: stop reading and flood (misbehaving.ts); everything it sends is abandoned. */

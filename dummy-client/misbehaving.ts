@@ -18,6 +18,8 @@ const SLOW_READER_TURN = 4;
 /** A stalled connection (chaos traffic) writes this many packets at a time, this many times per turn. */
 const STALL_BATCH = 64;
 const STALL_TURN = 4;
+/** The client event every detectable bad input is also counted under, what bad-input's protocol gate needs to have happened (scenarios/bad-input.ts). */
+export const BAD_INPUT_DETECTABLE = 'badInput.detectable';
 /** The client event a long stall's start is counted under (report: clientErrors.stall.long). */
 export const STALL_LONG_STARTED = 'stall.long';
 /**
