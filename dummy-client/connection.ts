@@ -42,7 +42,7 @@ import { planChaosWrite, planStall } from './chaos-traffic';
 import { drawPayloadLen } from './payload-mix';
 import { performChaosAction, planChaos, type ChaosPlan } from './chaos-actions';
 import { ConnectionLife } from './connection-life';
-import { BAD_INPUT_DETECTABLE, SlowReaderFlood, SplitWrite, Stall, isOffender, writeBadInput, type StallHost } from './misbehaving';
+import { BAD_INPUT_DETECTABLE, SLOW_READER_STARTED, SlowReaderFlood, SplitWrite, Stall, isOffender, writeBadInput, type StallHost } from './misbehaving';
 import { connectNet, type FleetSocket, type SocketHandlers } from './transport';
 import { connectNative } from './native-socket';
 
@@ -548,6 +548,7 @@ export class Connection extends ConnectionLife<FleetSocket, ConnectionHost> impl
   private startSlowReader(): void {
     this.cutAction = 'slowReader';
     this.slowReader = new SlowReaderFlood(this.socket!, this.framing, this.host.config.payload.max, this.host.counters, () => this.canSend());
+    this.host.countError(SLOW_READER_STARTED);
     this.slowReader.start();
   }
 

@@ -20,6 +20,8 @@ const STALL_BATCH = 64;
 const STALL_TURN = 4;
 /** The client event every detectable bad input is also counted under, what bad-input's protocol gate needs to have happened (scenarios/bad-input.ts). */
 export const BAD_INPUT_DETECTABLE = 'badInput.detectable';
+/** The client event a slow reader's flood is counted under when it begins, what slow-reader's gates need to have happened. */
+export const SLOW_READER_STARTED = 'slowReader.started';
 /** The client event a long stall's start is counted under (report: clientErrors.stall.long). */
 export const STALL_LONG_STARTED = 'stall.long';
 /**

@@ -14,9 +14,9 @@ export const maxSessions: Scenario = {
   defaults: { maxSessions: 750, expectRefused: true },
   derive: { maxSessions: `max(1, floor(clients * ${SERVED_SHARE}))` },
   gates: [
-    { metric: 'server.rejected.full', op: '>', value: 0, why: 'clients past maxSessions must be rejected' },
+    { metric: 'server.rejected.full', op: '>', value: 0, why: 'clients past maxSessions must be rejected', when: 'clients > maxSessions' },
     { metric: 'server.peakSessions', op: '==', value: 'maxSessions', why: 'the server fills up to its cap and never past it' },
-    { metric: 'clientErrors.refused', op: '>', value: 0, why: 'the fleet saw the refusals' },
+    { metric: 'clientErrors.refused', op: '>', value: 0, why: 'the fleet saw the refusals', when: 'clients > maxSessions' },
     { metric: 'integrity.ok', op: '>', value: 0, why: 'the sessions within the cap are served' },
   ],
 };

@@ -32,7 +32,7 @@ test('every scenario default passes the option validator', () => {
 test('every scenario gate, and every precondition of one, names a metric a report has (a typo would silently be unknown)', () => {
   const known = new Set(Object.keys(reportMetrics(sampleReport())));
   // Client error codes appear only once seen; a gate on one judges its absence as 0.
-  const clientCodes = /^clientErrors\.(badInput\.(ignored|oversize|garbage|halfHeader|closedByServer|detectable)|slowReader\.cutByServer|stall\.long|refused|serverClosed)$/;
+  const clientCodes = /^clientErrors\.(badInput\.(ignored|oversize|garbage|halfHeader|closedByServer|detectable)|slowReader\.(cutByServer|started)|stall\.long|refused|serverClosed)$/;
   for (const s of SCENARIOS) {
     for (const g of s.gates) {
       assert.ok(known.has(g.metric) || clientCodes.test(g.metric), `${s.name}: unknown metric ${g.metric}`);
