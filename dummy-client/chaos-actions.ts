@@ -13,6 +13,14 @@ import { frameTag, headerBytes, writeFrameHeader } from './framing';
 export const RST_BURST = 4;
 /** How long a half-closed or half-written connection may wait for the server to close it. */
 export const CLOSING_GRACE_MS = 2000;
+/**
+ * A silent connection's quiet spell: longer than the server's releaseStalled threshold
+ * (addon/src/core/prober.h, 3 s). A session the server disconnects from outside its I/O path (the
+ * prober's kicks) while its client is silent is released only because the disconnect shuts the
+ * socket down (I3); without that it waits for the client, and a spell this long makes the wait
+ * show as releaseStalled. Shorter spells hid a server that never shuts down in about half the runs.
+ */
+export const SILENCE_MS = { min: 3000, max: 6000 };
 
 /** Chaos plan of one connection, drawn from (seed, serial) alone so a replay cuts the same ones. */
 export interface ChaosPlan {
@@ -20,6 +28,7 @@ export interface ChaosPlan {
   atLifeMs: number;
   action: ChaosAction | null;
   reconnectDelayMs: number;
+  /** silence: how long the connection neither reads nor writes before it closes (SILENCE_MS). */
   silenceMs: number;
   /** closeMidPacket: stop inside the payload (true) or inside the 2-byte header (false). */
   partialPayload: boolean;
@@ -37,7 +46,7 @@ export function planChaos(config: FleetConfig, serial: number): ChaosPlan {
     atLifeMs: Infinity,
     action: null,
     reconnectDelayMs: Math.round(reconnectDelayMs.min + delay * Math.max(0, reconnectDelayMs.max - reconnectDelayMs.min)),
-    silenceMs: 500 + Math.round(silence * 1500),
+    silenceMs: SILENCE_MS.min + Math.round(silence * (SILENCE_MS.max - SILENCE_MS.min)),
     partialPayload: mid < 0.5,
   };
   if (probability <= 0 || actions.length === 0) return plan;
