@@ -44,8 +44,9 @@ function msText(v: number): string {
   return `${formatMs(v)} ms`;
 }
 
-function badge(pass: boolean, unknown = false, notJudged?: string): { html: string } {
-  if (unknown) return { html: `<span class="badge unknown"${notJudged === undefined ? '' : ` title="${esc(`not judged: ${notJudged}`)}"`}>unknown</span>` };
+/** An unknown badge carries why it was not judged, when it says, as its title. */
+function badge(pass: boolean, unknown = false, why?: string): { html: string } {
+  if (unknown) return { html: `<span class="badge unknown"${why === undefined ? '' : ` title="${esc(why)}"`}>unknown</span>` };
   return { html: pass ? '<span class="badge pass">pass</span>' : '<span class="badge fail">FAIL</span>' };
 }
 
@@ -58,7 +59,7 @@ function gateOrder(gates: readonly GateVerdict[]): number[] {
 function gateRows(gates: readonly GateVerdict[]): Cell[][] {
   return gateOrder(gates).map((i) => {
     const g = gates[i] as GateVerdict;
-    return [g.name, g.kind, num(`gates.${i}.actual`, g.actual, g.actual === null ? undefined : gateActual(g)), g.expected, badge(g.pass, g.unknown, g.notJudged)];
+    return [g.name, g.kind, num(`gates.${i}.actual`, g.actual, g.actual === null ? undefined : gateActual(g)), g.expected, badge(g.pass, g.unknown, g.notJudged === undefined ? undefined : unknownText(g))];
   });
 }
 
